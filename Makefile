@@ -1,0 +1,113 @@
+# fieldnote - one non-recursive Makefile. Output under $(BUILD).
+# Targets: all run test bench soak fuzz certs deps install clean tls-check
+# Overridable: CC CFLAGS PREFIX DESTDIR BUILD SANITIZE=1 (ASan+UBSan build)
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+DEPS    := build/deps
+MBED    := $(DEPS)/mbedtls
+CIVET   := $(DEPS)/civetweb
+PKGS    := lmdb msgpack jansson libargon2
+
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Wno-format-truncation
+CFLAGS  ?= $(OPT)
+ifeq ($(SANITIZE),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+BASEFLAGS := -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(SANFLAGS) -I$(MBED)/include -Ischema -Iserver -Iserver/tls -I$(CIVET)/include
+ALLCFLAGS  = $(BASEFLAGS) $(WARN) $(CFLAGS)
+MBEDLIBS  := $(MBED)/library/libmbedtls.a $(MBED)/library/libmbedx509.a $(MBED)/library/libmbedcrypto.a
+SYSLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lmsgpackc -ljansson -largon2) -lpthread -ldl -lm
+LDFLAGS   ?=
+ALLLDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
+
+# civetweb is compiled as one file with our TLS adapter in place of its
+# mbedTLS glue; its own code needs a few warnings relaxed (ours does not).
+CIVET_DEFS  := -DUSE_MBEDTLS -DNO_CGI -DUSE_IPV6 -DNO_FILES -DNO_CACHING -DMG_EXTERNAL_FUNCTION_mbed_sslctx_init
+CIVET_WARN  := -Wall -Wno-unused-parameter -Wno-unused-function -Wno-cast-function-type -Wno-unused-but-set-variable
+
+SCHEMA_SRC := $(wildcard schema/*.c)
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c server/*/*.c))
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+
+SCHEMA_OBJ := $(SCHEMA_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+CIVET_OBJ  := $(BUILD)/obj/civetweb.o
+
+SCHEMA_LIB := $(BUILD)/lib/libfnschema.a
+SERVER_BIN := $(BUILD)/bin/fieldnote
+UNIT_BIN   := $(BUILD)/bin/unit-tests
+DEPS_STAMP := $(DEPS)/.done
+
+.PHONY: all deps certs run test bench soak fuzz install clean tls-check
+all: $(SERVER_BIN) $(UNIT_BIN)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): .ci/deps.sh
+	@.ci/deps.sh $(CURDIR)/build
+	@touch $@
+
+# Everything compiled needs the dependencies in place first.
+$(SCHEMA_OBJ) $(SERVER_OBJ) $(UNIT_OBJ) $(CIVET_OBJ) $(BUILD)/obj/server/main.o: | $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(BUILD)/civetweb/unit.c: $(DEPS_STAMP) server/tls/mod_mbedtls.inl server/civetweb-unit.inc
+	@mkdir -p $(@D)
+	cp $(CIVET)/src/*.c $(CIVET)/src/*.inl $(CIVET)/src/*.h $(@D)/
+	cp server/tls/mod_mbedtls.inl $(@D)/mod_mbedtls.inl
+	cp server/civetweb-unit.inc $@
+
+$(CIVET_OBJ): $(BUILD)/civetweb/unit.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CIVET_WARN) $(CFLAGS) $(CIVET_DEFS) -c $< -o $@
+
+$(SCHEMA_LIB): $(SCHEMA_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(SERVER_BIN): $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(CIVET_OBJ) $(SCHEMA_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(MBEDLIBS) $(SYSLIBS)
+
+$(UNIT_BIN): $(UNIT_OBJ) $(SERVER_OBJ) $(CIVET_OBJ) $(SCHEMA_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(MBEDLIBS) $(SYSLIBS)
+
+certs: certs/dev/server.crt
+certs/dev/server.crt: certs/make-dev-certs.sh | $(DEPS_STAMP)
+	@certs/make-dev-certs.sh certs/dev
+
+run: all certs
+	@server/demo.sh $(BUILD)
+
+test: certs
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 OPT="-O1 -g" all
+	@tests/run.sh build build/asan
+
+bench: all certs
+	@tests/bench/run.sh $(BUILD)
+
+soak: all certs
+	@SOAK=1 tests/run.sh $(BUILD)
+
+fuzz:
+	@tests/fuzz/run.sh
+
+tls-check: all certs
+	@tests/tls-check.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(SERVER_BIN) $(DESTDIR)$(PREFIX)/bin/fieldnote
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/civetweb build/asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,37 @@
+/* arena.h - the request arena: a bump allocator in chunks, freed all at once. */
+#ifndef FN_SCHEMA_ARENA_H
+#define FN_SCHEMA_ARENA_H
+
+#include <stddef.h>
+
+/* Opaque. One arena per request (or per decode): everything allocated from
+ * it lives until sc_arena_reset or sc_arena_free. Not thread-safe: one
+ * thread at a time. */
+struct sc_arena;
+
+/* A new arena whose chunks hold chunk_size bytes (0: 16 KiB). The first
+ * chunk is allocated now. NULL on ENOMEM. Free with sc_arena_free. */
+struct sc_arena *sc_arena_new(size_t chunk_size);
+
+/* Frees the arena and everything allocated from it. NULL is a no-op. */
+void sc_arena_free(struct sc_arena *a);
+
+/* Invalidates every allocation; keeps the first chunk for reuse and returns
+ * the others to malloc. */
+void sc_arena_reset(struct sc_arena *a);
+
+/* n bytes, 16-byte aligned, zeroed, owned by the arena. A request larger
+ * than half a chunk gets a chunk of its own, so big strings do not waste the
+ * tail of the current chunk. n == 0 returns a valid, distinct pointer.
+ * NULL on ENOMEM (or a size that overflows). */
+void *sc_arena_alloc(struct sc_arena *a, size_t n);
+
+/* A NUL-terminated copy of the first n bytes of s, stopping early at a NUL
+ * byte as strndup does. Owned by the arena. NULL on ENOMEM. */
+char *sc_arena_strndup(struct sc_arena *a, const char *s, size_t n);
+
+/* printf into the arena; NULL on ENOMEM or an encoding error. */
+char *sc_arena_printf(struct sc_arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

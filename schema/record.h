@@ -1,0 +1,168 @@
+/* record.h - the table-driven record machinery: field tables, decode, encode, validate. */
+#ifndef FN_SCHEMA_RECORD_H
+#define FN_SCHEMA_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "status.h"
+
+/* Bytes and a length; not necessarily NUL-terminated. Strings produced by
+ * sc_decode are (p[n] == 0) as a convenience, and live in the decode arena. */
+struct sc_str {
+	const char *p;
+	size_t n;
+};
+
+/* A string view of a string literal, without the terminating NUL; the
+ * _INIT form is a braced initializer, usable in static tables. */
+#define SC_STR_LIT(s) ((struct sc_str){ "" s, sizeof(s) - 1 })
+#define SC_STR_INIT(s) { "" s, sizeof(s) - 1 }
+
+/* true if s holds exactly the bytes of the C string c. */
+bool sc_str_eq(struct sc_str s, const char *c);
+
+/* A list of strings (SC_STRS): v has n elements, owned by whoever built it
+ * (the decode arena for decoded records). */
+struct sc_strs {
+	struct sc_str *v;
+	size_t n;
+};
+
+/* Field types and their C types in the generated structs:
+ *   SC_STR, SC_ENUM  struct sc_str
+ *   SC_INT           int64_t
+ *   SC_BOOL          bool
+ *   SC_STRS          struct sc_strs
+ *   SC_OBJ           struct sc_<sub> *
+ *   SC_OBJS          struct sc_list_<sub> { struct sc_<sub> *v; size_t n; } */
+enum sc_type { SC_STR, SC_INT, SC_BOOL, SC_STRS, SC_OBJ, SC_OBJS, SC_ENUM };
+
+/* Field flags. Every string (SC_STR, SC_ENUM, the items of SC_STRS) must be
+ * valid UTF-8 without NUL bytes whatever the flags say. On SC_STRS, SC_ID
+ * and SC_NONEMPTY apply to each item; SC_REQ to the list itself. */
+#define SC_OPT 0u
+#define SC_REQ 1u      /* must be present */
+#define SC_ID 2u       /* non-empty, only [A-Za-z0-9._:-] */
+#define SC_NONEMPTY 4u /* non-empty string */
+
+/* Caps. A field's cap is, for SC_STR/SC_ENUM, its longest length in bytes
+ * (0: the limits' max_str); for SC_STRS and SC_OBJS, its most items
+ * (0: the limits' max_count); unused for the other types. Each item of an
+ * SC_STRS list is at most SC_STRS_ITEM_CAP bytes. */
+#define SC_STRS_ITEM_CAP 256u
+
+/* Most fields in one record: presence is one bit each in uint64_t has. */
+#define SC_MAX_FIELDS 64
+
+struct sc_record;
+
+/* One field of a record table. sub is the nested record of SC_OBJ/SC_OBJS;
+ * enum_values the NULL-terminated allowed values of SC_ENUM. */
+struct sc_field {
+	const char *name;
+	enum sc_type type;
+	size_t offset;
+	unsigned flags;
+	size_t cap;
+	const struct sc_record *sub;
+	const char *const *enum_values;
+};
+
+/* A record table: the generated struct is `size` bytes and starts with
+ * uint64_t has, whose bit i says field i (table order) is present. */
+struct sc_record {
+	const char *name;
+	size_t size;
+	const struct sc_field *fields;
+	size_t nfields;
+};
+
+/* Limits on untrusted input. A member left 0 means the default's value, so
+ * (struct sc_limits){ .max_body = 65536 } changes only the body cap.
+ * max_depth counts nested arrays and maps (the top-level map is depth 1);
+ * it is held to at most SC_MAX_DEPTH_CAP whatever it says, the deepest
+ * msgpack-c's unpacker can go. max_count caps every array's and
+ * map's item count, max_str every string's and binary's length in bytes. */
+struct sc_limits {
+	size_t max_depth, max_count, max_str, max_body;
+};
+#define SC_MAX_DEPTH_CAP 32
+extern const struct sc_limits sc_limits_default; /* depth 16, count 10000, str 262144, body 4 MiB */
+
+enum sc_format { SC_MSGPACK = 1, SC_JSON = 2 };
+
+/* What went wrong: status as returned, field a path such as
+ * "user.teams[2]" ("" when it is not about one field), message why. Both
+ * strings are always NUL-terminated (truncated if need be). */
+struct sc_error {
+	int status;
+	char field[128];
+	char message[256];
+};
+
+/* Fills *err (if err is not NULL) and returns status: a helper for callers
+ * that report their own errors in the same shape. field may be NULL. */
+int sc_error_set(struct sc_error *err, int status, const char *field,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Decodes untrusted bytes into *out, a struct of rec->size bytes (zeroed
+ * here first). Strings and arrays are allocated from `a`: the result stays
+ * valid while `a` lives, independent of buf. lim NULL means
+ * sc_limits_default. Unknown keys are ignored (v1 may grow); nil/null is
+ * taken as absent.
+ *
+ * Checks, in this order:
+ *  - len > max_body: FN_PAYLOAD_TOO_LARGE;
+ *  - a structural pre-scan before anything is allocated: msgpack headers
+ *    whose length or count exceeds the bytes left, truncation, trailing
+ *    bytes, the unused type byte 0xc1 -> FN_MALFORMED_BODY; nesting deeper
+ *    than max_depth, counts above max_count, strings above max_str ->
+ *    FN_LIMIT_EXCEEDED (JSON is scanned for the same three);
+ *  - JSON the parser rejects (syntax, invalid UTF-8, \u0000, duplicate
+ *    keys, integers beyond 64 bits) -> FN_MALFORMED_BODY;
+ *  - the top level must be a map/object: FN_MALFORMED_BODY;
+ *  - in each msgpack map: a key that is not a string, or a known key twice
+ *    -> FN_MALFORMED_BODY;
+ *  - field by field in table order: wrong type, missing required field,
+ *    string longer than its cap, list longer than its cap, enum value not
+ *    in the list, invalid UTF-8 or NUL, SC_ID charset, SC_NONEMPTY ->
+ *    FN_VALIDATION_FAILED with err->field and err->message.
+ * Returns FN_OK or the status (also in err->status; err may be NULL).
+ * FN_NO_MEMORY if `a` or the parser runs out; FN_BAD_ARGUMENT for a NULL
+ * rec, a or out, or an unknown fmt. On failure *out is partly filled and
+ * must not be used. What a decode allocates is bounded by a small multiple
+ * of len (parser nodes, then the arena copy), so max_body is the knob.
+ */
+int sc_decode(const struct sc_record *rec, enum sc_format fmt, const void *buf, size_t len,
+              const struct sc_limits *lim, struct sc_arena *a, void *out, struct sc_error *err);
+
+/*
+ * Encodes *in, appending to out: only the fields whose presence bit is set,
+ * in table order. msgpack: a map with the smallest encodings msgpack-c
+ * picks; JSON: compact, keys in table order, UTF-8 as is (not \u-escaped).
+ * Canonical: decoding and re-encoding an encoder's output gives the same bytes.
+ * Returns FN_OK, FN_NO_MEMORY, or FN_BAD_ARGUMENT for a record that cannot
+ * be encoded (a present SC_OBJ with a NULL pointer, items with a NULL
+ * array, a string over 4 GiB; in JSON, a string that is not UTF-8). On
+ * failure out->n is back where it was; after FN_NO_MEMORY out->oom stays
+ * set (sc_buf_free to start again).
+ */
+int sc_encode(const struct sc_record *rec, enum sc_format fmt, const void *in, struct sc_buf *out);
+
+/* Checks an in-memory record against its table with the same rules and
+ * error reports as sc_decode (caps of 0 use sc_limits_default). FN_OK or
+ * FN_VALIDATION_FAILED. err may be NULL. */
+int sc_validate(const struct sc_record *rec, const void *in, struct sc_error *err);
+
+/* Index of s in a NULL-terminated value list (an sc_enum_X), or -1. */
+int sc_enum_index(const char *const *values, struct sc_str s);
+
+/* The field of rec named name (n bytes), or NULL. */
+const struct sc_field *sc_record_field(const struct sc_record *rec, const char *name, size_t n);
+
+#endif

@@ -1,0 +1,172 @@
+/* records.h - every wire record, declared once; generates the structs, field indexes and table names. */
+#ifndef FN_SCHEMA_RECORDS_H
+#define FN_SCHEMA_RECORDS_H
+
+/*
+ * How to add a record or a field
+ * ------------------------------
+ * A record is one SC_FIELDS_<name>(F) list plus its name in SC_RECORDS.
+ * Each field is
+ *
+ *     F(TYPE, name, flags, cap, sub)
+ *
+ *   TYPE   STR INT BOOL STRS OBJ OBJS ENUM (see enum sc_type in record.h)
+ *   flags  SC_OPT or SC_REQ, or'ed with SC_ID / SC_NONEMPTY
+ *   cap    STR/ENUM: longest length in bytes; STRS/OBJS: most items;
+ *          0: the decode limits' max_str / max_count
+ *   sub    OBJ/OBJS: the nested record's name; ENUM: the value list's name
+ *          (SC_ENUM_<list>, named in SC_ENUMS); `_` otherwise
+ *
+ * This generates struct sc_<name> { uint64_t has; <fields in order> },
+ * struct sc_list_<name> { struct sc_<name> *v; size_t n; }, the field
+ * indexes SC_F_<name>_<field> (and SC_NF_<name>, the count), and the table
+ * sc_rec_<name> (records.c). For an enum list: sc_enum_<list>[] (NULL-
+ * terminated) and SC_E_<list>_<value> (its index in that array).
+ *
+ * Rules that keep v1 wire-compatible (old devices keep working):
+ *  - append new fields at the END of a record: the presence bits and the
+ *    canonical key order follow table order;
+ *  - never rename, retype, reorder or remove a field; new fields are SC_OPT
+ *    (old senders do not have them); append enum values, never reorder;
+ *  - status codes (status.h) are append-only too;
+ *  - at most 64 fields per record (a compile-time check says so);
+ *  - SC_RECORDS lists records in dependency order: a record used by OBJS
+ *    comes before the record that uses it.
+ * Then add a golden vector in schema/vectors/ and its test in
+ * tests/unit/test_schema.c.
+ */
+
+#include "pp.h"
+#include "record.h"
+
+/* ------------------------------------------------------------ enums --- */
+
+#define SC_ENUM_role(V) V(officer) V(worker) V(supervisor) V(admin)
+
+#define SC_ENUMS(E) E(role)
+
+/* ---------------------------------------------------------- records --- */
+
+#define SC_FIELDS_error_reply(F) \
+	F(INT,  code,    SC_REQ, 0,   _) \
+	F(STR,  name,    SC_REQ, 64,  _) \
+	F(STR,  message, SC_REQ, 512, _) \
+	F(STR,  field,   SC_OPT, 128, _)
+
+#define SC_FIELDS_user_summary(F) \
+	F(STR,  username, SC_REQ|SC_ID, 64, _) \
+	F(ENUM, role,     SC_REQ, 0, role) \
+	F(STR,  agency,   SC_OPT, 64, _) \
+	F(STRS, teams,    SC_OPT, 16, _)
+
+#define SC_FIELDS_session_request(F) \
+	F(STR, username,  SC_REQ|SC_NONEMPTY, 64, _) \
+	F(STR, password,  SC_REQ|SC_NONEMPTY, 256, _) \
+	F(STR, device_id, SC_REQ|SC_ID, 128, _)
+
+#define SC_FIELDS_session_reply(F) \
+	F(STR, token,      SC_REQ, 128, _) \
+	F(INT, expires_at, SC_REQ, 0, _) \
+	F(OBJ, user,       SC_REQ, 0, user_summary)
+
+#define SC_FIELDS_guidance_summary(F) \
+	F(STR,  id,      SC_REQ|SC_ID, 64, _) \
+	F(INT,  version, SC_REQ, 0, _) \
+	F(STR,  title,   SC_REQ|SC_NONEMPTY, 200, _) \
+	F(STRS, tags,    SC_OPT, 32, _) \
+	F(INT,  updated, SC_REQ, 0, _)
+
+#define SC_FIELDS_guidance_doc(F) \
+	F(STR,  id,       SC_REQ|SC_ID, 64, _) \
+	F(INT,  version,  SC_REQ, 0, _) \
+	F(STR,  title,    SC_REQ|SC_NONEMPTY, 200, _) \
+	F(STRS, tags,     SC_OPT, 32, _) \
+	F(STRS, audience, SC_OPT, 8, _) \
+	F(STR,  reviewed, SC_OPT, 10, _) \
+	F(INT,  updated,  SC_REQ, 0, _) \
+	F(INT,  seq,      SC_REQ, 0, _) \
+	F(STR,  body,     SC_REQ, 262144, _)
+
+#define SC_FIELDS_guidance_list(F) \
+	F(OBJS, items, SC_REQ, 10000, guidance_summary)
+
+#define SC_FIELDS_guidance_change(F) \
+	F(STR,  id,        SC_REQ|SC_ID, 64, _) \
+	F(INT,  version,   SC_REQ, 0, _) \
+	F(INT,  seq,       SC_REQ, 0, _) \
+	F(BOOL, withdrawn, SC_OPT, 0, _) \
+	F(OBJ,  doc,       SC_OPT, 0, guidance_doc)
+
+#define SC_FIELDS_change_page(F) \
+	F(OBJS, changes, SC_REQ, 1000, guidance_change) \
+	F(INT,  next,    SC_REQ, 0, _) \
+	F(BOOL, more,    SC_REQ, 0, _)
+
+#define SC_FIELDS_health(F) \
+	F(STR, status,  SC_REQ, 32, _) \
+	F(STR, version, SC_REQ, 32, _)
+
+/* Stored, never sent: the server's user and session records. */
+#define SC_FIELDS_user_record(F) \
+	F(STR,  username,         SC_REQ|SC_ID, 64, _) \
+	F(ENUM, role,             SC_REQ, 0, role) \
+	F(STR,  agency,           SC_OPT, 64, _) \
+	F(STRS, teams,            SC_OPT, 16, _) \
+	F(STR,  password_hash,    SC_REQ|SC_NONEMPTY, 256, _) \
+	F(BOOL, disabled,         SC_OPT, 0, _) \
+	F(INT,  created,          SC_OPT, 0, _) \
+	F(INT,  password_changed, SC_OPT, 0, _)
+
+#define SC_FIELDS_token_record(F) \
+	F(STR, username,   SC_REQ|SC_ID, 64, _) \
+	F(STR, device_id,  SC_REQ|SC_ID, 128, _) \
+	F(INT, created,    SC_REQ, 0, _) \
+	F(INT, expires_at, SC_REQ, 0, _)
+
+/* The master list, in dependency order (sub-records first). */
+#define SC_RECORDS(R) R(error_reply) R(user_summary) R(session_request) R(session_reply) \
+	R(guidance_summary) R(guidance_doc) R(guidance_list) R(guidance_change) R(change_page) R(health) \
+	R(user_record) R(token_record)
+
+/* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */
+#define SC_SET(rec, ptr, field) ((ptr)->has |= (1ull << SC_F_##rec##_##field))
+#define SC_HAS(rec, ptr, field) (((ptr)->has >> SC_F_##rec##_##field) & 1u)
+#define SC_CLEAR(rec, ptr, field) ((ptr)->has &= ~(1ull << SC_F_##rec##_##field))
+
+/* ------------------------------------------- generated declarations --- */
+
+#define SC_CTYPE_STR(sub) struct sc_str
+#define SC_CTYPE_ENUM(sub) struct sc_str
+#define SC_CTYPE_INT(sub) int64_t
+#define SC_CTYPE_BOOL(sub) bool
+#define SC_CTYPE_STRS(sub) struct sc_strs
+#define SC_CTYPE_OBJ(sub) struct sc_##sub *
+#define SC_CTYPE_OBJS(sub) struct sc_list_##sub
+
+#define SC_GEN_MEMBER(T, name, flags, cap, sub) SC_CTYPE_##T(sub) name;
+#define SC_GEN_FIELD_INDEX_(rec, T, name, flags, cap, sub) SC_F_##rec##_##name,
+#define SC_GEN_FIELD_INDEX(rec, x) SC_PP_APPLY(SC_GEN_FIELD_INDEX_, rec, x)
+
+#define SC_GEN_RECORD_DECL(rec) \
+	struct sc_##rec { \
+		uint64_t has; \
+		SC_FIELDS_##rec(SC_GEN_MEMBER) \
+	}; \
+	struct sc_list_##rec { \
+		struct sc_##rec *v; \
+		size_t n; \
+	}; \
+	enum { SC_PP_MAP_LIST(SC_GEN_FIELD_INDEX, rec SC_FIELDS_##rec(SC_PP_TUPLE)) SC_NF_##rec }; \
+	_Static_assert(SC_NF_##rec <= SC_MAX_FIELDS, "record " #rec " has more than 64 fields"); \
+	extern const struct sc_record sc_rec_##rec;
+
+#define SC_GEN_ENUM_VALUE_(e, v) SC_E_##e##_##v,
+#define SC_GEN_ENUM_VALUE(e, x) SC_PP_APPLY(SC_GEN_ENUM_VALUE_, e, x)
+#define SC_GEN_ENUM_DECL(e) \
+	extern const char *const sc_enum_##e[]; \
+	enum { SC_PP_MAP_LIST(SC_GEN_ENUM_VALUE, e SC_ENUM_##e(SC_PP_TUPLE)) SC_NE_##e };
+
+SC_ENUMS(SC_GEN_ENUM_DECL)
+SC_RECORDS(SC_GEN_RECORD_DECL)
+
+#endif

@@ -1,0 +1,186 @@
+/* api.c - v1 handlers for sessions, guidance, health and metrics, and the
+ * route table saying who may call each. */
+#include "api.h"
+
+#include <civetweb.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+#define FN_VERSION "0.1.0"
+#define FEED_DEFAULT_LIMIT 100
+#define FEED_MAX_LIMIT 500
+
+static int post_session(struct http_req *r)
+{
+	struct sc_session_request req = {0};
+	struct sc_session_reply reply;
+
+	if (http_read_record(r, &sc_rec_session_request, &req) != FN_OK)
+		return r->status;
+	int rc = auth_login(r->app->auth, &req, r->arena, &reply);
+	if (rc == FN_UNAUTHORIZED)
+		return http_send_error(r, rc, NULL, "wrong username or password");
+	if (rc != FN_OK)
+		return http_send_error(r, rc, NULL, "cannot sign in now");
+	return http_send_record(r, 201, &sc_rec_session_reply, &reply);
+}
+
+static int delete_session(struct http_req *r)
+{
+	int rc = auth_logout(r->app->auth, &r->who);
+	if (rc != FN_OK)
+		return http_send_error(r, rc, NULL, "cannot sign out now");
+	return http_send_bytes(r, 204, NULL, NULL, 0, "Cache-Control: no-store\r\n");
+}
+
+static int with_read(struct http_req *r, struct store_txn **t)
+{
+	int rc = store_read_begin(r->app->store, t);
+	if (rc != FN_OK)
+		http_send_error(r, rc, NULL, "the store is unavailable");
+	return rc;
+}
+
+static int get_guidance_list(struct http_req *r)
+{
+	struct sc_guidance_list list;
+	struct store_txn *t;
+	const char *q = http_query(r, "q");
+
+	if (r->ri->query_string && strstr(r->ri->query_string, "q=") && !q)
+		return http_send_error(r, FN_BAD_REQUEST, "q", "the search words are not valid");
+	if (q && strlen(q) > 200)
+		return http_send_error(r, FN_VALIDATION_FAILED, "q", "search words are limited to 200 bytes");
+	if (with_read(r, &t) != FN_OK)
+		return r->status;
+	int rc = guidance_list(r->app->guidance, t, q, r->arena, &list);
+	if (rc == FN_OK)
+		rc = http_send_record(r, 200, &sc_rec_guidance_list, &list);
+	else
+		rc = http_send_error(r, rc, NULL, "cannot list guidance");
+	store_read_end(t);
+	return rc;
+}
+
+static int get_guidance_doc(struct http_req *r)
+{
+	struct store_txn *t;
+	struct sc_str bytes;
+	int64_t version;
+	char headers[256], etag[128];
+
+	if (with_read(r, &t) != FN_OK)
+		return r->status;
+	int rc = guidance_get(r->app->guidance, t, r->params[0].p, r->params[0].n, r->fmt, &bytes, &version);
+	if (rc == FN_NOT_FOUND) {
+		store_read_end(t);
+		return http_send_error(r, rc, NULL, "no guidance document with that id");
+	}
+	if (rc != FN_OK) {
+		store_read_end(t);
+		return http_send_error(r, rc, NULL, "cannot read guidance");
+	}
+	snprintf(etag, sizeof etag, "\"%.*s-v%" PRId64 "-%s\"", (int)r->params[0].n, r->params[0].p,
+	         version, r->fmt == SC_MSGPACK ? "mp" : "js");
+	snprintf(headers, sizeof headers, "ETag: %s\r\nCache-Control: private, no-cache\r\nVary: Accept\r\n", etag);
+	const char *inm = http_header(r, "If-None-Match");
+	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0))
+		rc = http_send_bytes(r, 304, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
+		                     NULL, 0, headers);
+	else
+		rc = http_send_bytes(r, 200, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
+		                     bytes.p, bytes.n, headers);
+	store_read_end(t);
+	return rc;
+}
+
+static int query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
+{
+	const char *v = http_query(r, name);
+	char *end;
+	*out = def;
+	if (!v)
+		return FN_OK;
+	if (*v < '0' || *v > '9')
+		return FN_VALIDATION_FAILED;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (*end || x > max)
+		return FN_VALIDATION_FAILED;
+	*out = x;
+	return FN_OK;
+}
+
+static int get_guidance_sync(struct http_req *r)
+{
+	struct sc_change_page page;
+	struct store_txn *t;
+	uint64_t since, limit;
+
+	if (query_u64(r, "since", 0, INT64_MAX, &since) != FN_OK)
+		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
+	if (query_u64(r, "limit", FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, &limit) != FN_OK || limit == 0)
+		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to %d", FEED_MAX_LIMIT);
+	if (with_read(r, &t) != FN_OK)
+		return r->status;
+	int rc = guidance_changes(r->app->guidance, t, since, (size_t)limit, r->arena, &page);
+	if (rc == FN_OK)
+		rc = http_send_record(r, 200, &sc_rec_change_page, &page);
+	else
+		rc = http_send_error(r, rc, NULL, "cannot read the change feed");
+	store_read_end(t);
+	return rc;
+}
+
+static int get_healthz(struct http_req *r)
+{
+	struct sc_health h = {0};
+	h.status = (struct sc_str){"ok", 2};
+	h.version = (struct sc_str){FN_VERSION, strlen(FN_VERSION)};
+	SC_SET(health, &h, status);
+	SC_SET(health, &h, version);
+	return http_send_record(r, 200, &sc_rec_health, &h);
+}
+
+static int get_metrics(struct http_req *r)
+{
+	struct store_stats st;
+	char *out = sc_arena_alloc(r->arena, 2048);
+	if (!out)
+		return http_send_error(r, FN_NO_MEMORY, NULL, "out of memory");
+	store_stats(r->app->store, &st);
+	struct app *a = r->app;
+	int n = snprintf(out, 2048,
+	                 "# TYPE fieldnote_requests_total counter\n"
+	                 "fieldnote_requests_total %" PRIuFAST64 "\n"
+	                 "fieldnote_responses_total{class=\"2xx\"} %" PRIuFAST64 "\n"
+	                 "fieldnote_responses_total{class=\"3xx\"} %" PRIuFAST64 "\n"
+	                 "fieldnote_responses_total{class=\"4xx\"} %" PRIuFAST64 "\n"
+	                 "fieldnote_responses_total{class=\"5xx\"} %" PRIuFAST64 "\n"
+	                 "# TYPE fieldnote_store_commits_total counter\n"
+	                 "fieldnote_store_commits_total %" PRIu64 "\n"
+	                 "fieldnote_store_writes_total %" PRIu64 "\n"
+	                 "fieldnote_store_map_grows_total %" PRIu64 "\n"
+	                 "# TYPE fieldnote_store_map_bytes gauge\n"
+	                 "fieldnote_store_map_bytes %zu\n"
+	                 "fieldnote_store_used_bytes %zu\n",
+	                 atomic_load(&a->requests), atomic_load(&a->by_class[2]),
+	                 atomic_load(&a->by_class[3]), atomic_load(&a->by_class[4]),
+	                 atomic_load(&a->by_class[5]), st.commits, st.writes, st.map_grows,
+	                 st.map_size, st.used_bytes);
+	return http_send_bytes(r, 200, "text/plain; version=0.0.4", out, (size_t)n, NULL);
+}
+
+const struct http_route api_routes[] = {
+	{"GET", "/healthz", HTTP_PUBLIC, get_healthz},
+	{"GET", "/metrics", HTTP_PUBLIC, get_metrics},
+	{"POST", "/v1/session", HTTP_PUBLIC, post_session},
+	{"DELETE", "/v1/session", HTTP_SIGNED_IN, delete_session},
+	{"GET", "/v1/guidance", HTTP_SIGNED_IN, get_guidance_list},
+	{"GET", "/v1/guidance/*", HTTP_SIGNED_IN, get_guidance_doc},
+	{"GET", "/v1/sync/guidance", HTTP_SIGNED_IN, get_guidance_sync},
+};
+const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -1,0 +1,26 @@
+/* app.h - the server-wide state handed to every request handler. */
+#ifndef FN_APP_H
+#define FN_APP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "guidance.h"
+#include "store.h"
+
+struct http_route;
+
+struct app {
+	const struct config *cfg;
+	struct store *store;
+	struct auth *auth;
+	struct guidance *guidance;
+	const struct http_route *routes; /* set by http_mount */
+	size_t nroutes;
+	/* metrics: requests by status class 2xx..5xx, and all */
+	atomic_uint_fast64_t requests, by_class[6];
+};
+
+#endif

@@ -1,0 +1,337 @@
+/* auth.c - users, Argon2id passwords, random tokens stored as SHA-256 hashes. */
+#include "auth.h"
+
+#include <argon2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "mbedtls/sha256.h"
+#include "status.h"
+
+#define TOKEN_BYTES 32 /* 256 random bits */
+#define SALT_BYTES 16
+#define HASH_BYTES 32
+
+struct auth {
+	struct store *store;
+	store_db users, tokens;
+	struct auth_config cfg;
+	/* Verified against when the user is unknown, so that an unknown name
+	 * costs the same time as a wrong password. */
+	char dummy_hash[256];
+};
+
+static const char *const role_names[] = {"officer", "worker", "supervisor", "admin"};
+
+enum auth_role auth_role_parse(const char *s, size_t n)
+{
+	for (int r = 0; r < ROLE_NONE; r++)
+		if (strlen(role_names[r]) == n && memcmp(role_names[r], s, n) == 0)
+			return (enum auth_role)r;
+	return ROLE_NONE;
+}
+
+const char *auth_role_name(enum auth_role r)
+{
+	return r < ROLE_NONE ? role_names[r] : "none";
+}
+
+static int fill_random(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+		if (got < 0)
+			return FN_INTERNAL;
+		p += got;
+		n -= (size_t)got;
+	}
+	return FN_OK;
+}
+
+static int hash_password(const struct auth *a, const char *pw, size_t n,
+                         char *out, size_t outlen)
+{
+	unsigned char salt[SALT_BYTES];
+	if (fill_random(salt, sizeof salt) != FN_OK)
+		return FN_INTERNAL;
+	int rc = argon2id_hash_encoded(a->cfg.argon_t, a->cfg.argon_m_kib, a->cfg.argon_p,
+	                               pw, n, salt, sizeof salt, HASH_BYTES, out, outlen);
+	return rc == ARGON2_OK ? FN_OK : (rc == ARGON2_MEMORY_ALLOCATION_ERROR ? FN_NO_MEMORY : FN_INTERNAL);
+}
+
+int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg)
+{
+	struct auth *a = calloc(1, sizeof *a);
+	int rc;
+
+	*out = NULL;
+	if (!a)
+		return FN_NO_MEMORY;
+	a->store = s;
+	if (cfg)
+		a->cfg = *cfg;
+	if (!a->cfg.argon_m_kib)
+		a->cfg.argon_m_kib = 19456;
+	if (!a->cfg.argon_t)
+		a->cfg.argon_t = 2;
+	if (!a->cfg.argon_p)
+		a->cfg.argon_p = 1;
+	if (!a->cfg.token_ttl)
+		a->cfg.token_ttl = 12 * 3600;
+	if ((rc = store_db_open(s, "auth.users", &a->users)) != FN_OK ||
+	    (rc = store_db_open(s, "auth.tokens", &a->tokens)) != FN_OK ||
+	    (rc = hash_password(a, "fieldnote-timing-equaliser", 26, a->dummy_hash,
+	                        sizeof a->dummy_hash)) != FN_OK) {
+		free(a);
+		return rc;
+	}
+	*out = a;
+	return FN_OK;
+}
+
+void auth_close(struct auth *a)
+{
+	free(a);
+}
+
+void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out)
+{
+	memset(out, 0, sizeof *out);
+	out->username = u->username;
+	SC_SET(user_summary, out, username);
+	out->role = u->role;
+	SC_SET(user_summary, out, role);
+	if (SC_HAS(user_record, u, agency)) {
+		out->agency = u->agency;
+		SC_SET(user_summary, out, agency);
+	}
+	if (SC_HAS(user_record, u, teams)) {
+		out->teams = u->teams;
+		SC_SET(user_summary, out, teams);
+	}
+}
+
+struct user_put {
+	struct sc_buf enc;
+	struct sc_str username;
+	int replace;
+	store_db db;
+};
+
+static int put_user(struct store_txn *t, void *arg)
+{
+	struct user_put *up = arg;
+	return store_put(t, up->db, up->username.p, up->username.n, up->enc.p, up->enc.n,
+	                 up->replace ? 0 : STORE_NOOVERWRITE, NULL);
+}
+
+int auth_user_add(struct auth *a, const struct sc_user_record *u,
+                  const char *password, size_t pwlen, int replace, char *detail)
+{
+	struct sc_user_record rec = *u;
+	struct sc_error err;
+	char hash[256];
+	int rc;
+
+	if (pwlen < 8 || pwlen > 256) {
+		snprintf(detail, 256, "password must be 8 to 256 bytes");
+		return FN_VALIDATION_FAILED;
+	}
+	if ((rc = hash_password(a, password, pwlen, hash, sizeof hash)) != FN_OK) {
+		snprintf(detail, 256, "password hashing failed");
+		return rc;
+	}
+	rec.password_hash = (struct sc_str){hash, strlen(hash)};
+	SC_SET(user_record, &rec, password_hash);
+	rec.password_changed = time(NULL);
+	SC_SET(user_record, &rec, password_changed);
+	if ((rc = sc_validate(&sc_rec_user_record, &rec, &err)) != FN_OK) {
+		snprintf(detail, 256, "%.100s: %.150s", err.field, err.message);
+		return rc;
+	}
+	struct user_put up = {{0}, rec.username, replace, a->users};
+	if ((rc = sc_encode(&sc_rec_user_record, SC_MSGPACK, &rec, &up.enc)) == FN_OK)
+		rc = store_write(a->store, put_user, &up);
+	sc_buf_free(&up.enc);
+	if (rc == FN_CONFLICT)
+		snprintf(detail, 256, "user %.*s already exists", (int)rec.username.n, rec.username.p);
+	else if (rc != FN_OK)
+		snprintf(detail, 256, "cannot store user: %s", sc_status_message(rc));
+	return rc;
+}
+
+static int load_user(struct auth *a, struct store_txn *t, const char *name, size_t n,
+                     struct sc_arena *arena, struct sc_user_record **out)
+{
+	struct sc_str val;
+	int rc = store_get(t, a->users, name, n, &val);
+	if (rc != FN_OK)
+		return rc;
+	struct sc_user_record *u = sc_arena_alloc(arena, sizeof *u);
+	if (!u)
+		return FN_NO_MEMORY;
+	rc = sc_decode(&sc_rec_user_record, SC_MSGPACK, val.p, val.n, &sc_limits_default, arena, u, NULL);
+	if (rc != FN_OK)
+		return FN_INTERNAL; /* a stored record that does not decode */
+	*out = u;
+	return FN_OK;
+}
+
+static void token_hash(const char *token, size_t n, unsigned char out[32])
+{
+	mbedtls_sha256((const unsigned char *)token, n, out, 0);
+}
+
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0, i = 0;
+	for (; i + 2 < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (n - i == 1) {
+		unsigned v = (unsigned)in[i] << 16;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+	} else if (n - i == 2) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+	}
+	out[o] = 0;
+}
+
+struct token_put {
+	store_db db;
+	unsigned char hash[32];
+	struct sc_buf enc;
+};
+
+static int put_token(struct store_txn *t, void *arg)
+{
+	struct token_put *tp = arg;
+	return store_put(t, tp->db, tp->hash, sizeof tp->hash, tp->enc.p, tp->enc.n, 0, NULL);
+}
+
+int auth_login(struct auth *a, const struct sc_session_request *req,
+               struct sc_arena *arena, struct sc_session_reply *reply)
+{
+	struct store_txn *t;
+	struct sc_user_record *u = NULL;
+	int rc;
+
+	if ((rc = store_read_begin(a->store, &t)) != FN_OK)
+		return rc;
+	rc = load_user(a, t, req->username.p, req->username.n, arena, &u);
+	store_read_end(t);
+	if (rc != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+
+	/* Verify even when the user is unknown, against a dummy hash. */
+	const char *encoded = u ? u->password_hash.p : a->dummy_hash;
+	int ok = argon2id_verify(encoded, req->password.p, req->password.n) == ARGON2_OK;
+	if (!u || !ok || (SC_HAS(user_record, u, disabled) && u->disabled))
+		return FN_UNAUTHORIZED;
+
+	unsigned char raw[TOKEN_BYTES];
+	char *token = sc_arena_alloc(arena, TOKEN_BYTES * 2);
+	if (!token)
+		return FN_NO_MEMORY;
+	if (fill_random(raw, sizeof raw) != FN_OK)
+		return FN_INTERNAL;
+	b64url(raw, sizeof raw, token);
+
+	int64_t now = time(NULL);
+	struct sc_token_record tr = {0};
+	tr.username = u->username;
+	SC_SET(token_record, &tr, username);
+	tr.device_id = req->device_id;
+	SC_SET(token_record, &tr, device_id);
+	tr.created = now;
+	SC_SET(token_record, &tr, created);
+	tr.expires_at = now + a->cfg.token_ttl;
+	SC_SET(token_record, &tr, expires_at);
+
+	struct token_put tp = {.db = a->tokens};
+	token_hash(token, strlen(token), tp.hash);
+	if ((rc = sc_encode(&sc_rec_token_record, SC_MSGPACK, &tr, &tp.enc)) == FN_OK)
+		rc = store_write(a->store, put_token, &tp);
+	sc_buf_free(&tp.enc);
+	if (rc != FN_OK)
+		return rc;
+
+	struct sc_user_summary *sum = sc_arena_alloc(arena, sizeof *sum);
+	if (!sum)
+		return FN_NO_MEMORY;
+	auth_user_summary(u, sum);
+	memset(reply, 0, sizeof *reply);
+	reply->token = (struct sc_str){token, strlen(token)};
+	SC_SET(session_reply, reply, token);
+	reply->expires_at = tr.expires_at;
+	SC_SET(session_reply, reply, expires_at);
+	reply->user = sum;
+	SC_SET(session_reply, reply, user);
+	return FN_OK;
+}
+
+int auth_check(struct auth *a, const char *token, size_t n,
+               struct sc_arena *arena, struct auth_principal *out)
+{
+	struct store_txn *t;
+	struct sc_str val;
+	struct sc_token_record tr = {0};
+	struct sc_user_record *u = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (n < 16 || n > 128)
+		return FN_UNAUTHORIZED;
+	token_hash(token, n, out->token_hash);
+	if ((rc = store_read_begin(a->store, &t)) != FN_OK)
+		return rc;
+	rc = store_get(t, a->tokens, out->token_hash, 32, &val);
+	if (rc == FN_OK)
+		rc = sc_decode(&sc_rec_token_record, SC_MSGPACK, val.p, val.n, &sc_limits_default, arena, &tr, NULL);
+	if (rc == FN_OK)
+		rc = load_user(a, t, tr.username.p, tr.username.n, arena, &u);
+	store_read_end(t);
+	if (rc == FN_NOT_FOUND)
+		return FN_UNAUTHORIZED;
+	if (rc != FN_OK)
+		return rc;
+	if (tr.expires_at <= time(NULL))
+		return FN_TOKEN_EXPIRED;
+	if ((SC_HAS(user_record, u, disabled) && u->disabled) || tr.created < u->password_changed)
+		return FN_TOKEN_REVOKED;
+	out->user = u;
+	out->role = auth_role_parse(u->role.p, u->role.n);
+	out->device_id = tr.device_id;
+	return FN_OK;
+}
+
+struct token_del {
+	store_db db;
+	const unsigned char *hash;
+};
+
+static int del_token(struct store_txn *t, void *arg)
+{
+	struct token_del *td = arg;
+	int rc = store_del(t, td->db, td->hash, 32);
+	return rc == FN_NOT_FOUND ? FN_OK : rc;
+}
+
+int auth_logout(struct auth *a, const struct auth_principal *p)
+{
+	struct token_del td = {a->tokens, p->token_hash};
+	return store_write(a->store, del_token, &td);
+}

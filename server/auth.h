@@ -1,0 +1,61 @@
+/* auth.h - users, password hashing (Argon2id), session tokens. Owns the
+ * "users" and "tokens" databases. */
+#ifndef FN_AUTH_H
+#define FN_AUTH_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "records.h"
+#include "store.h"
+
+enum auth_role { ROLE_OFFICER, ROLE_WORKER, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_NONE };
+
+struct auth_config {
+	uint32_t argon_m_kib;  /* memory cost; default 19456 (19 MiB) */
+	uint32_t argon_t;      /* passes; default 2 */
+	uint32_t argon_p;      /* lanes; default 1 */
+	int64_t token_ttl;     /* seconds; default 12 hours */
+};
+
+/* The signed-in caller of a request. Strings live in the request arena. */
+struct auth_principal {
+	const struct sc_user_record *user;
+	enum auth_role role;
+	struct sc_str device_id;
+	unsigned char token_hash[32];
+};
+
+struct auth;
+
+/* Opens the module's databases. Fills unset cfg fields with defaults. */
+int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg);
+void auth_close(struct auth *a);
+
+enum auth_role auth_role_parse(const char *s, size_t n);
+const char *auth_role_name(enum auth_role r);
+
+/* Adds a user (or replaces the password and details of an existing one when
+ * `replace`). The password is hashed here; it is never stored or logged. */
+int auth_user_add(struct auth *a, const struct sc_user_record *u,
+                  const char *password, size_t pwlen, int replace,
+                  char *detail);
+
+/* Checks credentials; on success issues a token (returned once, in reply;
+ * only its hash is stored). FN_UNAUTHORIZED for an unknown user or a wrong
+ * password, indistinguishable in answer and in time. */
+int auth_login(struct auth *a, const struct sc_session_request *req,
+               struct sc_arena *arena, struct sc_session_reply *reply);
+
+/* Resolves "Authorization: Bearer ..." token text to a principal.
+ * FN_UNAUTHORIZED, FN_TOKEN_EXPIRED or FN_TOKEN_REVOKED on failure. */
+int auth_check(struct auth *a, const char *token, size_t n,
+               struct sc_arena *arena, struct auth_principal *out);
+
+/* Ends the session of the given principal's token. */
+int auth_logout(struct auth *a, const struct auth_principal *p);
+
+/* Fills a user summary (the public view) from a stored user record. */
+void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out);
+
+#endif

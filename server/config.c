@@ -1,0 +1,166 @@
+/* config.c - the settings table: names, types, defaults and help text. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+enum ctype { C_STR, C_UINT, C_SIZE, C_BOOL, C_I64, C_U32 };
+
+struct setting {
+	const char *name;
+	enum ctype type;
+	size_t offset, size;
+	const char *def;
+	const char *help;
+};
+
+#define S(name, type, member, def, help) \
+	{name, type, offsetof(struct config, member), sizeof(((struct config *)0)->member), def, help}
+
+static const struct setting settings[] = {
+	S("data", C_STR, data_dir, "var/data", "store directory"),
+	S("listen", C_STR, listen, "127.0.0.1:8443", "HOST:PORT to serve HTTPS on"),
+	S("cert", C_STR, cert, "certs/dev/server.crt", "PEM server certificate (chain)"),
+	S("key", C_STR, key, "certs/dev/server.key", "PEM private key (mode 600)"),
+	S("device_ca", C_STR, device_ca, "", "PEM CA for device client certificates; empty: none required"),
+	S("threads", C_UINT, threads, "64", "worker threads (each serves one connection at a time)"),
+	S("request_timeout_ms", C_UINT, request_timeout_ms, "15000", "per-request read/write timeout; slow clients are cut off"),
+	S("max_body", C_SIZE, max_body, "1048576", "largest request body accepted, in bytes"),
+	S("access_log", C_BOOL, access_log, "yes", "one line per request on stderr (method, route, status, time)"),
+	S("argon2_memory_kib", C_U32, auth.argon_m_kib, "19456", "Argon2id memory cost in KiB (19 MiB)"),
+	S("argon2_passes", C_U32, auth.argon_t, "2", "Argon2id passes"),
+	S("argon2_lanes", C_U32, auth.argon_p, "1", "Argon2id lanes"),
+	S("token_ttl", C_I64, auth.token_ttl, "43200", "session token lifetime in seconds (12 hours)"),
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static int parse_uint(const char *v, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || *end || x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *detail)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		if (strcmp(s->name, key) != 0)
+			continue;
+		char *dst = (char *)c + s->offset;
+		unsigned long long x = 0;
+		switch (s->type) {
+		case C_STR:
+			if (strlen(value) >= s->size) {
+				snprintf(detail, 256, "%s: value too long", key);
+				return FN_BAD_ARGUMENT;
+			}
+			strcpy(dst, value);
+			return FN_OK;
+		case C_BOOL:
+			if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
+				*(int *)dst = 1;
+			else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
+				*(int *)dst = 0;
+			else
+				break;
+			return FN_OK;
+		case C_UINT:
+			if (parse_uint(value, UINT32_MAX, &x) != 0)
+				break;
+			*(unsigned *)dst = (unsigned)x;
+			return FN_OK;
+		case C_U32:
+			if (parse_uint(value, UINT32_MAX, &x) != 0)
+				break;
+			*(uint32_t *)dst = (uint32_t)x;
+			return FN_OK;
+		case C_SIZE:
+			if (parse_uint(value, SIZE_MAX, &x) != 0)
+				break;
+			*(size_t *)dst = (size_t)x;
+			return FN_OK;
+		case C_I64:
+			if (parse_uint(value, INT64_MAX, &x) != 0)
+				break;
+			*(int64_t *)dst = (int64_t)x;
+			return FN_OK;
+		}
+		snprintf(detail, 256, "%s: '%s' is not a valid %s", key, value,
+		         s->type == C_BOOL ? "yes/no" : "number");
+		return FN_BAD_ARGUMENT;
+	}
+	snprintf(detail, 256, "unknown setting '%s' (see fieldnote serve --help)", key);
+	return FN_BAD_ARGUMENT;
+}
+
+void config_defaults(struct config *c)
+{
+	char detail[256];
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < NSETTINGS; i++)
+		config_set(c, settings[i].name, settings[i].def, detail);
+}
+
+int config_load(struct config *c, const char *path, char *detail)
+{
+	FILE *f = fopen(path, "r");
+	char line[2048];
+	int lineno = 0;
+
+	if (!f) {
+		snprintf(detail, 256, "%s: %s", path, strerror(errno));
+		return FN_IO_ERROR;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *p = line, *eq, *end;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '#' || *p == 0)
+			continue;
+		if (!(eq = strchr(p, '='))) {
+			snprintf(detail, 256, "%s:%d: expected 'key = value'", path, lineno);
+			fclose(f);
+			return FN_BAD_ARGUMENT;
+		}
+		for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
+			;
+		*end = 0;
+		char *v = eq + 1;
+		while (isspace((unsigned char)*v))
+			v++;
+		for (end = v + strlen(v); end > v && isspace((unsigned char)end[-1]); end--)
+			;
+		*end = 0;
+		char inner[256];
+		if (config_set(c, p, v, inner) != FN_OK) {
+			snprintf(detail, 256, "%s:%d: %.200s", path, lineno, inner);
+			fclose(f);
+			return FN_BAD_ARGUMENT;
+		}
+	}
+	fclose(f);
+	return FN_OK;
+}
+
+void config_help(FILE *out)
+{
+	fprintf(out, "Settings (in a --config file as 'name = value', or as --name VALUE):\n");
+	for (size_t i = 0; i < NSETTINGS; i++)
+		fprintf(out, "  %-20s %s (default: %s)\n", settings[i].name, settings[i].help,
+		        *settings[i].def ? settings[i].def : "none");
+}

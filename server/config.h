@@ -1,0 +1,32 @@
+/* config.h - server settings: defaults, a key = value file, flags. */
+#ifndef FN_CONFIG_H
+#define FN_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "auth.h"
+
+struct config {
+	char data_dir[1024];
+	char listen[256];
+	char cert[1024];
+	char key[1024];
+	char device_ca[1024];
+	unsigned threads;
+	unsigned request_timeout_ms;
+	size_t max_body;
+	int access_log;
+	struct auth_config auth;
+};
+
+void config_defaults(struct config *c);
+/* Sets one setting by its name (as in the file, e.g. "argon2_memory_kib").
+ * FN_OK, or FN_BAD_ARGUMENT with detail (256 bytes) saying why. */
+int config_set(struct config *c, const char *key, const char *value, char *detail);
+/* Reads "key = value" lines; '#' starts a comment. */
+int config_load(struct config *c, const char *path, char *detail);
+/* Prints every setting, its default and meaning (for --help). */
+void config_help(FILE *out);
+
+#endif

@@ -1,0 +1,561 @@
+/* guidance.c - guidance import, versions, change feed, lookup and search. */
+#include "guidance.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "status.h"
+
+#define MAX_FILE (256 * 1024 + 4096)
+#define VER_LEN 17 /* version(8) seq(8) withdrawn(1) */
+
+struct guidance {
+	struct store *store;
+	store_db docs;  /* id -> msgpack guidance_doc (current) */
+	store_db json;  /* id -> JSON guidance_doc (current) */
+	store_db ver;   /* id -> version, seq, withdrawn */
+	store_db feed;  /* seq -> id */
+};
+
+int guidance_open(struct guidance **out, struct store *s)
+{
+	struct guidance *g = calloc(1, sizeof *g);
+	int rc;
+
+	*out = NULL;
+	if (!g)
+		return FN_NO_MEMORY;
+	g->store = s;
+	if ((rc = store_db_open(s, "guidance.docs", &g->docs)) != FN_OK ||
+	    (rc = store_db_open(s, "guidance.json", &g->json)) != FN_OK ||
+	    (rc = store_db_open(s, "guidance.ver", &g->ver)) != FN_OK ||
+	    (rc = store_db_open(s, "guidance.feed", &g->feed)) != FN_OK) {
+		free(g);
+		return rc;
+	}
+	*out = g;
+	return FN_OK;
+}
+
+void guidance_close(struct guidance *g)
+{
+	free(g);
+}
+
+/* --- parsing the Markdown header ---------------------------------------- */
+
+static struct sc_str trim(const char *p, size_t n)
+{
+	while (n && isspace((unsigned char)*p))
+		p++, n--;
+	while (n && isspace((unsigned char)p[n - 1]))
+		n--;
+	return (struct sc_str){p, n};
+}
+
+/* Splits "a, b, c" into an arena array. */
+static int split_list(struct sc_arena *a, struct sc_str v, struct sc_strs *out)
+{
+	size_t count = 1;
+	for (size_t i = 0; i < v.n; i++)
+		count += v.p[i] == ',';
+	out->v = sc_arena_alloc(a, count * sizeof *out->v);
+	if (!out->v)
+		return FN_NO_MEMORY;
+	out->n = 0;
+	const char *p = v.p, *end = v.p + v.n;
+	while (p <= end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		if (!c)
+			c = end;
+		struct sc_str item = trim(p, (size_t)(c - p));
+		if (item.n)
+			out->v[out->n++] = (struct sc_str){sc_arena_strndup(a, item.p, item.n), item.n};
+		p = c + 1;
+	}
+	return FN_OK;
+}
+
+static int parse_doc(const char *text, size_t n, const char *origin,
+                     struct sc_arena *a, struct sc_guidance_doc *d, char *detail)
+{
+	const char *p = text, *end = text + n;
+
+	memset(d, 0, sizeof *d);
+	if (n < 4 || memcmp(p, "---", 3) != 0) {
+		snprintf(detail, 256, "%s: must start with a '---' header line", origin);
+		return FN_VALIDATION_FAILED;
+	}
+	p = memchr(p, '\n', (size_t)(end - p));
+	for (;;) {
+		if (!p || p >= end) {
+			snprintf(detail, 256, "%s: header has no closing '---' line", origin);
+			return FN_VALIDATION_FAILED;
+		}
+		p++;
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		struct sc_str line = trim(p, (size_t)(eol - p));
+		if (line.n == 3 && memcmp(line.p, "---", 3) == 0) {
+			p = eol < end ? eol + 1 : end;
+			break;
+		}
+		const char *colon = memchr(line.p, ':', line.n);
+		if (!colon) {
+			snprintf(detail, 256, "%s: header line '%.*s' is not 'key: value'", origin,
+			         (int)(line.n > 60 ? 60 : line.n), line.p);
+			return FN_VALIDATION_FAILED;
+		}
+		struct sc_str key = trim(line.p, (size_t)(colon - line.p));
+		struct sc_str val = trim(colon + 1, (size_t)(line.p + line.n - colon - 1));
+		char *copy = sc_arena_strndup(a, val.p, val.n);
+		if (!copy)
+			return FN_NO_MEMORY;
+		struct sc_str v = {copy, val.n};
+		int rc = FN_OK;
+#define KEY(k) (key.n == sizeof(k) - 1 && memcmp(key.p, k, key.n) == 0)
+		if (KEY("id")) {
+			d->id = v;
+			SC_SET(guidance_doc, d, id);
+		} else if (KEY("title")) {
+			d->title = v;
+			SC_SET(guidance_doc, d, title);
+		} else if (KEY("reviewed")) {
+			d->reviewed = v;
+			SC_SET(guidance_doc, d, reviewed);
+		} else if (KEY("tags")) {
+			rc = split_list(a, v, &d->tags);
+			SC_SET(guidance_doc, d, tags);
+		} else if (KEY("audience")) {
+			rc = split_list(a, v, &d->audience);
+			SC_SET(guidance_doc, d, audience);
+		} else {
+			snprintf(detail, 256, "%s: unknown header key '%.*s' (expected id, title, tags, audience, reviewed)",
+			         origin, (int)(key.n > 40 ? 40 : key.n), key.p);
+			return FN_VALIDATION_FAILED;
+		}
+#undef KEY
+		if (rc != FN_OK)
+			return rc;
+		p = eol;
+	}
+	while (p < end && (*p == '\n' || *p == '\r'))
+		p++;
+	d->body = (struct sc_str){p, (size_t)(end - p)};
+	SC_SET(guidance_doc, d, body);
+	if (!SC_HAS(guidance_doc, d, id) || !SC_HAS(guidance_doc, d, title)) {
+		snprintf(detail, 256, "%s: header needs at least id and title", origin);
+		return FN_VALIDATION_FAILED;
+	}
+	if (SC_HAS(guidance_doc, d, reviewed)) {
+		struct tm tm = {0};
+		const char *e = strptime(d->reviewed.p, "%Y-%m-%d", &tm);
+		if (!e || *e || d->reviewed.n != 10) {
+			snprintf(detail, 256, "%s: reviewed must be a date YYYY-MM-DD", origin);
+			return FN_VALIDATION_FAILED;
+		}
+	}
+	return FN_OK;
+}
+
+/* --- storing ------------------------------------------------------------ */
+
+struct import_job {
+	struct guidance *g;
+	struct sc_guidance_doc *doc;
+	int changed;
+	int64_t version;
+};
+
+static void ver_pack(unsigned char out[VER_LEN], uint64_t version, uint64_t seq, int withdrawn)
+{
+	store_u64_key(version, out);
+	store_u64_key(seq, out + 8);
+	out[16] = (unsigned char)withdrawn;
+}
+
+static int store_doc(struct store_txn *t, struct guidance *g, struct sc_guidance_doc *d,
+                     const struct sc_buf *mp)
+{
+	struct sc_buf js = {0};
+	unsigned char seqkey[8], ver[VER_LEN];
+	int rc = sc_encode(&sc_rec_guidance_doc, SC_JSON, d, &js);
+
+	store_u64_key((uint64_t)d->seq, seqkey);
+	ver_pack(ver, (uint64_t)d->version, (uint64_t)d->seq, 0);
+	if (rc == FN_OK)
+		rc = store_put(t, g->docs, d->id.p, d->id.n, mp->p, mp->n, 0, NULL);
+	if (rc == FN_OK)
+		rc = store_put(t, g->json, d->id.p, d->id.n, js.p, js.n, 0, NULL);
+	if (rc == FN_OK)
+		rc = store_put(t, g->ver, d->id.p, d->id.n, ver, sizeof ver, 0, NULL);
+	if (rc == FN_OK)
+		rc = store_put(t, g->feed, seqkey, 8, d->id.p, d->id.n, 0, NULL);
+	sc_buf_free(&js);
+	return rc;
+}
+
+static int import_txn(struct store_txn *t, void *arg)
+{
+	struct import_job *job = arg;
+	struct guidance *g = job->g;
+	struct sc_guidance_doc *d = job->doc;
+	struct sc_str old;
+	struct sc_buf mp = {0};
+	uint64_t old_seq = 0;
+	int withdrawn = 0, rc;
+
+	d->version = 1;
+	rc = store_get(t, g->ver, d->id.p, d->id.n, &old);
+	if (rc == FN_OK && old.n == VER_LEN) {
+		d->version = (int64_t)store_key_u64(old.p);
+		old_seq = store_key_u64(old.p + 8);
+		withdrawn = old.p[16];
+	} else if (rc != FN_NOT_FOUND) {
+		return rc == FN_OK ? FN_INTERNAL : rc;
+	}
+	if (rc == FN_OK && !withdrawn) {
+		/* Unchanged content: same bytes once version, time and seq match. */
+		struct sc_str cur;
+		if ((rc = store_get(t, g->docs, d->id.p, d->id.n, &cur)) != FN_OK)
+			return rc;
+		struct sc_arena *a = sc_arena_new(0);
+		struct sc_guidance_doc prev = {0};
+		if (!a)
+			return FN_NO_MEMORY;
+		rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, cur.p, cur.n, &sc_limits_default, a, &prev, NULL);
+		if (rc == FN_OK) {
+			d->updated = prev.updated;
+			d->seq = prev.seq;
+			rc = sc_encode(&sc_rec_guidance_doc, SC_MSGPACK, d, &mp);
+		}
+		sc_arena_free(a);
+		if (rc != FN_OK) {
+			sc_buf_free(&mp);
+			return rc;
+		}
+		int same = mp.n == cur.n && memcmp(mp.p, cur.p, cur.n) == 0;
+		sc_buf_free(&mp);
+		if (same) {
+			job->changed = 0;
+			job->version = d->version;
+			return FN_OK;
+		}
+	}
+	if (old_seq) {
+		unsigned char k[8];
+		store_u64_key(old_seq, k);
+		if ((rc = store_del(t, g->feed, k, 8)) != FN_OK && rc != FN_NOT_FOUND)
+			return rc;
+		d->version++;
+	}
+	uint64_t seq;
+	if ((rc = store_counter_next(t, "guidance.seq", &seq)) != FN_OK)
+		return rc;
+	d->seq = (int64_t)seq;
+	d->updated = time(NULL);
+	SC_SET(guidance_doc, d, version);
+	SC_SET(guidance_doc, d, seq);
+	SC_SET(guidance_doc, d, updated);
+	rc = sc_encode(&sc_rec_guidance_doc, SC_MSGPACK, d, &mp);
+	if (rc == FN_OK)
+		rc = store_doc(t, g, d, &mp);
+	sc_buf_free(&mp);
+	job->changed = 1;
+	job->version = d->version;
+	return rc;
+}
+
+int guidance_import(struct guidance *g, const char *text, size_t n,
+                    const char *origin, int *changed, int64_t *version,
+                    char *detail)
+{
+	struct sc_arena *a = sc_arena_new(0);
+	struct sc_guidance_doc d;
+	struct sc_error err;
+	int rc;
+
+	if (!a)
+		return FN_NO_MEMORY;
+	rc = parse_doc(text, n, origin, a, &d, detail);
+	if (rc == FN_OK) {
+		/* version, updated, seq are filled in by the transaction */
+		SC_SET(guidance_doc, &d, version);
+		SC_SET(guidance_doc, &d, updated);
+		SC_SET(guidance_doc, &d, seq);
+		if ((rc = sc_validate(&sc_rec_guidance_doc, &d, &err)) != FN_OK)
+			snprintf(detail, 256, "%s: %s: %s", origin, err.field, err.message);
+	}
+	if (rc == FN_OK) {
+		struct import_job job = {g, &d, 0, 0};
+		rc = store_write(g->store, import_txn, &job);
+		if (rc == FN_OK) {
+			*changed = job.changed;
+			*version = job.version;
+		} else {
+			snprintf(detail, 256, "%s: cannot store: %s", origin, sc_status_message(rc));
+		}
+	}
+	sc_arena_free(a);
+	return rc;
+}
+
+int guidance_import_file(struct guidance *g, const char *path, int *changed,
+                         int64_t *version, char *detail)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (!f) {
+		snprintf(detail, 256, "%s: %s", path, strerror(errno));
+		return FN_IO_ERROR;
+	}
+	buf = malloc(MAX_FILE + 1);
+	if (!buf) {
+		fclose(f);
+		return FN_NO_MEMORY;
+	}
+	n = fread(buf, 1, MAX_FILE + 1, f);
+	if (ferror(f)) {
+		snprintf(detail, 256, "%s: read error", path);
+		rc = FN_IO_ERROR;
+	} else if (n > MAX_FILE) {
+		snprintf(detail, 256, "%s: larger than %d bytes", path, MAX_FILE);
+		rc = FN_PAYLOAD_TOO_LARGE;
+	} else {
+		rc = guidance_import(g, buf, n, path, changed, version, detail);
+	}
+	fclose(f);
+	free(buf);
+	return rc;
+}
+
+struct withdraw_job {
+	struct guidance *g;
+	const char *id;
+	size_t n;
+};
+
+static int withdraw_txn(struct store_txn *t, void *arg)
+{
+	struct withdraw_job *w = arg;
+	struct guidance *g = w->g;
+	struct sc_str old;
+	unsigned char k[8], ver[VER_LEN];
+	uint64_t seq;
+	int rc = store_get(t, g->ver, w->id, w->n, &old);
+
+	if (rc != FN_OK)
+		return rc;
+	if (old.n != VER_LEN || old.p[16])
+		return old.n == VER_LEN ? FN_NOT_FOUND : FN_INTERNAL;
+	uint64_t version = store_key_u64(old.p);
+	store_u64_key(store_key_u64(old.p + 8), k);
+	if ((rc = store_del(t, g->feed, k, 8)) != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	if ((rc = store_counter_next(t, "guidance.seq", &seq)) != FN_OK)
+		return rc;
+	store_u64_key(seq, k);
+	ver_pack(ver, version, seq, 1);
+	if ((rc = store_put(t, g->ver, w->id, w->n, ver, sizeof ver, 0, NULL)) != FN_OK ||
+	    (rc = store_put(t, g->feed, k, 8, w->id, w->n, 0, NULL)) != FN_OK)
+		return rc;
+	if ((rc = store_del(t, g->docs, w->id, w->n)) != FN_OK)
+		return rc;
+	return store_del(t, g->json, w->id, w->n);
+}
+
+int guidance_withdraw(struct guidance *g, const char *id, char *detail)
+{
+	struct withdraw_job w = {g, id, strlen(id)};
+	int rc = store_write(g->store, withdraw_txn, &w);
+	if (rc == FN_NOT_FOUND)
+		snprintf(detail, 256, "no current guidance document '%s'", id);
+	else if (rc != FN_OK)
+		snprintf(detail, 256, "cannot withdraw '%s': %s", id, sc_status_message(rc));
+	return rc;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+int guidance_get(struct guidance *g, struct store_txn *t, const char *id,
+                 size_t idlen, int fmt, struct sc_str *bytes, int64_t *version)
+{
+	struct sc_str ver;
+	int rc = store_get(t, g->ver, id, idlen, &ver);
+	if (rc != FN_OK)
+		return rc;
+	if (ver.n != VER_LEN || ver.p[16])
+		return FN_NOT_FOUND;
+	*version = (int64_t)store_key_u64(ver.p);
+	return store_get(t, fmt == SC_JSON ? g->json : g->docs, id, idlen, bytes);
+}
+
+/* Case-insensitive search for word w in s. */
+static int contains_word(struct sc_str s, const char *w, size_t wn)
+{
+	if (wn == 0)
+		return 1;
+	for (size_t i = 0; i + wn <= s.n; i++)
+		if (strncasecmp(s.p + i, w, wn) == 0)
+			return 1;
+	return 0;
+}
+
+static int doc_matches(const struct sc_guidance_doc *d, const char *q)
+{
+	const char *p = q;
+	while (*p) {
+		while (*p == ' ' || *p == '+' || *p == ',')
+			p++;
+		size_t wn = strcspn(p, " +,");
+		if (wn == 0)
+			break;
+		int hit = contains_word(d->title, p, wn) || contains_word(d->body, p, wn) ||
+		          contains_word(d->id, p, wn);
+		for (size_t i = 0; !hit && i < d->tags.n; i++)
+			hit = contains_word(d->tags.v[i], p, wn);
+		if (!hit)
+			return 0;
+		p += wn;
+	}
+	return 1;
+}
+
+struct list_ctx {
+	struct sc_arena *arena;
+	const char *q;
+	struct sc_guidance_list *out;
+	size_t cap;
+	int rc;
+};
+
+static int list_one(const struct sc_str *key, const struct sc_str *val, void *arg)
+{
+	struct list_ctx *c = arg;
+	struct sc_guidance_doc d = {0};
+	(void)key;
+	c->rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, val->p, val->n, &sc_limits_default, c->arena, &d, NULL);
+	if (c->rc != FN_OK)
+		return 1;
+	if (c->q && !doc_matches(&d, c->q))
+		return 0;
+	if (c->out->items.n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 32;
+		struct sc_guidance_summary *v = sc_arena_alloc(c->arena, ncap * sizeof *v);
+		if (!v) {
+			c->rc = FN_NO_MEMORY;
+			return 1;
+		}
+		if (c->out->items.n)
+			memcpy(v, c->out->items.v, c->out->items.n * sizeof *v);
+		c->out->items.v = v;
+		c->cap = ncap;
+	}
+	struct sc_guidance_summary *s = &c->out->items.v[c->out->items.n++];
+	memset(s, 0, sizeof *s);
+	s->id = d.id;
+	s->version = d.version;
+	s->title = d.title;
+	s->tags = d.tags;
+	s->updated = d.updated;
+	SC_SET(guidance_summary, s, id);
+	SC_SET(guidance_summary, s, version);
+	SC_SET(guidance_summary, s, title);
+	SC_SET(guidance_summary, s, tags);
+	SC_SET(guidance_summary, s, updated);
+	return 0;
+}
+
+int guidance_list(struct guidance *g, struct store_txn *t, const char *q,
+                  struct sc_arena *arena, struct sc_guidance_list *out)
+{
+	struct list_ctx c = {arena, q, out, 0, FN_OK};
+	memset(out, 0, sizeof *out);
+	SC_SET(guidance_list, out, items);
+	int rc = store_scan(t, g->docs, NULL, 0, 0, list_one, &c);
+	return rc == 1 ? c.rc : rc;
+}
+
+struct feed_ctx {
+	struct guidance *g;
+	struct store_txn *t;
+	struct sc_arena *arena;
+	struct sc_change_page *out;
+	size_t limit;
+	int rc;
+};
+
+static int feed_one(const struct sc_str *key, const struct sc_str *val, void *arg)
+{
+	struct feed_ctx *c = arg;
+	struct sc_str ver;
+
+	if (c->out->changes.n == c->limit) {
+		c->out->more = 1;
+		return 1;
+	}
+	struct sc_guidance_change *ch = &c->out->changes.v[c->out->changes.n];
+	memset(ch, 0, sizeof *ch);
+	ch->seq = (int64_t)store_key_u64(key->p);
+	ch->id = (struct sc_str){sc_arena_strndup(c->arena, val->p, val->n), val->n};
+	if ((c->rc = store_get(c->t, c->g->ver, val->p, val->n, &ver)) != FN_OK || ver.n != VER_LEN) {
+		c->rc = c->rc == FN_OK ? FN_INTERNAL : c->rc;
+		return 1;
+	}
+	ch->version = (int64_t)store_key_u64(ver.p);
+	SC_SET(guidance_change, ch, id);
+	SC_SET(guidance_change, ch, version);
+	SC_SET(guidance_change, ch, seq);
+	if (ver.p[16]) {
+		ch->withdrawn = 1;
+		SC_SET(guidance_change, ch, withdrawn);
+	} else {
+		struct sc_str doc;
+		ch->doc = sc_arena_alloc(c->arena, sizeof *ch->doc);
+		if (!ch->doc) {
+			c->rc = FN_NO_MEMORY;
+			return 1;
+		}
+		if ((c->rc = store_get(c->t, c->g->docs, val->p, val->n, &doc)) != FN_OK ||
+		    (c->rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, doc.p, doc.n, &sc_limits_default,
+		                       c->arena, ch->doc, NULL)) != FN_OK)
+			return 1;
+		SC_SET(guidance_change, ch, doc);
+	}
+	c->out->changes.n++;
+	c->out->next = ch->seq;
+	return 0;
+}
+
+int guidance_changes(struct guidance *g, struct store_txn *t, uint64_t since,
+                     size_t limit, struct sc_arena *arena,
+                     struct sc_change_page *out)
+{
+	unsigned char start[8];
+	struct feed_ctx c = {g, t, arena, out, limit, FN_OK};
+
+	memset(out, 0, sizeof *out);
+	out->next = (int64_t)since;
+	out->changes.v = sc_arena_alloc(arena, (limit ? limit : 1) * sizeof *out->changes.v);
+	if (!out->changes.v)
+		return FN_NO_MEMORY;
+	store_u64_key(since + 1, start);
+	int rc = store_scan(t, g->feed, start, 8, 0, feed_one, &c);
+	if (rc == 1 && c.rc != FN_OK)
+		return c.rc;
+	if (rc != FN_OK && rc != 1)
+		return rc;
+	SC_SET(change_page, out, changes);
+	SC_SET(change_page, out, next);
+	SC_SET(change_page, out, more);
+	return FN_OK;
+}

@@ -1,0 +1,46 @@
+/* guidance.h - guidance documents: import from Markdown, versions, the
+ * change feed, lookup and search. Owns the "guidance.*" databases. */
+#ifndef FN_GUIDANCE_H
+#define FN_GUIDANCE_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "records.h"
+#include "store.h"
+
+struct guidance;
+
+int guidance_open(struct guidance **out, struct store *s);
+void guidance_close(struct guidance *g);
+
+/* Imports one Markdown file (a "---" header with id, title, tags, audience,
+ * reviewed, then the body). *changed is set to 1 when a new version was
+ * stored, 0 when the stored version already had this content. detail
+ * (256 bytes) says what was wrong with a file that is refused. */
+int guidance_import_file(struct guidance *g, const char *path, int *changed,
+                         int64_t *version, char *detail);
+/* Imports from memory; `origin` names the source in error details. */
+int guidance_import(struct guidance *g, const char *text, size_t n,
+                    const char *origin, int *changed, int64_t *version,
+                    char *detail);
+
+/* Withdraws a document: it leaves lookups and the feed announces it. */
+int guidance_withdraw(struct guidance *g, const char *id, char *detail);
+
+/* The stored encoding of one document in `fmt`, ready to send. The bytes
+ * point into the read transaction and stay valid until it ends. */
+int guidance_get(struct guidance *g, struct store_txn *t, const char *id,
+                 size_t idlen, int fmt, struct sc_str *bytes, int64_t *version);
+
+/* Every current document's summary, or those matching every word of
+ * `q` (case-insensitive, in title, tags or body) when q is not NULL. */
+int guidance_list(struct guidance *g, struct store_txn *t, const char *q,
+                  struct sc_arena *arena, struct sc_guidance_list *out);
+
+/* Changes after `since`, at most `limit`, documents included. */
+int guidance_changes(struct guidance *g, struct store_txn *t, uint64_t since,
+                     size_t limit, struct sc_arena *arena,
+                     struct sc_change_page *out);
+
+#endif

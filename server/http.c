@@ -1,0 +1,374 @@
+/* http.c - routing, content negotiation, body caps, sign-in check, replies. */
+#include "http.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "status.h"
+
+/* civetweb-unit.inc */
+void http_conn_must_close(struct mg_connection *conn);
+int http_conn_headers_overflowed(const struct mg_connection *conn);
+
+const char *http_header(struct http_req *r, const char *name)
+{
+	return mg_get_header(r->conn, name);
+}
+
+/* Matches a path against a pattern, capturing "*" segments. */
+static int match(const char *pattern, const char *path, struct sc_str *params)
+{
+	int np = 0;
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			const char *end = strchr(path, '/');
+			size_t n = end ? (size_t)(end - path) : strlen(path);
+			if (n == 0 || np == HTTP_MAX_PARAMS)
+				return 0;
+			params[np++] = (struct sc_str){path, n};
+			path += n;
+			pattern++;
+			continue;
+		}
+		if (*pattern != *path)
+			return 0;
+		pattern++;
+		path++;
+	}
+	return *pattern == 0 && *path == 0;
+}
+
+static int format_of(const char *ctype)
+{
+	if (!ctype)
+		return 0;
+	size_t n = strcspn(ctype, ";");
+	while (n && ctype[n - 1] == ' ')
+		n--;
+	if ((n == 16 && strncasecmp(ctype, "application/json", 16) == 0))
+		return SC_JSON;
+	if ((n == 19 && strncasecmp(ctype, "application/msgpack", 19) == 0) ||
+	    (n == 21 && strncasecmp(ctype, "application/x-msgpack", 21) == 0))
+		return SC_MSGPACK;
+	return 0;
+}
+
+/* The reply format from Accept (then Content-Type); 0 when nothing we
+ * speak is acceptable. */
+static int negotiate(struct http_req *r)
+{
+	const char *accept = http_header(r, "Accept");
+	if (!accept || !*accept) {
+		int f = format_of(http_header(r, "Content-Type"));
+		return f ? f : SC_JSON;
+	}
+	if (strcasestr(accept, "application/msgpack") || strcasestr(accept, "application/x-msgpack"))
+		return SC_MSGPACK;
+	if (strcasestr(accept, "application/json") || strstr(accept, "*/*") ||
+	    strcasestr(accept, "application/*"))
+		return SC_JSON;
+	return 0;
+}
+
+int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
+                    const void *body, size_t n, const char *extra_headers)
+{
+	char head[1024];
+	int close = http_status == 413;
+	int hn = snprintf(head, sizeof head,
+	                  "HTTP/1.1 %d %s\r\n"
+	                  "Content-Type: %s\r\n"
+	                  "Content-Length: %zu\r\n"
+	                  "X-Content-Type-Options: nosniff\r\n"
+	                  "Strict-Transport-Security: max-age=31536000\r\n"
+	                  "%s%s\r\n",
+	                  http_status, mg_get_response_code_text(r->conn, http_status),
+	                  ctype ? ctype : "application/json", n,
+	                  extra_headers ? extra_headers : "",
+	                  close ? "Connection: close\r\n" : "");
+	if (hn < 0 || (size_t)hn >= sizeof head)
+		return http_send_error(r, FN_INTERNAL, NULL, "reply header too long");
+	if (close)
+		http_conn_must_close(r->conn);
+	/* One write for small replies: one TLS record, one segment. */
+	if (n <= 16384) {
+		char *all = sc_arena_alloc(r->arena, (size_t)hn + n);
+		if (all) {
+			memcpy(all, head, (size_t)hn);
+			if (n)
+				memcpy(all + hn, body, n);
+			mg_write(r->conn, all, (size_t)hn + n);
+			r->status = http_status;
+			return http_status;
+		}
+	}
+	mg_write(r->conn, head, (size_t)hn);
+	if (n)
+		mg_write(r->conn, body, n);
+	r->status = http_status;
+	return http_status;
+}
+
+static const char *ctype_of(int fmt)
+{
+	return fmt == SC_MSGPACK ? "application/msgpack" : "application/json";
+}
+
+int http_send_record(struct http_req *r, int http_status,
+                     const struct sc_record *rec, const void *obj)
+{
+	struct sc_buf b = {0};
+	int rc = sc_encode(rec, r->fmt ? r->fmt : SC_JSON, obj, &b);
+	if (rc != FN_OK) {
+		sc_buf_free(&b);
+		return http_send_error(r, rc, NULL, "cannot encode the reply");
+	}
+	rc = http_send_bytes(r, http_status, ctype_of(r->fmt), b.p, b.n,
+	                     "Cache-Control: no-store\r\n");
+	sc_buf_free(&b);
+	return rc;
+}
+
+int http_send_error(struct http_req *r, int status, const char *field,
+                    const char *fmt, ...)
+{
+	struct sc_error_reply e = {0};
+	struct sc_buf b = {0};
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	e.code = status;
+	e.name = (struct sc_str){sc_status_name(status), strlen(sc_status_name(status))};
+	e.message = (struct sc_str){msg, strlen(msg)};
+	SC_SET(error_reply, &e, code);
+	SC_SET(error_reply, &e, name);
+	SC_SET(error_reply, &e, message);
+	if (field && *field) {
+		e.field = (struct sc_str){field, strlen(field)};
+		SC_SET(error_reply, &e, field);
+	}
+	int fmt_out = r->fmt ? r->fmt : SC_JSON;
+	const char *extra = "Cache-Control: no-store\r\n";
+	if (status == FN_UNAUTHORIZED || status == FN_TOKEN_EXPIRED || status == FN_TOKEN_REVOKED ||
+	    status == FN_DEVICE_REVOKED)
+		extra = "Cache-Control: no-store\r\nWWW-Authenticate: Bearer realm=\"fieldnote\"\r\n";
+	int http_status = sc_status_http(status);
+	if (sc_encode(&sc_rec_error_reply, fmt_out, &e, &b) != FN_OK) {
+		sc_buf_free(&b);
+		static const char oom[] = "{\"code\":16,\"name\":\"NO_MEMORY\",\"message\":\"out of memory\"}";
+		return http_send_bytes(r, 500, "application/json", oom, sizeof oom - 1, extra);
+	}
+	int rc = http_send_bytes(r, http_status, ctype_of(fmt_out), b.p, b.n, extra);
+	sc_buf_free(&b);
+	return rc;
+}
+
+int http_read_record(struct http_req *r, const struct sc_record *rec, void *out)
+{
+	size_t cap = r->app->cfg->max_body;
+	long long declared = r->ri->content_length;
+	int in_fmt = format_of(http_header(r, "Content-Type"));
+	struct sc_error err;
+
+	if (!in_fmt)
+		return http_send_error(r, FN_UNSUPPORTED_MEDIA_TYPE, NULL,
+		                       "Content-Type must be application/json or application/msgpack"),
+		       FN_UNSUPPORTED_MEDIA_TYPE;
+	if (declared > (long long)cap)
+		return http_send_error(r, FN_PAYLOAD_TOO_LARGE, NULL,
+		                       "the body is %lld bytes; the limit is %zu", declared, cap),
+		       FN_PAYLOAD_TOO_LARGE;
+	size_t want = declared >= 0 ? (size_t)declared : cap + 1;
+	char *buf = sc_arena_alloc(r->arena, want + 1);
+	if (!buf)
+		return http_send_error(r, FN_NO_MEMORY, NULL, "out of memory"), FN_NO_MEMORY;
+	size_t got = 0;
+	while (got < want) {
+		int n = mg_read(r->conn, buf + got, want - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > cap)
+		return http_send_error(r, FN_PAYLOAD_TOO_LARGE, NULL, "the body exceeds %zu bytes", cap),
+		       FN_PAYLOAD_TOO_LARGE;
+	if (declared >= 0 && got < (size_t)declared)
+		return http_send_error(r, FN_BAD_REQUEST, NULL, "the body ended early"), FN_BAD_REQUEST;
+	struct sc_limits lim = sc_limits_default;
+	lim.max_body = cap;
+	int rc = sc_decode(rec, in_fmt, buf, got, &lim, r->arena, out, &err);
+	if (rc != FN_OK)
+		return http_send_error(r, rc, err.field, "%s", err.message), rc;
+	return FN_OK;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+const char *http_query(struct http_req *r, const char *name)
+{
+	const char *q = r->ri->query_string;
+	size_t nl = strlen(name);
+	while (q && *q) {
+		const char *amp = strchr(q, '&');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		if (len > nl && q[nl] == '=' && strncmp(q, name, nl) == 0) {
+			const char *v = q + nl + 1;
+			size_t vn = len - nl - 1;
+			char *out = sc_arena_alloc(r->arena, vn + 1), *o = out;
+			if (!out)
+				return NULL;
+			for (size_t i = 0; i < vn; i++) {
+				if (v[i] == '+') {
+					*o++ = ' ';
+				} else if (v[i] == '%' && i + 2 < vn && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
+					int c = hexval(v[i + 1]) * 16 + hexval(v[i + 2]);
+					if (c == 0)
+						return NULL; /* a NUL in a parameter is refused */
+					*o++ = (char)c;
+					i += 2;
+				} else {
+					*o++ = v[i];
+				}
+			}
+			*o = 0;
+			return out;
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int authenticate(struct http_req *r)
+{
+	const char *h = http_header(r, "Authorization");
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return FN_UNAUTHORIZED;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return auth_check(r->app->auth, h, strlen(h), r->arena, &r->who);
+}
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+	struct app *m = cbdata;
+	struct http_req r = {0};
+	const struct http_route *route = NULL;
+	int path_known = 0, rc;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r.conn = conn;
+	r.ri = mg_get_request_info(conn);
+	r.app = m;
+	r.arena = sc_arena_new(0);
+	r.fmt = SC_JSON;
+	if (!r.arena) {
+		static const char oom[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+		http_conn_must_close(conn);
+		mg_write(conn, oom, sizeof oom - 1);
+		return 503;
+	}
+	const char *path = r.ri->local_uri ? r.ri->local_uri : "";
+	for (size_t i = 0; i < m->nroutes; i++) {
+		struct sc_str params[HTTP_MAX_PARAMS];
+		if (!match(m->routes[i].pattern, path, params))
+			continue;
+		path_known = 1;
+		if (strcmp(m->routes[i].method, r.ri->request_method) == 0) {
+			route = &m->routes[i];
+			memcpy(r.params, params, sizeof params);
+			break;
+		}
+	}
+	int fmt = negotiate(&r);
+	if (fmt)
+		r.fmt = fmt;
+	if (!route) {
+		if (path_known)
+			rc = http_send_error(&r, FN_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here",
+			                     r.ri->request_method);
+		else
+			rc = http_send_error(&r, FN_NOT_FOUND, NULL, "no such path");
+	} else if (!fmt) {
+		rc = http_send_error(&r, FN_NOT_ACCEPTABLE, NULL,
+		                     "Accept application/json or application/msgpack");
+	} else if (route->who != HTTP_PUBLIC && (rc = authenticate(&r)) != FN_OK) {
+		rc = http_send_error(&r, rc, NULL, "%s", sc_status_message(rc));
+	} else if (route->who != HTTP_PUBLIC && !(route->who & HTTP_ROLE(r.who.role))) {
+		rc = http_send_error(&r, FN_FORBIDDEN, NULL, "a %s may not do this",
+		                     auth_role_name(r.who.role));
+	} else {
+		rc = route->fn(&r);
+	}
+	if (r.status == 0)
+		rc = http_send_error(&r, FN_INTERNAL, NULL, "no reply was produced");
+
+	struct app *app = m;
+	atomic_fetch_add(&app->requests, 1);
+	atomic_fetch_add(&app->by_class[r.status / 100 < 6 ? r.status / 100 : 0], 1);
+	if (app->cfg->access_log) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+		/* The route pattern, not the path: paths may carry references. */
+		fprintf(stderr, "access: %s %s %d %ldus\n", r.ri->request_method,
+		        route ? route->pattern : "-", r.status, us);
+	}
+	sc_arena_free(r.arena);
+	return r.status ? r.status : rc;
+}
+
+void http_mount(struct mg_context *ctx, struct app *app,
+                const struct http_route *routes, size_t nroutes)
+{
+	app->routes = routes;
+	app->nroutes = nroutes;
+	mg_set_request_handler(ctx, "/", dispatch, app);
+}
+
+/* civetweb's own refusals (oversized headers, malformed request lines)
+ * answered with the project's error reply instead of its text page. */
+int http_civetweb_error(struct mg_connection *conn, int status, const char *msg)
+{
+	struct http_req r = {0};
+	int code;
+
+	(void)msg; /* may echo request text; not repeated to the client */
+	if (status == 400 && http_conn_headers_overflowed(conn))
+		status = 431;
+	switch (status) {
+	case 413: case 431: code = FN_HEADERS_TOO_LARGE; break;
+	case 404: code = FN_NOT_FOUND; break;
+	case 405: code = FN_METHOD_NOT_ALLOWED; break;
+	case 500: code = FN_INTERNAL; break;
+	case 503: code = FN_UNAVAILABLE; break;
+	default: code = FN_BAD_REQUEST; break;
+	}
+	r.conn = conn;
+	r.arena = sc_arena_new(4096);
+	r.fmt = SC_JSON;
+	if (!r.arena)
+		return 1; /* let civetweb send its own page */
+	http_conn_must_close(conn);
+	http_send_error(&r, code, NULL, "%s", code == FN_HEADERS_TOO_LARGE
+	                ? "the request headers are too large (limit 16 KiB)" : "the request could not be parsed");
+	sc_arena_free(r.arena);
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* http.h - request plumbing over civetweb: routing, content negotiation,
+ * body caps, authentication and error replies. Handlers know no TLS. */
+#ifndef FN_HTTP_H
+#define FN_HTTP_H
+
+#include <stdarg.h>
+
+#include "app.h"
+#include "arena.h"
+#include "records.h"
+
+struct mg_connection;
+struct mg_request_info;
+
+#define HTTP_MAX_PARAMS 2
+
+/* One request. Everything allocated for it comes from `arena`, freed when
+ * the request ends. */
+struct http_req {
+	struct mg_connection *conn;
+	const struct mg_request_info *ri;
+	struct app *app;
+	struct sc_arena *arena;
+	int fmt;                       /* reply format: SC_JSON or SC_MSGPACK */
+	struct auth_principal who;     /* valid when the route needs sign-in */
+	struct sc_str params[HTTP_MAX_PARAMS]; /* the path's "*" segments */
+	int status;                    /* HTTP status sent, for the log */
+};
+
+typedef int (*http_handler)(struct http_req *r);
+
+/* Who may call a route: a mask of 1 << enum auth_role, or HTTP_PUBLIC. */
+#define HTTP_PUBLIC 0u
+#define HTTP_SIGNED_IN 0xfu
+#define HTTP_ROLE(r) (1u << (r))
+
+struct http_route {
+	const char *method;
+	const char *pattern; /* "/v1/guidance/ *": "*" matches one segment */
+	unsigned who;
+	http_handler fn;
+};
+
+/* Registers the catch-all handler on a started civetweb context. */
+struct mg_context;
+void http_mount(struct mg_context *ctx, struct app *app,
+                const struct http_route *routes, size_t nroutes);
+
+/* civetweb's http_error callback: its own refusals as error replies. */
+int http_civetweb_error(struct mg_connection *conn, int status, const char *msg);
+
+/* Reads and decodes the request body as `rec` into *out, answering the
+ * request itself (415, 413, 400, 422) and returning non-FN_OK on failure. */
+int http_read_record(struct http_req *r, const struct sc_record *rec, void *out);
+
+/* Replies. Each returns the HTTP status sent. */
+int http_send_record(struct http_req *r, int http_status,
+                     const struct sc_record *rec, const void *obj);
+int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
+                    const void *body, size_t n, const char *extra_headers);
+int http_send_error(struct http_req *r, int status, const char *field,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A query-string parameter, URL-decoded into the arena; NULL if absent. */
+const char *http_query(struct http_req *r, const char *name);
+/* A request header or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+
+#endif

@@ -1,0 +1,478 @@
+/* store.c - LMDB environment, named databases, group commit, map growth. */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "status.h"
+
+#define STORE_MAX_DBS 32
+
+/* One queued write: the caller's function and where its answer goes. */
+struct write_job {
+	store_write_fn fn;
+	void *arg;
+	int rc;
+	int done;
+	struct write_job *next;
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta;
+	MDB_dbi dbis[STORE_MAX_DBS];
+	unsigned ndbs;
+	size_t map_size, map_max;
+
+	/* Readers and the committing writer hold `map` shared; growing the
+	 * map takes it exclusively, since LMDB remaps under live pointers. */
+	pthread_rwlock_t map;
+
+	/* Group commit: writers queue jobs; one of them (the leader) runs
+	 * every queued job in one transaction and commits once. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct write_job *queue, **queue_tail;
+	int leader_active;
+
+	uint64_t commits, writes, grows;
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;
+};
+
+static int map_err(int rc)
+{
+	switch (rc) {
+	case 0: return FN_OK;
+	case MDB_NOTFOUND: return FN_NOT_FOUND;
+	case MDB_KEYEXIST: return FN_CONFLICT;
+	case MDB_MAP_FULL: return FN_STORE_FULL;
+	case ENOMEM: return FN_NO_MEMORY;
+	case ENOSPC: return FN_STORE_FULL;
+	default: return FN_IO_ERROR;
+	}
+}
+
+static void set_detail(char *detail, const char *what, int rc)
+{
+	if (detail)
+		snprintf(detail, 256, "%s: %s", what, mdb_strerror(rc));
+}
+
+int store_open(struct store **out, const char *dir, int create,
+               const struct store_options *opt, char *detail)
+{
+	struct store *s;
+	struct stat st;
+	char path[4096];
+	int rc;
+
+	*out = NULL;
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if (stat(path, &st) != 0) {
+		if (!create) {
+			if (detail)
+				snprintf(detail, 256, "no store in %s (run: fieldnote init --data %s)", dir, dir);
+			return FN_NOT_FOUND;
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			if (detail)
+				snprintf(detail, 256, "cannot create %s: %s", dir, strerror(errno));
+			return FN_IO_ERROR;
+		}
+	}
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return FN_NO_MEMORY;
+	s->map_size = opt && opt->map_size ? opt->map_size : (size_t)1 << 30;
+	s->map_max = opt && opt->map_max ? opt->map_max : (size_t)1 << 40;
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->map, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	s->queue_tail = &s->queue;
+
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto fail;
+	mdb_env_set_maxdbs(s->env, STORE_MAX_DBS + 1);
+	mdb_env_set_maxreaders(s->env, opt && opt->max_readers ? opt->max_readers : 256);
+	/* An existing larger map wins: LMDB keeps the bigger of the two. */
+	mdb_env_set_mapsize(s->env, s->map_size);
+	rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD, 0600);
+	if (rc != 0)
+		goto fail;
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	s->map_size = info.me_mapsize;
+
+	int dead = 0;
+	mdb_reader_check(s->env, &dead);
+	if (dead)
+		fprintf(stderr, "store: cleared %d stale reader slot(s)\n", dead);
+
+	MDB_txn *txn;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	MDB_val k = {14, "schema_version"}, v;
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		char ver[16];
+		int n = snprintf(ver, sizeof ver, "%d", STORE_SCHEMA_VERSION);
+		v.mv_size = (size_t)n;
+		v.mv_data = ver;
+		rc = mdb_put(txn, s->meta, &k, &v, 0);
+	} else if (rc == 0) {
+		int have = atoi((const char *)v.mv_data);
+		if (v.mv_size > 15 || have > STORE_SCHEMA_VERSION) {
+			mdb_txn_abort(txn);
+			if (detail)
+				snprintf(detail, 256, "store schema version %.*s is newer than this server's %d",
+				         (int)(v.mv_size > 15 ? 15 : v.mv_size), (char *)v.mv_data, STORE_SCHEMA_VERSION);
+			store_close(s);
+			return FN_BAD_ARGUMENT;
+		}
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	*out = s;
+	return FN_OK;
+fail:
+	set_detail(detail, dir, rc);
+	store_close(s);
+	return map_err(rc);
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	while (s->leader_active || s->queue)
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	if (s->env)
+		mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->map);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
+
+int store_db_open(struct store *s, const char *name, store_db *out)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (s->ndbs >= STORE_MAX_DBS)
+		return FN_BAD_ARGUMENT;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return map_err(rc);
+	rc = mdb_dbi_open(txn, name, MDB_CREATE, &s->dbis[s->ndbs]);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc != 0)
+		return map_err(rc);
+	*out = s->ndbs++;
+	return FN_OK;
+}
+
+/* Another process (fieldnote guidance import) may have grown the map. */
+static int begin_txn(struct store *s, MDB_txn *parent, unsigned flags, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, parent, flags, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, parent, flags, txn);
+	}
+	return rc;
+}
+
+int store_read_begin(struct store *s, struct store_txn **out)
+{
+	struct store_txn *t = malloc(sizeof *t);
+	int rc;
+
+	*out = NULL;
+	if (!t)
+		return FN_NO_MEMORY;
+	pthread_rwlock_rdlock(&s->map);
+	rc = begin_txn(s, NULL, MDB_RDONLY, &t->txn);
+	if (rc != 0) {
+		pthread_rwlock_unlock(&s->map);
+		free(t);
+		return map_err(rc);
+	}
+	t->s = s;
+	*out = t;
+	return FN_OK;
+}
+
+void store_read_end(struct store_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn);
+	pthread_rwlock_unlock(&t->s->map);
+	free(t);
+}
+
+static int grow_map(struct store *s)
+{
+	size_t next = s->map_size * 2;
+	int rc;
+
+	if (next > s->map_max || next < s->map_size)
+		return FN_STORE_FULL;
+	pthread_rwlock_wrlock(&s->map);
+	rc = mdb_env_set_mapsize(s->env, next);
+	if (rc == 0) {
+		MDB_envinfo info;
+		mdb_env_info(s->env, &info);
+		s->map_size = info.me_mapsize;
+		s->grows++;
+	}
+	pthread_rwlock_unlock(&s->map);
+	if (rc == 0)
+		fprintf(stderr, "store: map grown to %zu MiB\n", s->map_size >> 20);
+	return rc == 0 ? FN_OK : map_err(rc);
+}
+
+/* Runs a batch of jobs in one transaction. Returns FN_OK when committed,
+ * FN_STORE_FULL when the map must grow first, or another failure. */
+static int run_batch(struct store *s, struct write_job *jobs)
+{
+	MDB_txn *parent;
+	int rc;
+
+	pthread_rwlock_rdlock(&s->map);
+	rc = begin_txn(s, NULL, 0, &parent);
+	if (rc != 0) {
+		pthread_rwlock_unlock(&s->map);
+		return map_err(rc);
+	}
+	for (struct write_job *j = jobs; j; j = j->next) {
+		struct store_txn t = {s, NULL};
+		rc = mdb_txn_begin(s->env, parent, 0, &t.txn);
+		if (rc != 0)
+			break;
+		j->rc = j->fn(&t, j->arg);
+		if (j->rc == FN_OK) {
+			rc = mdb_txn_commit(t.txn);
+			if (rc != 0)
+				break;
+		} else {
+			mdb_txn_abort(t.txn);
+			if (j->rc == FN_STORE_FULL) {
+				rc = MDB_MAP_FULL;
+				break;
+			}
+		}
+	}
+	if (rc == 0)
+		rc = mdb_txn_commit(parent);
+	else
+		mdb_txn_abort(parent);
+	pthread_rwlock_unlock(&s->map);
+	if (rc == 0) {
+		s->commits++;
+		for (struct write_job *j = jobs; j; j = j->next)
+			s->writes++;
+	}
+	return map_err(rc);
+}
+
+int store_write(struct store *s, store_write_fn fn, void *arg)
+{
+	struct write_job me = {fn, arg, 0, 0, NULL};
+
+	pthread_mutex_lock(&s->lock);
+	*s->queue_tail = &me;
+	s->queue_tail = &me.next;
+	while (!me.done && s->leader_active)
+		pthread_cond_wait(&s->cond, &s->lock);
+	if (me.done) {
+		pthread_mutex_unlock(&s->lock);
+		return me.rc;
+	}
+	/* Lead: take everything queued so far, including our own job. */
+	s->leader_active = 1;
+	struct write_job *batch = s->queue;
+	s->queue = NULL;
+	s->queue_tail = &s->queue;
+	pthread_mutex_unlock(&s->lock);
+
+	int rc;
+	for (;;) {
+		rc = run_batch(s, batch);
+		if (rc != FN_STORE_FULL)
+			break;
+		if ((rc = grow_map(s)) != FN_OK)
+			break;
+	}
+
+	pthread_mutex_lock(&s->lock);
+	for (struct write_job *j = batch, *next; j; j = next) {
+		next = j->next;
+		if (rc != FN_OK)
+			j->rc = rc;
+		j->done = 1;
+	}
+	s->leader_active = 0;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return me.rc;
+}
+
+static MDB_dbi dbi_of(struct store_txn *t, store_db db)
+{
+	assert(db < t->s->ndbs);
+	return t->s->dbis[db];
+}
+
+int store_get(struct store_txn *t, store_db db, const void *key, size_t klen,
+              struct sc_str *val)
+{
+	MDB_val k = {klen, (void *)key}, v;
+	int rc = mdb_get(t->txn, dbi_of(t, db), &k, &v);
+	if (rc == 0) {
+		val->p = v.mv_data;
+		val->n = v.mv_size;
+	}
+	return map_err(rc);
+}
+
+int store_put(struct store_txn *t, store_db db, const void *key, size_t klen,
+              const void *val, size_t vlen, unsigned flags,
+              struct sc_str *existing)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+	int rc = mdb_put(t->txn, dbi_of(t, db), &k, &v,
+	                 (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+	if (rc == MDB_KEYEXIST && existing) {
+		existing->p = v.mv_data;
+		existing->n = v.mv_size;
+	}
+	return map_err(rc);
+}
+
+int store_del(struct store_txn *t, store_db db, const void *key, size_t klen)
+{
+	MDB_val k = {klen, (void *)key};
+	return map_err(mdb_del(t->txn, dbi_of(t, db), &k, NULL));
+}
+
+int store_scan(struct store_txn *t, store_db db, const void *start,
+               size_t slen, int reverse, store_scan_fn fn, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k = {slen, (void *)start}, v;
+	MDB_cursor_op op, step = reverse ? MDB_PREV : MDB_NEXT;
+	int rc;
+
+	if ((rc = mdb_cursor_open(t->txn, dbi_of(t, db), &c)) != 0)
+		return map_err(rc);
+	if (!start) {
+		op = reverse ? MDB_LAST : MDB_FIRST;
+		rc = mdb_cursor_get(c, &k, &v, op);
+	} else {
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (reverse) {
+			if (rc == MDB_NOTFOUND)
+				rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+			else if (rc == 0 && (k.mv_size != slen || memcmp(k.mv_data, start, slen) != 0))
+				rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+		}
+	}
+	while (rc == 0) {
+		struct sc_str ks = {k.mv_data, k.mv_size}, vs = {v.mv_data, v.mv_size};
+		int stop = fn(&ks, &vs, arg);
+		if (stop) {
+			mdb_cursor_close(c);
+			return stop;
+		}
+		rc = mdb_cursor_get(c, &k, &v, step);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? FN_OK : map_err(rc);
+}
+
+void store_u64_key(uint64_t v, unsigned char out[8])
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)(v & 0xff);
+}
+
+uint64_t store_key_u64(const void *p)
+{
+	const unsigned char *b = p;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+int store_counter_get(struct store_txn *t, const char *name, uint64_t *out)
+{
+	MDB_val k = {strlen(name), (void *)name}, v;
+	int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+	*out = 0;
+	if (rc == MDB_NOTFOUND)
+		return FN_OK;
+	if (rc != 0)
+		return map_err(rc);
+	if (v.mv_size != 8)
+		return FN_IO_ERROR;
+	*out = store_key_u64(v.mv_data);
+	return FN_OK;
+}
+
+int store_counter_next(struct store_txn *t, const char *name, uint64_t *out)
+{
+	unsigned char buf[8];
+	int rc = store_counter_get(t, name, out);
+	if (rc != FN_OK)
+		return rc;
+	(*out)++;
+	store_u64_key(*out, buf);
+	MDB_val k = {strlen(name), (void *)name}, v = {8, buf};
+	return map_err(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+}
+
+void store_stats(struct store *s, struct store_stats *out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&s->lock);
+	out->commits = s->commits;
+	out->writes = s->writes;
+	out->map_grows = s->grows;
+	pthread_mutex_unlock(&s->lock);
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	out->map_size = info.me_mapsize;
+	out->used_bytes = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh BUILD - the QUALITY.md rows this build can answer, each
+# measured side by side with its reference on this machine. Prints one line
+# per row: the two figures and the ratio. Figures, not pass/fail.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+bin=$PWD/$build/bin/fieldnote
+dur=${BENCH_SECONDS:-10}
+tmp=$(mktemp -d /tmp/fieldnote-bench.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	[ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+need=""
+command -v wrk >/dev/null || need="$need wrk"
+command -v nginx >/dev/null || need="$need nginx-light"
+[ -z "$need" ] || { echo "bench: installing$need"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null; }
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# --- fieldnote ---
+data=$tmp/data
+"$bin" init --data "$data" >/dev/null
+echo bench-password | "$bin" user add --data "$data" --username bench --role officer --team t >/dev/null
+"$bin" guidance import --data "$data" server/guidance-pack/*.md >/dev/null
+"$bin" serve --data "$data" --listen 127.0.0.1:0 --access-log no --threads 64 >"$tmp/fn.out" 2>"$tmp/fn.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q serving "$tmp/fn.out" && break; sleep 0.05; done
+fport=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
+ca=certs/dev/ca.crt
+token=$(curl -s --cacert $ca "https://localhost:$fport/v1/session" -H 'Content-Type: application/json' \
+	-d '{"username":"bench","password":"bench-password","device_id":"bench"}' |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+curl -s --cacert $ca -H "Authorization: Bearer $token" "https://localhost:$fport/v1/guidance/s136" >"$tmp/s136.json"
+size=$(wc -c <"$tmp/s136.json")
+
+# --- nginx serving the same bytes with the same certificate ---
+nport=$(free_port)
+mkdir -p "$tmp/www" "$tmp/nginx"
+cp "$tmp/s136.json" "$tmp/www/s136"
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes 2;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx;
+  uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
+  keepalive_requests 1000000;
+  ssl_session_cache shared:SSL:10m;
+  ssl_session_tickets on;
+  server {
+    listen 127.0.0.1:$nport ssl;
+    ssl_certificate $PWD/certs/dev/server.crt;
+    ssl_certificate_key $PWD/certs/dev/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { root $tmp/www; default_type application/json; }
+  }
+}
+CONF
+"$nginx_bin" -c "$tmp/nginx.conf" -p "$tmp/nginx" 2>"$tmp/nginx/start.err" || { cat "$tmp/nginx/start.err"; exit 1; }
+sleep 0.3
+
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
+wrk_rps() { wrk -t2 -c32 -d"${dur}s" "$@" 2>&1 | awk '/Requests\/sec/ {print $2}'; }
+
+echo "guidance lookup: authenticated GET /v1/guidance/s136 ($size bytes), wrk -t2 -c32 -d${dur}s, keep-alive"
+f=$(wrk_rps -H "Authorization: Bearer $token" "https://localhost:$fport/v1/guidance/s136")
+n=$(wrk_rps "https://localhost:$nport/s136")
+printf '  fieldnote %s req/s, nginx %s req/s, ratio %s (target >= 1.0)\n' "$f" "$n" "$(ratio "$f" "$n")"
+
+# Handshakes: openssl s_time, sequential and 16 in parallel.
+stime() { # port mode(new|reuse) parallel
+	local port=$1 mode=$2 par=$3 i total=0
+	for i in $(seq "$par"); do
+		openssl s_time -connect "127.0.0.1:$port" -CAfile "$ca" -"$mode" -time "$dur" 2>/dev/null |
+			awk '/connections in .* real seconds/ {print $1 / $4}' >"$tmp/st.$i" &
+	done
+	wait
+	for i in $(seq "$par"); do total=$(python3 -c "print($total + float(open('$tmp/st.$i').read() or 0))"); done
+	printf '%.0f' "$total"
+}
+for mode in new reuse; do
+	for par in 1 16; do
+		f=$(stime "$fport" $mode $par)
+		n=$(stime "$nport" $mode $par)
+		label=$([ $mode = new ] && echo "full handshakes" || echo "resumed handshakes")
+		target=$([ $mode = new ] && echo 0.6 || echo 1.0)
+		printf '%s, %s in parallel: fieldnote %s/s, nginx %s/s, ratio %s (target >= %s)\n' \
+			"$label" "$par" "$f" "$n" "$(ratio "$f" "$n")" "$target"
+	done
+done

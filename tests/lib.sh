@@ -1,0 +1,143 @@
+# tests/lib.sh - helpers for integration tests: a real server on an
+# ephemeral loopback port, curl against it, and the PASS/FAIL protocol.
+# Sourced by tests/integration/test_*.sh; FN_BUILD names the build dir.
+set -u
+FN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$FN_TOP"
+FN_BUILD=${FN_BUILD:-build}
+FN_BIN=$FN_TOP/$FN_BUILD/bin/fieldnote
+FN_RESULTS=${FN_RESULTS:-/dev/null}
+FN_CA=$FN_TOP/certs/dev/ca.crt
+FN_TMP=$(mktemp -d /tmp/fieldnote-test.XXXXXX)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+FN_PID=
+# Low Argon2 costs keep tests fast; the defaults are tested separately.
+FN_FAST="--argon2-memory-kib 1024 --argon2-passes 1"
+PW_OFFICER=officer-pass-1
+PW_SUPER=super-pass-1
+PW_ADMIN=admin-pass-1
+
+cleanup() {
+	[ -n "$FN_PID" ] && kill -KILL "$FN_PID" 2>/dev/null
+	rm -rf "$FN_TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "    $*" >&2; return 1; }
+
+# fn_store DIR: a store with three users and the guidance pack.
+fn_store() {
+	local d=$1
+	"$FN_BIN" init --data "$d" >/dev/null || return 1
+	echo "$PW_OFFICER" | "$FN_BIN" user add --data "$d" --username officer1 --role officer --team north --agency police $FN_FAST >/dev/null || return 1
+	echo "$PW_SUPER" | "$FN_BIN" user add --data "$d" --username super1 --role supervisor --team north $FN_FAST >/dev/null || return 1
+	echo "$PW_ADMIN" | "$FN_BIN" user add --data "$d" --username admin1 --role admin --team ops $FN_FAST >/dev/null || return 1
+	"$FN_BIN" guidance import --data "$d" server/guidance-pack/*.md >/dev/null || return 1
+}
+
+# fn_start [extra serve options]: starts a server on a free port; sets URL.
+fn_start() {
+	local d=$FN_TMP/data
+	[ -d "$d" ] || fn_store "$d" || { echo "    store set-up failed" >&2; return 1; }
+	: >"$FN_TMP/out"
+	"$FN_BIN" serve --data "$d" --listen 127.0.0.1:0 --cert certs/dev/server.crt \
+		--key certs/dev/server.key --access-log no "$@" >"$FN_TMP/out" 2>"$FN_TMP/err" &
+	FN_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		if grep -q 'serving https://' "$FN_TMP/out"; then
+			URL=$(sed -n 's/.*serving \(https:[^ ]*\).*/\1/p' "$FN_TMP/out")
+			URL=${URL/127.0.0.1/localhost}
+			return 0
+		fi
+		kill -0 "$FN_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "    server did not start:" >&2
+	cat "$FN_TMP/err" >&2
+	return 1
+}
+
+# fn_stop: SIGTERM, then the server must exit 0 (sanitizers report here).
+fn_stop() {
+	[ -n "$FN_PID" ] || return 0
+	kill -TERM "$FN_PID"
+	local rc=0
+	wait "$FN_PID" || rc=$?
+	FN_PID=
+	if [ $rc -ne 0 ]; then
+		echo "    server exited with status $rc:" >&2
+		tail -30 "$FN_TMP/err" >&2
+		return 1
+	fi
+}
+
+# req METHOD PATH [curl args...]: sets STATUS, body in $BODY, headers in $HDRS.
+BODY=$FN_TMP/body
+HDRS=$FN_TMP/headers
+req() {
+	local m=$1 p=$2
+	shift 2
+	rm -f "$BODY" "$HDRS"
+	STATUS=$(curl -sS --cacert "$FN_CA" -X "$m" -o "$BODY" -D "$HDRS" -w '%{http_code}' \
+		--max-time 20 "$@" "$URL$p") || STATUS=000
+}
+
+# login USER PASSWORD: sets TOKEN.
+login() {
+	req POST /v1/session -H 'Content-Type: application/json' \
+		-d "{\"username\":\"$1\",\"password\":\"$2\",\"device_id\":\"dev-test-1\"}"
+	[ "$STATUS" = 201 ] || { fail "login $1: status $STATUS: $(cat "$BODY")"; return 1; }
+	TOKEN=$(json_get token)
+}
+
+# json_get EXPR: evaluates a Python expression on the JSON body as `j`.
+json_get() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]) if not sys.argv[2].isidentifier() else j[sys.argv[2]]; print(v if not isinstance(v,bool) else str(v).lower())' "$BODY" "$1"
+}
+
+expect_status() {
+	[ "$STATUS" = "$1" ] || fail "expected HTTP $1, got $STATUS: $(head -c 300 "$BODY" 2>/dev/null)"
+}
+
+# expect_error STATUS NAME: an error reply with that HTTP status and name.
+expect_error() {
+	expect_status "$1" || return 1
+	local name
+	name=$(json_get name 2>/dev/null) || { fail "error reply is not JSON: $(head -c 200 "$BODY")"; return 1; }
+	[ "$name" = "$2" ] || fail "expected error $2, got $name"
+}
+
+# run_suite [serve options]: starts a server, runs the tests, then checks
+# that it shuts down cleanly on SIGTERM (sanitizer reports fail it).
+run_suite() {
+	local suite=${FN_SUITE:-integration}
+	if ! fn_start "$@"; then
+		echo "FAIL $suite/server_start" >>"$FN_RESULTS"
+		echo "  FAIL server_start"
+		return
+	fi
+	run_tests
+	if fn_stop; then
+		echo "PASS $suite/clean_shutdown" >>"$FN_RESULTS"
+		echo "  PASS clean_shutdown"
+	else
+		echo "FAIL $suite/clean_shutdown" >>"$FN_RESULTS"
+		echo "  FAIL clean_shutdown"
+	fi
+}
+
+# run_tests: runs every test_* function defined by the sourcing file.
+run_tests() {
+	local t
+	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+		if ( set -u; $t ); then
+			echo "  PASS $t"
+			echo "PASS ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
+		else
+			echo "  FAIL $t"
+			echo "FAIL ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
+		fi
+	done
+}
