@@ -43,7 +43,18 @@
 
 #define SC_ENUM_role(V) V(officer) V(worker) V(supervisor) V(admin)
 
-#define SC_ENUMS(E) E(role)
+#define SC_ENUM_note_context(V) V(s136) V(s135) V(domestic_abuse) V(missing) V(custody) \
+	V(welfare_check) V(school) V(health) V(other)
+#define SC_ENUM_age_band(V) V(under_5) V(5_to_9) V(10_to_12) V(13_to_15) V(16_to_17) V(18_plus)
+#define SC_ENUM_place_of_safety(V) V(home) V(hospital) V(ed) V(police_station) V(other)
+#define SC_ENUM_consulted(V) V(yes) V(no) V(impracticable)
+#define SC_ENUM_referral_type(V) V(none) V(vprf) V(mash) V(early_help) V(camhs) V(other)
+#define SC_ENUM_consent(V) V(given) V(refused) V(not_sought)
+#define SC_ENUM_note_status(V) V(submitted) V(accepted) V(returned) V(escalated)
+#define SC_ENUM_note_result(V) V(stored) V(duplicate) V(conflict) V(invalid)
+
+#define SC_ENUMS(E) E(role) E(note_context) E(age_band) E(place_of_safety) E(consulted) \
+	E(referral_type) E(consent) E(note_status) E(note_result)
 
 /* ---------------------------------------------------------- records --- */
 
@@ -106,6 +117,135 @@
 	F(STR, status,  SC_REQ, 32, _) \
 	F(STR, version, SC_REQ, 32, _)
 
+/* ------------------------------------------------ voice-of-the-child --- */
+
+#define SC_FIELDS_mental_health(F) \
+	F(BOOL, concern,         SC_OPT, 0, _) \
+	F(BOOL, self_harm,       SC_OPT, 0, _) \
+	F(BOOL, s136_used,       SC_OPT, 0, _) \
+	F(ENUM, place_of_safety, SC_OPT, 0, place_of_safety) \
+	F(ENUM, consulted,       SC_OPT, 0, consulted) \
+	F(STR,  consulted_with,  SC_OPT, 500, _)
+
+#define SC_FIELDS_thrive(F) \
+	F(STR, threat,        SC_OPT, 2000, _) \
+	F(STR, harm,          SC_OPT, 2000, _) \
+	F(STR, risk,          SC_OPT, 2000, _) \
+	F(STR, investigation, SC_OPT, 2000, _) \
+	F(STR, vulnerability, SC_OPT, 2000, _) \
+	F(STR, engagement,    SC_OPT, 2000, _)
+
+#define SC_FIELDS_referral(F) \
+	F(ENUM, type,       SC_REQ, 0, referral_type) \
+	F(INT,  sent_at,    SC_OPT, 0, _) \
+	F(STR,  reference,  SC_OPT, 100, _) \
+	F(STR,  outcome,    SC_OPT, 2000, _) \
+	F(INT,  outcome_at, SC_OPT, 0, _)
+
+#define SC_FIELDS_sharing(F) \
+	F(STR,  lawful_basis,   SC_OPT, 500, _) \
+	F(ENUM, consent,        SC_REQ, 0, consent) \
+	F(STR,  consent_reason, SC_OPT, 1000, _) \
+	F(STRS, shared_with,    SC_OPT, 20, _) \
+	F(STR,  reason,         SC_REQ|SC_NONEMPTY, 2000, _)
+
+#define SC_FIELDS_action(F) \
+	F(STR, what,  SC_REQ|SC_NONEMPTY, 1000, _) \
+	F(STR, owner, SC_REQ|SC_NONEMPTY, 200, _) \
+	F(INT, due,   SC_OPT, 0, _)
+
+#define SC_FIELDS_next_steps(F) \
+	F(STR,  told_child, SC_OPT, 2000, _) \
+	F(OBJS, actions,    SC_OPT, 50, action)
+
+#define SC_FIELDS_guidance_ref(F) \
+	F(STR, id,      SC_REQ|SC_ID, 64, _) \
+	F(INT, version, SC_REQ, 0, _)
+
+/* A note as the device writes it. Immutable once queued: an amendment is
+ * a new revision naming the one it replaces. Times are Unix seconds. */
+#define SC_FIELDS_note(F) \
+	F(STR,  id,                SC_REQ|SC_ID, 64, _) \
+	F(INT,  revision,          SC_REQ, 0, _) \
+	F(INT,  replaces,          SC_OPT, 0, _) \
+	F(STR,  child_ref,         SC_REQ|SC_NONEMPTY, 64, _) \
+	F(STR,  child_dob,         SC_OPT, 10, _) \
+	F(ENUM, age_band,          SC_OPT, 0, age_band) \
+	F(STR,  author,            SC_REQ|SC_ID, 64, _) \
+	F(STR,  agency,            SC_OPT, 64, _) \
+	F(STR,  team,              SC_REQ|SC_ID, 64, _) \
+	F(STR,  device_id,         SC_REQ|SC_ID, 128, _) \
+	F(INT,  created_at,        SC_REQ, 0, _) \
+	F(INT,  occurred_at,       SC_REQ, 0, _) \
+	F(STR,  location,          SC_OPT, 300, _) \
+	F(ENUM, context,           SC_REQ, 0, note_context) \
+	F(STR,  incident_ref,      SC_OPT, 100, _) \
+	F(STR,  child_words,       SC_OPT, 20000, _) \
+	F(STR,  not_spoken_reason, SC_OPT, 2000, _) \
+	F(STR,  wishes_feelings,   SC_OPT, 20000, _) \
+	F(STR,  demeanour,         SC_OPT, 8000, _) \
+	F(BOOL, seen,              SC_REQ, 0, _) \
+	F(BOOL, seen_alone,        SC_OPT, 0, _) \
+	F(STR,  not_alone_reason,  SC_OPT, 2000, _) \
+	F(STR,  present,           SC_OPT, 2000, _) \
+	F(OBJ,  mental_health,     SC_OPT, 0, mental_health) \
+	F(OBJ,  thrive,            SC_OPT, 0, thrive) \
+	F(INT,  level_of_need,     SC_OPT, 0, _) \
+	F(OBJ,  referral,          SC_OPT, 0, referral) \
+	F(OBJ,  sharing,           SC_OPT, 0, sharing) \
+	F(OBJ,  next_steps,        SC_OPT, 0, next_steps) \
+	F(OBJS, guidance_seen,     SC_OPT, 50, guidance_ref)
+
+#define SC_FIELDS_note_batch(F) \
+	F(OBJS, notes, SC_REQ, 100, note)
+
+#define SC_FIELDS_field_error(F) \
+	F(STR, field,   SC_REQ, 128, _) \
+	F(STR, message, SC_REQ, 512, _)
+
+/* The server's answer for one uploaded note. */
+#define SC_FIELDS_note_result(F) \
+	F(STR,  id,       SC_REQ, 64, _) \
+	F(INT,  revision, SC_OPT, 0, _) \
+	F(ENUM, result,   SC_REQ, 0, note_result) \
+	F(INT,  code,     SC_REQ, 0, _) \
+	F(STR,  name,     SC_REQ, 64, _) \
+	F(STR,  message,  SC_OPT, 512, _) \
+	F(OBJS, errors,   SC_OPT, 64, field_error) \
+	F(STRS, flags,    SC_OPT, 16, _)
+
+#define SC_FIELDS_note_results(F) \
+	F(OBJS, results, SC_REQ, 100, note_result)
+
+/* One stored revision as the server shows it. */
+#define SC_FIELDS_note_revision(F) \
+	F(OBJ, note,        SC_REQ, 0, note) \
+	F(INT, received_at, SC_REQ, 0, _)
+
+/* Server-side summary of a note across its revisions (stored). */
+#define SC_FIELDS_note_head(F) \
+	F(STR,  id,           SC_REQ|SC_ID, 64, _) \
+	F(STR,  author,       SC_REQ|SC_ID, 64, _) \
+	F(STR,  team,         SC_REQ|SC_ID, 64, _) \
+	F(STR,  child_ref,    SC_REQ, 64, _) \
+	F(ENUM, status,       SC_REQ, 0, note_status) \
+	F(INT,  latest,       SC_REQ, 0, _) \
+	F(INT,  received_at,  SC_REQ, 0, _) \
+	F(INT,  occurred_at,  SC_REQ, 0, _) \
+	F(INT,  updated_at,   SC_REQ, 0, _)
+
+/* A note with every revision, as GET /v1/notes/{id} answers. */
+#define SC_FIELDS_note_view(F) \
+	F(STR,  id,          SC_REQ, 64, _) \
+	F(STR,  author,      SC_REQ, 64, _) \
+	F(STR,  team,        SC_REQ, 64, _) \
+	F(STR,  child_ref,   SC_REQ, 64, _) \
+	F(ENUM, status,      SC_REQ, 0, note_status) \
+	F(INT,  latest,      SC_REQ, 0, _) \
+	F(INT,  received_at, SC_REQ, 0, _) \
+	F(STRS, flags,       SC_OPT, 16, _) \
+	F(OBJS, revisions,   SC_REQ, 1000, note_revision)
+
 /* Stored, never sent: the server's user and session records. */
 #define SC_FIELDS_user_record(F) \
 	F(STR,  username,         SC_REQ|SC_ID, 64, _) \
@@ -126,7 +266,10 @@
 /* The master list, in dependency order (sub-records first). */
 #define SC_RECORDS(R) R(error_reply) R(user_summary) R(session_request) R(session_reply) \
 	R(guidance_summary) R(guidance_doc) R(guidance_list) R(guidance_change) R(change_page) R(health) \
-	R(user_record) R(token_record)
+	R(user_record) R(token_record) \
+	R(mental_health) R(thrive) R(referral) R(sharing) R(action) R(next_steps) R(guidance_ref) \
+	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
+	R(note_head) R(note_view)
 
 /* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */
 #define SC_SET(rec, ptr, field) ((ptr)->has |= (1ull << SC_F_##rec##_##field))
