@@ -17,7 +17,27 @@ struct sc_ctx {
 	struct sc_error *err;
 	char path[sizeof(((struct sc_error *)0)->field)];
 	size_t plen;
+	/* sc_decode_items: after an error about the input (FN_VALIDATION_FAILED,
+	 * FN_MALFORMED_BODY inside a map) the mapping goes on with the next
+	 * field, so that every field that can be decoded is; err keeps the
+	 * first error, which is the one sc_decode would report. A field whose
+	 * value failed anywhere inside stays absent: a present field is always
+	 * complete and valid. */
+	bool best_effort;
 };
+
+/* Resolves lim (NULL: the defaults; zero members: the default's value),
+ * clears err to FN_OK and the path. best_effort starts false. */
+void sc_ctx_init(struct sc_ctx *c, const struct sc_limits *lim, struct sc_arena *a,
+                 struct sc_error *err);
+
+/* Whether a mapping goes on after a field failed with rc: only in
+ * best-effort mode and only after an error about the input; running out
+ * of memory (or anything else) always ends it. */
+static inline bool sc_go_on(const struct sc_ctx *c, int rc)
+{
+	return c->best_effort && (rc == FN_VALIDATION_FAILED || rc == FN_MALFORMED_BODY);
+}
 
 /* Path steps: each returns the old length for sc_path_pop. A path longer
  * than err->field is truncated; decoding goes on regardless. */
@@ -25,7 +45,9 @@ size_t sc_path_field(struct sc_ctx *c, const char *name);
 size_t sc_path_index(struct sc_ctx *c, size_t i);
 void sc_path_pop(struct sc_ctx *c, size_t old);
 
-/* Records status, the current path and a message in c->err; returns status. */
+/* Records status, the current path and a message in c->err; returns status.
+ * In best-effort mode an error already recorded stays unless the new one
+ * ends the decode (see sc_go_on). */
 int sc_fail(struct sc_ctx *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -95,6 +117,34 @@ int sc_mp_decode(struct sc_ctx *c, const struct sc_record *rec, const void *buf,
 int sc_mp_encode(const struct sc_record *rec, const void *in, struct sc_buf *out);
 int sc_json_decode(struct sc_ctx *c, const struct sc_record *rec, const void *buf, size_t len, void *out);
 int sc_json_encode(const struct sc_record *rec, const void *in, struct sc_buf *out);
+
+/* The two steps of each decode, for callers that look at the parsed body
+ * themselves (items.c). Declared on the libraries' struct tags so that this
+ * header needs neither msgpack.h nor jansson.h. */
+struct msgpack_unpacked;
+struct msgpack_object;
+struct json_t;
+
+/* Pre-scan, unpack into *u (msgpack_unpacked_init'ed by the caller, who
+ * destroys it whatever this returns), nothing after the object, and the
+ * top level a map. FN_OK or the status through sc_fail. */
+int sc_mp_parse(struct sc_ctx *c, const void *buf, size_t len, struct msgpack_unpacked *u);
+
+/* Scan, parse and the top level an object: FN_OK and *root (the caller's
+ * reference, json_decref it), or the status through sc_fail and NULL. */
+int sc_json_parse(struct sc_ctx *c, const void *buf, size_t len, struct json_t **root);
+
+/* One value that must be a record (a map / an object) into *out, a zeroed
+ * struct of rec->size bytes, with the field checks of sc_decode; errors
+ * name paths below the current c->path. */
+int sc_mp_map_record(struct sc_ctx *c, const struct sc_record *rec, const struct msgpack_object *o,
+                     void *out);
+int sc_json_map_record(struct sc_ctx *c, const struct sc_record *rec, const struct json_t *v,
+                       void *out);
+
+/* "a map", "a string", ...: what a value is, for error messages. */
+const char *sc_mp_kind(const struct msgpack_object *o);
+const char *sc_json_kind(const struct json_t *v);
 
 /* Record nesting deeper than this is refused by encode and validate (a
  * cyclic pointer graph would otherwise recurse forever). */

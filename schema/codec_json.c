@@ -95,7 +95,7 @@ static int json_scan(struct sc_ctx *c, const unsigned char *p, size_t len)
 
 /* ----------------------------------------------------------- decode --- */
 
-static const char *kind_name(const json_t *v)
+const char *sc_json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
@@ -112,7 +112,7 @@ static const char *kind_name(const json_t *v)
 
 static int wrong_type(struct sc_ctx *c, const char *want, const json_t *v)
 {
-	return sc_fail(c, FN_VALIDATION_FAILED, "expected %s, got %s", want, kind_name(v));
+	return sc_fail(c, FN_VALIDATION_FAILED, "expected %s, got %s", want, sc_json_kind(v));
 }
 
 static int map_object(struct sc_ctx *c, const struct sc_record *rec, const json_t *o, void *out);
@@ -203,52 +203,79 @@ static int map_value(struct sc_ctx *c, const struct sc_field *f, const json_t *v
 	return sc_fail(c, FN_INTERNAL, "unknown field type %d", (int)f->type);
 }
 
-/* Duplicate keys never get this far (JSON_REJECT_DUPLICATES). */
+/* Duplicate keys never get this far (JSON_REJECT_DUPLICATES). In
+ * best-effort mode the fields after a failing one are still filled and the
+ * return is the first error's status. */
 static int map_object(struct sc_ctx *c, const struct sc_record *rec, const json_t *o, void *out)
 {
 	uint64_t has = 0;
+	int bad = FN_OK;
 	for (size_t i = 0; i < rec->nfields; i++) {
 		const struct sc_field *f = &rec->fields[i];
 		const json_t *v = json_object_get(o, f->name);
 		size_t mark = sc_path_field(c, f->name);
+		int rc = FN_OK;
 		if (v && json_is_null(v))
 			v = NULL;
 		if (!v) {
 			if (f->flags & SC_REQ)
-				return sc_fail(c, FN_VALIDATION_FAILED, "required field is missing");
-		} else {
-			int rc = map_value(c, f, v, sc_field_ptr(out, f));
-			if (rc)
-				return rc;
+				rc = sc_fail(c, FN_VALIDATION_FAILED, "required field is missing");
+		} else if ((rc = map_value(c, f, v, sc_field_ptr(out, f))) == FN_OK) {
 			has |= 1ull << i;
 		}
 		sc_path_pop(c, mark);
+		if (rc) {
+			if (!sc_go_on(c, rc))
+				return rc;
+			if (!bad)
+				bad = rc;
+		}
 	}
 	memcpy(out, &has, sizeof has);
-	return FN_OK;
+	return bad;
 }
 
-int sc_json_decode(struct sc_ctx *c, const struct sc_record *rec, const void *buf, size_t len,
-                   void *out)
+int sc_json_map_record(struct sc_ctx *c, const struct sc_record *rec, const json_t *v, void *out)
 {
+	if (!json_is_object(v))
+		return wrong_type(c, "an object", v);
+	return map_object(c, rec, v, out);
+}
+
+int sc_json_parse(struct sc_ctx *c, const void *buf, size_t len, json_t **root)
+{
+	*root = NULL;
 	int rc = json_scan(c, buf, len);
 	if (rc)
 		return rc;
 
 	json_error_t jerr;
 	/* no JSON_ALLOW_NUL: "\u0000" is refused by the parser */
-	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
+	json_t *r = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!r) {
 		if (json_error_code(&jerr) == json_error_out_of_memory)
 			return sc_fail(c, FN_NO_MEMORY, "jansson: %s", jerr.text);
 		return sc_fail(c, FN_MALFORMED_BODY, "JSON: %s at line %d column %d", jerr.text,
 		               jerr.line, jerr.column);
 	}
-	if (!json_is_object(root))
+	if (!json_is_object(r)) {
 		rc = sc_fail(c, FN_MALFORMED_BODY, "JSON: the body is %s, not an object",
-		             kind_name(root));
-	else
-		rc = map_object(c, rec, root, out);
+		             sc_json_kind(r));
+		json_decref(r);
+		return rc;
+	}
+	*root = r;
+	return FN_OK;
+}
+
+int sc_json_decode(struct sc_ctx *c, const struct sc_record *rec, const void *buf, size_t len,
+                   void *out)
+{
+	json_t *root;
+	int rc = sc_json_parse(c, buf, len, &root);
+	if (rc)
+		return rc;
+	rc = map_object(c, rec, root, out);
 	json_decref(root);
 	return rc;
 }

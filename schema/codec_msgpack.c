@@ -5,7 +5,7 @@
 
 /* ----------------------------------------------------------- decode --- */
 
-static const char *kind_name(const msgpack_object *o)
+const char *sc_mp_kind(const msgpack_object *o)
 {
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL: return "nil";
@@ -25,7 +25,7 @@ static const char *kind_name(const msgpack_object *o)
 
 static int wrong_type(struct sc_ctx *c, const char *want, const msgpack_object *o)
 {
-	return sc_fail(c, FN_VALIDATION_FAILED, "expected %s, got %s", want, kind_name(o));
+	return sc_fail(c, FN_VALIDATION_FAILED, "expected %s, got %s", want, sc_mp_kind(o));
 }
 
 static int map_object(struct sc_ctx *c, const struct sc_record *rec, const msgpack_object *o,
@@ -123,75 +123,107 @@ static int map_value(struct sc_ctx *c, const struct sc_field *f, const msgpack_o
 
 /* o is a map. Keys are matched to fields first (so a duplicate is caught
  * wherever it is), then fields are filled in table order, which makes the
- * first failing field the same whatever order the sender used. */
+ * first failing field the same whatever order the sender used. In
+ * best-effort mode a bad key is skipped (a duplicated field is left out:
+ * neither value can be trusted) and the fields after a failing one are
+ * still filled; the return is then the first error's status. */
 static int map_object(struct sc_ctx *c, const struct sc_record *rec, const msgpack_object *o,
                       void *out)
 {
 	const msgpack_object *vals[SC_MAX_FIELDS] = { 0 };
-	uint64_t seen = 0, has = 0;
+	uint64_t seen = 0, dup = 0, has = 0;
+	int bad = FN_OK;
 
 	for (uint32_t i = 0; i < o->via.map.size; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR)
-			return sc_fail(c, FN_MALFORMED_BODY, "msgpack: a map key is %s, not a string",
-			               kind_name(&kv->key));
-		const struct sc_field *f = sc_record_field(rec, kv->key.via.str.ptr,
-		                                           kv->key.via.str.size);
-		if (!f)
-			continue; /* unknown: a newer sender's field */
-		size_t idx = (size_t)(f - rec->fields);
-		if ((seen >> idx) & 1u) {
-			size_t mark = sc_path_field(c, f->name);
-			int rc = sc_fail(c, FN_MALFORMED_BODY, "msgpack: duplicate key");
-			sc_path_pop(c, mark);
-			return rc;
+		int rc = FN_OK;
+		if (kv->key.type != MSGPACK_OBJECT_STR) {
+			rc = sc_fail(c, FN_MALFORMED_BODY, "msgpack: a map key is %s, not a string",
+			             sc_mp_kind(&kv->key));
+		} else {
+			const struct sc_field *f = sc_record_field(rec, kv->key.via.str.ptr,
+			                                           kv->key.via.str.size);
+			if (!f)
+				continue; /* unknown: a newer sender's field */
+			size_t idx = (size_t)(f - rec->fields);
+			if ((seen >> idx) & 1u) {
+				size_t mark = sc_path_field(c, f->name);
+				rc = sc_fail(c, FN_MALFORMED_BODY, "msgpack: duplicate key");
+				sc_path_pop(c, mark);
+				dup |= 1ull << idx;
+			}
+			seen |= 1ull << idx;
+			vals[idx] = &kv->val;
 		}
-		seen |= 1ull << idx;
-		vals[idx] = &kv->val;
+		if (rc) {
+			if (!sc_go_on(c, rc))
+				return rc;
+			if (!bad)
+				bad = rc;
+		}
 	}
 	for (size_t i = 0; i < rec->nfields; i++) {
 		const struct sc_field *f = &rec->fields[i];
 		const msgpack_object *v = vals[i];
+		if ((dup >> i) & 1u)
+			continue; /* reported above */
 		size_t mark = sc_path_field(c, f->name);
+		int rc = FN_OK;
 		if (v && v->type == MSGPACK_OBJECT_NIL)
 			v = NULL;
 		if (!v) {
 			if (f->flags & SC_REQ)
-				return sc_fail(c, FN_VALIDATION_FAILED, "required field is missing");
-		} else {
-			int rc = map_value(c, f, v, sc_field_ptr(out, f));
-			if (rc)
-				return rc;
+				rc = sc_fail(c, FN_VALIDATION_FAILED, "required field is missing");
+		} else if ((rc = map_value(c, f, v, sc_field_ptr(out, f))) == FN_OK) {
 			has |= 1ull << i;
 		}
 		sc_path_pop(c, mark);
+		if (rc) {
+			if (!sc_go_on(c, rc))
+				return rc;
+			if (!bad)
+				bad = rc;
+		}
 	}
 	memcpy(out, &has, sizeof has);
+	return bad;
+}
+
+int sc_mp_map_record(struct sc_ctx *c, const struct sc_record *rec, const msgpack_object *o,
+                     void *out)
+{
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return wrong_type(c, "a map", o);
+	return map_object(c, rec, o, out);
+}
+
+int sc_mp_parse(struct sc_ctx *c, const void *buf, size_t len, msgpack_unpacked *u)
+{
+	int rc = sc_mp_scan(c, buf, len);
+	if (rc)
+		return rc;
+	size_t off = 0;
+	msgpack_unpack_return ur = msgpack_unpack_next(u, buf, len, &off);
+	if (ur == MSGPACK_UNPACK_NOMEM_ERROR)
+		return sc_fail(c, FN_NO_MEMORY, "msgpack-c: out of memory (%d)", (int)ur);
+	if (ur != MSGPACK_UNPACK_SUCCESS)
+		return sc_fail(c, FN_MALFORMED_BODY, "msgpack-c: cannot decode (%d)", (int)ur);
+	if (off != len)
+		return sc_fail(c, FN_MALFORMED_BODY, "msgpack: %zu bytes after the end of the body",
+		               len - off);
+	if (u->data.type != MSGPACK_OBJECT_MAP)
+		return sc_fail(c, FN_MALFORMED_BODY, "msgpack: the body is %s, not a map",
+		               sc_mp_kind(&u->data));
 	return FN_OK;
 }
 
 int sc_mp_decode(struct sc_ctx *c, const struct sc_record *rec, const void *buf, size_t len,
                  void *out)
 {
-	int rc = sc_mp_scan(c, buf, len);
-	if (rc)
-		return rc;
-
 	msgpack_unpacked u;
-	size_t off = 0;
 	msgpack_unpacked_init(&u);
-	msgpack_unpack_return ur = msgpack_unpack_next(&u, buf, len, &off);
-	if (ur == MSGPACK_UNPACK_NOMEM_ERROR)
-		rc = sc_fail(c, FN_NO_MEMORY, "msgpack-c: out of memory (%d)", (int)ur);
-	else if (ur != MSGPACK_UNPACK_SUCCESS)
-		rc = sc_fail(c, FN_MALFORMED_BODY, "msgpack-c: cannot decode (%d)", (int)ur);
-	else if (off != len)
-		rc = sc_fail(c, FN_MALFORMED_BODY, "msgpack: %zu bytes after the end of the body",
-		             len - off);
-	else if (u.data.type != MSGPACK_OBJECT_MAP)
-		rc = sc_fail(c, FN_MALFORMED_BODY, "msgpack: the body is %s, not a map",
-		             kind_name(&u.data));
-	else
+	int rc = sc_mp_parse(c, buf, len, &u);
+	if (rc == FN_OK)
 		rc = map_object(c, rec, &u.data, out);
 	msgpack_unpacked_destroy(&u);
 	return rc;

@@ -69,6 +69,8 @@ int sc_error_set(struct sc_error *err, int status, const char *field, const char
 
 int sc_fail(struct sc_ctx *c, int status, const char *fmt, ...)
 {
+	if (c->best_effort && c->err->status != FN_OK && sc_go_on(c, status))
+		return status; /* keep the first error: it names the first failing field */
 	va_list ap;
 	va_start(ap, fmt);
 	error_vset(c->err, status, c->path, fmt, ap);
@@ -319,8 +321,8 @@ static int validate_rec(struct sc_ctx *c, const struct sc_record *rec, const voi
 	return FN_OK;
 }
 
-static void ctx_init(struct sc_ctx *c, const struct sc_limits *lim, struct sc_arena *a,
-                     struct sc_error *err)
+void sc_ctx_init(struct sc_ctx *c, const struct sc_limits *lim, struct sc_arena *a,
+                 struct sc_error *err)
 {
 	const struct sc_limits *d = &sc_limits_default;
 	if (!lim)
@@ -335,6 +337,7 @@ static void ctx_init(struct sc_ctx *c, const struct sc_limits *lim, struct sc_ar
 	c->err = err;
 	c->path[0] = '\0';
 	c->plen = 0;
+	c->best_effort = false;
 	sc_error_set(err, FN_OK, NULL, NULL);
 }
 
@@ -344,7 +347,7 @@ int sc_validate(const struct sc_record *rec, const void *in, struct sc_error *er
 	struct sc_ctx c;
 	if (!err)
 		err = &local;
-	ctx_init(&c, NULL, NULL, err);
+	sc_ctx_init(&c, NULL, NULL, err);
 	if (!rec || !in)
 		return sc_fail(&c, FN_BAD_ARGUMENT, "sc_validate: NULL record or table");
 	return validate_rec(&c, rec, in, 0);
@@ -359,7 +362,7 @@ int sc_decode(const struct sc_record *rec, enum sc_format fmt, const void *buf, 
 	struct sc_ctx c;
 	if (!err)
 		err = &local;
-	ctx_init(&c, lim, a, err);
+	sc_ctx_init(&c, lim, a, err);
 	if (!rec || !a || !out || (!buf && len))
 		return sc_fail(&c, FN_BAD_ARGUMENT, "sc_decode: NULL argument");
 	memset(out, 0, rec->size);

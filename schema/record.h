@@ -142,6 +142,53 @@ int sc_decode(const struct sc_record *rec, enum sc_format fmt, const void *buf, 
               const struct sc_limits *lim, struct sc_arena *a, void *out, struct sc_error *err);
 
 /*
+ * Decoding a batch item by item, so that one bad item does not reject the
+ * others.
+ *
+ * sc_item_fn is called once per item, in order. index is the item's place
+ * in the list; status FN_OK or why the item failed: FN_VALIDATION_FAILED
+ * (also for an item that is not a map), or FN_MALFORMED_BODY (msgpack only:
+ * a duplicate or non-string key inside the item). err says which field
+ * (a path relative to the item, "mental_health.consulted"; "" for the item
+ * itself) and why; it is valid during the call only. item is a struct of
+ * item_rec->size bytes, zeroed and then filled as far as decoding got: on a
+ * failure every field that decoded is present (its has bit set) and
+ * complete, so id and revision are there whenever they themselves are
+ * valid; a field whose value failed anywhere inside is absent. item and
+ * its strings live in `a` (the callback may keep them until the arena is
+ * reset or freed). err->field and err->message are those sc_decode would
+ * report for the item on its own. Return 0 to go on, non-zero to stop.
+ */
+typedef int (*sc_item_fn)(size_t index, int status, void *item, const struct sc_error *err,
+                          void *arg);
+
+/*
+ * Decodes a body {KEY: [item, ...], ...} item by item (KEY a C string, such
+ * as "notes"; other top-level keys are ignored). The envelope is checked
+ * first, and fn is never called if it fails: len above max_body ->
+ * FN_PAYLOAD_TOO_LARGE; the whole body's pre-scan (msgpack) or scan (JSON)
+ * and parse, as in sc_decode, -> FN_MALFORMED_BODY or FN_LIMIT_EXCEEDED; the
+ * top level not a map, a non-string top-level key or KEY twice (msgpack)
+ * -> FN_MALFORMED_BODY; KEY not a list -> FN_VALIDATION_FAILED with field
+ * KEY; more than max_items items -> FN_LIMIT_EXCEEDED with field KEY
+ * (max_items 0: the limits' max_count). A body without KEY, or with KEY
+ * nil/null, -> FN_NOT_FOUND: the caller then decodes it as a single item.
+ * JSON rejects duplicate keys anywhere at parse time, so there a duplicate
+ * inside an item fails the envelope (FN_MALFORMED_BODY).
+ *
+ * Then each item goes to fn (see sc_item_fn). Returns FN_OK when every item
+ * was handed to fn; fn's non-zero return as is when it stopped early (err
+ * then says at which item); the envelope's status; FN_NO_MEMORY if `a` or
+ * the parser ran out (fn is not called for that item); FN_BAD_ARGUMENT for
+ * a NULL item_rec, key, a or fn, or an unknown fmt. err (may be NULL) gets
+ * the returned status, FN_OK included. What a call allocates from `a` is
+ * bounded as for sc_decode.
+ */
+int sc_decode_items(const struct sc_record *item_rec, const char *key, enum sc_format fmt,
+                    const void *buf, size_t len, const struct sc_limits *lim, size_t max_items,
+                    struct sc_arena *a, sc_item_fn fn, void *arg, struct sc_error *err);
+
+/*
  * Encodes *in, appending to out: only the fields whose presence bit is set,
  * in table order. msgpack: a map with the smallest encodings msgpack-c
  * picks; JSON: compact, keys in table order, UTF-8 as is (not \u-escaped).

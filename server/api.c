@@ -182,5 +182,8 @@ const struct http_route api_routes[] = {
 	{"GET", "/v1/guidance", HTTP_SIGNED_IN, get_guidance_list},
 	{"GET", "/v1/guidance/*", HTTP_SIGNED_IN, get_guidance_doc},
 	{"GET", "/v1/sync/guidance", HTTP_SIGNED_IN, get_guidance_sync},
+	{"POST", "/v1/notes", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_post_notes},
+	/* who may read a note (author, team supervisor) is decided per record */
+	{"GET", "/v1/notes/*", HTTP_SIGNED_IN, api_get_note},
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -6,7 +6,12 @@
 
 #include "http.h"
 
+/* The one table of every route and who may call it (api.c). */
 extern const struct http_route api_routes[];
 extern const size_t api_nroutes;
+
+/* Handlers defined outside api.c. */
+int api_post_notes(struct http_req *r);
+int api_get_note(struct http_req *r);
 
 #endif

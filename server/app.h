@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "config.h"
 #include "guidance.h"
+#include "notes.h"
 #include "store.h"
 
 struct http_route;
@@ -17,6 +18,7 @@ struct app {
 	struct store *store;
 	struct auth *auth;
 	struct guidance *guidance;
+	struct notes *notes;
 	const struct http_route *routes; /* set by http_mount */
 	size_t nroutes;
 	/* metrics: requests by status class 2xx..5xx, and all */

@@ -37,6 +37,15 @@ static const struct setting settings[] = {
 	S("argon2_passes", C_U32, auth.argon_t, "2", "Argon2id passes"),
 	S("argon2_lanes", C_U32, auth.argon_p, "1", "Argon2id lanes"),
 	S("token_ttl", C_I64, auth.token_ttl, "43200", "session token lifetime in seconds (12 hours)"),
+	S("max_batch", C_UINT, max_batch, "100", "most notes in one upload"),
+	S("clock_skew", C_I64, rules.max_skew, "600", "seconds a device clock may run ahead of the server's"),
+	S("mash_short_days", C_I64, rules.mash_short_days, "183", "MASH rule: the short window in days (6 months)"),
+	S("mash_short_count", C_I64, rules.mash_short_count, "2", "MASH rule: contacts in the short window"),
+	S("mash_long_days", C_I64, rules.mash_long_days, "365", "MASH rule: the long window in days (12 months)"),
+	S("mash_long_count", C_I64, rules.mash_long_count, "3", "MASH rule: contacts in the long window"),
+	S("referral_outcome_days", C_I64, rules.referral_outcome_days, "14", "flag a referral without an outcome after this many days"),
+	S("review_hours", C_I64, rules.review_hours, "72", "review deadline in hours"),
+	S("review_hours_risk", C_I64, rules.review_hours_risk, "24", "review deadline when the note shows risk (self-harm, s136, referral)"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

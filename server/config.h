@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "auth.h"
+#include "rules.h"
 
 struct config {
 	char data_dir[1024];
@@ -17,7 +18,9 @@ struct config {
 	unsigned request_timeout_ms;
 	size_t max_body;
 	int access_log;
+	unsigned max_batch;
 	struct auth_config auth;
+	struct rules_config rules;
 };
 
 void config_defaults(struct config *c);

@@ -171,12 +171,11 @@ int http_send_error(struct http_req *r, int status, const char *field,
 	return rc;
 }
 
-int http_read_record(struct http_req *r, const struct sc_record *rec, void *out)
+int http_read_body(struct http_req *r, struct sc_str *body, int *fmt)
 {
 	size_t cap = r->app->cfg->max_body;
 	long long declared = r->ri->content_length;
 	int in_fmt = format_of(http_header(r, "Content-Type"));
-	struct sc_error err;
 
 	if (!in_fmt)
 		return http_send_error(r, FN_UNSUPPORTED_MEDIA_TYPE, NULL,
@@ -202,9 +201,22 @@ int http_read_record(struct http_req *r, const struct sc_record *rec, void *out)
 		       FN_PAYLOAD_TOO_LARGE;
 	if (declared >= 0 && got < (size_t)declared)
 		return http_send_error(r, FN_BAD_REQUEST, NULL, "the body ended early"), FN_BAD_REQUEST;
+	*body = (struct sc_str){buf, got};
+	*fmt = in_fmt;
+	return FN_OK;
+}
+
+int http_read_record(struct http_req *r, const struct sc_record *rec, void *out)
+{
+	struct sc_str body;
+	struct sc_error err;
+	int fmt, rc;
+
+	if ((rc = http_read_body(r, &body, &fmt)) != FN_OK)
+		return rc;
 	struct sc_limits lim = sc_limits_default;
-	lim.max_body = cap;
-	int rc = sc_decode(rec, in_fmt, buf, got, &lim, r->arena, out, &err);
+	lim.max_body = r->app->cfg->max_body;
+	rc = sc_decode(rec, fmt, body.p, body.n, &lim, r->arena, out, &err);
 	if (rc != FN_OK)
 		return http_send_error(r, rc, err.field, "%s", err.message), rc;
 	return FN_OK;

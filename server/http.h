@@ -49,6 +49,10 @@ void http_mount(struct mg_context *ctx, struct app *app,
 /* civetweb's http_error callback: its own refusals as error replies. */
 int http_civetweb_error(struct mg_connection *conn, int status, const char *msg);
 
+/* Reads the request body (after the Content-Type and size checks) into the
+ * arena, answering the request itself on failure (415, 413, 400). */
+int http_read_body(struct http_req *r, struct sc_str *body, int *fmt);
+
 /* Reads and decodes the request body as `rec` into *out, answering the
  * request itself (415, 413, 400, 422) and returning non-FN_OK on failure. */
 int http_read_record(struct http_req *r, const struct sc_record *rec, void *out);

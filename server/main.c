@@ -100,7 +100,8 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 		return rc;
 	}
 	if ((rc = auth_open(&app->auth, app->store, &cfg->auth)) != FN_OK ||
-	    (rc = guidance_open(&app->guidance, app->store)) != FN_OK) {
+	    (rc = guidance_open(&app->guidance, app->store)) != FN_OK ||
+	    (rc = notes_open(&app->notes, app->store, &cfg->rules)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
 	}
@@ -109,6 +110,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 
 static void close_app(struct app *app)
 {
+	notes_close(app->notes);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
 	store_close(app->store);

@@ -141,3 +141,28 @@ run_tests() {
 		fi
 	done
 }
+
+# mknote ID CHILD_REF OCCURRED_AT [PYTHON-EXPR]: prints a note in JSON, from
+# schema/examples/note.json with id, revision 1, child_ref and times set;
+# the optional expression edits `n` (e.g. "n.pop('child_words')").
+mknote() {
+	python3 - "$@" <<'PY'
+import json, sys
+n = json.load(open('schema/examples/note.json'))
+n['id'], n['child_ref'] = sys.argv[1], sys.argv[2]
+n['revision'] = 1
+n.pop('replaces', None)
+n['occurred_at'] = int(sys.argv[3])
+n['created_at'] = int(sys.argv[3]) + 60
+if len(sys.argv) > 4:
+    exec(sys.argv[4])
+print(json.dumps(n))
+PY
+}
+
+# post_note JSON [curl args]: POST /v1/notes as the signed-in $TOKEN.
+post_note() {
+	local body=$1
+	shift
+	req POST /v1/notes -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "$body" "$@"
+}

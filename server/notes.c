@@ -1,0 +1,543 @@
+/* notes.c - note revisions stored once, with their indexes and flags. */
+#include "notes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "status.h"
+
+#define DAY 86400
+#define KEY_MAX 160
+
+struct notes {
+	struct store *store;
+	struct rules_config rc;
+	store_db revs;   /* id 0 rev(4) -> canonical msgpack note */
+	store_db heads;  /* id -> note_head */
+	store_db recv;   /* id 0 rev(4) -> received_at(8) */
+	store_db by_author; /* author 0 received(8) id -> "" */
+	store_db queue;  /* team 0 status(1) updated(8) id -> "" (oldest first) */
+	store_db by_child; /* child_ref 0 occurred(8) id -> "" */
+};
+
+/* A composite LMDB key: strings end with a 0 byte; numbers big-endian. */
+struct key {
+	unsigned char b[KEY_MAX];
+	size_t n;
+};
+
+static void key_str(struct key *k, struct sc_str s)
+{
+	size_t n = s.n < KEY_MAX - k->n - 1 ? s.n : KEY_MAX - k->n - 1;
+	memcpy(k->b + k->n, s.p, n);
+	k->n += n;
+	k->b[k->n++] = 0;
+}
+
+static void key_raw(struct key *k, struct sc_str s)
+{
+	size_t n = s.n < KEY_MAX - k->n ? s.n : KEY_MAX - k->n;
+	memcpy(k->b + k->n, s.p, n);
+	k->n += n;
+}
+
+static void key_u64(struct key *k, uint64_t v)
+{
+	if (k->n + 8 <= KEY_MAX) {
+		store_u64_key(v, k->b + k->n);
+		k->n += 8;
+	}
+}
+
+static void key_u32(struct key *k, uint32_t v)
+{
+	if (k->n + 4 <= KEY_MAX) {
+		for (int i = 3; i >= 0; i--, v >>= 8)
+			k->b[k->n + (size_t)i] = (unsigned char)(v & 0xff);
+		k->n += 4;
+	}
+}
+
+static void key_u8(struct key *k, unsigned v)
+{
+	if (k->n < KEY_MAX)
+		k->b[k->n++] = (unsigned char)v;
+}
+
+static struct key rev_key(struct sc_str id, int64_t rev)
+{
+	struct key k = {.n = 0};
+	key_str(&k, id);
+	key_u32(&k, (uint32_t)rev);
+	return k;
+}
+
+int notes_open(struct notes **out, struct store *s, const struct rules_config *rc)
+{
+	struct notes *ns = calloc(1, sizeof *ns);
+	int rc2;
+
+	*out = NULL;
+	if (!ns)
+		return FN_NO_MEMORY;
+	ns->store = s;
+	if (rc)
+		ns->rc = *rc;
+	else
+		rules_defaults(&ns->rc);
+	if ((rc2 = store_db_open(s, "notes.revs", &ns->revs)) != FN_OK ||
+	    (rc2 = store_db_open(s, "notes.heads", &ns->heads)) != FN_OK ||
+	    (rc2 = store_db_open(s, "notes.recv", &ns->recv)) != FN_OK ||
+	    (rc2 = store_db_open(s, "notes.by_author", &ns->by_author)) != FN_OK ||
+	    (rc2 = store_db_open(s, "notes.queue", &ns->queue)) != FN_OK ||
+	    (rc2 = store_db_open(s, "notes.by_child", &ns->by_child)) != FN_OK) {
+		free(ns);
+		return rc2;
+	}
+	*out = ns;
+	return FN_OK;
+}
+
+void notes_close(struct notes *ns)
+{
+	free(ns);
+}
+
+int notes_result_http(const struct sc_note_result *r)
+{
+	if (sc_str_eq(r->result, "stored"))
+		return 201;
+	if (sc_str_eq(r->result, "duplicate"))
+		return 200;
+	return sc_status_http((int)r->code);
+}
+
+static void set_result(struct sc_note_result *r, const struct sc_note *n, const char *result, int code,
+                       const char *message)
+{
+	struct sc_strs flags = r->flags;
+	struct sc_list_field_error errors = r->errors;
+	uint64_t keep = r->has & ((1ull << SC_F_note_result_flags) | (1ull << SC_F_note_result_errors));
+
+	memset(r, 0, sizeof *r);
+	r->has = keep;
+	r->flags = flags;
+	r->errors = errors;
+	if (n && SC_HAS(note, n, id)) {
+		r->id = n->id;
+		SC_SET(note_result, r, id);
+	} else {
+		r->id = SC_STR_LIT("");
+		SC_SET(note_result, r, id);
+	}
+	if (n && SC_HAS(note, n, revision)) {
+		r->revision = n->revision;
+		SC_SET(note_result, r, revision);
+	}
+	r->result = (struct sc_str){result, strlen(result)};
+	SC_SET(note_result, r, result);
+	r->code = code;
+	SC_SET(note_result, r, code);
+	r->name = (struct sc_str){sc_status_name(code), strlen(sc_status_name(code))};
+	SC_SET(note_result, r, name);
+	if (message) {
+		r->message = (struct sc_str){message, strlen(message)};
+		SC_SET(note_result, r, message);
+	}
+}
+
+static void invalid(struct sc_note_result *r, const struct sc_note *n, struct sc_arena *a,
+                    const char *field, const char *message)
+{
+	struct sc_field_error *fe = sc_arena_alloc(a, sizeof *fe);
+	if (fe) {
+		fe->field = (struct sc_str){field, strlen(field)};
+		fe->message = (struct sc_str){message, strlen(message)};
+		SC_SET(field_error, fe, field);
+		SC_SET(field_error, fe, message);
+		r->errors.v = fe;
+		r->errors.n = 1;
+		r->has |= 1ull << SC_F_note_result_errors;
+	}
+	set_result(r, n, "invalid", FN_VALIDATION_FAILED, message);
+}
+
+/* --- the write transaction ---------------------------------------------- */
+
+struct submit_job {
+	struct notes *ns;
+	const struct auth_principal *who;
+	struct notes_item *items;
+	size_t n;
+	int64_t now;
+	struct sc_arena *arena;
+};
+
+static int load_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+                     struct sc_note_head *h)
+{
+	struct sc_str v;
+	int rc = store_get(t, ns->heads, id.p, id.n, &v);
+	if (rc != FN_OK)
+		return rc;
+	memset(h, 0, sizeof *h);
+	rc = sc_decode(&sc_rec_note_head, SC_MSGPACK, v.p, v.n, NULL, a, h, NULL);
+	return rc == FN_OK ? FN_OK : FN_INTERNAL;
+}
+
+static int put_head(struct notes *ns, struct store_txn *t, const struct sc_note_head *h)
+{
+	struct sc_buf b = {0};
+	int rc = sc_encode(&sc_rec_note_head, SC_MSGPACK, h, &b);
+	if (rc == FN_OK)
+		rc = store_put(t, ns->heads, h->id.p, h->id.n, b.p, b.n, 0, NULL);
+	sc_buf_free(&b);
+	return rc;
+}
+
+static struct key queue_key(const struct sc_note_head *h)
+{
+	struct key k = {.n = 0};
+	key_str(&k, h->team);
+	key_u8(&k, (unsigned)sc_enum_index(sc_enum_note_status, h->status));
+	key_u64(&k, (uint64_t)h->updated_at);
+	key_raw(&k, h->id);
+	return k;
+}
+
+static struct key child_key(struct sc_str child_ref, int64_t occurred, struct sc_str id)
+{
+	struct key k = {.n = 0};
+	key_str(&k, child_ref);
+	key_u64(&k, (uint64_t)occurred);
+	key_raw(&k, id);
+	return k;
+}
+
+static int put_index(struct store_txn *t, store_db db, const struct key *k)
+{
+	return store_put(t, db, k->b, k->n, "", 0, 0, NULL);
+}
+
+static int del_index(struct store_txn *t, store_db db, const struct key *k)
+{
+	int rc = store_del(t, db, k->b, k->n);
+	return rc == FN_NOT_FOUND ? FN_OK : rc;
+}
+
+struct count_ctx {
+	struct sc_str prefix; /* child_ref and its 0 byte */
+	int64_t until, short_from;
+	int64_t n_long, n_short;
+};
+
+static int count_one(const struct sc_str *key, const struct sc_str *val, void *arg)
+{
+	struct count_ctx *c = arg;
+	(void)val;
+	if (key->n < c->prefix.n + 8 || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
+		return 1;
+	int64_t when = (int64_t)store_key_u64(key->p + c->prefix.n);
+	if (when > c->until)
+		return 1;
+	c->n_long++;
+	if (when >= c->short_from)
+		c->n_short++;
+	return 0;
+}
+
+/* Contacts for the child in the short and long windows ending at `at`. */
+static int count_contacts(struct notes *ns, struct store_txn *t, struct sc_str child_ref, int64_t at,
+                          int64_t *n_short, int64_t *n_long)
+{
+	struct key start = {.n = 0}, prefix = {.n = 0};
+	key_str(&prefix, child_ref);
+	start = prefix;
+	int64_t from = at - ns->rc.mash_long_days * DAY;
+	key_u64(&start, (uint64_t)(from > 0 ? from : 0));
+	struct count_ctx c = {{(const char *)prefix.b, prefix.n}, at, at - ns->rc.mash_short_days * DAY, 0, 0};
+	int rc = store_scan(t, ns->by_child, start.b, start.n, 0, count_one, &c);
+	*n_short = c.n_short;
+	*n_long = c.n_long;
+	return rc == 1 ? FN_OK : rc;
+}
+
+static int note_flags(struct notes *ns, struct store_txn *t, const struct sc_note *n,
+                      const struct sc_note_head *h, int64_t now, struct sc_arena *a, struct sc_strs *out)
+{
+	int64_t ns_short, ns_long;
+	int rc = count_contacts(ns, t, h->child_ref, h->occurred_at, &ns_short, &ns_long);
+	if (rc != FN_OK)
+		return rc;
+	int reviewed = !sc_str_eq(h->status, "submitted");
+	return rules_flags(n, now, rules_review_due(n, h->updated_at, &ns->rc), reviewed, ns_short, ns_long,
+	                   &ns->rc, a, out);
+}
+
+/* Stores one valid note inside the shared transaction. A note refused for
+ * its content gets its result and FN_OK; store failures are returned. */
+static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_item *it)
+{
+	struct notes *ns = job->ns;
+	const struct sc_note *n = it->note;
+	struct sc_note_result *r = it->result;
+	struct sc_note_head head = {0}, old;
+	struct sc_str existing;
+	int rc, have_head;
+
+	rc = load_head(ns, t, n->id, job->arena, &head);
+	if (rc != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	have_head = rc == FN_OK;
+	if (have_head && !sc_str_eq(head.author, job->who->user->username.p)) {
+		/* Someone else's note id: answer as if it were a conflict on id. */
+		set_result(r, n, "conflict", FN_CONFLICT, "this id belongs to another note");
+		return FN_OK;
+	}
+	struct key rk = rev_key(n->id, n->revision);
+	rc = store_put(t, ns->revs, rk.b, rk.n, it->enc.p, it->enc.n, STORE_NOOVERWRITE, &existing);
+	if (rc == FN_CONFLICT) {
+		if (existing.n == it->enc.n && memcmp(existing.p, it->enc.p, existing.n) == 0) {
+			set_result(r, n, "duplicate", FN_OK, "already stored");
+			if (have_head && note_flags(ns, t, n, &head, job->now, job->arena, &r->flags) == FN_OK)
+				r->has |= 1ull << SC_F_note_result_flags;
+		} else {
+			set_result(r, n, "conflict", FN_CONFLICT,
+			           "a different note is stored under this id and revision; it was not changed");
+		}
+		return FN_OK;
+	}
+	if (rc != FN_OK)
+		return rc;
+	if (n->revision > 1) {
+		struct key pk = rev_key(n->id, n->replaces);
+		struct sc_str prev;
+		if (!have_head || store_get(t, ns->revs, pk.b, pk.n, &prev) != FN_OK) {
+			/* Undo the put: the amendment names a revision we lack. */
+			if ((rc = store_del(t, ns->revs, rk.b, rk.n)) != FN_OK)
+				return rc;
+			invalid(r, n, job->arena, "replaces", "the revision it replaces has not reached the server");
+			return FN_OK;
+		}
+	}
+	unsigned char when[8];
+	store_u64_key((uint64_t)job->now, when);
+	if ((rc = store_put(t, ns->recv, rk.b, rk.n, when, 8, 0, NULL)) != FN_OK)
+		return rc;
+
+	old = head;
+	if (!have_head) {
+		head.id = n->id;
+		head.author = n->author;
+		head.received_at = job->now;
+		SC_SET(note_head, &head, id);
+		SC_SET(note_head, &head, author);
+		SC_SET(note_head, &head, received_at);
+		struct key ak = {.n = 0};
+		key_str(&ak, n->author);
+		key_u64(&ak, (uint64_t)job->now);
+		key_raw(&ak, n->id);
+		if ((rc = put_index(t, ns->by_author, &ak)) != FN_OK)
+			return rc;
+	} else {
+		struct key oq = queue_key(&old), oc = child_key(old.child_ref, old.occurred_at, old.id);
+		if ((rc = del_index(t, ns->queue, &oq)) != FN_OK || (rc = del_index(t, ns->by_child, &oc)) != FN_OK)
+			return rc;
+	}
+	if (!have_head || n->revision >= head.latest) {
+		head.team = n->team;
+		head.child_ref = n->child_ref;
+		head.occurred_at = n->occurred_at;
+		head.latest = n->revision;
+	}
+	head.status = SC_STR_LIT("submitted");
+	head.updated_at = job->now;
+	SC_SET(note_head, &head, team);
+	SC_SET(note_head, &head, child_ref);
+	SC_SET(note_head, &head, status);
+	SC_SET(note_head, &head, latest);
+	SC_SET(note_head, &head, occurred_at);
+	SC_SET(note_head, &head, updated_at);
+	struct key qk = queue_key(&head), ck = child_key(head.child_ref, head.occurred_at, head.id);
+	if ((rc = put_head(ns, t, &head)) != FN_OK || (rc = put_index(t, ns->queue, &qk)) != FN_OK ||
+	    (rc = put_index(t, ns->by_child, &ck)) != FN_OK)
+		return rc;
+	set_result(r, n, "stored", FN_OK, NULL);
+	if ((rc = note_flags(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
+		return rc;
+	r->has |= 1ull << SC_F_note_result_flags;
+	return FN_OK;
+}
+
+static int submit_txn(struct store_txn *t, void *arg)
+{
+	struct submit_job *job = arg;
+	for (size_t i = 0; i < job->n; i++) {
+		struct notes_item *it = &job->items[i];
+		if (!it->note || !it->enc.n)
+			continue;
+		int rc = submit_one(job, t, it);
+		if (rc != FN_OK)
+			return rc;
+	}
+	return FN_OK;
+}
+
+static int author_ok(const struct auth_principal *who, const struct sc_note *n, struct sc_note_result *r,
+                     struct sc_arena *a)
+{
+	const struct sc_user_record *u = who->user;
+	if (!sc_str_eq(n->author, u->username.p)) {
+		invalid(r, n, a, "author", "must be the signed-in user");
+		return 0;
+	}
+	for (size_t i = 0; i < u->teams.n; i++)
+		if (u->teams.v[i].n == n->team.n && memcmp(u->teams.v[i].p, n->team.p, n->team.n) == 0)
+			return 1;
+	invalid(r, n, a, "team", "must be one of the signed-in user's teams");
+	return 0;
+}
+
+int notes_submit(struct notes *ns, const struct auth_principal *who,
+                 struct notes_item *items, size_t n, int64_t now,
+                 struct sc_arena *a)
+{
+	size_t valid = 0;
+	int rc = FN_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		struct notes_item *it = &items[i];
+		memset(&it->enc, 0, sizeof it->enc);
+		if (!it->note)
+			continue;
+		struct rules_errors errs = {NULL, 0, 0, a};
+		if (rules_check_note(it->note, now, &ns->rc, &errs) > 0) {
+			it->result->errors = (struct sc_list_field_error){errs.v, errs.n};
+			it->result->has |= 1ull << SC_F_note_result_errors;
+			set_result(it->result, it->note, "invalid", FN_VALIDATION_FAILED,
+			           errs.n == 1 ? "a field failed validation" : "fields failed validation");
+			continue;
+		}
+		if (!author_ok(who, it->note, it->result, a))
+			continue;
+		if ((rc = sc_encode(&sc_rec_note, SC_MSGPACK, it->note, &it->enc)) != FN_OK)
+			break;
+		valid++;
+	}
+	if (rc == FN_OK && valid) {
+		struct submit_job job = {ns, who, items, n, now, a};
+		rc = store_write(ns->store, submit_txn, &job);
+	}
+	for (size_t i = 0; i < n; i++)
+		sc_buf_free(&items[i].enc);
+	return rc;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+static int may_see(const struct auth_principal *who, const struct sc_note_head *h)
+{
+	const struct sc_user_record *u = who->user;
+	if (sc_str_eq(h->author, u->username.p))
+		return 1;
+	if (who->role != ROLE_SUPERVISOR)
+		return 0;
+	for (size_t i = 0; i < u->teams.n; i++)
+		if (u->teams.v[i].n == h->team.n && memcmp(u->teams.v[i].p, h->team.p, h->team.n) == 0)
+			return 1;
+	return 0;
+}
+
+struct revs_ctx {
+	struct notes *ns;
+	struct store_txn *t;
+	struct sc_str prefix;
+	struct sc_arena *a;
+	struct sc_note_view *out;
+	size_t cap;
+	int rc;
+};
+
+static int rev_one(const struct sc_str *key, const struct sc_str *val, void *arg)
+{
+	struct revs_ctx *c = arg;
+	if (key->n != c->prefix.n + 4 || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
+		return 1;
+	if (c->out->revisions.n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4;
+		struct sc_note_revision *v = sc_arena_alloc(c->a, cap * sizeof *v);
+		if (!v) {
+			c->rc = FN_NO_MEMORY;
+			return 1;
+		}
+		if (c->out->revisions.n)
+			memcpy(v, c->out->revisions.v, c->out->revisions.n * sizeof *v);
+		c->out->revisions.v = v;
+		c->cap = cap;
+	}
+	struct sc_note_revision *rv = &c->out->revisions.v[c->out->revisions.n];
+	memset(rv, 0, sizeof *rv);
+	rv->note = sc_arena_alloc(c->a, sizeof *rv->note);
+	if (!rv->note) {
+		c->rc = FN_NO_MEMORY;
+		return 1;
+	}
+	if (sc_decode(&sc_rec_note, SC_MSGPACK, val->p, val->n, NULL, c->a, rv->note, NULL) != FN_OK) {
+		c->rc = FN_INTERNAL;
+		return 1;
+	}
+	struct sc_str when;
+	if (store_get(c->t, c->ns->recv, key->p, key->n, &when) == FN_OK && when.n == 8)
+		rv->received_at = (int64_t)store_key_u64(when.p);
+	SC_SET(note_revision, rv, note);
+	SC_SET(note_revision, rv, received_at);
+	c->out->revisions.n++;
+	return 0;
+}
+
+int notes_get(struct notes *ns, struct store_txn *t,
+              const struct auth_principal *who, struct sc_str id,
+              int64_t now, struct sc_arena *a, struct sc_note_view *out)
+{
+	struct sc_note_head h;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (id.n == 0 || id.n > 64)
+		return FN_NOT_FOUND;
+	if ((rc = load_head(ns, t, id, a, &h)) != FN_OK)
+		return rc;
+	if (!may_see(who, &h))
+		return FN_NOT_FOUND;
+	struct key prefix = {.n = 0};
+	key_str(&prefix, id);
+	struct revs_ctx c = {ns, t, {(const char *)prefix.b, prefix.n}, a, out, 0, FN_OK};
+	rc = store_scan(t, ns->revs, prefix.b, prefix.n, 0, rev_one, &c);
+	if (rc != FN_OK && rc != 1)
+		return rc;
+	if (c.rc != FN_OK)
+		return c.rc;
+	if (out->revisions.n == 0)
+		return FN_INTERNAL;
+	out->id = h.id;
+	out->author = h.author;
+	out->team = h.team;
+	out->child_ref = h.child_ref;
+	out->status = h.status;
+	out->latest = h.latest;
+	out->received_at = h.received_at;
+	SC_SET(note_view, out, id);
+	SC_SET(note_view, out, author);
+	SC_SET(note_view, out, team);
+	SC_SET(note_view, out, child_ref);
+	SC_SET(note_view, out, status);
+	SC_SET(note_view, out, latest);
+	SC_SET(note_view, out, received_at);
+	SC_SET(note_view, out, revisions);
+	const struct sc_note *latest = out->revisions.v[out->revisions.n - 1].note;
+	if ((rc = note_flags(ns, t, latest, &h, now, a, &out->flags)) != FN_OK)
+		return rc;
+	SC_SET(note_view, out, flags);
+	return FN_OK;
+}

@@ -1,0 +1,69 @@
+/* rules.h - what the server checks and computes about a note: validation
+ * beyond the schema (DOMAIN.md's rules) and the flags a supervisor sees. */
+#ifndef FN_RULES_H
+#define FN_RULES_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "records.h"
+
+struct rules_config {
+	int64_t max_skew;           /* seconds a device clock may run ahead; default 600 */
+	int64_t mash_short_days;    /* default 183 (6 months) */
+	int64_t mash_short_count;   /* default 2 */
+	int64_t mash_long_days;     /* default 365 (12 months) */
+	int64_t mash_long_count;    /* default 3 */
+	int64_t referral_outcome_days; /* default 14 */
+	int64_t review_hours;       /* review deadline; default 72 */
+	int64_t review_hours_risk;  /* when the note shows risk; default 24 */
+};
+
+void rules_defaults(struct rules_config *c);
+
+/* A list of field errors being collected for one note. */
+struct rules_errors {
+	struct sc_field_error *v;
+	size_t n, cap;
+	struct sc_arena *arena;
+};
+
+/* Checks a schema-valid note against DOMAIN.md's rules at time `now`;
+ * appends one error per failing field. Returns the number of errors. */
+size_t rules_check_note(const struct sc_note *n, int64_t now,
+                        const struct rules_config *c, struct rules_errors *e);
+
+/* child_ref must be pseudonymous: 4 to 64 of [A-Za-z0-9._:-], at least one
+ * digit (a name has none), no whitespace. */
+int rules_child_ref_ok(struct sc_str ref);
+
+/* 1 when the child is known to be under 18 when the note's events took
+ * place (age band below 18_plus, or date of birth), 0 when 18 or over, -1
+ * when unknown. */
+int rules_under_18(const struct sc_note *n);
+
+/* Flags a supervisor sees. contacts_short/long: notes for this child in the
+ * short and long windows ending at this note (itself included). */
+enum {
+	FLAG_MASH_ENQUIRY_DUE,
+	FLAG_SEEN_ALONE_UNKNOWN,
+	FLAG_NO_SHARING_DECISION,
+	FLAG_NO_NEXT_STEPS,
+	FLAG_S136_CONSULTATION_MISSING,
+	FLAG_REFERRAL_WITHOUT_OUTCOME,
+	FLAG_REVIEW_OVERDUE,
+	FLAG_COUNT
+};
+extern const char *const rules_flag_names[FLAG_COUNT];
+
+/* Deadline for the review of a note received at `received_at`. */
+int64_t rules_review_due(const struct sc_note *n, int64_t received_at,
+                         const struct rules_config *c);
+
+/* Fills out (arena strings) with the flags that hold for this note. */
+int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
+                int reviewed, int64_t contacts_short, int64_t contacts_long,
+                const struct rules_config *c, struct sc_arena *a,
+                struct sc_strs *out);
+
+#endif
