@@ -53,8 +53,11 @@
 #define SC_ENUM_note_status(V) V(submitted) V(accepted) V(returned) V(escalated)
 #define SC_ENUM_note_result(V) V(stored) V(duplicate) V(conflict) V(invalid)
 
+#define SC_ENUM_decision(V) V(accepted) V(returned) V(escalated)
+#define SC_ENUM_escalation_target(V) V(mash) V(early_help) V(camhs) V(duty_manager)
+
 #define SC_ENUMS(E) E(role) E(note_context) E(age_band) E(place_of_safety) E(consulted) \
-	E(referral_type) E(consent) E(note_status) E(note_result)
+	E(referral_type) E(consent) E(note_status) E(note_result) E(decision) E(escalation_target)
 
 /* ---------------------------------------------------------- records --- */
 
@@ -234,6 +237,73 @@
 	F(INT,  occurred_at,  SC_REQ, 0, _) \
 	F(INT,  updated_at,   SC_REQ, 0, _)
 
+/* A supervisor's decision on one revision. Appended, never edited. seq is
+ * the feedback cursor position (GET /v1/sync/feedback). */
+#define SC_FIELDS_review(F) \
+	F(STR,  note_id,  SC_REQ|SC_ID, 64, _) \
+	F(INT,  revision, SC_REQ, 0, _) \
+	F(ENUM, decision, SC_REQ, 0, decision) \
+	F(STR,  comment,  SC_OPT, 4000, _) \
+	F(ENUM, target,   SC_OPT, 0, escalation_target) \
+	F(INT,  stage,    SC_OPT, 0, _) \
+	F(STR,  by,       SC_REQ|SC_ID, 64, _) \
+	F(INT,  at,       SC_REQ, 0, _) \
+	F(INT,  seq,      SC_OPT, 0, _)
+
+/* POST /v1/notes/{id}/review: the revision reviewed must be the latest. */
+#define SC_FIELDS_review_request(F) \
+	F(INT,  revision, SC_REQ, 0, _) \
+	F(ENUM, decision, SC_REQ, 0, decision) \
+	F(STR,  comment,  SC_OPT, 4000, _) \
+	F(ENUM, target,   SC_OPT, 0, escalation_target) \
+	F(INT,  stage,    SC_OPT, 0, _)
+
+/* GET /v1/sync/feedback: review outcomes on the caller's own notes. */
+#define SC_FIELDS_feedback_page(F) \
+	F(OBJS, items, SC_REQ, 1000, review) \
+	F(INT,  next,  SC_REQ, 0, _) \
+	F(BOOL, more,  SC_REQ, 0, _)
+
+/* One line of the review queue. Times are Unix seconds. */
+#define SC_FIELDS_queue_item(F) \
+	F(STR,  id,          SC_REQ, 64, _) \
+	F(STR,  author,      SC_REQ, 64, _) \
+	F(STR,  team,        SC_REQ, 64, _) \
+	F(STR,  child_ref,   SC_REQ, 64, _) \
+	F(ENUM, status,      SC_REQ, 0, note_status) \
+	F(INT,  latest,      SC_REQ, 0, _) \
+	F(ENUM, context,     SC_OPT, 0, note_context) \
+	F(INT,  occurred_at, SC_REQ, 0, _) \
+	F(INT,  waiting_since, SC_REQ, 0, _) \
+	F(INT,  age,         SC_REQ, 0, _) \
+	F(INT,  due,         SC_REQ, 0, _) \
+	F(BOOL, overdue,     SC_REQ, 0, _) \
+	F(STRS, flags,       SC_OPT, 16, _)
+
+/* GET /v1/review/queue: `next` is an opaque cursor for the following page. */
+#define SC_FIELDS_queue_page(F) \
+	F(OBJS, items, SC_REQ, 500, queue_item) \
+	F(STR,  next,  SC_OPT, 512, _) \
+	F(BOOL, more,  SC_REQ, 0, _)
+
+/* One contact (note) about a child, for GET /v1/children/{ref}/contacts. */
+#define SC_FIELDS_contact(F) \
+	F(STR,  id,          SC_REQ, 64, _) \
+	F(INT,  revision,    SC_REQ, 0, _) \
+	F(INT,  occurred_at, SC_REQ, 0, _) \
+	F(ENUM, context,     SC_OPT, 0, note_context) \
+	F(STR,  author,      SC_REQ, 64, _) \
+	F(STR,  team,        SC_REQ, 64, _) \
+	F(ENUM, status,      SC_REQ, 0, note_status)
+
+/* mash_dates: the occurred_at times (Unix seconds, as strings) of the
+ * contacts that met the MASH threshold, when it is met. */
+#define SC_FIELDS_contacts_page(F) \
+	F(STR,  child_ref,        SC_REQ, 64, _) \
+	F(BOOL, mash_enquiry_due, SC_REQ, 0, _) \
+	F(STRS, mash_dates,       SC_OPT, 100, _) \
+	F(OBJS, contacts,         SC_REQ, 10000, contact)
+
 /* A note with every revision, as GET /v1/notes/{id} answers. */
 #define SC_FIELDS_note_view(F) \
 	F(STR,  id,          SC_REQ, 64, _) \
@@ -244,7 +314,30 @@
 	F(INT,  latest,      SC_REQ, 0, _) \
 	F(INT,  received_at, SC_REQ, 0, _) \
 	F(STRS, flags,       SC_OPT, 16, _) \
-	F(OBJS, revisions,   SC_REQ, 1000, note_revision)
+	F(OBJS, revisions,   SC_REQ, 1000, note_revision) \
+	F(OBJS, reviews,     SC_OPT, 1000, review) \
+	F(INT,  review_due,  SC_OPT, 0, _)
+
+/* One audit entry: who did what to which record, when, from where. hash is
+ * SHA-256 (hex) over the entry's canonical msgpack without `hash`; prev is
+ * the previous entry's hash, so an edit anywhere breaks the chain. */
+#define SC_FIELDS_audit_entry(F) \
+	F(INT, seq,     SC_REQ, 0, _) \
+	F(INT, at,      SC_REQ, 0, _) \
+	F(STR, actor,   SC_REQ, 64, _) \
+	F(STR, role,    SC_OPT, 16, _) \
+	F(STR, device,  SC_OPT, 128, _) \
+	F(STR, action,  SC_REQ, 64, _) \
+	F(STR, record,  SC_OPT, 200, _) \
+	F(STR, outcome, SC_OPT, 64, _) \
+	F(STR, address, SC_OPT, 64, _) \
+	F(STR, prev,    SC_REQ, 64, _) \
+	F(STR, hash,    SC_OPT, 64, _)
+
+#define SC_FIELDS_audit_page(F) \
+	F(OBJS, items, SC_REQ, 1000, audit_entry) \
+	F(INT,  next,  SC_REQ, 0, _) \
+	F(BOOL, more,  SC_REQ, 0, _)
 
 /* Stored, never sent: the server's user and session records. */
 #define SC_FIELDS_user_record(F) \
@@ -269,7 +362,8 @@
 	R(user_record) R(token_record) \
 	R(mental_health) R(thrive) R(referral) R(sharing) R(action) R(next_steps) R(guidance_ref) \
 	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
-	R(note_head) R(note_view)
+	R(note_head) R(review) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
+	R(contact) R(contacts_page) R(audit_entry) R(audit_page)
 
 /* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */
 #define SC_SET(rec, ptr, field) ((ptr)->has |= (1ull << SC_F_##rec##_##field))

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "status.h"
+#include "web.h"
 
 #define FN_VERSION "0.1.0"
 #define FEED_DEFAULT_LIMIT 100
@@ -22,6 +24,11 @@ static int post_session(struct http_req *r)
 	if (http_read_record(r, &sc_rec_session_request, &req) != FN_OK)
 		return r->status;
 	int rc = auth_login(r->app->auth, &req, r->arena, &reply);
+	struct audit_event ev = {rc == FN_OK ? "session.login" : "session.login_failed", req.username,
+	                         rc == FN_OK ? reply.user->role.p : NULL, req.device_id, req.username,
+	                         rc == FN_OK ? "ok" : "denied", r->ri->remote_addr};
+	if ((rc == FN_OK || rc == FN_UNAUTHORIZED) && audit_record(r->app->audit, &ev, (int64_t)time(NULL)) != FN_OK)
+		return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot record the sign-in; try again");
 	if (rc == FN_UNAUTHORIZED)
 		return http_send_error(r, rc, NULL, "wrong username or password");
 	if (rc != FN_OK)
@@ -32,6 +39,10 @@ static int post_session(struct http_req *r)
 static int delete_session(struct http_req *r)
 {
 	int rc = auth_logout(r->app->auth, &r->who);
+	struct audit_event ev = {"session.logout", r->who.user->username, auth_role_name(r->who.role),
+	                         r->who.device_id, r->who.user->username, "ok", r->ri->remote_addr};
+	if (rc == FN_OK)
+		audit_record(r->app->audit, &ev, (int64_t)time(NULL));
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "cannot sign out now");
 	return http_send_bytes(r, 204, NULL, NULL, 0, "Cache-Control: no-store\r\n");
@@ -174,6 +185,27 @@ static int get_metrics(struct http_req *r)
 	return http_send_bytes(r, 200, "text/plain; version=0.0.4", out, (size_t)n, NULL);
 }
 
+static int get_audit(struct http_req *r)
+{
+	struct sc_audit_page page;
+	struct store_txn *t;
+	uint64_t since, limit;
+
+	if (query_u64(r, "since", 0, INT64_MAX, &since) != FN_OK)
+		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
+	if (query_u64(r, "limit", 100, 1000, &limit) != FN_OK || limit == 0)
+		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to 1000");
+	if (with_read(r, &t) != FN_OK)
+		return r->status;
+	int rc = audit_page(r->app->audit, t, since, (size_t)limit, r->arena, &page);
+	if (rc == FN_OK)
+		rc = http_send_record(r, 200, &sc_rec_audit_page, &page);
+	else
+		rc = http_send_error(r, rc, NULL, "cannot read the audit log");
+	store_read_end(t);
+	return rc;
+}
+
 const struct http_route api_routes[] = {
 	{"GET", "/healthz", HTTP_PUBLIC, get_healthz},
 	{"GET", "/metrics", HTTP_PUBLIC, get_metrics},
@@ -185,5 +217,14 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/notes", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_post_notes},
 	/* who may read a note (author, team supervisor) is decided per record */
 	{"GET", "/v1/notes/*", HTTP_SIGNED_IN, api_get_note},
+	{"POST", "/v1/notes/*/review", HTTP_ROLE(ROLE_SUPERVISOR), api_post_review},
+	{"GET", "/v1/review/queue", HTTP_ROLE(ROLE_SUPERVISOR), api_get_queue},
+	{"GET", "/v1/children/*/contacts", HTTP_ROLE(ROLE_SUPERVISOR), api_get_contacts},
+	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
+	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
+	/* the supervisor's review page (server/web/); its API calls sign in */
+	{"GET", "/review", HTTP_PUBLIC, web_serve},
+	{"GET", "/review/", HTTP_PUBLIC, web_serve},
+	{"GET", "/review/*", HTTP_PUBLIC, web_serve},
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

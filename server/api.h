@@ -13,5 +13,9 @@ extern const size_t api_nroutes;
 /* Handlers defined outside api.c. */
 int api_post_notes(struct http_req *r);
 int api_get_note(struct http_req *r);
+int api_get_queue(struct http_req *r);
+int api_post_review(struct http_req *r);
+int api_get_feedback(struct http_req *r);
+int api_get_contacts(struct http_req *r);
 
 #endif

@@ -1,4 +1,5 @@
 /* api_notes.c - v1 handlers for uploading and reading notes. */
+#include <civetweb.h>
 #include <string.h>
 #include <time.h>
 
@@ -115,13 +116,20 @@ int api_get_note(struct http_req *r)
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "the store is unavailable");
 	rc = notes_get(r->app->notes, t, &r->who, r->params[0], (int64_t)time(NULL), r->arena, &view);
-	if (rc == FN_OK)
-		rc = http_send_record(r, 200, &sc_rec_note_view, &view);
-	else if (rc == FN_NOT_FOUND)
-		rc = http_send_error(r, rc, NULL, "no note with that id that you may see");
-	else
-		rc = http_send_error(r, rc, NULL, "cannot read the note");
+	/* The view lives in the arena; the write below must not run inside a
+	 * read transaction (a map growth would wait for it). */
 	store_read_end(t);
-	return rc;
+	/* Every read by someone other than the author is on record first. */
+	if (rc == FN_OK && !sc_str_eq(view.author, r->who.user->username.p)) {
+		struct audit_event ev = {"note.read", r->who.user->username, auth_role_name(r->who.role),
+		                         r->who.device_id, view.id, "ok", r->ri->remote_addr};
+		if (audit_record(r->app->audit, &ev, (int64_t)time(NULL)) != FN_OK)
+			return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot record this read; try again");
+	}
+	if (rc == FN_OK)
+		return http_send_record(r, 200, &sc_rec_note_view, &view);
+	if (rc == FN_NOT_FOUND)
+		return http_send_error(r, rc, NULL, "no note with that id that you may see");
+	return http_send_error(r, rc, NULL, "cannot read the note");
 }
 

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "config.h"
 #include "guidance.h"
@@ -16,6 +17,7 @@ struct http_route;
 struct app {
 	const struct config *cfg;
 	struct store *store;
+	struct audit *audit;
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;

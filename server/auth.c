@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "audit.h"
 #include "mbedtls/sha256.h"
 #include "status.h"
 
@@ -17,6 +18,7 @@
 
 struct auth {
 	struct store *store;
+	struct audit *audit;
 	store_db users, tokens;
 	struct auth_config cfg;
 	/* Verified against when the user is unknown, so that an unknown name
@@ -63,7 +65,8 @@ static int hash_password(const struct auth *a, const char *pw, size_t n,
 	return rc == ARGON2_OK ? FN_OK : (rc == ARGON2_MEMORY_ALLOCATION_ERROR ? FN_NO_MEMORY : FN_INTERNAL);
 }
 
-int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg)
+int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
+              struct audit *audit)
 {
 	struct auth *a = calloc(1, sizeof *a);
 	int rc;
@@ -72,6 +75,7 @@ int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg)
 	if (!a)
 		return FN_NO_MEMORY;
 	a->store = s;
+	a->audit = audit;
 	if (cfg)
 		a->cfg = *cfg;
 	if (!a->cfg.argon_m_kib)
@@ -119,14 +123,19 @@ struct user_put {
 	struct sc_buf enc;
 	struct sc_str username;
 	int replace;
-	store_db db;
+	struct auth *a;
 };
 
 static int put_user(struct store_txn *t, void *arg)
 {
 	struct user_put *up = arg;
-	return store_put(t, up->db, up->username.p, up->username.n, up->enc.p, up->enc.n,
-	                 up->replace ? 0 : STORE_NOOVERWRITE, NULL);
+	int rc = store_put(t, up->a->users, up->username.p, up->username.n, up->enc.p, up->enc.n,
+	                   up->replace ? 0 : STORE_NOOVERWRITE, NULL);
+	if (rc != FN_OK)
+		return rc;
+	struct audit_event ev = {up->replace ? "user.updated" : "user.added", SC_STR_LIT("cli"), "admin",
+	                         {"", 0}, up->username, "ok", NULL};
+	return audit_append(up->a->audit, t, &ev, time(NULL));
 }
 
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
@@ -153,7 +162,7 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
 		snprintf(detail, 256, "%.100s: %.150s", err.field, err.message);
 		return rc;
 	}
-	struct user_put up = {{0}, rec.username, replace, a->users};
+	struct user_put up = {{0}, rec.username, replace, a};
 	if ((rc = sc_encode(&sc_rec_user_record, SC_MSGPACK, &rec, &up.enc)) == FN_OK)
 		rc = store_write(a->store, put_user, &up);
 	sc_buf_free(&up.enc);

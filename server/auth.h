@@ -29,7 +29,11 @@ struct auth_principal {
 struct auth;
 
 /* Opens the module's databases. Fills unset cfg fields with defaults. */
-int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg);
+struct audit;
+
+/* User changes are recorded in `audit`. */
+int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
+              struct audit *audit);
 void auth_close(struct auth *a);
 
 enum auth_role auth_role_parse(const char *s, size_t n);

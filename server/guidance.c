@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "status.h"
 
@@ -16,13 +17,14 @@
 
 struct guidance {
 	struct store *store;
+	struct audit *audit;
 	store_db docs;  /* id -> msgpack guidance_doc (current) */
 	store_db json;  /* id -> JSON guidance_doc (current) */
 	store_db ver;   /* id -> version, seq, withdrawn */
 	store_db feed;  /* seq -> id */
 };
 
-int guidance_open(struct guidance **out, struct store *s)
+int guidance_open(struct guidance **out, struct store *s, struct audit *audit)
 {
 	struct guidance *g = calloc(1, sizeof *g);
 	int rc;
@@ -31,6 +33,7 @@ int guidance_open(struct guidance **out, struct store *s)
 	if (!g)
 		return FN_NO_MEMORY;
 	g->store = s;
+	g->audit = audit;
 	if ((rc = store_db_open(s, "guidance.docs", &g->docs)) != FN_OK ||
 	    (rc = store_db_open(s, "guidance.json", &g->json)) != FN_OK ||
 	    (rc = store_db_open(s, "guidance.ver", &g->ver)) != FN_OK ||
@@ -266,6 +269,10 @@ static int import_txn(struct store_txn *t, void *arg)
 	rc = sc_encode(&sc_rec_guidance_doc, SC_MSGPACK, d, &mp);
 	if (rc == FN_OK)
 		rc = store_doc(t, g, d, &mp);
+	if (rc == FN_OK) {
+		struct audit_event ev = {"guidance.imported", SC_STR_LIT("cli"), "admin", {"", 0}, d->id, "ok", NULL};
+		rc = audit_append(g->audit, t, &ev, d->updated);
+	}
 	sc_buf_free(&mp);
 	job->changed = 1;
 	job->version = d->version;
@@ -369,6 +376,9 @@ static int withdraw_txn(struct store_txn *t, void *arg)
 	    (rc = store_put(t, g->feed, k, 8, w->id, w->n, 0, NULL)) != FN_OK)
 		return rc;
 	if ((rc = store_del(t, g->docs, w->id, w->n)) != FN_OK)
+		return rc;
+	struct audit_event ev = {"guidance.withdrawn", SC_STR_LIT("cli"), "admin", {"", 0}, {w->id, w->n}, "ok", NULL};
+	if ((rc = audit_append(g->audit, t, &ev, time(NULL))) != FN_OK)
 		return rc;
 	return store_del(t, g->json, w->id, w->n);
 }

@@ -11,7 +11,10 @@
 
 struct guidance;
 
-int guidance_open(struct guidance **out, struct store *s);
+struct audit;
+
+/* Imports and withdrawals are recorded in `audit`. */
+int guidance_open(struct guidance **out, struct store *s, struct audit *audit);
 void guidance_close(struct guidance *g);
 
 /* Imports one Markdown file (a "---" header with id, title, tags, audience,

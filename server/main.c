@@ -34,6 +34,8 @@ static const char usage[] =
 	"      Load Markdown guidance documents; unchanged files change nothing.\n"
 	"  fieldnote guidance withdraw --data DIR ID\n"
 	"      Withdraw a document; devices learn of it on their next sync.\n"
+	"  fieldnote audit verify --data DIR\n"
+	"      Recompute the audit log's hash chain; report the first broken entry.\n"
 	"  fieldnote convert --record NAME --from json|msgpack --to json|msgpack\n"
 	"      Re-encode one record from stdin to stdout (for debugging).\n"
 	"  fieldnote help | --help, fieldnote version\n"
@@ -99,9 +101,10 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 		fprintf(stderr, "fieldnote: %s\n", detail);
 		return rc;
 	}
-	if ((rc = auth_open(&app->auth, app->store, &cfg->auth)) != FN_OK ||
-	    (rc = guidance_open(&app->guidance, app->store)) != FN_OK ||
-	    (rc = notes_open(&app->notes, app->store, &cfg->rules)) != FN_OK) {
+	if ((rc = audit_open(&app->audit, app->store)) != FN_OK ||
+	    (rc = auth_open(&app->auth, app->store, &cfg->auth, app->audit)) != FN_OK ||
+	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
+	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
 	}
@@ -113,6 +116,7 @@ static void close_app(struct app *app)
 	notes_close(app->notes);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
+	audit_close(app->audit);
 	store_close(app->store);
 }
 
@@ -331,6 +335,27 @@ static int cmd_guidance(struct config *cfg, const char *sub, int argc, char **ar
 	return failed ? 1 : 0;
 }
 
+static int cmd_audit_verify(struct config *cfg)
+{
+	struct app app;
+	uint64_t checked, bad;
+	char detail[256];
+	if (open_app(&app, cfg, 0) != FN_OK)
+		return 1;
+	int rc = audit_verify(app.audit, &checked, &bad, detail, sizeof detail);
+	close_app(&app);
+	if (rc == FN_OK) {
+		printf("audit chain intact: %llu entries verified\n", (unsigned long long)checked);
+		return 0;
+	}
+	if (rc == FN_CONFLICT)
+		fprintf(stderr, "fieldnote: audit chain BROKEN at entry %llu: %s (%llu entries before it verified)\n",
+		        (unsigned long long)bad, detail, (unsigned long long)checked);
+	else
+		fprintf(stderr, "fieldnote: cannot verify the audit log: %s\n", sc_status_message(rc));
+	return 1;
+}
+
 static const struct {
 	const char *name;
 	const struct sc_record *rec;
@@ -449,6 +474,13 @@ int main(int argc, char **argv)
 			}
 		}
 		return cmd_user_add(&cfg, nrest, rest, 0);
+	}
+	if (!strcmp(cmd, "audit") && argc > 2 && !strcmp(argv[2], "verify")) {
+		if ((i = parse_settings(&cfg, argc, argv, 3)) < 0)
+			return 2;
+		if (i < argc)
+			return fail_usage("unexpected argument");
+		return cmd_audit_verify(&cfg);
 	}
 	if (!strcmp(cmd, "guidance") && argc > 2 &&
 	    (!strcmp(argv[2], "import") || !strcmp(argv[2], "withdraw"))) {

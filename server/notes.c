@@ -1,5 +1,5 @@
 /* notes.c - note revisions stored once, with their indexes and flags. */
-#include "notes.h"
+#include "notes_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,27 +7,9 @@
 #include "buf.h"
 #include "status.h"
 
-#define DAY 86400
-#define KEY_MAX 160
+/* --- keys ----------------------------------------------------------------- */
 
-struct notes {
-	struct store *store;
-	struct rules_config rc;
-	store_db revs;   /* id 0 rev(4) -> canonical msgpack note */
-	store_db heads;  /* id -> note_head */
-	store_db recv;   /* id 0 rev(4) -> received_at(8) */
-	store_db by_author; /* author 0 received(8) id -> "" */
-	store_db queue;  /* team 0 status(1) updated(8) id -> "" (oldest first) */
-	store_db by_child; /* child_ref 0 occurred(8) id -> "" */
-};
-
-/* A composite LMDB key: strings end with a 0 byte; numbers big-endian. */
-struct key {
-	unsigned char b[KEY_MAX];
-	size_t n;
-};
-
-static void key_str(struct key *k, struct sc_str s)
+void key_str(struct key *k, struct sc_str s)
 {
 	size_t n = s.n < KEY_MAX - k->n - 1 ? s.n : KEY_MAX - k->n - 1;
 	memcpy(k->b + k->n, s.p, n);
@@ -35,14 +17,14 @@ static void key_str(struct key *k, struct sc_str s)
 	k->b[k->n++] = 0;
 }
 
-static void key_raw(struct key *k, struct sc_str s)
+void key_raw(struct key *k, struct sc_str s)
 {
 	size_t n = s.n < KEY_MAX - k->n ? s.n : KEY_MAX - k->n;
 	memcpy(k->b + k->n, s.p, n);
 	k->n += n;
 }
 
-static void key_u64(struct key *k, uint64_t v)
+void key_u64(struct key *k, uint64_t v)
 {
 	if (k->n + 8 <= KEY_MAX) {
 		store_u64_key(v, k->b + k->n);
@@ -50,7 +32,7 @@ static void key_u64(struct key *k, uint64_t v)
 	}
 }
 
-static void key_u32(struct key *k, uint32_t v)
+void key_u32(struct key *k, uint32_t v)
 {
 	if (k->n + 4 <= KEY_MAX) {
 		for (int i = 3; i >= 0; i--, v >>= 8)
@@ -59,13 +41,13 @@ static void key_u32(struct key *k, uint32_t v)
 	}
 }
 
-static void key_u8(struct key *k, unsigned v)
+void key_u8(struct key *k, unsigned v)
 {
 	if (k->n < KEY_MAX)
 		k->b[k->n++] = (unsigned char)v;
 }
 
-static struct key rev_key(struct sc_str id, int64_t rev)
+struct key rev_key(struct sc_str id, int64_t rev)
 {
 	struct key k = {.n = 0};
 	key_str(&k, id);
@@ -73,7 +55,8 @@ static struct key rev_key(struct sc_str id, int64_t rev)
 	return k;
 }
 
-int notes_open(struct notes **out, struct store *s, const struct rules_config *rc)
+int notes_open(struct notes **out, struct store *s, const struct rules_config *rc,
+               struct audit *audit)
 {
 	struct notes *ns = calloc(1, sizeof *ns);
 	int rc2;
@@ -82,6 +65,7 @@ int notes_open(struct notes **out, struct store *s, const struct rules_config *r
 	if (!ns)
 		return FN_NO_MEMORY;
 	ns->store = s;
+	ns->audit = audit;
 	if (rc)
 		ns->rc = *rc;
 	else
@@ -91,7 +75,9 @@ int notes_open(struct notes **out, struct store *s, const struct rules_config *r
 	    (rc2 = store_db_open(s, "notes.recv", &ns->recv)) != FN_OK ||
 	    (rc2 = store_db_open(s, "notes.by_author", &ns->by_author)) != FN_OK ||
 	    (rc2 = store_db_open(s, "notes.queue", &ns->queue)) != FN_OK ||
-	    (rc2 = store_db_open(s, "notes.by_child", &ns->by_child)) != FN_OK) {
+	    (rc2 = store_db_open(s, "notes.by_child", &ns->by_child)) != FN_OK ||
+	    (rc2 = store_db_open(s, "notes.reviews", &ns->reviews)) != FN_OK ||
+	    (rc2 = store_db_open(s, "notes.feedback", &ns->feedback)) != FN_OK) {
 		free(ns);
 		return rc2;
 	}
@@ -174,7 +160,7 @@ struct submit_job {
 	struct sc_arena *arena;
 };
 
-static int load_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+int notes_load_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
                      struct sc_note_head *h)
 {
 	struct sc_str v;
@@ -186,7 +172,7 @@ static int load_head(struct notes *ns, struct store_txn *t, struct sc_str id, st
 	return rc == FN_OK ? FN_OK : FN_INTERNAL;
 }
 
-static int put_head(struct notes *ns, struct store_txn *t, const struct sc_note_head *h)
+int notes_put_head(struct notes *ns, struct store_txn *t, const struct sc_note_head *h)
 {
 	struct sc_buf b = {0};
 	int rc = sc_encode(&sc_rec_note_head, SC_MSGPACK, h, &b);
@@ -196,7 +182,7 @@ static int put_head(struct notes *ns, struct store_txn *t, const struct sc_note_
 	return rc;
 }
 
-static struct key queue_key(const struct sc_note_head *h)
+struct key queue_key(const struct sc_note_head *h)
 {
 	struct key k = {.n = 0};
 	key_str(&k, h->team);
@@ -206,13 +192,54 @@ static struct key queue_key(const struct sc_note_head *h)
 	return k;
 }
 
-static struct key child_key(struct sc_str child_ref, int64_t occurred, struct sc_str id)
+struct key child_key(struct sc_str child_ref, int64_t occurred, struct sc_str id)
 {
 	struct key k = {.n = 0};
 	key_str(&k, child_ref);
 	key_u64(&k, (uint64_t)occurred);
 	key_raw(&k, id);
 	return k;
+}
+
+int notes_requeue(struct notes *ns, struct store_txn *t, const struct sc_note_head *old,
+                  const struct sc_note_head *h, int64_t due)
+{
+	int rc;
+	if (old) {
+		struct key ok = queue_key(old);
+		rc = store_del(t, ns->queue, ok.b, ok.n);
+		if (rc != FN_OK && rc != FN_NOT_FOUND)
+			return rc;
+	}
+	struct key nk = queue_key(h);
+	unsigned char v[8];
+	store_u64_key((uint64_t)due, v);
+	return store_put(t, ns->queue, nk.b, nk.n, v, 8, 0, NULL);
+}
+
+int notes_load_latest(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
+                      struct sc_arena *a, struct sc_note **out)
+{
+	struct key k = rev_key(h->id, h->latest);
+	struct sc_str v;
+	int rc = store_get(t, ns->revs, k.b, k.n, &v);
+	if (rc != FN_OK)
+		return rc == FN_NOT_FOUND ? FN_INTERNAL : rc;
+	struct sc_note *n = sc_arena_alloc(a, sizeof *n);
+	if (!n)
+		return FN_NO_MEMORY;
+	if (sc_decode(&sc_rec_note, SC_MSGPACK, v.p, v.n, NULL, a, n, NULL) != FN_OK)
+		return FN_INTERNAL;
+	*out = n;
+	return FN_OK;
+}
+
+int notes_in_teams(const struct sc_user_record *u, struct sc_str team)
+{
+	for (size_t i = 0; i < u->teams.n; i++)
+		if (u->teams.v[i].n == team.n && memcmp(u->teams.v[i].p, team.p, team.n) == 0)
+			return 1;
+	return 0;
 }
 
 static int put_index(struct store_txn *t, store_db db, const struct key *k)
@@ -248,7 +275,7 @@ static int count_one(const struct sc_str *key, const struct sc_str *val, void *a
 }
 
 /* Contacts for the child in the short and long windows ending at `at`. */
-static int count_contacts(struct notes *ns, struct store_txn *t, struct sc_str child_ref, int64_t at,
+int notes_count_contacts(struct notes *ns, struct store_txn *t, struct sc_str child_ref, int64_t at,
                           int64_t *n_short, int64_t *n_long)
 {
 	struct key start = {.n = 0}, prefix = {.n = 0};
@@ -263,11 +290,11 @@ static int count_contacts(struct notes *ns, struct store_txn *t, struct sc_str c
 	return rc == 1 ? FN_OK : rc;
 }
 
-static int note_flags(struct notes *ns, struct store_txn *t, const struct sc_note *n,
+int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *n,
                       const struct sc_note_head *h, int64_t now, struct sc_arena *a, struct sc_strs *out)
 {
 	int64_t ns_short, ns_long;
-	int rc = count_contacts(ns, t, h->child_ref, h->occurred_at, &ns_short, &ns_long);
+	int rc = notes_count_contacts(ns, t, h->child_ref, h->occurred_at, &ns_short, &ns_long);
 	if (rc != FN_OK)
 		return rc;
 	int reviewed = !sc_str_eq(h->status, "submitted");
@@ -286,7 +313,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	struct sc_str existing;
 	int rc, have_head;
 
-	rc = load_head(ns, t, n->id, job->arena, &head);
+	rc = notes_load_head(ns, t, n->id, job->arena, &head);
 	if (rc != FN_OK && rc != FN_NOT_FOUND)
 		return rc;
 	have_head = rc == FN_OK;
@@ -300,7 +327,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	if (rc == FN_CONFLICT) {
 		if (existing.n == it->enc.n && memcmp(existing.p, it->enc.p, existing.n) == 0) {
 			set_result(r, n, "duplicate", FN_OK, "already stored");
-			if (have_head && note_flags(ns, t, n, &head, job->now, job->arena, &r->flags) == FN_OK)
+			if (have_head && notes_flags_of(ns, t, n, &head, job->now, job->arena, &r->flags) == FN_OK)
 				r->has |= 1ull << SC_F_note_result_flags;
 		} else {
 			set_result(r, n, "conflict", FN_CONFLICT,
@@ -341,8 +368,8 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 		if ((rc = put_index(t, ns->by_author, &ak)) != FN_OK)
 			return rc;
 	} else {
-		struct key oq = queue_key(&old), oc = child_key(old.child_ref, old.occurred_at, old.id);
-		if ((rc = del_index(t, ns->queue, &oq)) != FN_OK || (rc = del_index(t, ns->by_child, &oc)) != FN_OK)
+		struct key oc = child_key(old.child_ref, old.occurred_at, old.id);
+		if ((rc = del_index(t, ns->by_child, &oc)) != FN_OK)
 			return rc;
 	}
 	if (!have_head || n->revision >= head.latest) {
@@ -351,6 +378,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 		head.occurred_at = n->occurred_at;
 		head.latest = n->revision;
 	}
+	/* A new revision (re-)enters the review queue. */
 	head.status = SC_STR_LIT("submitted");
 	head.updated_at = job->now;
 	SC_SET(note_head, &head, team);
@@ -359,12 +387,20 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	SC_SET(note_head, &head, latest);
 	SC_SET(note_head, &head, occurred_at);
 	SC_SET(note_head, &head, updated_at);
-	struct key qk = queue_key(&head), ck = child_key(head.child_ref, head.occurred_at, head.id);
-	if ((rc = put_head(ns, t, &head)) != FN_OK || (rc = put_index(t, ns->queue, &qk)) != FN_OK ||
+	struct key ck = child_key(head.child_ref, head.occurred_at, head.id);
+	if ((rc = notes_put_head(ns, t, &head)) != FN_OK ||
+	    (rc = notes_requeue(ns, t, have_head ? &old : NULL, &head, rules_review_due(n, job->now, &ns->rc))) != FN_OK ||
 	    (rc = put_index(t, ns->by_child, &ck)) != FN_OK)
 		return rc;
+	char *rec = sc_arena_printf(job->arena, "%.*s#%lld", (int)n->id.n, n->id.p, (long long)n->revision);
+	struct audit_event ev = {"note.stored", n->author, auth_role_name(job->who->role), job->who->device_id,
+	                         {rec, rec ? strlen(rec) : 0}, "ok", NULL};
+	if (!rec)
+		return FN_NO_MEMORY;
+	if ((rc = audit_append(ns->audit, t, &ev, job->now)) != FN_OK)
+		return rc;
 	set_result(r, n, "stored", FN_OK, NULL);
-	if ((rc = note_flags(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
+	if ((rc = notes_flags_of(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
 		return rc;
 	r->has |= 1ull << SC_F_note_result_flags;
 	return FN_OK;
@@ -392,9 +428,8 @@ static int author_ok(const struct auth_principal *who, const struct sc_note *n, 
 		invalid(r, n, a, "author", "must be the signed-in user");
 		return 0;
 	}
-	for (size_t i = 0; i < u->teams.n; i++)
-		if (u->teams.v[i].n == n->team.n && memcmp(u->teams.v[i].p, n->team.p, n->team.n) == 0)
-			return 1;
+	if (notes_in_teams(u, n->team))
+		return 1;
 	invalid(r, n, a, "team", "must be one of the signed-in user's teams");
 	return 0;
 }
@@ -436,17 +471,12 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 
 /* --- reading ------------------------------------------------------------ */
 
-static int may_see(const struct auth_principal *who, const struct sc_note_head *h)
+int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h)
 {
 	const struct sc_user_record *u = who->user;
 	if (sc_str_eq(h->author, u->username.p))
 		return 1;
-	if (who->role != ROLE_SUPERVISOR)
-		return 0;
-	for (size_t i = 0; i < u->teams.n; i++)
-		if (u->teams.v[i].n == h->team.n && memcmp(u->teams.v[i].p, h->team.p, h->team.n) == 0)
-			return 1;
-	return 0;
+	return who->role == ROLE_SUPERVISOR && notes_in_teams(u, h->team);
 }
 
 struct revs_ctx {
@@ -506,9 +536,9 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	memset(out, 0, sizeof *out);
 	if (id.n == 0 || id.n > 64)
 		return FN_NOT_FOUND;
-	if ((rc = load_head(ns, t, id, a, &h)) != FN_OK)
+	if ((rc = notes_load_head(ns, t, id, a, &h)) != FN_OK)
 		return rc;
-	if (!may_see(who, &h))
+	if (!notes_may_see(who, &h))
 		return FN_NOT_FOUND;
 	struct key prefix = {.n = 0};
 	key_str(&prefix, id);
@@ -536,8 +566,13 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	SC_SET(note_view, out, received_at);
 	SC_SET(note_view, out, revisions);
 	const struct sc_note *latest = out->revisions.v[out->revisions.n - 1].note;
-	if ((rc = note_flags(ns, t, latest, &h, now, a, &out->flags)) != FN_OK)
+	if ((rc = notes_flags_of(ns, t, latest, &h, now, a, &out->flags)) != FN_OK)
 		return rc;
 	SC_SET(note_view, out, flags);
+	if ((rc = notes_reviews_of(ns, t, h.id, a, &out->reviews)) != FN_OK)
+		return rc;
+	SC_SET(note_view, out, reviews);
+	out->review_due = rules_review_due(latest, h.updated_at, &ns->rc);
+	SC_SET(note_view, out, review_due);
 	return FN_OK;
 }

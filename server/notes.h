@@ -14,7 +14,11 @@
 
 struct notes;
 
-int notes_open(struct notes **out, struct store *s, const struct rules_config *rc);
+struct audit;
+
+/* Notes record what they store and decide in `audit` (same transaction). */
+int notes_open(struct notes **out, struct store *s, const struct rules_config *rc,
+               struct audit *audit);
 void notes_close(struct notes *ns);
 
 /* One uploaded note and the answer for it. A caller fills `note` (NULL when
@@ -43,5 +47,44 @@ int notes_get(struct notes *ns, struct store_txn *t,
 
 /* HTTP status for a note result (201 stored, 200 duplicate, 409, 422). */
 int notes_result_http(const struct sc_note_result *r);
+
+
+/* --- review (notes_review.c) -------------------------------------------- */
+
+struct notes_queue_query {
+	struct sc_str team;   /* one of the caller's teams, or empty for all */
+	const char *status;   /* default "submitted" */
+	const char *flag;     /* only notes with this flag, or NULL */
+	int overdue_only;
+	size_t limit;         /* 1..200 */
+	const char *cursor;   /* from the previous page's `next`, or NULL */
+};
+
+/* A page of the review queue for the caller's teams: overdue notes first,
+ * then oldest first. FN_FORBIDDEN for a team that is not the caller's,
+ * FN_VALIDATION_FAILED for a bad status, flag or cursor (detail says). */
+int notes_queue(struct notes *ns, struct store_txn *t, const struct auth_principal *who,
+                const struct notes_queue_query *q, int64_t now, struct sc_arena *a,
+                struct sc_queue_page *out, char *detail);
+
+/* Appends a supervisor's decision on the latest revision. FN_NOT_FOUND
+ * when the caller may not see the note, FN_CONFLICT for an old revision or
+ * a note already decided, FN_VALIDATION_FAILED (detail names the field). */
+int notes_review(struct notes *ns, const struct auth_principal *who, struct sc_str id,
+                 const struct sc_review_request *req, int64_t now, struct sc_arena *a,
+                 struct sc_review *out, char *detail, size_t detail_len);
+
+/* Review outcomes on the caller's own notes after `since`. */
+int notes_feedback(struct notes *ns, struct store_txn *t, const struct auth_principal *who,
+                   uint64_t since, size_t limit, struct sc_arena *a, struct sc_feedback_page *out);
+
+/* Every contact about a child the caller may see, newest first, and the
+ * MASH-enquiry flag computed over all contacts about the child. */
+int notes_contacts(struct notes *ns, struct store_txn *t, const struct auth_principal *who,
+                   struct sc_str child_ref, struct sc_arena *a, struct sc_contacts_page *out);
+
+/* The reviews of one note, oldest first (for the note view). */
+int notes_reviews_of(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+                     struct sc_list_review *out);
 
 #endif

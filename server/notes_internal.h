@@ -1,0 +1,58 @@
+/* notes_internal.h - the notes module's private parts, shared by its files
+ * (notes.c: storage and reading; notes_review.c: queue, reviews, contacts,
+ * feedback). Nothing outside the module includes this. */
+#ifndef FN_NOTES_INTERNAL_H
+#define FN_NOTES_INTERNAL_H
+
+#include "audit.h"
+#include "notes.h"
+
+#define DAY 86400
+#define KEY_MAX 160
+
+struct notes {
+	struct store *store;
+	struct rules_config rc;
+	struct audit *audit;
+	store_db revs;      /* id 0 rev(4) -> canonical msgpack note */
+	store_db heads;     /* id -> note_head */
+	store_db recv;      /* id 0 rev(4) -> received_at(8) */
+	store_db by_author; /* author 0 received(8) id -> "" */
+	store_db queue;     /* team 0 status(1) updated(8) id -> due(8) */
+	store_db by_child;  /* child_ref 0 occurred(8) id -> "" */
+	store_db reviews;   /* id 0 seq(8) -> review */
+	store_db feedback;  /* author 0 seq(8) -> review */
+};
+
+/* A composite LMDB key: strings end with a 0 byte; numbers big-endian. */
+struct key {
+	unsigned char b[KEY_MAX];
+	size_t n;
+};
+
+void key_str(struct key *k, struct sc_str s);
+void key_raw(struct key *k, struct sc_str s);
+void key_u64(struct key *k, uint64_t v);
+void key_u32(struct key *k, uint32_t v);
+void key_u8(struct key *k, unsigned v);
+struct key rev_key(struct sc_str id, int64_t rev);
+struct key queue_key(const struct sc_note_head *h);
+struct key child_key(struct sc_str child_ref, int64_t occurred, struct sc_str id);
+
+int notes_load_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+                    struct sc_note_head *h);
+int notes_put_head(struct notes *ns, struct store_txn *t, const struct sc_note_head *h);
+/* Moves a note in the queue index from `old` to `h` (old NULL: new). */
+int notes_requeue(struct notes *ns, struct store_txn *t, const struct sc_note_head *old,
+                  const struct sc_note_head *h, int64_t due);
+/* The latest stored revision of a note, decoded into the arena. */
+int notes_load_latest(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
+                      struct sc_arena *a, struct sc_note **out);
+int notes_count_contacts(struct notes *ns, struct store_txn *t, struct sc_str child_ref, int64_t at,
+                         int64_t *n_short, int64_t *n_long);
+int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *n,
+                   const struct sc_note_head *h, int64_t now, struct sc_arena *a, struct sc_strs *out);
+int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h);
+int notes_in_teams(const struct sc_user_record *u, struct sc_str team);
+
+#endif
