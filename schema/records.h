@@ -348,13 +348,17 @@
 	F(STR,  password_hash,    SC_REQ|SC_NONEMPTY, 256, _) \
 	F(BOOL, disabled,         SC_OPT, 0, _) \
 	F(INT,  created,          SC_OPT, 0, _) \
-	F(INT,  password_changed, SC_OPT, 0, _)
+	F(INT,  password_changed, SC_OPT, 0, _) \
+	F(INT,  epoch,            SC_OPT, 0, _)
 
 #define SC_FIELDS_token_record(F) \
 	F(STR, username,   SC_REQ|SC_ID, 64, _) \
 	F(STR, device_id,  SC_REQ|SC_ID, 128, _) \
 	F(INT, created,    SC_REQ, 0, _) \
-	F(INT, expires_at, SC_REQ, 0, _)
+	F(INT, expires_at, SC_REQ, 0, _) \
+	F(INT, epoch,      SC_OPT, 0, _) \
+	F(INT, last_used,  SC_OPT, 0, _) \
+	F(STR, peer,       SC_OPT, 128, _)
 
 /* The master list, in dependency order (sub-records first). */
 #define SC_RECORDS(R) R(error_reply) R(user_summary) R(session_request) R(session_reply) \

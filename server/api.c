@@ -10,11 +10,20 @@
 #include <time.h>
 
 #include "status.h"
+#include "tls.h"
 #include "web.h"
 
 #define FN_VERSION "0.1.0"
 #define FEED_DEFAULT_LIMIT 100
 #define FEED_MAX_LIMIT 500
+
+static int too_many(struct http_req *r, int64_t wait)
+{
+	char headers[64];
+	snprintf(headers, sizeof headers, "Retry-After: %lld\r\n", (long long)wait);
+	return http_send_error_hdr(r, FN_TOO_MANY_REQUESTS, NULL, headers,
+	                           "too many failed sign-ins; try again in %lld seconds", (long long)wait);
+}
 
 static int post_session(struct http_req *r)
 {
@@ -23,16 +32,38 @@ static int post_session(struct http_req *r)
 
 	if (http_read_record(r, &sc_rec_session_request, &req) != FN_OK)
 		return r->status;
-	int rc = auth_login(r->app->auth, &req, r->arena, &reply);
-	struct audit_event ev = {rc == FN_OK ? "session.login" : "session.login_failed", req.username,
-	                         rc == FN_OK ? reply.user->role.p : NULL, req.device_id, req.username,
-	                         rc == FN_OK ? "ok" : "denied", r->ri->remote_addr};
-	if ((rc == FN_OK || rc == FN_UNAUTHORIZED) && audit_record(r->app->audit, &ev, (int64_t)time(NULL)) != FN_OK)
+	int64_t now = (int64_t)time(NULL);
+	char account[80], address[80];
+	snprintf(account, sizeof account, "u:%s", req.username.p);
+	snprintf(address, sizeof address, "a:%s", r->ri->remote_addr);
+	int64_t wait = throttle_wait(r->app->account_throttle, account, now);
+	int64_t wait2 = throttle_wait(r->app->address_throttle, address, now);
+	if (wait2 > wait)
+		wait = wait2;
+	struct audit_event ev = {"session.login_throttled", req.username, NULL, req.device_id, req.username,
+	                         "denied", r->ri->remote_addr};
+	if (wait > 0) {
+		audit_record(r->app->audit, &ev, now);
+		return too_many(r, wait);
+	}
+	int rc = auth_login(r->app->auth, &req, tls_peer_identity(), r->arena, &reply);
+	ev.action = rc == FN_OK ? "session.login" : "session.login_failed";
+	ev.role = rc == FN_OK ? reply.user->role.p : NULL;
+	ev.outcome = rc == FN_OK ? "ok" : sc_status_name(rc);
+	if (audit_record(r->app->audit, &ev, now) != FN_OK)
 		return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot record the sign-in; try again");
-	if (rc == FN_UNAUTHORIZED)
+	if (rc == FN_UNAUTHORIZED) {
+		throttle_fail(r->app->account_throttle, account, now);
+		throttle_fail(r->app->address_throttle, address, now);
 		return http_send_error(r, rc, NULL, "wrong username or password");
+	}
+	if (rc == FN_DEVICE_REVOKED)
+		return http_send_error(r, rc, "device_id", "this device has been reported lost or revoked");
+	if (rc == FN_FORBIDDEN)
+		return http_send_error(r, rc, "device_id", "device_id must match this device's certificate");
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "cannot sign in now");
+	throttle_clear(r->app->account_throttle, account);
 	return http_send_record(r, 201, &sc_rec_session_reply, &reply);
 }
 
@@ -206,6 +237,51 @@ static int get_audit(struct http_req *r)
 	return rc;
 }
 
+static int admin_done(struct http_req *r, int rc, const char *detail, const char *what)
+{
+	if (rc == FN_OK) {
+		char body[160];
+		int n = snprintf(body, sizeof body, "{\"done\":\"%s\"}", what);
+		return http_send_bytes(r, 200, "application/json", body, (size_t)n, "Cache-Control: no-store\r\n");
+	}
+	return http_send_error(r, rc, NULL, "%s", detail);
+}
+
+static int post_device_revoke(struct http_req *r)
+{
+	char id[130], detail[256] = "";
+	if (r->params[0].n >= sizeof id)
+		return http_send_error(r, FN_VALIDATION_FAILED, "device", "device id too long");
+	memcpy(id, r->params[0].p, r->params[0].n);
+	id[r->params[0].n] = 0;
+	return admin_done(r, auth_device_revoke(r->app->auth, id, r->who.user->username, detail), detail, "revoked");
+}
+
+static int post_user_state(struct http_req *r, int disabled)
+{
+	char name[80], detail[256] = "";
+	if (r->params[0].n >= sizeof name)
+		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
+	memcpy(name, r->params[0].p, r->params[0].n);
+	name[r->params[0].n] = 0;
+	int rc = auth_user_set_disabled(r->app->auth, name, disabled, detail);
+	return admin_done(r, rc, detail, disabled ? "disabled" : "enabled");
+}
+
+static int post_user_disable(struct http_req *r)
+{
+	return post_user_state(r, 1);
+}
+
+static int post_user_enable(struct http_req *r)
+{
+	return post_user_state(r, 0);
+}
+
+/* The access table: every route, and which roles may call it. Who may see
+ * which record (own, same team, other team) is decided in the notes module
+ * (notes_may_see) and answered 404, so that other teams' notes do not even
+ * show that they exist. */
 const struct http_route api_routes[] = {
 	{"GET", "/healthz", HTTP_PUBLIC, get_healthz},
 	{"GET", "/metrics", HTTP_PUBLIC, get_metrics},
@@ -222,6 +298,9 @@ const struct http_route api_routes[] = {
 	{"GET", "/v1/children/*/contacts", HTTP_ROLE(ROLE_SUPERVISOR), api_get_contacts},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
 	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
+	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},
+	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},
+	{"POST", "/v1/admin/users/*/enable", HTTP_ROLE(ROLE_ADMIN), post_user_enable},
 	/* the supervisor's review page (server/web/); its API calls sign in */
 	{"GET", "/review", HTTP_PUBLIC, web_serve},
 	{"GET", "/review/", HTTP_PUBLIC, web_serve},

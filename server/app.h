@@ -11,6 +11,7 @@
 #include "guidance.h"
 #include "notes.h"
 #include "store.h"
+#include "throttle.h"
 
 struct http_route;
 
@@ -21,6 +22,7 @@ struct app {
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;
+	struct throttle *account_throttle, *address_throttle;
 	const struct http_route *routes; /* set by http_mount */
 	size_t nroutes;
 	/* metrics: requests by status class 2xx..5xx, and all */

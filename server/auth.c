@@ -19,7 +19,7 @@
 struct auth {
 	struct store *store;
 	struct audit *audit;
-	store_db users, tokens;
+	store_db users, tokens, devices;
 	struct auth_config cfg;
 	/* Verified against when the user is unknown, so that an unknown name
 	 * costs the same time as a wrong password. */
@@ -86,8 +86,11 @@ int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
 		a->cfg.argon_p = 1;
 	if (!a->cfg.token_ttl)
 		a->cfg.token_ttl = 12 * 3600;
+	if (!a->cfg.token_idle)
+		a->cfg.token_idle = 2 * 3600;
 	if ((rc = store_db_open(s, "auth.users", &a->users)) != FN_OK ||
 	    (rc = store_db_open(s, "auth.tokens", &a->tokens)) != FN_OK ||
+	    (rc = store_db_open(s, "auth.devices", &a->devices)) != FN_OK ||
 	    (rc = hash_password(a, "fieldnote-timing-equaliser", 26, a->dummy_hash,
 	                        sizeof a->dummy_hash)) != FN_OK) {
 		free(a);
@@ -120,22 +123,49 @@ void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *o
 }
 
 struct user_put {
-	struct sc_buf enc;
-	struct sc_str username;
-	int replace;
 	struct auth *a;
+	struct sc_user_record *rec;
+	int replace;
+	int disable; /* -1: leave, 0/1: set (auth_user_set_disabled) */
 };
 
+/* Writes a user; any change of password or state moves the user's epoch on,
+ * which ends every token issued before. */
 static int put_user(struct store_txn *t, void *arg)
 {
 	struct user_put *up = arg;
-	int rc = store_put(t, up->a->users, up->username.p, up->username.n, up->enc.p, up->enc.n,
-	                   up->replace ? 0 : STORE_NOOVERWRITE, NULL);
+	struct auth *a = up->a;
+	struct sc_user_record *u = up->rec;
+	struct sc_str old;
+	struct sc_buf b = {0};
+	int rc = store_get(t, a->users, u->username.p, u->username.n, &old);
+
+	if (rc == FN_OK && !up->replace)
+		return FN_CONFLICT;
+	if (rc != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	if (rc == FN_OK) {
+		struct sc_arena *ar = sc_arena_new(0);
+		struct sc_user_record prev = {0};
+		if (!ar)
+			return FN_NO_MEMORY;
+		rc = sc_decode(&sc_rec_user_record, SC_MSGPACK, old.p, old.n, NULL, ar, &prev, NULL);
+		int64_t epoch = SC_HAS(user_record, &prev, epoch) ? prev.epoch : 0;
+		sc_arena_free(ar);
+		if (rc != FN_OK)
+			return FN_INTERNAL;
+		u->epoch = epoch + 1;
+		SC_SET(user_record, u, epoch);
+	}
+	if ((rc = sc_encode(&sc_rec_user_record, SC_MSGPACK, u, &b)) == FN_OK)
+		rc = store_put(t, a->users, u->username.p, u->username.n, b.p, b.n, 0, NULL);
+	sc_buf_free(&b);
 	if (rc != FN_OK)
 		return rc;
-	struct audit_event ev = {up->replace ? "user.updated" : "user.added", SC_STR_LIT("cli"), "admin",
-	                         {"", 0}, up->username, "ok", NULL};
-	return audit_append(up->a->audit, t, &ev, time(NULL));
+	const char *what = up->disable == 1 ? "user.disabled" : up->disable == 0 ? "user.enabled"
+	                 : up->replace ? "user.updated" : "user.added";
+	struct audit_event ev = {what, SC_STR_LIT("cli"), "admin", {"", 0}, u->username, "ok", NULL};
+	return audit_append(a->audit, t, &ev, time(NULL));
 }
 
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
@@ -162,12 +192,12 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
 		snprintf(detail, 256, "%.100s: %.150s", err.field, err.message);
 		return rc;
 	}
-	struct user_put up = {{0}, rec.username, replace, a};
-	if ((rc = sc_encode(&sc_rec_user_record, SC_MSGPACK, &rec, &up.enc)) == FN_OK)
-		rc = store_write(a->store, put_user, &up);
-	sc_buf_free(&up.enc);
+	struct user_put up = {a, &rec, replace, -1};
+	rc = store_write(a->store, put_user, &up);
+	explicit_bzero(hash, sizeof hash);
 	if (rc == FN_CONFLICT)
-		snprintf(detail, 256, "user %.*s already exists", (int)rec.username.n, rec.username.p);
+		snprintf(detail, 256, "user %.*s already exists (use --replace to change it)", (int)rec.username.n,
+		         rec.username.p);
 	else if (rc != FN_OK)
 		snprintf(detail, 256, "cannot store user: %s", sc_status_message(rc));
 	return rc;
@@ -188,6 +218,70 @@ static int load_user(struct auth *a, struct store_txn *t, const char *name, size
 		return FN_INTERNAL; /* a stored record that does not decode */
 	*out = u;
 	return FN_OK;
+}
+
+int auth_user_set_disabled(struct auth *a, const char *username, int disabled, char *detail)
+{
+	struct store_txn *t;
+	struct sc_user_record *u = NULL;
+	struct sc_arena *ar = sc_arena_new(0);
+	int rc;
+
+	if (!ar)
+		return FN_NO_MEMORY;
+	if ((rc = store_read_begin(a->store, &t)) == FN_OK) {
+		rc = load_user(a, t, username, strlen(username), ar, &u);
+		store_read_end(t);
+	}
+	if (rc == FN_OK) {
+		u->disabled = disabled != 0;
+		SC_SET(user_record, u, disabled);
+		struct user_put up = {a, u, 1, disabled != 0};
+		rc = store_write(a->store, put_user, &up);
+	}
+	if (rc == FN_NOT_FOUND)
+		snprintf(detail, 256, "no user %s", username);
+	else if (rc != FN_OK)
+		snprintf(detail, 256, "cannot change user %s: %s", username, sc_status_message(rc));
+	sc_arena_free(ar);
+	return rc;
+}
+
+struct device_job {
+	struct auth *a;
+	struct sc_str device, actor;
+};
+
+static int revoke_txn(struct store_txn *t, void *arg)
+{
+	struct device_job *j = arg;
+	unsigned char when[8];
+	int64_t now = time(NULL);
+	store_u64_key((uint64_t)now, when);
+	int rc = store_put(t, j->a->devices, j->device.p, j->device.n, when, 8, 0, NULL);
+	if (rc != FN_OK)
+		return rc;
+	struct audit_event ev = {"device.revoked", j->actor, "admin", j->device, j->device, "ok", NULL};
+	return audit_append(j->a->audit, t, &ev, now);
+}
+
+int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, char *detail)
+{
+	struct device_job j = {a, {device_id, strlen(device_id)}, actor};
+	if (j.device.n == 0 || j.device.n > 128) {
+		snprintf(detail, 256, "a device id is 1 to 128 characters");
+		return FN_VALIDATION_FAILED;
+	}
+	int rc = store_write(a->store, revoke_txn, &j);
+	if (rc != FN_OK)
+		snprintf(detail, 256, "cannot revoke device: %s", sc_status_message(rc));
+	return rc;
+}
+
+static int device_revoked(struct auth *a, struct store_txn *t, struct sc_str device)
+{
+	struct sc_str v;
+	return store_get(t, a->devices, device.p, device.n, &v) == FN_OK;
 }
 
 static void token_hash(const char *token, size_t n, unsigned char out[32])
@@ -232,15 +326,18 @@ static int put_token(struct store_txn *t, void *arg)
 }
 
 int auth_login(struct auth *a, const struct sc_session_request *req,
-               struct sc_arena *arena, struct sc_session_reply *reply)
+               const char *peer, struct sc_arena *arena, struct sc_session_reply *reply)
 {
 	struct store_txn *t;
 	struct sc_user_record *u = NULL;
-	int rc;
+	int rc, revoked;
 
+	if (peer && !sc_str_eq(req->device_id, peer))
+		return FN_FORBIDDEN; /* device_id must be the certificate's device */
 	if ((rc = store_read_begin(a->store, &t)) != FN_OK)
 		return rc;
 	rc = load_user(a, t, req->username.p, req->username.n, arena, &u);
+	revoked = device_revoked(a, t, req->device_id);
 	store_read_end(t);
 	if (rc != FN_OK && rc != FN_NOT_FOUND)
 		return rc;
@@ -250,6 +347,8 @@ int auth_login(struct auth *a, const struct sc_session_request *req,
 	int ok = argon2id_verify(encoded, req->password.p, req->password.n) == ARGON2_OK;
 	if (!u || !ok || (SC_HAS(user_record, u, disabled) && u->disabled))
 		return FN_UNAUTHORIZED;
+	if (revoked)
+		return FN_DEVICE_REVOKED;
 
 	unsigned char raw[TOKEN_BYTES];
 	char *token = sc_arena_alloc(arena, TOKEN_BYTES * 2);
@@ -269,6 +368,14 @@ int auth_login(struct auth *a, const struct sc_session_request *req,
 	SC_SET(token_record, &tr, created);
 	tr.expires_at = now + a->cfg.token_ttl;
 	SC_SET(token_record, &tr, expires_at);
+	tr.epoch = SC_HAS(user_record, u, epoch) ? u->epoch : 0;
+	SC_SET(token_record, &tr, epoch);
+	tr.last_used = now;
+	SC_SET(token_record, &tr, last_used);
+	if (peer) {
+		tr.peer = (struct sc_str){peer, strlen(peer)};
+		SC_SET(token_record, &tr, peer);
+	}
 
 	struct token_put tp = {.db = a->tokens};
 	token_hash(token, strlen(token), tp.hash);
@@ -292,14 +399,49 @@ int auth_login(struct auth *a, const struct sc_session_request *req,
 	return FN_OK;
 }
 
-int auth_check(struct auth *a, const char *token, size_t n,
+struct touch_job {
+	struct auth *a;
+	const unsigned char *hash;
+	int64_t now;
+};
+
+/* Moves a token's last use on, if the token is still there. */
+static int touch_txn(struct store_txn *t, void *arg)
+{
+	struct touch_job *j = arg;
+	struct sc_str val;
+	struct sc_token_record tr = {0};
+	struct sc_buf b = {0};
+	struct sc_arena *ar;
+	int rc = store_get(t, j->a->tokens, j->hash, 32, &val);
+	if (rc != FN_OK)
+		return rc == FN_NOT_FOUND ? FN_OK : rc;
+	if (!(ar = sc_arena_new(0)))
+		return FN_NO_MEMORY;
+	rc = sc_decode(&sc_rec_token_record, SC_MSGPACK, val.p, val.n, NULL, ar, &tr, NULL);
+	if (rc == FN_OK) {
+		tr.last_used = j->now;
+		SC_SET(token_record, &tr, last_used);
+		rc = sc_encode(&sc_rec_token_record, SC_MSGPACK, &tr, &b);
+	}
+	if (rc == FN_OK)
+		rc = store_put(t, j->a->tokens, j->hash, 32, b.p, b.n, 0, NULL);
+	sc_buf_free(&b);
+	sc_arena_free(ar);
+	return rc;
+}
+
+#define TOUCH_EVERY 60 /* seconds: last use is recorded this coarsely */
+
+int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
                struct sc_arena *arena, struct auth_principal *out)
 {
 	struct store_txn *t;
 	struct sc_str val;
 	struct sc_token_record tr = {0};
 	struct sc_user_record *u = NULL;
-	int rc;
+	int rc, revoked = 0;
+	int64_t now = time(NULL);
 
 	memset(out, 0, sizeof *out);
 	if (n < 16 || n > 128)
@@ -312,15 +454,32 @@ int auth_check(struct auth *a, const char *token, size_t n,
 		rc = sc_decode(&sc_rec_token_record, SC_MSGPACK, val.p, val.n, &sc_limits_default, arena, &tr, NULL);
 	if (rc == FN_OK)
 		rc = load_user(a, t, tr.username.p, tr.username.n, arena, &u);
+	if (rc == FN_OK)
+		revoked = device_revoked(a, t, tr.device_id);
 	store_read_end(t);
 	if (rc == FN_NOT_FOUND)
 		return FN_UNAUTHORIZED;
 	if (rc != FN_OK)
 		return rc;
-	if (tr.expires_at <= time(NULL))
-		return FN_TOKEN_EXPIRED;
-	if ((SC_HAS(user_record, u, disabled) && u->disabled) || tr.created < u->password_changed)
+	if (revoked)
+		return FN_DEVICE_REVOKED;
+	int64_t epoch = SC_HAS(user_record, u, epoch) ? u->epoch : 0;
+	int64_t tepoch = SC_HAS(token_record, &tr, epoch) ? tr.epoch : 0;
+	if ((SC_HAS(user_record, u, disabled) && u->disabled) || epoch != tepoch)
 		return FN_TOKEN_REVOKED;
+	/* A token bound to a device certificate works only over that device's
+	 * connection; a token issued without one does not need one. */
+	if (SC_HAS(token_record, &tr, peer) && (!peer || !sc_str_eq(tr.peer, peer)))
+		return FN_UNAUTHORIZED;
+	int64_t last = SC_HAS(token_record, &tr, last_used) ? tr.last_used : tr.created;
+	if (tr.expires_at <= now || now - last > a->cfg.token_idle)
+		return FN_TOKEN_EXPIRED;
+	int64_t every = a->cfg.token_idle / 4 < TOUCH_EVERY ? a->cfg.token_idle / 4 : TOUCH_EVERY;
+	if (now - last >= every) {
+		struct touch_job j = {a, out->token_hash, now};
+		if ((rc = store_write(a->store, touch_txn, &j)) != FN_OK)
+			return rc;
+	}
 	out->user = u;
 	out->role = auth_role_parse(u->role.p, u->role.n);
 	out->device_id = tr.device_id;

@@ -15,7 +15,8 @@ struct auth_config {
 	uint32_t argon_m_kib;  /* memory cost; default 19456 (19 MiB) */
 	uint32_t argon_t;      /* passes; default 2 */
 	uint32_t argon_p;      /* lanes; default 1 */
-	int64_t token_ttl;     /* seconds; default 12 hours */
+	int64_t token_ttl;     /* absolute lifetime, seconds; default 12 hours */
+	int64_t token_idle;    /* unused this long, a token ends; default 2 hours */
 };
 
 /* The signed-in caller of a request. Strings live in the request arena. */
@@ -24,6 +25,7 @@ struct auth_principal {
 	enum auth_role role;
 	struct sc_str device_id;
 	unsigned char token_hash[32];
+	int admin_reads_notes; /* the configuration lets admins read notes */
 };
 
 struct auth;
@@ -40,7 +42,8 @@ enum auth_role auth_role_parse(const char *s, size_t n);
 const char *auth_role_name(enum auth_role r);
 
 /* Adds a user (or replaces the password and details of an existing one when
- * `replace`). The password is hashed here; it is never stored or logged. */
+ * `replace`, which ends the user's sessions). The password is hashed here;
+ * it is never stored or logged. */
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
                   const char *password, size_t pwlen, int replace,
                   char *detail);
@@ -49,12 +52,22 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
  * only its hash is stored). FN_UNAUTHORIZED for an unknown user or a wrong
  * password, indistinguishable in answer and in time. */
 int auth_login(struct auth *a, const struct sc_session_request *req,
-               struct sc_arena *arena, struct sc_session_reply *reply);
+               const char *peer, struct sc_arena *arena, struct sc_session_reply *reply);
 
-/* Resolves "Authorization: Bearer ..." token text to a principal.
- * FN_UNAUTHORIZED, FN_TOKEN_EXPIRED or FN_TOKEN_REVOKED on failure. */
-int auth_check(struct auth *a, const char *token, size_t n,
+/* Resolves "Authorization: Bearer ..." token text to a principal. `peer` is
+ * the verified device certificate's identity on this connection, or NULL:
+ * a token issued on a device-certificate connection works only there.
+ * FN_UNAUTHORIZED, FN_TOKEN_EXPIRED (absolute or idle limit),
+ * FN_TOKEN_REVOKED (logout, user disabled, password changed) or
+ * FN_DEVICE_REVOKED on failure. */
+int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
                struct sc_arena *arena, struct auth_principal *out);
+
+/* Disables or re-enables a user; disabling ends every session of theirs. */
+int auth_user_set_disabled(struct auth *a, const char *username, int disabled, char *detail);
+
+/* Reports a device lost: its sessions end and it cannot sign in again. */
+int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, char *detail);
 
 /* Ends the session of the given principal's token. */
 int auth_logout(struct auth *a, const struct auth_principal *p);

@@ -19,6 +19,8 @@ struct config {
 	size_t max_body;
 	int access_log;
 	unsigned max_batch;
+	unsigned login_max_failures;
+	int64_t login_window;
 	struct auth_config auth;
 	struct rules_config rules;
 };

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "status.h"
+#include "tls.h"
 
 /* civetweb-unit.inc */
 void http_conn_must_close(struct mg_connection *conn);
@@ -137,14 +138,31 @@ int http_send_record(struct http_req *r, int http_status,
 int http_send_error(struct http_req *r, int status, const char *field,
                     const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = http_send_error_v(r, status, field, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int http_send_error_hdr(struct http_req *r, int status, const char *field,
+                        const char *headers, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = http_send_error_v(r, status, field, headers, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int http_send_error_v(struct http_req *r, int status, const char *field,
+                      const char *headers, const char *fmt, va_list ap)
+{
 	struct sc_error_reply e = {0};
 	struct sc_buf b = {0};
-	char msg[512];
-	va_list ap;
+	char msg[512], extra[512];
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	e.code = status;
 	e.name = (struct sc_str){sc_status_name(status), strlen(sc_status_name(status))};
 	e.message = (struct sc_str){msg, strlen(msg)};
@@ -156,10 +174,10 @@ int http_send_error(struct http_req *r, int status, const char *field,
 		SC_SET(error_reply, &e, field);
 	}
 	int fmt_out = r->fmt ? r->fmt : SC_JSON;
-	const char *extra = "Cache-Control: no-store\r\n";
-	if (status == FN_UNAUTHORIZED || status == FN_TOKEN_EXPIRED || status == FN_TOKEN_REVOKED ||
-	    status == FN_DEVICE_REVOKED)
-		extra = "Cache-Control: no-store\r\nWWW-Authenticate: Bearer realm=\"fieldnote\"\r\n";
+	int auth = status == FN_UNAUTHORIZED || status == FN_TOKEN_EXPIRED || status == FN_TOKEN_REVOKED ||
+	           status == FN_DEVICE_REVOKED;
+	snprintf(extra, sizeof extra, "Cache-Control: no-store\r\n%s%s",
+	         auth ? "WWW-Authenticate: Bearer realm=\"fieldnote\"\r\n" : "", headers ? headers : "");
 	int http_status = sc_status_http(status);
 	if (sc_encode(&sc_rec_error_reply, fmt_out, &e, &b) != FN_OK) {
 		sc_buf_free(&b);
@@ -275,7 +293,9 @@ static int authenticate(struct http_req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	return auth_check(r->app->auth, h, strlen(h), r->arena, &r->who);
+	int rc = auth_check(r->app->auth, h, strlen(h), tls_peer_identity(), r->arena, &r->who);
+	r->who.admin_reads_notes = r->app->cfg->rules.admin_reads_notes;
+	return rc;
 }
 
 static int dispatch(struct mg_connection *conn, void *cbdata)

@@ -64,6 +64,11 @@ int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
                     const void *body, size_t n, const char *extra_headers);
 int http_send_error(struct http_req *r, int status, const char *field,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same with extra header lines ("Name: value\r\n"...). */
+int http_send_error_hdr(struct http_req *r, int status, const char *field,
+                        const char *headers, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int http_send_error_v(struct http_req *r, int status, const char *field,
+                      const char *headers, const char *fmt, va_list ap);
 
 /* A query-string parameter, URL-decoded into the arena; NULL if absent. */
 const char *http_query(struct http_req *r, const char *name);

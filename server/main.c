@@ -30,6 +30,10 @@ static const char usage[] =
 	"                     [--team T2 ...] [--agency A] [--replace]\n"
 	"      ROLE is officer, worker, supervisor or admin. The password is\n"
 	"      read from standard input (one line, 8 to 256 bytes).\n"
+	"  fieldnote user disable|enable --data DIR --username U\n"
+	"      Disabling ends every session of the user at once.\n"
+	"  fieldnote device revoke --data DIR --device ID\n"
+	"      Report a handheld lost: its sessions end, it cannot sign in again.\n"
 	"  fieldnote guidance import --data DIR FILE...\n"
 	"      Load Markdown guidance documents; unchanged files change nothing.\n"
 	"  fieldnote guidance withdraw --data DIR ID\n"
@@ -104,7 +108,9 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	if ((rc = audit_open(&app->audit, app->store)) != FN_OK ||
 	    (rc = auth_open(&app->auth, app->store, &cfg->auth, app->audit)) != FN_OK ||
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
-	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit)) != FN_OK) {
+	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit)) != FN_OK ||
+	    (rc = throttle_open(&app->account_throttle, cfg->login_max_failures, cfg->login_window)) != FN_OK ||
+	    (rc = throttle_open(&app->address_throttle, cfg->login_max_failures * 4, cfg->login_window)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
 	}
@@ -113,6 +119,8 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 
 static void close_app(struct app *app)
 {
+	throttle_close(app->address_throttle);
+	throttle_close(app->account_throttle);
 	notes_close(app->notes);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
@@ -335,6 +343,44 @@ static int cmd_guidance(struct config *cfg, const char *sub, int argc, char **ar
 	return failed ? 1 : 0;
 }
 
+/* user disable|enable --username U, device revoke --device ID */
+static int cmd_account(struct config *cfg, int argc, char **argv)
+{
+	const char *who = NULL;
+	int device = !strcmp(argv[1], "device");
+	const char *flag = device ? "--device" : "--username";
+	char detail[256], key[64];
+	for (int i = 3; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return fail_usage("an option is missing its value");
+		if (!strcmp(argv[i], flag)) {
+			who = argv[i + 1];
+			continue;
+		}
+		snprintf(key, sizeof key, "%s", argv[i] + 2);
+		for (char *k = key; *k; k++)
+			if (*k == '-')
+				*k = '_';
+		if (strncmp(argv[i], "--", 2) != 0 || config_set(cfg, key, argv[i + 1], detail) != FN_OK)
+			return fail_usage(device ? "device revoke needs --data DIR --device ID"
+			                         : "user disable|enable needs --data DIR --username U");
+	}
+	if (!who)
+		return fail_usage(device ? "device revoke needs --device ID" : "needs --username U");
+	struct app app;
+	if (open_app(&app, cfg, 0) != FN_OK)
+		return 1;
+	int rc = device ? auth_device_revoke(app.auth, who, SC_STR_LIT("cli"), detail)
+	                : auth_user_set_disabled(app.auth, who, !strcmp(argv[2], "disable"), detail);
+	close_app(&app);
+	if (rc != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", detail);
+		return 1;
+	}
+	printf("%s %s: %s\n", device ? "device" : "user", who, device ? "revoked" : argv[2][0] == 'd' ? "disabled" : "enabled");
+	return 0;
+}
+
 static int cmd_audit_verify(struct config *cfg)
 {
 	struct app app;
@@ -475,6 +521,9 @@ int main(int argc, char **argv)
 		}
 		return cmd_user_add(&cfg, nrest, rest, 0);
 	}
+	if ((!strcmp(cmd, "user") && argc > 2 && (!strcmp(argv[2], "disable") || !strcmp(argv[2], "enable"))) ||
+	    (!strcmp(cmd, "device") && argc > 2 && !strcmp(argv[2], "revoke")))
+		return cmd_account(&cfg, argc, argv);
 	if (!strcmp(cmd, "audit") && argc > 2 && !strcmp(argv[2], "verify")) {
 		if ((i = parse_settings(&cfg, argc, argv, 3)) < 0)
 			return 2;

@@ -476,7 +476,8 @@ int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h
 	const struct sc_user_record *u = who->user;
 	if (sc_str_eq(h->author, u->username.p))
 		return 1;
-	return who->role == ROLE_SUPERVISOR && notes_in_teams(u, h->team);
+	return (who->role == ROLE_SUPERVISOR && notes_in_teams(u, h->team)) ||
+	       (who->role == ROLE_ADMIN && who->admin_reads_notes);
 }
 
 struct revs_ctx {

@@ -17,6 +17,7 @@ struct rules_config {
 	int64_t referral_outcome_days; /* default 14 */
 	int64_t review_hours;       /* review deadline; default 72 */
 	int64_t review_hours_risk;  /* when the note shows risk; default 24 */
+	int admin_reads_notes;      /* policy, not a rule: default no */
 };
 
 void rules_defaults(struct rules_config *c);

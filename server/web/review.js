@@ -157,17 +157,28 @@
 
 	/* --------------------------------------------------------- messages --- */
 
+	var sayTimer = 0;
 	function say(text) {
-		/* Re-set so the same message is announced again. */
-		var s = $('status');
-		s.textContent = '';
-		window.setTimeout(function () { s.textContent = text; }, 30);
+		/* Emptied first so that the same message is announced again. */
+		clearStatus();
+		sayTimer = window.setTimeout(function () { $('status').textContent = text; }, 30);
+	}
+	function clearStatus() {
+		window.clearTimeout(sayTimer);
+		$('status').textContent = '';
 	}
 	function showError(box, text, focus) {
 		box = box || $('error');
 		box.textContent = text;
 		box.hidden = false;
 		if (focus) box.focus();
+	}
+	/* API messages are lower-case phrases: shown as a sentence. */
+	function sentence(t) {
+		t = String(t || '').trim();
+		if (!t) return t;
+		t = t.charAt(0).toUpperCase() + t.slice(1);
+		return /[.!?]$/.test(t) ? t : t + '.';
 	}
 	function hideError(box) { box = box || $('error'); box.hidden = true; box.textContent = ''; }
 
@@ -196,16 +207,18 @@
 	function sessionEnded(msg) {
 		forgetSession();
 		showView('signin');
-		showError(null, (msg || 'Your session has ended.') + ' Sign in again to go on.', false);
+		hideError();
+		showError($('signin-error'), sentence(msg || 'Your session has ended') + ' Sign in again to go on.', false);
 		$('username').focus();
 	}
 
 	function signIn(ev) {
 		ev.preventDefault();
-		hideError();
+		var box = $('signin-error');
+		hideError(box);
 		var u = $('username').value.trim(), p = $('password').value;
 		if (!u || !p) {
-			showError(null, !u ? 'Enter your username.' : 'Enter your password.', false);
+			showError(box, !u ? 'Enter your username.' : 'Enter your password.', false);
 			(!u ? $('username') : $('password')).focus();
 			return;
 		}
@@ -218,7 +231,7 @@
 				var role = r.user && r.user.role ? r.user.role : 'unknown';
 				api('DELETE', '/v1/session').catch(function () {});
 				forgetSession();
-				showError(null, 'This page is for supervisors; ' + u + ' signs in as ' +
+				showError(box, 'This page is for supervisors; ' + u + ' signs in as ' +
 					(/^[aeiou]/.test(role) ? 'an ' : 'a ') + role + '.', true);
 				return;
 			}
@@ -226,7 +239,7 @@
 			startQueue();
 			say('Signed in as ' + r.user.username + '.');
 		}, function (e) {
-			showError(null, e.message, true);
+			showError(box, sentence(e.message), false);
 			$('password').select();
 		}).then(function () { btn.disabled = false; });
 	}
@@ -237,6 +250,7 @@
 			forgetSession();
 			showView('signin');
 			hideError();
+			hideError($('signin-error'));
 			say('Signed out.');
 			$('username').focus();
 		};
@@ -304,7 +318,7 @@
 				plural(S.shown, 'note') + ' shown' + (S.next ? '; more are waiting.' : '.');
 			return items.length;
 		}, function (e) {
-			if (e.status !== 401) showError(null, 'The queue could not be loaded: ' + e.message, true);
+			if (e.status !== 401) showError(null, 'The queue could not be loaded: ' + sentence(e.message), true);
 			return -1;
 		}).then(function (n) {
 			more.disabled = false;
@@ -334,9 +348,9 @@
 			el('th', { scope: 'row' }, open),
 			el('td', null, label('context', it.context) || el('span', { class: 'muted' }, 'not given')),
 			el('td', null, it.author, el('br'), el('span', { class: 'muted' }, it.team)),
-			el('td', null, timeEl(it.occurred_at)),
-			el('td', null, timeEl(it.waiting_since, duration(it.age))),
-			el('td', null, el('time', { datetime: new Date(it.due * 1000).toISOString(), title: dateText(it.due) }, due)),
+			el('td', { class: 'when' }, timeEl(it.occurred_at)),
+			el('td', { class: 'when' }, timeEl(it.waiting_since, duration(it.age))),
+			el('td', { class: 'when' }, el('time', { datetime: new Date(it.due * 1000).toISOString(), title: dateText(it.due) }, due)),
 			el('td', null, statusBadge(it.status), it.latest > 1 ? el('span', { class: 'muted rev' }, ' revision ' + it.latest) : null),
 			el('td', null, flagList(it.flags)));
 		return tr;
@@ -354,6 +368,7 @@
 
 	function openNote(id) {
 		hideError();
+		clearStatus();
 		S.openedId = id;
 		return api('GET', '/v1/notes/' + encodeURIComponent(id)).then(function (view) {
 			S.note = view;
@@ -362,12 +377,13 @@
 			window.scrollTo(0, 0);
 			$('note-h').focus();
 		}, function (e) {
-			if (e.status !== 401) showError(null, 'The note could not be opened: ' + e.message, true);
+			if (e.status !== 401) showError(null, 'The note could not be opened: ' + sentence(e.message), true);
 		});
 	}
 
 	function backToQueue(reload) {
 		hideError();
+		clearStatus();
 		showView('queue');
 		var p = reload ? loadQueue(true) : Promise.resolve(0);
 		return p.then(function () {
@@ -487,6 +503,7 @@
 				['Written', timeEl(n.created_at)],
 				['Location', n.location],
 				['Child reference', n.child_ref],
+				['Note id', n.id],
 				['Date of birth', n.child_dob],
 				['Age band', n.age_band ? label('age_band', n.age_band) : null],
 				['Author', [n.author, n.agency ? ' (' + n.agency + ')' : '', ', team ', n.team].join('')],
@@ -559,13 +576,14 @@
 		hideError($('decide-error'));
 		$('decide-rev').textContent = String(v.latest);
 		decisionChanged();
-		/* An escalated note may still be accepted or returned; the server
-		 * refuses a second decision on an accepted or returned revision. */
-		var decided = v.status === 'accepted' || v.status === 'returned';
-		$('decide-submit').disabled = false;
-		$('decide-h').textContent = decided ? 'Decided: ' + label('status', v.status) : 'Your decision';
-		Array.prototype.forEach.call($('decide-form').elements, function (e) { e.disabled = decided; });
+		var done = decided(v);
+		$('decide-h').textContent = done ? 'Decided: ' + label('status', v.status) : 'Your decision';
+		Array.prototype.forEach.call($('decide-form').elements, function (e) { e.disabled = done; });
 	}
+
+	/* An escalated note may still be accepted or returned; the server
+	 * refuses a second decision on an accepted or returned revision. */
+	function decided(v) { return !!v && (v.status === 'accepted' || v.status === 'returned'); }
 
 	function decision() {
 		var r = $('decide-form').querySelector('input[name="decision"]:checked');
@@ -623,11 +641,17 @@
 			if (e.status === 401) return;
 			if (e.status === 409) {
 				return openNote(note.id).then(function () {
-					decideError(e.message + ' The note has been reloaded: check the latest revision and decide again.');
+					var st = S.note && S.note.status;
+					decideError(sentence(e.message) + (st === 'accepted' || st === 'returned'
+						? ' The note has been reloaded and shows that decision.'
+						: ' The note has been reloaded: check the latest revision and decide again.'));
 				});
 			}
-			decideError(e.message, e.field);
-		}).then(function () { S.busy = false; btn.disabled = false; });
+			decideError(sentence(e.message), e.field);
+		}).then(function () {
+			S.busy = false;
+			btn.disabled = decided(S.note);
+		});
 	}
 
 	/* ------------------------------------------------------------ start --- */
@@ -653,6 +677,10 @@
 		$('decide-form').addEventListener('submit', decide);
 		$('decide-form').addEventListener('change', function (e) {
 			if (e.target.name === 'decision') decisionChanged();
+		});
+		/* A field the user has started fixing is no longer marked wrong. */
+		$('decide-form').addEventListener('input', function (e) {
+			if (e.target.getAttribute('aria-invalid')) e.target.removeAttribute('aria-invalid');
 		});
 		if (loadSession()) {
 			startQueue();

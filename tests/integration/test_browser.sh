@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# The supervisor's review page (GET /review/) end to end in headless
+# Chromium: a real server, notes made through the API with curl, then
+# tests/browser/review.test.js (playwright-core) signs in as the supervisor,
+# works the queue and checks that note text is never run as markup.
+# Needs Debian's chromium and npm's playwright-core; installs them when
+# missing and prints a SKIP line (counted neither passed nor failed) when it
+# cannot.
+FN_SUITE=browser
+source "$(dirname "$0")/../lib.sh"
+
+CHROMIUM=/usr/bin/chromium
+BROWSER_DIR=$FN_TOP/tests/browser
+NOW=$(date +%s)
+export XSS='<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+
+skip() {
+	echo "  SKIP browser: $* (the review page was NOT tested in a browser)"
+	exit 0
+}
+
+apt_install() {
+	[ "$(id -u)" = 0 ] || return 1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 && return 0
+	apt-get update -qq >/dev/null 2>&1 || return 1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+}
+
+ensure_tools() {
+	if [ ! -x "$CHROMIUM" ]; then
+		echo "  (installing Debian's chromium)"
+		apt_install chromium || skip "chromium is not installed and apt-get install chromium failed"
+		[ -x "$CHROMIUM" ] || skip "apt-get installed chromium but $CHROMIUM is missing"
+	fi
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		echo "  (installing Node.js and npm)"
+		apt_install nodejs npm || skip "node/npm are missing and could not be installed"
+	fi
+	if [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
+		echo "  (installing playwright-core with npm)"
+		local log=$FN_TMP/npm.log
+		if [ -f "$BROWSER_DIR/package-lock.json" ]; then
+			npm ci --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1 ||
+				npm install --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1
+		else
+			npm install --prefix "$BROWSER_DIR" --no-audit --no-fund playwright-core@1 >"$log" 2>&1
+		fi || { sed 's/^/    /' "$log" | tail -5; skip "npm could not install playwright-core"; }
+	fi
+}
+
+# A note without risk (so its review is due in review_hours), or with it.
+calm_note() { mknote "$1" "$2" $((NOW - 7200)) "n.pop('referral'); n['mental_health']={'concern':True,'self_harm':False,'s136_used':False}; $3"; }
+risky_note() { mknote "$1" "$2" $((NOW - 3600)) "n['mental_health']={'concern':True,'self_harm':True,'s136_used':False}; n['referral']={'type':'mash','sent_at':$((NOW - 3000))}"; }
+
+review() { # ID REVISION JSON-REST as the supervisor ($STOK)
+	req POST "/v1/notes/$1/review" -H "Authorization: Bearer $STOK" -H 'Content-Type: application/json' \
+		--data-binary "{\"revision\":$2,$3}"
+}
+
+# The queue as the supervisor: sets BODY; the expression reads it.
+queue_get() { req GET "/v1/review/queue?limit=200" -H "Authorization: Bearer $STOK"; }
+
+# Waits (at most 5 s) until the clock has passed the second $1.
+wait_past() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(date +%s)" -gt "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The data the page works on, made the way devices and supervisors make it.
+# Review deadlines: 0 hours when a note shows risk, so the one risky note is
+# overdue a second after it arrives; 72 hours otherwise.
+setup_data() {
+	login super1 "$PW_SUPER" || return 1
+	STOK=$TOKEN
+	login officer1 "$PW_OFFICER" || return 1
+
+	# The oldest note, and the only overdue one.
+	post_note "$(risky_note web-risk C-RISK-0001)"
+	expect_status 201 || return 1
+	local t0; t0=$(date +%s)
+
+	# A note already returned once and amended: two revisions, one review.
+	post_note "$(calm_note web-amend C-AMND-0002 "n['present']='Mother throughout.'")"
+	expect_status 201 || return 1
+	review web-amend 1 '"decision":"returned","comment":"Say why the child was not seen alone <i>and</i> where."'
+	expect_status 201 || { fail "returning web-amend: $(cat "$BODY")"; return 1; }
+	post_note "$(calm_note web-amend C-AMND-0002 "n['revision']=2; n['replaces']=1; n['present']='Mother for five minutes, then the child alone in the kitchen.'")"
+	expect_status 201 || return 1
+
+	wait_past "$t0" || return 1
+	# Injected markup in the child's words and in two other fields.
+	post_note "$(calm_note web-xss C-XSS-0003 "import os; x=os.environ['XSS']; n['child_words']=x; n['present']=x; n['thrive']['threat']=x")"
+	expect_status 201 || return 1
+	post_note "$(calm_note web-plain C-PLN-0004 "")"
+	expect_status 201 || return 1
+
+	# Enough more for a second page of the queue (the page asks for 50).
+	python3 - "$NOW" >"$FN_TMP/batch.json" <<'PY'
+import json, sys
+now = int(sys.argv[1])
+base = json.load(open('schema/examples/note.json'))
+notes = []
+for i in range(52):
+    n = dict(base)
+    n['id'] = 'web-fill-%03d' % i
+    n['child_ref'] = 'C-FIL-%04d' % i
+    n['revision'] = 1
+    n.pop('replaces', None)
+    n.pop('referral', None)
+    n['mental_health'] = {'concern': False, 'self_harm': False, 's136_used': False}
+    n['occurred_at'] = now - 86400 - i * 60
+    n['created_at'] = n['occurred_at'] + 60
+    notes.append(n)
+print(json.dumps({'notes': notes}))
+PY
+	req POST /v1/notes -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data-binary @"$FN_TMP/batch.json"
+	expect_status 200 || return 1
+	[ "$(json_get "sum(r['result']=='stored' for r in j['results'])")" = 52 ] ||
+		{ fail "batch: $(head -c 300 "$BODY")"; return 1; }
+
+	# The page is tested once the server itself calls the risky note overdue.
+	local i
+	for i in $(seq 1 100); do
+		queue_get
+		expect_status 200 || return 1
+		[ "$(json_get "[x['overdue'] for x in j['items'] if x['id']=='web-risk'][0]")" = true ] && break
+		sleep 0.05
+	done
+	[ "$(json_get "[x['id'] for x in j['items'] if x['overdue']]")" = "['web-risk']" ] ||
+		{ fail "web-risk should be the one overdue note: $(head -c 400 "$BODY")"; return 1; }
+	QUEUE_TOTAL=$(json_get "len(j['items'])")
+}
+
+run_browser() {
+	local spki out rc
+	# Chromium accepts the dev server's certificate by its public key only
+	# (the dev CA is not in Chromium's trust store).
+	spki=$(openssl x509 -in certs/dev/server.crt -pubkey -noout | openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64) || { fail "cannot hash the server key"; return 1; }
+	out=$FN_TMP/browser.out
+	FN_URL=$URL FN_SPKI=$spki FN_CHROMIUM=$CHROMIUM FN_QUEUE_TOTAL=$QUEUE_TOTAL \
+		FN_SUPER=super1 FN_SUPER_PW=$PW_SUPER FN_OFFICER=officer1 FN_OFFICER_PW=$PW_OFFICER \
+		FN_XSS=$XSS FN_SHOT=${FN_SHOT:-/tmp/review.png} \
+		timeout 300 node "$BROWSER_DIR/review.test.js" >"$out" 2>"$FN_TMP/browser.err"
+	rc=$?
+	local st name seen=0
+	while read -r st name _; do
+		case $st in
+		PASS | FAIL)
+			seen=$((seen + 1))
+			echo "  $st $name"
+			echo "$st browser/$name" >>"$FN_RESULTS"
+			;;
+		esac
+	done <"$out"
+	grep -q . "$FN_TMP/browser.err" && sed 's/^/    /' "$FN_TMP/browser.err" | head -40
+	if [ "$rc" -ne 0 ] || [ "$seen" -eq 0 ] || ! grep -q '^DONE$' "$out"; then
+		echo "  FAIL browser_run (node exited $rc after $seen checks)"
+		echo "FAIL browser/browser_run" >>"$FN_RESULTS"
+	fi
+}
+
+ensure_tools
+if ! fn_start --review-hours-risk 0 --review-hours 72; then
+	echo "FAIL browser/server_start" >>"$FN_RESULTS"
+	echo "  FAIL server_start"
+	exit 0
+fi
+if setup_data; then
+	echo "  PASS setup"
+	echo "PASS browser/setup" >>"$FN_RESULTS"
+	run_browser
+else
+	echo "  FAIL setup"
+	echo "FAIL browser/setup" >>"$FN_RESULTS"
+fi
+if fn_stop; then
+	echo "PASS browser/clean_shutdown" >>"$FN_RESULTS"
+	echo "  PASS clean_shutdown"
+else
+	echo "FAIL browser/clean_shutdown" >>"$FN_RESULTS"
+	echo "  FAIL clean_shutdown"
+fi

@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# Security and audit: the access matrix, the token lifecycle, device
+# revocation, login throttling, device certificates, the audit chain and
+# a canary that must appear in no log and no non-note database.
+FN_SUITE=security
+source "$(dirname "$0")/../lib.sh"
+
+NOW=$(date +%s)
+CANARY_NOTE="CANARY-NOTE-$RANDOM$RANDOM"
+CANARY_PW="canary-pw-$RANDOM$RANDOM"
+
+setup() {
+	local d=$FN_TMP/data
+	fn_store "$d" || return 1
+	echo other-pass-1 | "$FN_BIN" user add --data "$d" --username officer2 --role officer --team south $FN_FAST >/dev/null &&
+	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null &&
+	echo other-pass-3 | "$FN_BIN" user add --data "$d" --username officer3 --role officer --team north $FN_FAST >/dev/null &&
+	echo other-pass-4 | "$FN_BIN" user add --data "$d" --username worker4 --role worker --team north $FN_FAST >/dev/null &&
+	echo "$CANARY_PW" | "$FN_BIN" user add --data "$d" --username canary1 --role officer --team north $FN_FAST >/dev/null
+}
+
+pw_of() {
+	case $1 in
+	officer1) echo "$PW_OFFICER" ;; super1) echo "$PW_SUPER" ;; admin1) echo "$PW_ADMIN" ;;
+	officer2) echo other-pass-1 ;; super2) echo other-pass-2 ;; officer3) echo other-pass-3 ;;
+	worker4) echo other-pass-4 ;; canary1) echo "$CANARY_PW" ;;
+	esac
+}
+
+# The whole table: USER METHOD PATH BODY EXPECTED-STATUS. Notes: mx-own is
+# officer1's (team north); mx-w is worker4's (team north).
+test_access_matrix() {
+	login officer1 "$PW_OFFICER" || return 1
+	post_note "$(mknote mx-own C-500-AA $((NOW - 86400)))"
+	expect_status 201 || return 1
+	login worker4 other-pass-4 || return 1
+	post_note "$(mknote mx-w C-501-AA $((NOW - 86400)) "n['author']='worker4'; n['agency']='social-care'")"
+	expect_status 201 || return 1
+	local note; note=$(mknote mx-new-USER C-502-AA $((NOW - 86400)) "n['author']='USER'")
+	local rows="
+officer1 GET /v1/notes/mx-own - 200
+officer3 GET /v1/notes/mx-own - 404
+officer2 GET /v1/notes/mx-own - 404
+worker4  GET /v1/notes/mx-own - 404
+super1   GET /v1/notes/mx-own - 200
+super2   GET /v1/notes/mx-own - 404
+admin1   GET /v1/notes/mx-own - 404
+worker4  GET /v1/notes/mx-w - 200
+officer1 GET /v1/notes/mx-w - 404
+super1   GET /v1/notes/mx-w - 200
+super2   GET /v1/notes/mx-w - 404
+officer1 POST /v1/notes/mx-own/review accept 403
+worker4  POST /v1/notes/mx-own/review accept 403
+admin1   POST /v1/notes/mx-own/review accept 403
+super2   POST /v1/notes/mx-own/review accept 404
+super1   POST /v1/notes/mx-own/review accept 201
+officer1 GET /v1/review/queue - 403
+worker4  GET /v1/review/queue - 403
+admin1   GET /v1/review/queue - 403
+super1   GET /v1/review/queue - 200
+super2   GET /v1/review/queue - 200
+officer1 GET /v1/children/C-500-AA/contacts - 403
+worker4  GET /v1/children/C-500-AA/contacts - 403
+admin1   GET /v1/children/C-500-AA/contacts - 403
+super1   GET /v1/children/C-500-AA/contacts - 200
+super2   GET /v1/children/C-500-AA/contacts - 200
+officer1 GET /v1/sync/feedback - 200
+worker4  GET /v1/sync/feedback - 200
+super1   GET /v1/sync/feedback - 403
+admin1   GET /v1/sync/feedback - 403
+officer1 POST /v1/notes note 201
+worker4  POST /v1/notes note 201
+super1   POST /v1/notes note 403
+admin1   POST /v1/notes note 403
+officer1 GET /v1/audit - 403
+worker4  GET /v1/audit - 403
+super1   GET /v1/audit - 403
+admin1   GET /v1/audit - 200
+officer1 POST /v1/admin/devices/spare-1/revoke - 403
+super1   POST /v1/admin/devices/spare-1/revoke - 403
+admin1   POST /v1/admin/devices/spare-1/revoke - 200
+officer1 POST /v1/admin/users/officer2/disable - 403
+super1   POST /v1/admin/users/officer2/disable - 403
+officer1 GET /v1/guidance/s136 - 200
+worker4  GET /v1/guidance - 200
+super1   GET /v1/sync/guidance - 200
+admin1   GET /v1/guidance/s136 - 200
+-        GET /v1/guidance/s136 - 401
+-        GET /v1/notes/mx-own - 401
+-        POST /v1/notes note 401
+-        GET /v1/review/queue - 401
+-        GET /v1/audit - 401
+-        POST /v1/admin/devices/x/revoke - 401
+"
+	local user method path body want bad=0 lastuser="" args
+	while read -r user method path body want; do
+		[ -n "$user" ] || continue
+		if [ "$user" != "$lastuser" ]; then
+			if [ "$user" = - ]; then TOKEN=; else login "$user" "$(pw_of "$user")" || return 1; fi
+			lastuser=$user
+		fi
+		args=(-H 'Content-Type: application/json')
+		[ -n "$TOKEN" ] && args+=(-H "Authorization: Bearer $TOKEN")
+		case $body in
+		accept) args+=(-d '{"revision":1,"decision":"accepted"}') ;;
+		note) args+=(--data-binary "${note//USER/$user}") ;;
+		-) [ "$method" = POST ] && args+=(-d '{}') ;;
+		esac
+		req "$method" "$path" "${args[@]}"
+		if [ "$STATUS" != "$want" ]; then
+			echo "    $user $method $path: got $STATUS, expected $want" >&2
+			bad=$((bad + 1))
+		fi
+	done <<<"$rows"
+	# Other teams' contacts are not listed, and feedback is only one's own.
+	login super2 other-pass-2 || return 1
+	req GET /v1/children/C-500-AA/contacts -H "Authorization: Bearer $TOKEN"
+	[ "$(json_get "len(j['contacts'])")" = 0 ] || { echo "    super2 sees north's contacts" >&2; bad=$((bad + 1)); }
+	login officer3 other-pass-3 || return 1
+	req GET /v1/sync/feedback -H "Authorization: Bearer $TOKEN"
+	[ "$(json_get "len(j['items'])")" = 0 ] || { echo "    officer3 sees officer1's feedback" >&2; bad=$((bad + 1)); }
+	[ $bad -eq 0 ] || fail "$bad cells wrong"
+}
+
+test_token_is_256_random_bits_and_stored_hashed() {
+	login officer1 "$PW_OFFICER" || return 1
+	[ ${#TOKEN} -eq 43 ] || { fail "token length ${#TOKEN}"; return 1; }
+	mdb_dump -a -p "$FN_TMP/data" 2>/dev/null | grep -qF "$TOKEN" && { fail "token stored in clear"; return 1; }
+	return 0
+}
+
+test_logout_disable_password_change_and_device_revoke() {
+	local t1
+	login officer3 other-pass-3 || return 1
+	t1=$TOKEN
+	# Disabling the user ends the session; enabling does not bring it back.
+	login admin1 "$PW_ADMIN" || return 1
+	req POST /v1/admin/users/officer3/disable -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	TOKEN=$t1
+	req GET /v1/guidance -H "Authorization: Bearer $TOKEN"
+	expect_error 401 TOKEN_REVOKED || return 1
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer3","password":"other-pass-3","device_id":"d"}'
+	expect_error 401 UNAUTHORIZED || return 1
+	login admin1 "$PW_ADMIN" || return 1
+	req POST /v1/admin/users/officer3/enable -H "Authorization: Bearer $TOKEN"
+	TOKEN=$t1
+	req GET /v1/guidance -H "Authorization: Bearer $TOKEN"
+	expect_error 401 TOKEN_REVOKED || return 1
+	# A password change ends sessions.
+	login officer3 other-pass-3 || return 1
+	t1=$TOKEN
+	echo new-pass-33 | "$FN_BIN" user add --data "$FN_TMP/data" --username officer3 --role officer --team north --replace $FN_FAST >/dev/null || return 1
+	req GET /v1/guidance -H "Authorization: Bearer $t1"
+	expect_error 401 TOKEN_REVOKED || return 1
+	login officer3 new-pass-33 || return 1
+	# A lost device: its sessions end with a distinct error and it cannot sign in.
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer3","password":"new-pass-33","device_id":"lost-1"}'
+	expect_status 201 || return 1
+	t1=$(json_get token)
+	"$FN_BIN" device revoke --data "$FN_TMP/data" --device lost-1 >/dev/null || return 1
+	req GET /v1/guidance -H "Authorization: Bearer $t1"
+	expect_error 401 DEVICE_REVOKED || return 1
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer3","password":"new-pass-33","device_id":"lost-1"}'
+	expect_error 401 DEVICE_REVOKED || return 1
+	# Other devices of the same user are unaffected.
+	req GET /v1/guidance -H "Authorization: Bearer $TOKEN"
+	expect_status 200
+}
+
+test_token_absolute_and_idle_limits() {
+	fn_start --token-ttl 3 --token-idle 100 || return 1
+	login officer1 "$PW_OFFICER" || { fn_stop; return 1; }
+	req GET /v1/guidance -H "Authorization: Bearer $TOKEN"
+	local a=$STATUS
+	sleep 4
+	req GET /v1/guidance -H "Authorization: Bearer $TOKEN"
+	local b=$STATUS c
+	c=$(json_get name 2>/dev/null)
+	fn_stop
+	[ "$a" = 200 ] && [ "$b" = 401 ] && [ "$c" = TOKEN_EXPIRED ] || { fail "ttl: $a then $b $c"; return 1; }
+	fn_start --token-ttl 100 --token-idle 2 || return 1
+	login officer1 "$PW_OFFICER" || { fn_stop; return 1; }
+	local i ok=1
+	for i in 1 2 3 4; do # used every second: stays alive past the idle limit
+		sleep 1
+		req GET /v1/guidance -H "Authorization: Bearer $TOKEN"
+		[ "$STATUS" = 200 ] || ok=0
+	done
+	sleep 3.5
+	req GET /v1/guidance -H "Authorization: Bearer $TOKEN"
+	b=$STATUS c=$(json_get name 2>/dev/null)
+	fn_stop
+	[ $ok = 1 ] || { fail "an active token expired"; return 1; }
+	[ "$b" = 401 ] && [ "$c" = TOKEN_EXPIRED ] || fail "idle: $b $c"
+}
+
+test_login_throttled_per_account_and_address() {
+	fn_start --login-max-failures 3 --login-window 60 || return 1
+	local i codes="" retry
+	for i in 1 2 3 4; do
+		req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer2","password":"wrong-wrong","device_id":"d"}'
+		codes="$codes $STATUS"
+	done
+	retry=$(grep -i '^Retry-After:' "$HDRS" | tr -dc 0-9)
+	# Even the right password waits now.
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer2","password":"other-pass-1","device_id":"d"}'
+	local right=$STATUS name; name=$(json_get name)
+	# Another account from the same address is still allowed, until the
+	# address limit (4 x 3 failures) is reached.
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"d"}'
+	local other=$STATUS
+	for i in $(seq 1 12); do
+		req POST /v1/session -H 'Content-Type: application/json' -d "{\"username\":\"nobody$i\",\"password\":\"wrong-wrong\",\"device_id\":\"d\"}"
+	done
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"d"}'
+	local addr=$STATUS
+	fn_stop
+	[ "$codes" = " 401 401 401 429" ] || { fail "codes:$codes"; return 1; }
+	[ -n "$retry" ] && [ "$retry" -gt 0 ] && [ "$retry" -le 60 ] || { fail "Retry-After '$retry'"; return 1; }
+	[ "$right" = 429 ] && [ "$name" = TOO_MANY_REQUESTS ] || { fail "right password: $right $name"; return 1; }
+	[ "$other" = 201 ] || { fail "other account: $other"; return 1; }
+	[ "$addr" = 429 ] || fail "address limit: $addr"
+}
+
+test_audit_records_reads_decisions_and_sign_ins() {
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer1","password":"not-my-password","device_id":"d"}'
+	login officer1 "$PW_OFFICER" || return 1
+	post_note "$(mknote au-1 C-510-AA $((NOW - 86400)))"
+	req GET /v1/notes/au-1 -H "Authorization: Bearer $TOKEN"
+	login super1 "$PW_SUPER" || return 1
+	req GET /v1/notes/au-1 -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	login admin1 "$PW_ADMIN" || return 1
+	req GET '/v1/audit?since=0&limit=1000' -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	local reads
+	reads=$(json_get "[ (e['actor'], e.get('role')) for e in j['items'] if e['action']=='note.read' and e.get('record')=='au-1']")
+	[ "$reads" = "[('super1', 'supervisor')]" ] || { fail "note.read entries: $reads"; return 1; }
+	[ "$(json_get "len([e for e in j['items'] if e['action']=='note.stored' and e.get('record')=='au-1#1'])")" = 1 ] || { fail "note.stored"; return 1; }
+	[ "$(json_get "len([e for e in j['items'] if e['action']=='session.login_failed'])")" -ge 1 ] || { fail "no failed sign-in recorded"; return 1; }
+	[ "$(json_get "all(len(e['hash'])==64 and len(e['prev'])==64 for e in j['items'])")" = true ] || fail "entries lack hashes"
+}
+
+test_canary_in_no_log_and_no_other_database() {
+	login canary1 "$CANARY_PW" || return 1
+	post_note "$(mknote canary-1 C-520-AA $((NOW - 86400)) "n['author']='canary1'; n['child_words']='$CANARY_NOTE'")"
+	expect_status 201 || return 1
+	login super1 "$PW_SUPER" || return 1
+	req GET /v1/notes/canary-1 -H "Authorization: Bearer $TOKEN"
+	grep -q "$CANARY_NOTE" "$BODY" || { fail "the canary note is not readable"; return 1; }
+	local db found=""
+	for db in $(mdb_dump -l "$FN_TMP/data"); do
+		if mdb_dump -p -s "$db" "$FN_TMP/data" | grep -qF "$CANARY_PW"; then found="$found $db(password)"; fi
+		[ "$db" = notes.revs ] && continue
+		if mdb_dump -p -s "$db" "$FN_TMP/data" | grep -qF "$CANARY_NOTE"; then found="$found $db(note)"; fi
+	done
+	grep -qF "$CANARY_PW" "$FN_TMP/data/data.mdb" && found="$found data.mdb(password)"
+	for f in "$FN_TMP/out" "$FN_TMP/err"; do
+		grep -qF -e "$CANARY_NOTE" -e "$CANARY_PW" "$f" && found="$found $(basename "$f")"
+	done
+	[ -z "$found" ] || fail "canary found in:$found"
+}
+
+test_device_certificate_binds_token() {
+	local dir=$FN_TMP/dev2
+	mkdir -p "$dir"
+	openssl ecparam -name prime256v1 -genkey -noout -out "$dir/d2.key" 2>/dev/null &&
+	openssl req -new -key "$dir/d2.key" -subj /CN=demo-device-2 -out "$dir/d2.csr" 2>/dev/null &&
+	printf 'extendedKeyUsage=clientAuth\n' >"$dir/ext" &&
+	openssl x509 -req -in "$dir/d2.csr" -CA certs/dev/device-ca.crt -CAkey certs/dev/device-ca.key \
+		-CAcreateserial -days 2 -extfile "$dir/ext" -out "$dir/d2.crt" 2>/dev/null || { fail "cannot make a second device cert"; return 1; }
+	fn_start --device-ca certs/dev/device-ca.crt || return 1
+	local d1=(--cert certs/dev/device.crt --key certs/dev/device.key) d2=(--cert "$dir/d2.crt" --key "$dir/d2.key") s1 s2 s3 s4 s5
+	req GET /healthz
+	s1=$STATUS
+	req POST /v1/session "${d1[@]}" -H 'Content-Type: application/json' \
+		-d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"other-device"}'
+	s2=$STATUS
+	req POST /v1/session "${d1[@]}" -H 'Content-Type: application/json' \
+		-d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"demo-device-1"}'
+	s3=$STATUS
+	TOKEN=$(json_get token 2>/dev/null)
+	req GET /v1/guidance "${d1[@]}" -H "Authorization: Bearer $TOKEN"
+	s4=$STATUS
+	req GET /v1/guidance "${d2[@]}" -H "Authorization: Bearer $TOKEN"
+	s5=$STATUS
+	fn_stop
+	[ "$s1" = 000 ] || { fail "no client certificate accepted: $s1"; return 1; }
+	[ "$s2" = 403 ] || { fail "device_id not matching the certificate: $s2"; return 1; }
+	[ "$s3" = 201 ] && [ "$s4" = 200 ] || { fail "own device: $s3 $s4"; return 1; }
+	[ "$s5" = 401 ] || fail "token used from another device: $s5"
+}
+
+test_audit_chain_verifies_and_detects_tampering() {
+	local d=$FN_TMP/tamper
+	cp -r "$FN_TMP/data" "$d" || return 1
+	rm -f "$d/lock.mdb"
+	"$FN_BIN" audit verify --data "$d" >"$FN_TMP/v.out" 2>&1 || { fail "intact chain refused: $(cat "$FN_TMP/v.out")"; return 1; }
+	grep -q 'intact' "$FN_TMP/v.out" || { fail "$(cat "$FN_TMP/v.out")"; return 1; }
+	# Alter one entry's action text in place, as someone with file access might.
+	mdb_dump -p -s audit.log "$d" >"$FN_TMP/audit.dump" || return 1
+	grep -q 'note.stored' "$FN_TMP/audit.dump" || { fail "no entry to alter"; return 1; }
+	sed -i '0,/note.stored/s//note.storeX/' "$FN_TMP/audit.dump"
+	mdb_load -s audit.log -f "$FN_TMP/audit.dump" "$d" || { fail "mdb_load failed"; return 1; }
+	if "$FN_BIN" audit verify --data "$d" >"$FN_TMP/v.out" 2>&1; then
+		fail "altered chain passed: $(cat "$FN_TMP/v.out")"; return 1
+	fi
+	grep -q 'BROKEN at entry [0-9]*: entry [0-9]* was altered' "$FN_TMP/v.out" || fail "report: $(cat "$FN_TMP/v.out")"
+}
+
+setup || { echo "FAIL security/setup" >>"$FN_RESULTS"; exit 0; }
+run_suite --access-log yes
