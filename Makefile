@@ -45,6 +45,10 @@ DEPS_STAMP := $(DEPS)/.done
 .PHONY: all deps certs run test bench soak fuzz install clean tls-check
 all: $(SERVER_BIN) $(UNIT_BIN)
 
+# The review page, embedded (defines WEB_OBJ; before the link rules,
+# whose prerequisites are expanded as they are read).
+include server/web/web.mk
+
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): .ci/deps.sh
 	@.ci/deps.sh $(CURDIR)/build
@@ -73,11 +77,11 @@ $(SCHEMA_LIB): $(SCHEMA_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(SERVER_BIN): $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(CIVET_OBJ) $(SCHEMA_LIB)
+$(SERVER_BIN): $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(WEB_OBJ) $(CIVET_OBJ) $(SCHEMA_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(MBEDLIBS) $(SYSLIBS)
 
-$(UNIT_BIN): $(UNIT_OBJ) $(SERVER_OBJ) $(CIVET_OBJ) $(SCHEMA_LIB)
+$(UNIT_BIN): $(UNIT_OBJ) $(SERVER_OBJ) $(WEB_OBJ) $(CIVET_OBJ) $(SCHEMA_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(MBEDLIBS) $(SYSLIBS)
 
@@ -111,5 +115,7 @@ install: all
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/civetweb build/asan
+
+include client-lib/client.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -81,15 +81,19 @@ int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
 {
 	char head[1024];
 	int close = http_status == 413;
+	char length[40] = "";
+	/* 204 and 304 carry no body and so no Content-Length (RFC 9110). */
+	if (http_status != 204 && http_status != 304)
+		snprintf(length, sizeof length, "Content-Length: %zu\r\n", n);
 	int hn = snprintf(head, sizeof head,
 	                  "HTTP/1.1 %d %s\r\n"
 	                  "Content-Type: %s\r\n"
-	                  "Content-Length: %zu\r\n"
+	                  "%s"
 	                  "X-Content-Type-Options: nosniff\r\n"
 	                  "Strict-Transport-Security: max-age=31536000\r\n"
 	                  "%s%s\r\n",
 	                  http_status, mg_get_response_code_text(r->conn, http_status),
-	                  ctype ? ctype : "application/json", n,
+	                  ctype ? ctype : "application/json", length,
 	                  extra_headers ? extra_headers : "",
 	                  close ? "Connection: close\r\n" : "");
 	if (hn < 0 || (size_t)hn >= sizeof head)
@@ -339,7 +343,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 			                     r.ri->request_method);
 		else
 			rc = http_send_error(&r, FN_NOT_FOUND, NULL, "no such path");
-	} else if (!fmt) {
+	} else if (!fmt && !(route->flags & HTTP_PAGE)) {
 		rc = http_send_error(&r, FN_NOT_ACCEPTABLE, NULL,
 		                     "Accept application/json or application/msgpack");
 	} else if (route->who != HTTP_PUBLIC && (rc = authenticate(&r)) != FN_OK) {

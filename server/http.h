@@ -34,11 +34,16 @@ typedef int (*http_handler)(struct http_req *r);
 #define HTTP_SIGNED_IN 0xfu
 #define HTTP_ROLE(r) (1u << (r))
 
+/* Route flags. HTTP_PAGE: serves its own content types (the review page),
+ * so Accept is not negotiated into JSON or msgpack for it. */
+#define HTTP_PAGE 1u
+
 struct http_route {
 	const char *method;
 	const char *pattern; /* "/v1/guidance/ *": "*" matches one segment */
 	unsigned who;
 	http_handler fn;
+	unsigned flags;
 };
 
 /* Registers the catch-all handler on a started civetweb context. */

@@ -42,6 +42,7 @@ struct store {
 	int leader_active;
 
 	uint64_t commits, writes, grows;
+	int stale_cleared;
 };
 
 struct store_txn {
@@ -119,6 +120,7 @@ int store_open(struct store **out, const char *dir, int create,
 
 	int dead = 0;
 	mdb_reader_check(s->env, &dead);
+	s->stale_cleared = dead;
 	if (dead)
 		fprintf(stderr, "store: cleared %d stale reader slot(s)\n", dead);
 
@@ -251,7 +253,9 @@ static int grow_map(struct store *s)
 		MDB_envinfo info;
 		mdb_env_info(s->env, &info);
 		s->map_size = info.me_mapsize;
+		pthread_mutex_lock(&s->lock);
 		s->grows++;
+		pthread_mutex_unlock(&s->lock);
 	}
 	pthread_rwlock_unlock(&s->map);
 	if (rc == 0)
@@ -295,11 +299,6 @@ static int run_batch(struct store *s, struct write_job *jobs)
 	else
 		mdb_txn_abort(parent);
 	pthread_rwlock_unlock(&s->map);
-	if (rc == 0) {
-		s->commits++;
-		for (struct write_job *j = jobs; j; j = j->next)
-			s->writes++;
-	}
 	return map_err(rc);
 }
 
@@ -333,10 +332,14 @@ int store_write(struct store *s, store_write_fn fn, void *arg)
 	}
 
 	pthread_mutex_lock(&s->lock);
+	if (rc == FN_OK)
+		s->commits++;
 	for (struct write_job *j = batch, *next; j; j = next) {
 		next = j->next;
 		if (rc != FN_OK)
 			j->rc = rc;
+		else
+			s->writes++;
 		j->done = 1;
 	}
 	s->leader_active = 0;
@@ -470,6 +473,7 @@ void store_stats(struct store *s, struct store_stats *out)
 	out->commits = s->commits;
 	out->writes = s->writes;
 	out->map_grows = s->grows;
+	out->stale_readers_cleared = s->stale_cleared;
 	pthread_mutex_unlock(&s->lock);
 	mdb_env_info(s->env, &info);
 	mdb_env_stat(s->env, &st);

@@ -79,6 +79,7 @@ uint64_t store_key_u64(const void *p);
 /* Statistics for /metrics. */
 struct store_stats {
 	uint64_t commits, writes, map_grows;
+	int stale_readers_cleared; /* at open: slots left by killed processes */
 	size_t map_size, used_bytes;
 };
 void store_stats(struct store *s, struct store_stats *out);

@@ -208,7 +208,7 @@
 		forgetSession();
 		showView('signin');
 		hideError();
-		showError($('signin-error'), sentence(msg || 'Your session has ended') + ' Sign in again to go on.', false);
+		showError($('signin-error'), 'Your session has ended. ' + sentence(msg || 'Sign in again'), false);
 		$('username').focus();
 	}
 
@@ -341,9 +341,11 @@
 		open.addEventListener('click', function () { openNote(it.id); });
 		open.setAttribute('data-note', '');
 		open.noteId = it.id;
-		var due = now() >= it.due || it.overdue
+		/* The server says what is overdue (only notes still awaiting review). */
+		var due = it.overdue
 			? el('strong', { class: 'overdue-text' }, 'Overdue by ' + duration(now() - it.due))
-			: el('span', null, 'in ' + duration(it.due - now()));
+			: it.due > now() ? el('span', null, 'in ' + duration(it.due - now()))
+				: el('span', { class: 'muted' }, 'was due ' + dateText(it.due));
 		var tr = el('tr', { class: it.overdue ? 'overdue' : null },
 			el('th', { scope: 'row' }, open),
 			el('td', null, label('context', it.context) || el('span', { class: 'muted' }, 'not given')),
@@ -550,6 +552,13 @@
 
 		var body = $('note-body');
 		clear(body);
+		/* What was asked last time comes first: an amendment answers it. */
+		var reviews = v.reviews || [];
+		body.appendChild(reviews.length
+			? el('section', { class: 'reviews', 'aria-labelledby': 'reviews-h' },
+				el('h2', { id: 'reviews-h' }, 'Previous reviews'),
+				el('ol', { class: 'review-list' }, reviews.map(reviewItem)))
+			: el('p', { class: 'muted no-reviews' }, 'No previous reviews of this note.'));
 		if (latest) {
 			body.appendChild(el('section', { class: 'revision latest', 'aria-labelledby': 'rev-latest-h' },
 				el('h2', { id: 'rev-latest-h' }, 'Latest revision (' + latest.note.revision + ')'),
@@ -557,19 +566,14 @@
 		}
 		var older = revs.filter(function (r) { return r !== latest; });
 		if (older.length) {
-			body.appendChild(el('section', { class: 'older' },
-				el('h2', null, 'Earlier revisions'),
+			body.appendChild(el('section', { class: 'older', 'aria-labelledby': 'older-h' },
+				el('h2', { id: 'older-h' }, 'Earlier revisions'),
 				older.map(function (r) {
 					return el('details', { class: 'revision' },
 						el('summary', null, 'Revision ' + r.note.revision + ', received ', timeEl(r.received_at)),
 						noteFields(r.note, 4));
 				})));
 		}
-		var reviews = v.reviews || [];
-		body.appendChild(el('section', { class: 'reviews' },
-			el('h2', null, 'Previous reviews'),
-			reviews.length ? el('ol', { class: 'review-list' }, reviews.map(reviewItem))
-				: el('p', { class: 'muted' }, 'None yet.')));
 
 		// Decision form, reset for this note.
 		$('decide-form').reset();

@@ -351,7 +351,26 @@ async function main() {
 		await queueShown();
 	});
 
+	await check('an_ended_session_returns_to_sign_in_with_the_reason', async () => {
+		const status = await page.evaluate(async () => {
+			const { token } = JSON.parse(sessionStorage.getItem('fieldnote.review.session'));
+			const r = await fetch('/v1/session', { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+			await r.text();
+			return r.status;
+		});
+		assert.equal(status, 204);
+		await page.getByRole('button', { name: 'Refresh' }).click();
+		await page.locator('#signin-view').waitFor({ state: 'visible' });
+		assert.equal(await errorBox.textContent(), 'Your session has ended. Sign in first.');
+		assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+		assert.equal(await activeId(), 'username');
+	});
+
 	await check('sign_out_forgets_the_token', async () => {
+		await page.fill('#username', env('FN_SUPER'));
+		await page.fill('#password', env('FN_SUPER_PW'));
+		await page.click('#signin-button');
+		await queueShown();
 		await page.getByRole('button', { name: 'Sign out' }).click();
 		await page.locator('#signin-view').waitFor({ state: 'visible' });
 		assert.equal(await page.evaluate(() => sessionStorage.length), 0);

@@ -3,9 +3,9 @@
 # Chromium: a real server, notes made through the API with curl, then
 # tests/browser/review.test.js (playwright-core) signs in as the supervisor,
 # works the queue and checks that note text is never run as markup.
-# Needs Debian's chromium and npm's playwright-core; installs them when
-# missing and prints a SKIP line (counted neither passed nor failed) when it
-# cannot.
+# First the page's files and headers over curl; then the browser, which
+# needs Debian's chromium and npm's playwright-core: installed when missing,
+# and a SKIP line (counted neither passed nor failed) when they cannot be.
 FN_SUITE=browser
 source "$(dirname "$0")/../lib.sh"
 
@@ -14,27 +14,17 @@ BROWSER_DIR=$FN_TOP/tests/browser
 NOW=$(date +%s)
 export XSS='<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 
-skip() {
-	echo "  SKIP browser: $* (the review page was NOT tested in a browser)"
-	exit 0
-}
-
-apt_install() {
-	[ "$(id -u)" = 0 ] || return 1
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 && return 0
-	apt-get update -qq >/dev/null 2>&1 || return 1
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
-}
-
+# Sets SKIP_WHY and fails when the browser or playwright-core cannot be had.
+SKIP_WHY=
 ensure_tools() {
 	if [ ! -x "$CHROMIUM" ]; then
 		echo "  (installing Debian's chromium)"
-		apt_install chromium || skip "chromium is not installed and apt-get install chromium failed"
-		[ -x "$CHROMIUM" ] || skip "apt-get installed chromium but $CHROMIUM is missing"
+		apt_install chromium || { SKIP_WHY="chromium is not installed and apt-get install chromium failed"; return 1; }
+		[ -x "$CHROMIUM" ] || { SKIP_WHY="apt-get installed chromium but $CHROMIUM is missing"; return 1; }
 	fi
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 		echo "  (installing Node.js and npm)"
-		apt_install nodejs npm || skip "node/npm are missing and could not be installed"
+		apt_install nodejs npm || { SKIP_WHY="node/npm are missing and could not be installed"; return 1; }
 	fi
 	if [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
 		echo "  (installing playwright-core with npm)"
@@ -44,8 +34,78 @@ ensure_tools() {
 				npm install --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1
 		else
 			npm install --prefix "$BROWSER_DIR" --no-audit --no-fund playwright-core@1 >"$log" 2>&1
-		fi || { sed 's/^/    /' "$log" | tail -5; skip "npm could not install playwright-core"; }
+		fi || { sed 's/^/    /' "$log" | tail -5; SKIP_WHY="npm could not install playwright-core"; return 1; }
 	fi
+}
+
+apt_install() {
+	[ "$(id -u)" = 0 ] || return 1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 && return 0
+	apt-get update -qq >/dev/null 2>&1 || return 1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+}
+
+# --- the page's files over HTTP, without a browser --------------------------
+
+CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+header() { grep -i "^$1:" "$HDRS" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+
+test_page_files_are_served_as_built_with_security_headers() {
+	local f path ctype
+	for f in index.html:/review/:text/html review.css:/review/review.css:text/css \
+		review.js:/review/review.js:text/javascript; do
+		IFS=: read -r file path ctype <<<"$f"
+		req GET "$path" -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+		expect_status 200 || return 1
+		cmp -s "$BODY" "server/web/$file" || { fail "$path differs from server/web/$file"; return 1; }
+		[ "$(header Content-Type)" = "$ctype; charset=utf-8" ] || { fail "$path: Content-Type $(header Content-Type)"; return 1; }
+		[ "$(header Content-Security-Policy)" = "$CSP" ] || { fail "$path: CSP $(header Content-Security-Policy)"; return 1; }
+		[ "$(header X-Frame-Options)" = DENY ] || { fail "$path: X-Frame-Options"; return 1; }
+		[ "$(header Referrer-Policy)" = no-referrer ] || { fail "$path: Referrer-Policy"; return 1; }
+		[ "$(header Cache-Control)" = no-cache ] || { fail "$path: Cache-Control"; return 1; }
+		[ "$(header X-Content-Type-Options)" = nosniff ] || { fail "$path: nosniff"; return 1; }
+		[[ "$(header ETag)" =~ ^\"sha256-[0-9a-f]{32}\"$ ]] || { fail "$path: ETag $(header ETag)"; return 1; }
+	done
+}
+
+test_page_etag_gives_304() {
+	req GET /review/review.js
+	local etag; etag=$(header ETag)
+	req GET /review/review.js -H "If-None-Match: $etag"
+	expect_status 304 || return 1
+	[ ! -s "$BODY" ] || { fail "304 with a body"; return 1; }
+	[ "$(header ETag)" = "$etag" ] || { fail "304 without the ETag"; return 1; }
+	req GET /review/review.js -H "If-None-Match: \"other\", W/$etag"
+	expect_status 304 || return 1
+	req GET /review/review.js -H 'If-None-Match: "other"'
+	expect_status 200 || return 1
+	req GET /review/ -H "If-None-Match: $etag"
+	expect_status 200 || fail "another file's ETag matched"
+}
+
+test_page_unknown_file_404_and_bare_path_redirects() {
+	req GET /review/nope.js
+	expect_error 404 NOT_FOUND || return 1
+	req GET /review/review.js/x
+	expect_error 404 NOT_FOUND || return 1
+	req POST /review/ -H 'Content-Type: application/json' -d '{}'
+	expect_error 405 METHOD_NOT_ALLOWED || return 1
+	req GET /review
+	expect_status 308 || return 1
+	[ "$(header Location)" = /review/ ] || fail "Location: $(header Location)"
+}
+
+# The page builds its DOM from text only and loads nothing from elsewhere.
+test_page_source_has_no_markup_sinks_or_remote_urls() {
+	local hits
+	hits=$(grep -nE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(.on|localStorage' \
+		server/web/review.js | grep -v '^[0-9]*:[[:space:]]*\*\|^[0-9]*:[[:space:]]*/[*/]')
+	[ -z "$hits" ] || { fail "markup sinks in review.js: $hits"; return 1; }
+	hits=$(grep -nE 'https?://|//[a-z0-9.-]+\.[a-z]{2,}/' server/web/index.html server/web/review.css server/web/review.js)
+	[ -z "$hits" ] || { fail "remote URLs in the page: $hits"; return 1; }
+	hits=$(grep -nE '<script>|<style|[[:space:]]style=|[[:space:]]on[a-z]+=' server/web/index.html)
+	[ -z "$hits" ] || fail "inline script or style in index.html (the CSP forbids it): $hits"
 }
 
 # A note without risk (so its review is due in review_hours), or with it.
@@ -165,13 +225,15 @@ run_browser() {
 	fi
 }
 
-ensure_tools
 if ! fn_start --review-hours-risk 0 --review-hours 72; then
 	echo "FAIL browser/server_start" >>"$FN_RESULTS"
 	echo "  FAIL server_start"
 	exit 0
 fi
-if setup_data; then
+run_tests
+if ! ensure_tools; then
+	echo "  SKIP browser: $SKIP_WHY (the review page was NOT tested in a browser)"
+elif setup_data; then
 	echo "  PASS setup"
 	echo "PASS browser/setup" >>"$FN_RESULTS"
 	run_browser
