@@ -152,3 +152,19 @@ char *sc_arena_printf(struct sc_arena *a, const char *fmt, ...)
 	va_end(ap2);
 	return p;
 }
+
+void *sc_arena_grow(struct sc_arena *a, void *v, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (v && n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap < n + 1 || ncap > SIZE_MAX / elem)
+		return NULL;
+	void *nv = sc_arena_alloc(a, ncap * elem);
+	if (!nv)
+		return NULL;
+	if (n)
+		memcpy(nv, v, n * elem);
+	*cap = ncap;
+	return nv;
+}

@@ -28,6 +28,11 @@ void *sc_arena_alloc(struct sc_arena *a, size_t n);
 
 /* A NUL-terminated copy of the first n bytes of s, stopping early at a NUL
  * byte as strndup does. Owned by the arena. NULL on ENOMEM. */
+/* Room for one more element in an array growing in the arena: returns
+ * `v` while n < *cap, else a copy of the n elements in twice the room (at
+ * least `first`), updating *cap; NULL on ENOMEM (v is still valid). */
+void *sc_arena_grow(struct sc_arena *a, void *v, size_t n, size_t *cap, size_t elem, size_t first);
+
 char *sc_arena_strndup(struct sc_arena *a, const char *s, size_t n);
 
 /* printf into the arena; NULL on ENOMEM or an encoding error. */

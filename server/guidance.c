@@ -458,18 +458,13 @@ static int list_one(const struct sc_str *key, const struct sc_str *val, void *ar
 		return 1;
 	if (c->q && !doc_matches(&d, c->q))
 		return 0;
-	if (c->out->items.n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 32;
-		struct sc_guidance_summary *v = sc_arena_alloc(c->arena, ncap * sizeof *v);
-		if (!v) {
-			c->rc = FN_NO_MEMORY;
-			return 1;
-		}
-		if (c->out->items.n)
-			memcpy(v, c->out->items.v, c->out->items.n * sizeof *v);
-		c->out->items.v = v;
-		c->cap = ncap;
+	struct sc_guidance_summary *v = sc_arena_grow(c->arena, c->out->items.v, c->out->items.n, &c->cap,
+	                                              sizeof *v, 32);
+	if (!v) {
+		c->rc = FN_NO_MEMORY;
+		return 1;
 	}
+	c->out->items.v = v;
 	struct sc_guidance_summary *s = &c->out->items.v[c->out->items.n++];
 	memset(s, 0, sizeof *s);
 	s->id = d.id;

@@ -495,18 +495,13 @@ static int rev_one(const struct sc_str *key, const struct sc_str *val, void *arg
 	struct revs_ctx *c = arg;
 	if (key->n != c->prefix.n + 4 || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
 		return 1;
-	if (c->out->revisions.n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4;
-		struct sc_note_revision *v = sc_arena_alloc(c->a, cap * sizeof *v);
-		if (!v) {
-			c->rc = FN_NO_MEMORY;
-			return 1;
-		}
-		if (c->out->revisions.n)
-			memcpy(v, c->out->revisions.v, c->out->revisions.n * sizeof *v);
-		c->out->revisions.v = v;
-		c->cap = cap;
+	struct sc_note_revision *v = sc_arena_grow(c->a, c->out->revisions.v, c->out->revisions.n, &c->cap,
+	                                           sizeof *v, 4);
+	if (!v) {
+		c->rc = FN_NO_MEMORY;
+		return 1;
 	}
+	c->out->revisions.v = v;
 	struct sc_note_revision *rv = &c->out->revisions.v[c->out->revisions.n];
 	memset(rv, 0, sizeof *rv);
 	rv->note = sc_arena_alloc(c->a, sizeof *rv->note);

@@ -377,18 +377,12 @@ static int review_one(const struct sc_str *key, const struct sc_str *val, void *
 		l->more = 1;
 		return 1;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct sc_review *v = sc_arena_alloc(l->a, cap * sizeof *v);
-		if (!v) {
-			l->rc = FN_NO_MEMORY;
-			return 1;
-		}
-		if (l->n)
-			memcpy(v, l->v, l->n * sizeof *v);
-		l->v = v;
-		l->cap = cap;
+	struct sc_review *v = sc_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *v, 8);
+	if (!v) {
+		l->rc = FN_NO_MEMORY;
+		return 1;
 	}
+	l->v = v;
 	memset(&l->v[l->n], 0, sizeof l->v[l->n]);
 	if (sc_decode(&sc_rec_review, SC_MSGPACK, val->p, val->n, NULL, l->a, &l->v[l->n], NULL) != FN_OK) {
 		l->rc = FN_INTERNAL;

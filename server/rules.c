@@ -42,16 +42,10 @@ static void add(struct rules_errors *e, const char *field, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 8;
-		struct sc_field_error *v = sc_arena_alloc(e->arena, cap * sizeof *v);
-		if (!v)
-			return; /* out of memory: the errors already found still stand */
-		if (e->n)
-			memcpy(v, e->v, e->n * sizeof *v);
-		e->v = v;
-		e->cap = cap;
-	}
+	struct sc_field_error *v = sc_arena_grow(e->arena, e->v, e->n, &e->cap, sizeof *v, 8);
+	if (!v)
+		return; /* out of memory: the errors already found still stand */
+	e->v = v;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);

@@ -259,7 +259,7 @@ static int grow_map(struct store *s)
 	}
 	pthread_rwlock_unlock(&s->map);
 	if (rc == 0)
-		fprintf(stderr, "store: map grown to %zu MiB\n", s->map_size >> 20);
+		fprintf(stderr, "store: map grown to %zu KiB\n", s->map_size >> 10);
 	return rc == 0 ? FN_OK : map_err(rc);
 }
 
