@@ -33,7 +33,7 @@ const struct sc_field *sc_record_field(const struct sc_record *rec, const char *
 	for (size_t i = 0; i < rec->nfields; i++) {
 		const struct sc_field *f = &rec->fields[i];
 		/* lengths first: a msgpack key may hold NUL bytes */
-		if (strlen(f->name) == n && memcmp(f->name, name, n) == 0)
+		if (f->name_len == n && memcmp(f->name, name, n) == 0)
 			return f;
 	}
 	return NULL;
@@ -80,13 +80,15 @@ int sc_fail(struct sc_ctx *c, int status, const char *fmt, ...)
 
 /* ------------------------------------------------------------ paths --- */
 
+/* Runs for every field decoded, so no snprintf: truncates at the buffer. */
 static void path_append(struct sc_ctx *c, const char *s)
 {
-	size_t room = sizeof c->path - c->plen;
-	int n = snprintf(c->path + c->plen, room, "%s", s);
-	if (n < 0)
-		return;
-	c->plen += (size_t)n < room ? (size_t)n : room - 1;
+	size_t room = sizeof c->path - c->plen - 1, n = strlen(s);
+	if (n > room)
+		n = room;
+	memcpy(c->path + c->plen, s, n);
+	c->plen += n;
+	c->path[c->plen] = '\0';
 }
 
 size_t sc_path_field(struct sc_ctx *c, const char *name)

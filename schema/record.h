@@ -64,6 +64,7 @@ struct sc_record;
  * enum_values the NULL-terminated allowed values of SC_ENUM. */
 struct sc_field {
 	const char *name;
+	size_t name_len; /* strlen(name), for key lookups */
 	enum sc_type type;
 	size_t offset;
 	unsigned flags;

@@ -29,7 +29,7 @@ SC_ENUMS(SC_GEN_ENUM_TABLE)
 /* -------------------------------------------------------- records --- */
 
 #define SC_GEN_FIELD_(rec, T, name, flags, cap, sub) \
-	{ #name, SC_##T, offsetof(struct sc_##rec, name), (flags), (cap), \
+	{ #name, sizeof(#name) - 1, SC_##T, offsetof(struct sc_##rec, name), (flags), (cap), \
 	  SC_SUB_##T(sub), SC_VALUES_##T(sub) },
 #define SC_GEN_FIELD(rec, x) SC_PP_APPLY(SC_GEN_FIELD_, rec, x)
 

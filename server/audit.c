@@ -13,8 +13,13 @@
 
 struct audit {
 	struct store *store;
-	store_db log; /* seq(8) -> audit_entry */
+	store_db log;  /* seq(8) -> audit_entry */
+	store_db head; /* "last" -> seq(8) hash(64): the chain's end, kept in
+	                  the same transactions so it can never disagree */
 };
+
+#define HEAD_KEY "last"
+#define HEAD_LEN (8 + 64)
 
 int audit_open(struct audit **out, struct store *s)
 {
@@ -24,7 +29,8 @@ int audit_open(struct audit **out, struct store *s)
 	if (!a)
 		return FN_NO_MEMORY;
 	a->store = s;
-	if ((rc = store_db_open(s, "audit.log", &a->log)) != FN_OK) {
+	if ((rc = store_db_open(s, "audit.log", &a->log)) != FN_OK ||
+	    (rc = store_db_open(s, "audit.head", &a->head)) != FN_OK) {
 		free(a);
 		return rc;
 	}
@@ -98,14 +104,24 @@ int audit_append(struct audit *a, struct store_txn *t, const struct audit_event 
 	struct last_ctx last = {0, GENESIS, FN_OK};
 	struct sc_audit_entry e = {0};
 	struct sc_buf b = {0};
-	unsigned char k[8];
+	struct sc_str h;
+	unsigned char k[8], headv[HEAD_LEN];
 	char hash[65];
-	int rc = store_scan(t, a->log, NULL, 0, 1, take_last, &last);
+	int rc = store_get(t, a->head, HEAD_KEY, 4, &h);
 
-	if (rc != FN_OK && rc != 1)
+	if (rc == FN_OK && h.n == HEAD_LEN) {
+		last.seq = store_key_u64(h.p);
+		memcpy(last.hash, h.p + 8, 64);
+	} else if (rc == FN_OK || rc == FN_NOT_FOUND) {
+		/* No head yet: the last entry, if any, is the chain's end. */
+		rc = store_scan(t, a->log, NULL, 0, 1, take_last, &last);
+		if (rc != FN_OK && rc != 1)
+			return rc;
+		if (last.rc != FN_OK)
+			return last.rc;
+	} else {
 		return rc;
-	if (last.rc != FN_OK)
-		return last.rc;
+	}
 	e.seq = (int64_t)last.seq + 1;
 	e.at = now;
 	e.actor = ev->actor.n ? ev->actor : SC_STR_LIT("-");
@@ -142,7 +158,11 @@ int audit_append(struct audit *a, struct store_txn *t, const struct audit_event 
 		rc = store_put(t, a->log, k, 8, b.p, b.n, STORE_NOOVERWRITE, NULL);
 	}
 	sc_buf_free(&b);
-	return rc;
+	if (rc != FN_OK)
+		return rc;
+	memcpy(headv, k, 8);
+	memcpy(headv + 8, hash, 64);
+	return store_put(t, a->head, HEAD_KEY, 4, headv, HEAD_LEN, 0, NULL);
 }
 
 struct record_job {

@@ -14,13 +14,16 @@
 
 #define STORE_MAX_DBS 32
 
-/* One queued write: the caller's function and where its answer goes. */
+/* One queued write: the caller's function and where its answer goes. Each
+ * job has its own condition variable, so that a commit wakes exactly the
+ * writers it finished (and the next leader), not every waiting thread. */
 struct write_job {
 	store_write_fn fn;
 	void *arg;
 	int rc;
 	int done;
 	struct write_job *next;
+	pthread_cond_t wake;
 };
 
 struct store {
@@ -306,13 +309,15 @@ int store_write(struct store *s, store_write_fn fn, void *arg)
 {
 	struct write_job me = {fn, arg, 0, 0, NULL};
 
+	pthread_cond_init(&me.wake, NULL);
 	pthread_mutex_lock(&s->lock);
 	*s->queue_tail = &me;
 	s->queue_tail = &me.next;
 	while (!me.done && s->leader_active)
-		pthread_cond_wait(&s->cond, &s->lock);
+		pthread_cond_wait(&me.wake, &s->lock);
 	if (me.done) {
 		pthread_mutex_unlock(&s->lock);
+		pthread_cond_destroy(&me.wake);
 		return me.rc;
 	}
 	/* Lead: take everything queued so far, including our own job. */
@@ -341,10 +346,16 @@ int store_write(struct store *s, store_write_fn fn, void *arg)
 		else
 			s->writes++;
 		j->done = 1;
+		if (j != &me)
+			pthread_cond_signal(&j->wake);
 	}
 	s->leader_active = 0;
-	pthread_cond_broadcast(&s->cond);
+	if (s->queue)
+		pthread_cond_signal(&s->queue->wake); /* the next leader */
+	else
+		pthread_cond_broadcast(&s->cond); /* store_close may be waiting */
 	pthread_mutex_unlock(&s->lock);
+	pthread_cond_destroy(&me.wake);
 	return me.rc;
 }
 
