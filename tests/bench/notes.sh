@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# tests/bench/notes.sh BUILD - the note rows of QUALITY.md: ingest (batched,
+# and one note at a time from 64 devices) against the raw-LMDB reference
+# program, and the review scale row (queue page and a child's contacts with
+# 10 thousand and with BENCH_SCALE notes stored). Called by run.sh; runs on
+# its own too. Prints one line per row: the two figures and the ratio.
+#
+# Environment: BENCH_SECONDS (default 10) per ingest run; BENCH_SCALE
+# (10k/100k/1M or a number, default 1M) the large store of the scale row;
+# BENCH_SAMPLES (default 200) requests timed per scale figure;
+# BENCH_ROWS (default "ingest scale") which rows to run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+bin=$PWD/$build/bin/fieldnote
+dur=${BENCH_SECONDS:-10}
+samples=${BENCH_SAMPLES:-200}
+rows=${BENCH_ROWS:-ingest scale}
+case ${BENCH_SCALE:-1M} in
+	1M | 1m) big=1000000 ;;
+	100k | 100K) big=100000 ;;
+	10k | 10K) big=10000 ;;
+	*[!0-9]* | "") echo "BENCH_SCALE must be 10k, 100k, 1M or a number" >&2; exit 2 ;;
+	*) big=$BENCH_SCALE ;;
+esac
+small=10000
+ca=$PWD/certs/dev/ca.crt
+fast="--argon2-memory-kib 1024 --argon2-passes 1"
+tmp=$(mktemp -d /tmp/fieldnote-bench-notes.XXXXXX)
+spid=
+cleanup() {
+	[ -z "$spid" ] || kill -KILL "$spid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "bench: installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+[ -f /usr/include/lmdb.h ] || { echo "bench: installing liblmdb-dev"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblmdb-dev >/dev/null; }
+
+# The raw-LMDB reference program (not built by the main Makefile's rules).
+mkdir -p "$build/bench"
+raw=$build/bench/rawlmdb
+[ "$raw" -nt tests/bench/rawlmdb.c ] || cc -O2 -Wall -Wextra -o "$raw" tests/bench/rawlmdb.c -llmdb
+
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
+
+# The example note in canonical msgpack (the raw program's record), and a
+# template with placeholder id and child_ref and times moved to an hour
+# ago (notes.lua gives every note its own id and child).
+"$bin" convert --record note --from json --to msgpack <schema/examples/note.json >"$tmp/note.mp"
+python3 - >"$tmp/tmpl.json" <<'PY'
+import json, time
+n = json.load(open('schema/examples/note.json'))
+d = (int(time.time()) - 3600) - n['occurred_at']
+n['id'], n['child_ref'] = 'IDQQQQQQQQQQQQQQQQQQQQ', 'CRZZZZZZZZZZZZZZZZZZZZZZ'
+n['revision'] = 1
+n.pop('replaces', None)
+n['occurred_at'] += d
+n['created_at'] += d
+n['referral']['sent_at'] += d
+for a in n['next_steps']['actions']:
+    a['due'] += d
+print(json.dumps(n))
+PY
+"$bin" convert --record note --from json --to msgpack <"$tmp/tmpl.json" >"$tmp/tmpl.mp"
+
+# new_store DIR: an officer and a supervisor of team north (the example
+# note's author and team), cheap Argon2 as tests/lib.sh does.
+new_store() {
+	"$bin" init --data "$1" >/dev/null
+	echo officer-pass-1 | "$bin" user add --data "$1" --username officer1 --role officer --team north --agency police $fast >/dev/null
+	echo super-pass-1 | "$bin" user add --data "$1" --username super1 --role supervisor --team north $fast >/dev/null
+}
+
+# start DIR: serves DIR on a free port; sets port and spid.
+start() {
+	: >"$tmp/fn.out"
+	"$bin" serve --data "$1" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
+		--access-log no --threads 64 >"$tmp/fn.out" 2>"$tmp/fn.err" &
+	spid=$!
+	for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
+	port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
+	[ -n "$port" ] || { echo "bench: server did not start:" >&2; cat "$tmp/fn.err" >&2; exit 1; }
+}
+
+stop() {
+	kill -TERM "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+	spid=
+}
+
+# login USER PASSWORD: prints a token.
+login() {
+	curl -s --cacert "$ca" "https://localhost:$port/v1/session" -H 'Content-Type: application/json' \
+		-d "{\"username\":\"$1\",\"password\":\"$2\",\"device_id\":\"dev-test-1\"}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+# notes_wrk OUT CONNS SECONDS MODE TAG: runs notes.lua; wrk's output in OUT.
+notes_wrk() {
+	local out=$1 conns=$2 secs=$3 mode=$4 tag=$5
+	wrk -t2 -c"$conns" -d"${secs}s" --timeout 60s -s tests/bench/notes.lua -H "Authorization: Bearer $token" \
+		"https://localhost:$port/v1/notes" -- "$mode" "$tmp/tmpl.mp" "$tag" >"$out" 2>&1 || true
+	grep -q '^NOTES good=' "$out" || { echo "bench: wrk failed:" >&2; cat "$out" >&2; exit 1; }
+}
+
+# commits: "COMMITS WRITES" from the server's /metrics (store counters).
+commits() {
+	curl -s --cacert "$ca" "https://localhost:$port/metrics" |
+		awk '/^fieldnote_store_commits_total/ {c=$2} /^fieldnote_store_writes_total/ {w=$2} END {print c+0, w+0}'
+}
+
+# group GAUGE_BEFORE GAUGE_AFTER SECS: "C commits/s, J requests per commit".
+group() {
+	python3 -c "
+c0, w0, c1, w1, s = $1, $2, $3, $4, $5
+c, w = c1 - c0, w1 - w0
+print(f'{c / s:.0f} durable commits/s, {w / c if c else 0:.1f} requests per commit')"
+}
+
+field() { sed -n "s/^NOTES .*$1=\([0-9.]*\).*/\1/p" "$2"; }
+
+# check_stored WRK_OUT: the first and last note each wrk thread saw stored
+# must read back (GET /v1/notes/{id} 200).
+check_stored() {
+	local id code bad=0 ids
+	ids=$(sed -n 's/^NOTES stored ids to read back://p' "$1")
+	[ -n "${ids// /}" ] || return 1
+	for id in $ids; do
+		code=$(curl -s --cacert "$ca" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+			"https://localhost:$port/v1/notes/$id")
+		[ "$code" = 200 ] || { echo "  ! note $id read back with HTTP $code" >&2; bad=1; }
+	done
+	return $bad
+}
+
+# raw_rate BATCH: records/s of the raw-LMDB program, BATCH records per
+# durable commit, for half the run time.
+raw_rate() {
+	"$raw" -f "$tmp/note.mp" -n 100000000 -b "$1" -t "$(python3 -c "print(max(1, $dur / 2))")" -d /tmp |
+		sed -n 's/.* \([0-9]*\) records\/s$/\1/p'
+}
+
+ingest_rows() {
+	local r0 r1 c0 w0 c1 w1 g
+	local out=$tmp/wrk.out good bad secs f r p50 p99 samp
+
+	# --- batched: 100-note msgpack batches, 8 connections ---
+	# raw LMDB just before and just after fieldnote: the disk's fsync
+	# latency drifts (other work on the machine), the mean is compared.
+	r0=$(raw_rate 100)
+	rm -rf "$tmp/d1"; new_store "$tmp/d1"; start "$tmp/d1"
+	token=$(login officer1 officer-pass-1)
+	read -r c0 w0 < <(commits)
+	notes_wrk "$out" 8 "$dur" batch bB000001
+	read -r c1 w1 < <(commits)
+	good=$(field good "$out"); bad=$(field bad "$out"); secs=$(field secs "$out")
+	p50=$(field p50ms "$out"); p99=$(field p99ms "$out")
+	g=$(group "$c0" "$w0" "$c1" "$w1" "$secs")
+	check_stored "$out" || bad="$bad+unreadable"
+	samp=$(sed -n 's/^NOTES first bad reply: //p' "$out")
+	stop; rm -rf "$tmp/d1"
+	f=$(python3 -c "print(round($good * 100 / $secs))")
+	r1=$(raw_rate 100)
+	r=$(((r0 + r1) / 2))
+	echo "note ingest, batched: {\"notes\":[100]} msgpack bodies of unique notes, TLS keep-alive, wrk -t2 -c8 -d${dur}s; raw: the $(wc -c <"$tmp/note.mp")-byte example note, 100 per durable commit"
+	printf '  fieldnote %s records/s (%s batches answered 200 with 100 "stored" each, %s not; batch latency p50 %s ms, p99 %s ms; %s), raw LMDB %s records/s (before %s, after %s), ratio %s (target >= 0.15)\n' \
+		"$f" "$good" "$bad" "$p50" "$p99" "$g" "$r" "$r0" "$r1" "$(ratio "$f" "$r")"
+	[ -z "$samp" ] || echo "  ! first bad reply: $samp"
+
+	# --- one at a time: 64 connections, single-note msgpack POSTs ---
+	r0=$(raw_rate 1)
+	rm -rf "$tmp/d2"; new_store "$tmp/d2"; start "$tmp/d2"
+	token=$(login officer1 officer-pass-1)
+	read -r c0 w0 < <(commits)
+	notes_wrk "$out" 64 "$dur" single sS000001
+	read -r c1 w1 < <(commits)
+	good=$(field good "$out"); bad=$(field bad "$out"); secs=$(field secs "$out")
+	p50=$(field p50ms "$out"); p99=$(field p99ms "$out")
+	g=$(group "$c0" "$w0" "$c1" "$w1" "$secs")
+	check_stored "$out" || bad="$bad+unreadable"
+	samp=$(sed -n 's/^NOTES first bad reply: //p' "$out")
+	stop; rm -rf "$tmp/d2"
+	f=$(python3 -c "print(round($good / $secs))")
+	r1=$(raw_rate 1)
+	r=$(((r0 + r1) / 2))
+	echo "note ingest, one at a time: 64 connections each POSTing one unique note (msgpack), TLS keep-alive, wrk -t2 -c64 -d${dur}s; raw: one durable commit per record, one thread"
+	printf '  fieldnote %s records/s (%s answered 201, %s not; latency p50 %s ms, p99 %s ms; %s), raw LMDB %s commits/s (before %s, after %s), ratio %s (target >= 2)\n' \
+		"$f" "$good" "$bad" "$p50" "$p99" "$g" "$r" "$r0" "$r1" "$(ratio "$f" "$r")"
+	[ -z "$samp" ] || echo "  ! first bad reply: $samp"
+}
+
+# load N TAG: stores N more notes through POST /v1/notes (load.py: 100-note
+# batches, 8 connections); prints the seconds it took.
+load() {
+	local out
+	out=$(python3 tests/bench/load.py "$port" "$token" "$ca" "$tmp/tmpl.mp" "$2" "$1" 8) || exit 1
+	echo "$out" | sed -n 's/.* in \([0-9.]*\) s .*/\1/p'
+}
+
+# median_ms URL TOKEN: median time_total over $samples keep-alive requests
+# (one curl, the first request, which pays the handshake, left out).
+median_ms() {
+	local i cfg=$tmp/curl.cfg
+	: >"$cfg"
+	for i in $(seq $((samples + 1))); do
+		printf 'url = "%s"\noutput = "/dev/null"\n' "$1" >>"$cfg"
+	done
+	curl -s --cacert "$ca" -H "Authorization: Bearer $2" -w '%{http_code} %{time_total}\n' -K "$cfg" |
+		tail -n +2 | python3 -c '
+import sys, statistics
+rows = [l.split() for l in sys.stdin if l.strip()]
+bad = [r[0] for r in rows if r[0] != "200"]
+if bad or not rows:
+    sys.exit("bench: %d of %d replies not 200 (%s)" % (len(bad), len(rows), bad[:1]))
+print(f"{statistics.median(float(r[1]) for r in rows) * 1000:.2f}")'
+}
+
+scale_row() {
+	local d=$tmp/d3 child=C-SCALE-0001 i now st tsmall tbig qs cs qb cb stoken
+	rm -rf "$d"; new_store "$d"; start "$d"
+	token=$(login officer1 officer-pass-1)
+	stoken=$(login super1 super-pass-1)
+	# A child with 5 contacts over the last months (JSON, one at a time).
+	now=$(date +%s)
+	for i in 1 2 3 4 5; do
+		python3 - "$tmp/tmpl.json" "scale-contact-$i" "$child" $((now - i * 30 * 86400)) >"$tmp/c.json" <<'PY'
+import json, sys
+n = json.load(open(sys.argv[1]))
+n['id'], n['child_ref'] = sys.argv[2], sys.argv[3]
+d = int(sys.argv[4]) - n['occurred_at']
+for k in ('occurred_at', 'created_at'):
+    n[k] += d
+n['referral']['sent_at'] += d
+print(json.dumps(n))
+PY
+		st=$(curl -s --cacert "$ca" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+			-H 'Content-Type: application/json' --data-binary @"$tmp/c.json" "https://localhost:$port/v1/notes")
+		[ "$st" = 201 ] || { echo "bench: contact note $i: HTTP $st" >&2; exit 1; }
+	done
+	local qurl="https://localhost:$port/v1/review/queue?limit=50"
+	local curl_="https://localhost:$port/v1/children/$child/contacts"
+	tsmall=$(load $((small - 5)) lA000001)
+	qs=$(median_ms "$qurl" "$stoken"); cs=$(median_ms "$curl_" "$stoken")
+	tbig=$(load $((big - small)) lB000001)
+	qb=$(median_ms "$qurl" "$stoken"); cb=$(median_ms "$curl_" "$stoken")
+	local size
+	size=$(du -sh "$d" | cut -f1)
+	stop; rm -rf "$d"
+	local bl
+	bl=$(python3 -c "n=$big; print(f'{n//1000000}M' if n % 1000000 == 0 else f'{n//1000}k' if n % 1000 == 0 else n)")
+	echo "scale: median of $samples keep-alive requests as supervisor super1, store of $small then $big notes (team north; loaded through POST /v1/notes, 100-note batches over 8 connections, in ${tsmall} s + ${tbig} s; store ${size}; BENCH_SCALE=${BENCH_SCALE:-1M})"
+	printf '  review queue page GET /v1/review/queue?limit=50: 10k %s ms, %s %s ms, ratio %s (target <= 2)\n' \
+		"$qs" "$bl" "$qb" "$(ratio "$qb" "$qs")"
+	printf '  child contacts GET /v1/children/{ref}/contacts (5 contacts): 10k %s ms, %s %s ms, ratio %s (target <= 2)\n' \
+		"$cs" "$bl" "$cb" "$(ratio "$cb" "$cs")"
+}
+
+for row in $rows; do
+	case $row in
+	ingest) ingest_rows ;;
+	scale) scale_row ;;
+	*) echo "bench: unknown row '$row' (ingest, scale)" >&2; exit 2 ;;
+	esac
+done
