@@ -36,8 +36,10 @@ Sign in and read section 136 guidance (in another terminal):
       | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -s --cacert certs/dev/ca.crt -H "Authorization: Bearer \$TOKEN" https://localhost:$port/v1/guidance/s136
   curl -s --cacert certs/dev/ca.crt -H "Authorization: Bearer \$TOKEN" -H 'Accept: application/msgpack' \\
-      https://localhost:$port/v1/guidance/s136 | xxd | head
+      https://localhost:$port/v1/guidance/s136 | od -c | head
 
+Supervisors: open https://localhost:$port/review/ (trust certs/dev/ca.crt in the
+browser, or accept the warning for this development certificate).
 Stop with Ctrl-C.
 MSG
 exec "$bin" serve --data "$data" --listen "$listen" --cert certs/dev/server.crt --key certs/dev/server.key
