@@ -222,4 +222,21 @@ test_reimport_unchanged_then_changed() {
 	grep -q 'id' "$FN_TMP/bad.err" || fail "error does not name the field: $(cat "$FN_TMP/bad.err")"
 }
 
+test_help_and_config_file_errors() {
+	"$FN_BIN" --help >"$FN_TMP/help" || { fail "--help failed"; return 1; }
+	grep -q 'fieldnote serve' "$FN_TMP/help" && grep -q 'argon2_memory_kib' "$FN_TMP/help" || { fail "help lacks commands or settings"; return 1; }
+	printf 'listen = 127.0.0.1:0\nthreads = many\n' >"$FN_TMP/bad.conf"
+	if "$FN_BIN" serve --config "$FN_TMP/bad.conf" --data "$FN_TMP/data" 2>"$FN_TMP/conf.err"; then
+		fail "a bad config file was accepted"; return 1
+	fi
+	grep -q "bad.conf:2: threads: 'many' is not a valid number" "$FN_TMP/conf.err" || { fail "message: $(cat "$FN_TMP/conf.err")"; return 1; }
+	printf 'colour = blue\n' >"$FN_TMP/bad2.conf"
+	"$FN_BIN" serve --config "$FN_TMP/bad2.conf" 2>"$FN_TMP/conf.err" && { fail "unknown setting accepted"; return 1; }
+	grep -q "unknown setting 'colour'" "$FN_TMP/conf.err" || fail "message: $(cat "$FN_TMP/conf.err")"
+}
+
+test_store_schema_version_recorded() {
+	mdb_dump -p -s meta "$FN_TMP/data" | grep -q 'schema_version' || fail "no schema version in the store"
+}
+
 run_suite
