@@ -81,18 +81,24 @@ int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
 {
 	char head[1024];
 	int close = http_status == 413;
-	char length[40] = "";
+	char length[40] = "", date[48];
+	time_t now = time(NULL);
+	struct tm tm;
+	/* Date lets a device whose clock is off correct its times (RFC 9110). */
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 	/* 204 and 304 carry no body and so no Content-Length (RFC 9110). */
 	if (http_status != 204 && http_status != 304)
 		snprintf(length, sizeof length, "Content-Length: %zu\r\n", n);
 	int hn = snprintf(head, sizeof head,
 	                  "HTTP/1.1 %d %s\r\n"
+	                  "%s"
 	                  "Content-Type: %s\r\n"
 	                  "%s"
 	                  "X-Content-Type-Options: nosniff\r\n"
 	                  "Strict-Transport-Security: max-age=31536000\r\n"
 	                  "%s%s\r\n",
-	                  http_status, mg_get_response_code_text(r->conn, http_status),
+	                  http_status, mg_get_response_code_text(r->conn, http_status), date,
 	                  ctype ? ctype : "application/json", length,
 	                  extra_headers ? extra_headers : "",
 	                  close ? "Connection: close\r\n" : "");

@@ -118,3 +118,6 @@ for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null |
 pids=()
 [ -f "$tmp/nginx.pid" ] && { kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; rm -f "$tmp/nginx.pid"; }
 tests/bench/notes.sh "$build"
+
+# The handheld library rows (libfieldnote, fieldnote-device).
+tests/bench/client.sh "$build"

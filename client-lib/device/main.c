@@ -1,0 +1,551 @@
+/* main.c - fieldnote-device: a command-line handheld built only on fieldnote.h, for tests, demos and benchmarks. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "fieldnote.h"
+
+static const char usage[] =
+	"fieldnote-device - a command-line handheld for fieldnote\n"
+	"\n"
+	"Usage: fieldnote-device [OPTIONS] COMMAND [ARGS]\n"
+	"\n"
+	"Options (before the command):\n"
+	"  --store DIR        the device's encrypted store (required)\n"
+	"  --key-file FILE    the at-rest key: 32 raw bytes or 64 hex digits (required)\n"
+	"  --server URL       https://host:port of the fieldnote server\n"
+	"  --ca FILE          PEM CA the server's certificate must chain to (pinned)\n"
+	"  --cert FILE --cert-key FILE   a device certificate, if the server asks\n"
+	"  --device-id ID     this device's id (default: made when the store is)\n"
+	"  --attempts N --backoff-ms N --timeout-ms N --batch N   sync tuning\n"
+	"\n"
+	"Commands:\n"
+	"  keygen FILE               write a new random key to FILE (mode 600)\n"
+	"  login USER                sign in; the password is read from stdin\n"
+	"  logout                    sign out (queued notes stay queued)\n"
+	"  status                    the session, as JSON\n"
+	"  note add --json FILE|-    save a note (fields as flags too; see note --help)\n"
+	"  note amend ID --json FILE amend a note (outbox, or returned by a supervisor)\n"
+	"  note show ID              one note, as JSON\n"
+	"  outbox                    queued and refused notes, as JSON\n"
+	"  sync                      push notes, pull guidance and feedback\n"
+	"  guidance get ID           one cached guidance document, as JSON\n"
+	"  guidance search WORDS...  search cached guidance offline\n"
+	"  feedback                  supervisors' decisions on your notes, as JSON\n"
+	"\n"
+	"COMMAND --help says more. Exit status: 0 success, 1 failure, 2 usage,\n"
+	"3 sync finished but the server refused notes (see outbox).\n";
+
+static const char note_usage[] =
+	"Usage: fieldnote-device [OPTIONS] note add [--json FILE|-] [FIELD FLAGS]\n"
+	"       fieldnote-device [OPTIONS] note amend ID --json FILE|- [FIELD FLAGS]\n"
+	"       fieldnote-device [OPTIONS] note show ID\n"
+	"\n"
+	"The JSON is a note as the schema describes it (schema/examples/note.json).\n"
+	"The library sets id, revision, created_at and device_id, and fills\n"
+	"author, team and agency from the session and occurred_at with now when\n"
+	"absent. Field flags add fields (a field both in the file and a flag is\n"
+	"refused as a duplicate):\n"
+	"  --child-ref REF  --context CONTEXT  --words TEXT  --not-spoken REASON\n"
+	"  --seen yes|no  --seen-alone yes|no  --not-alone-reason TEXT\n"
+	"  --occurred-at UNIX  --age-band BAND  --location TEXT  --wishes TEXT\n"
+	"  --demeanour TEXT\n"
+	"Prints the note's id (add) or revision (amend).\n";
+
+static const char sync_usage[] =
+	"Usage: fieldnote-device [OPTIONS] sync\n"
+	"\n"
+	"Pushes the outbox (a note leaves it only once the server has it), then\n"
+	"pulls guidance changes and supervisors' feedback. Shows progress on a\n"
+	"terminal and prints a JSON summary. Ctrl-C cancels at the next step,\n"
+	"keeping what is done. Exit status 3 when the server refused notes.\n"
+	"\n"
+	"Test hook: FN_TEST_CRASH_AT=STEP makes sync exit at once with status 86\n"
+	"at that step (push_send, push_sent, push_reply, push_saved,\n"
+	"guidance_reply, ...; or before_send, after_send, after_reply,\n"
+	"before_delete, after_delete), the FN_TEST_CRASH_COUNT-th time.\n";
+
+static const char login_usage[] =
+	"Usage: fieldnote-device [OPTIONS] login USER   (password: one line on stdin)\n"
+	"       fieldnote-device [OPTIONS] logout\n"
+	"       fieldnote-device [OPTIONS] status\n";
+
+static const char guidance_usage[] =
+	"Usage: fieldnote-device [OPTIONS] guidance get ID\n"
+	"       fieldnote-device [OPTIONS] guidance search [WORDS...]\n"
+	"Read offline from what the last sync cached.\n";
+
+static const char keygen_usage[] =
+	"Usage: fieldnote-device keygen FILE\n"
+	"Writes 32 random bytes as 64 hex digits to FILE, mode 600; never overwrites.\n";
+
+static volatile int cancel_flag;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "fieldnote-device: %s\n(see fieldnote-device --help)\n", msg);
+	return 2;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+static int keygen(const char *path)
+{
+	unsigned char k[FN_KEY_SIZE];
+	char hex[FN_KEY_SIZE * 2 + 2];
+	if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k) {
+		fprintf(stderr, "fieldnote-device: no randomness: %s\n", strerror(errno));
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof k; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	hex[FN_KEY_SIZE * 2] = '\n';
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, hex, FN_KEY_SIZE * 2 + 1) != FN_KEY_SIZE * 2 + 1 || fsync(fd) != 0) {
+		fprintf(stderr, "fieldnote-device: cannot write %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	memset(k, 0, sizeof k);
+	memset(hex, 0, sizeof hex);
+	return 0;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* 32 raw bytes, or 64 hex digits with optional white space around. */
+static int read_key(const char *path, unsigned char key[FN_KEY_SIZE])
+{
+	unsigned char buf[200];
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "fieldnote-device: cannot read the key file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	if (n == FN_KEY_SIZE) {
+		memcpy(key, buf, FN_KEY_SIZE);
+		return 0;
+	}
+	size_t s = 0;
+	while (s < n && isspace(buf[s]))
+		s++;
+	while (n > s && isspace(buf[n - 1]))
+		n--;
+	if (n - s == FN_KEY_SIZE * 2) {
+		int ok = 1;
+		for (size_t i = 0; i < FN_KEY_SIZE && ok; i++) {
+			int hi = hexval(buf[s + 2 * i]), lo = hexval(buf[s + 2 * i + 1]);
+			ok = hi >= 0 && lo >= 0;
+			key[i] = (unsigned char)(hi << 4 | lo);
+		}
+		if (ok)
+			return 0;
+	}
+	fprintf(stderr, "fieldnote-device: %s holds neither 32 raw bytes nor 64 hex digits\n", path);
+	return -1;
+}
+
+/* A whole file (or stdin for "-") as a NUL-terminated string. */
+static char *slurp(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t n = 0, cap = 4096;
+	char *p = malloc(cap);
+	if (!f || !p) {
+		fprintf(stderr, "fieldnote-device: cannot read %s: %s\n", path, strerror(errno));
+		free(p);
+		return NULL;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			char *q = realloc(p, cap *= 2);
+			if (!q) {
+				free(p);
+				p = NULL;
+				break;
+			}
+			p = q;
+		}
+		size_t k = fread(p + n, 1, cap - n - 1, f);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (p)
+		p[n] = 0;
+	return p;
+}
+
+/* Appends "key":"value" (a JSON string, escaped) or a raw JSON value. */
+static void add_field(char **obj, size_t *n, const char *key, const char *val, int raw)
+{
+	size_t need = *n + strlen(key) + strlen(val) * 6 + 16;
+	char *o = realloc(*obj, need);
+	if (!o)
+		return;
+	*obj = o;
+	*n += (size_t)sprintf(o + *n, "%s\"%s\":", *n > 1 ? "," : "", key);
+	if (raw) {
+		*n += (size_t)sprintf(o + *n, "%s", val);
+		return;
+	}
+	o[(*n)++] = '"';
+	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			*n += (size_t)sprintf(o + *n, "\\%c", *p);
+		else if (*p < 0x20)
+			*n += (size_t)sprintf(o + *n, "\\u%04x", *p);
+		else
+			o[(*n)++] = (char)*p;
+	}
+	o[(*n)++] = '"';
+	o[*n] = 0;
+}
+
+static const struct {
+	const char *flag, *key;
+	int kind; /* 0 string, 1 yes/no, 2 integer */
+} field_flags[] = {
+	{"--child-ref", "child_ref", 0}, {"--context", "context", 0},
+	{"--words", "child_words", 0}, {"--not-spoken", "not_spoken_reason", 0},
+	{"--seen", "seen", 1}, {"--seen-alone", "seen_alone", 1},
+	{"--not-alone-reason", "not_alone_reason", 0}, {"--occurred-at", "occurred_at", 2},
+	{"--age-band", "age_band", 0}, {"--location", "location", 0},
+	{"--wishes", "wishes_feelings", 0}, {"--demeanour", "demeanour", 0},
+};
+
+/* The note's JSON from --json and the field flags; NULL after a message. */
+static char *note_json(int argc, char **argv)
+{
+	char *file = NULL, *obj = malloc(2);
+	size_t n = 1;
+	if (!obj)
+		return NULL;
+	strcpy(obj, "{");
+	for (int i = 0; i < argc; i++) {
+		if (i + 1 >= argc) {
+			fprintf(stderr, "fieldnote-device: %s needs a value\n", argv[i]);
+			goto fail;
+		}
+		if (!strcmp(argv[i], "--json")) {
+			free(file);
+			if (!(file = slurp(argv[++i])))
+				goto fail;
+			continue;
+		}
+		size_t f = 0;
+		while (f < sizeof field_flags / sizeof field_flags[0] && strcmp(argv[i], field_flags[f].flag))
+			f++;
+		if (f == sizeof field_flags / sizeof field_flags[0]) {
+			fprintf(stderr, "fieldnote-device: unknown note option %s (see note --help)\n", argv[i]);
+			goto fail;
+		}
+		const char *v = argv[++i];
+		if (field_flags[f].kind == 1) {
+			if (strcmp(v, "yes") && strcmp(v, "no")) {
+				fprintf(stderr, "fieldnote-device: %s takes yes or no\n", argv[i - 1]);
+				goto fail;
+			}
+			add_field(&obj, &n, field_flags[f].key, !strcmp(v, "yes") ? "true" : "false", 1);
+		} else if (field_flags[f].kind == 2) {
+			if (!*v || strspn(v, "0123456789") != strlen(v)) {
+				fprintf(stderr, "fieldnote-device: %s takes Unix seconds\n", argv[i - 1]);
+				goto fail;
+			}
+			add_field(&obj, &n, field_flags[f].key, v, 1);
+		} else {
+			add_field(&obj, &n, field_flags[f].key, v, 0);
+		}
+	}
+	if (!file) {
+		char *o = realloc(obj, n + 2);
+		if (!o)
+			goto fail;
+		strcpy(o + n, "}");
+		return o;
+	}
+	/* Flags go in front of the file's own members. */
+	char *brace = file + strspn(file, " \t\r\n");
+	if (*brace != '{') {
+		fprintf(stderr, "fieldnote-device: the --json file does not hold a JSON object\n");
+		goto fail;
+	}
+	char *rest = brace + 1;
+	int empty = rest[strspn(rest, " \t\r\n")] == '}';
+	char *out = malloc(n + strlen(rest) + 3);
+	if (!out)
+		goto fail;
+	sprintf(out, "%s%s%s", obj, n > 1 && !empty ? "," : "", rest);
+	free(obj);
+	free(file);
+	return out;
+fail:
+	free(obj);
+	free(file);
+	return NULL;
+}
+
+static int report(fn_client *c, int rc, const char *what)
+{
+	char detail[600];
+	fn_client_last_error(c, detail, sizeof detail);
+	fprintf(stderr, "fieldnote-device: %s: %s (%s)%s%s\n", what, fn_strerror(rc), fn_status_name(rc),
+	        detail[0] ? ": " : "", detail);
+	return 1;
+}
+
+/* Prints the JSON a call left in *json: taken by address, since the call is
+ * an argument of this one and sets it only when it runs. */
+static int print_json(fn_client *c, int rc, char **json, const char *what)
+{
+	if (rc != 0)
+		return report(c, rc, what);
+	puts(*json);
+	fn_free(*json);
+	return 0;
+}
+
+/* ----- sync progress: a line on a terminal, and the test crash hook ----- */
+
+struct prog {
+	int tty;
+	const char *crash_at;
+	long crash_count;
+};
+
+/* FN_TEST_CRASH_AT takes a step name, or one of these names for the
+ * moments of a push. */
+static const char *const crash_aliases[][2] = {
+	{"before_send", "push_send"},   {"after_send", "push_sent"},
+	{"after_reply", "push_reply"},  {"before_delete", "push_reply"},
+	{"after_delete", "push_saved"},
+};
+
+static void on_progress(void *arg, const fn_progress *p)
+{
+	struct prog *pr = arg;
+	/* Test hook: die at exactly this step, as a killed app would. */
+	if (pr->crash_at && !strcmp(pr->crash_at, p->step_name) && --pr->crash_count <= 0)
+		_exit(86);
+	if (!pr->tty)
+		return;
+	switch (p->step) {
+	case FN_STEP_PUSH_SEND:
+		fprintf(stderr, "\rsync: sending notes %llu/%llu   ", (unsigned long long)p->done,
+		        (unsigned long long)p->total);
+		break;
+	case FN_STEP_GUIDANCE_SAVED:
+		fprintf(stderr, "\rsync: guidance %llu documents   ", (unsigned long long)p->done);
+		break;
+	case FN_STEP_FEEDBACK_SAVED:
+		fprintf(stderr, "\rsync: feedback %llu   ", (unsigned long long)p->done);
+		break;
+	case FN_STEP_RETRY:
+		fprintf(stderr, "\rsync: %s; retrying in %u ms   ", fn_strerror(p->status), p->delay_ms);
+		break;
+	case FN_STEP_DONE:
+		fprintf(stderr, "\r%60s\r", "");
+		break;
+	}
+	fflush(stderr);
+}
+
+static long summary_int(const char *json, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	const char *p = json ? strstr(json, pat) : NULL;
+	return p ? strtol(p + strlen(pat), NULL, 10) : 0;
+}
+
+static int cmd_sync(fn_client *c)
+{
+	struct prog pr = {isatty(2), getenv("FN_TEST_CRASH_AT"), 1};
+	char *summary = NULL;
+	for (size_t i = 0; pr.crash_at && i < sizeof crash_aliases / sizeof crash_aliases[0]; i++)
+		if (!strcmp(pr.crash_at, crash_aliases[i][0]))
+			pr.crash_at = crash_aliases[i][1];
+	const char *cnt = getenv("FN_TEST_CRASH_COUNT");
+	if (cnt)
+		pr.crash_count = strtol(cnt, NULL, 10);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	int rc = fn_sync_run(c, on_progress, &pr, &cancel_flag, &summary);
+	if (summary)
+		puts(summary);
+	long refused = summary_int(summary, "conflicts") + summary_int(summary, "invalid");
+	fn_free(summary);
+	if (rc != 0)
+		return report(c, rc, "sync");
+	if (refused) {
+		fprintf(stderr, "fieldnote-device: the server refused %ld note%s (see fieldnote-device outbox)\n",
+		        refused, refused == 1 ? "" : "s");
+		return 3;
+	}
+	return 0;
+}
+
+static int cmd_login(fn_client *c, const char *user)
+{
+	char pw[300];
+	if (!fgets(pw, sizeof pw, stdin)) {
+		fprintf(stderr, "fieldnote-device: no password on standard input\n");
+		return 1;
+	}
+	pw[strcspn(pw, "\r\n")] = 0;
+	int rc = fn_login(c, user, pw);
+	memset(pw, 0, sizeof pw);
+	return rc ? report(c, rc, "login") : 0;
+}
+
+static int cmd_note(fn_client *c, int argc, char **argv)
+{
+	if (argc < 1)
+		return usage_error("note: add, amend or show?");
+	if (!strcmp(argv[0], "show")) {
+		char *out;
+		if (argc != 2)
+			return usage_error("note show ID");
+		return print_json(c, fn_note_get(c, argv[1], &out), &out, "note show");
+	}
+	int amend = !strcmp(argv[0], "amend");
+	if (!amend && strcmp(argv[0], "add"))
+		return usage_error("note: add, amend or show?");
+	if (amend && argc < 2)
+		return usage_error("note amend ID --json FILE");
+	char *json = note_json(argc - 1 - amend, argv + 1 + amend);
+	if (!json)
+		return 2;
+	int rc;
+	if (amend) {
+		int64_t rev;
+		rc = fn_note_amend(c, argv[1], json, &rev);
+		if (rc == 0)
+			printf("%lld\n", (long long)rev);
+	} else {
+		char id[FN_ID_SIZE];
+		rc = fn_note_save(c, json, id);
+		if (rc == 0)
+			puts(id);
+	}
+	free(json);
+	return rc ? report(c, rc, amend ? "note amend" : "note add") : 0;
+}
+
+int main(int argc, char **argv)
+{
+	fn_options o;
+	unsigned char key[FN_KEY_SIZE];
+	const char *key_file = NULL;
+	char open_error[512] = "";
+	int i;
+
+	fn_options_init(&o);
+	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help"))
+			return fputs(usage, stdout), 0;
+		if (i + 1 >= argc)
+			return usage_error("an option needs a value");
+		const char *v = argv[++i];
+		if (!strcmp(a, "--store")) o.store_dir = v;
+		else if (!strcmp(a, "--key-file")) key_file = v;
+		else if (!strcmp(a, "--server")) o.server_url = v;
+		else if (!strcmp(a, "--ca")) o.ca_file = v;
+		else if (!strcmp(a, "--cert")) o.cert_file = v;
+		else if (!strcmp(a, "--cert-key")) o.cert_key_file = v;
+		else if (!strcmp(a, "--device-id")) o.device_id = v;
+		else if (!strcmp(a, "--attempts")) o.attempts = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--backoff-ms")) o.backoff_ms = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--timeout-ms")) o.read_timeout_ms = o.connect_timeout_ms = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--batch")) o.batch = (unsigned)strtoul(v, NULL, 10);
+		else return usage_error("unknown option");
+	}
+	if (i >= argc)
+		return usage_error("no command");
+	const char *cmd = argv[i++];
+	int nargs = argc - i;
+	char **args = argv + i;
+	if (!strcmp(cmd, "help"))
+		return fputs(usage, stdout), 0;
+	if (wants_help(nargs, args)) {
+		const char *u = !strcmp(cmd, "note") ? note_usage : !strcmp(cmd, "sync") ? sync_usage
+		              : !strcmp(cmd, "guidance") ? guidance_usage : !strcmp(cmd, "keygen") ? keygen_usage
+		              : !strcmp(cmd, "login") || !strcmp(cmd, "logout") || !strcmp(cmd, "status") ? login_usage
+		              : usage;
+		return fputs(u, stdout), 0;
+	}
+	if (!strcmp(cmd, "keygen"))
+		return nargs == 1 ? keygen(args[0]) : usage_error("keygen FILE");
+	if (!o.store_dir || !key_file)
+		return usage_error("--store and --key-file are required");
+	if (read_key(key_file, key) != 0)
+		return 1;
+	o.key = key;
+	o.open_error = open_error;
+	o.open_error_size = sizeof open_error;
+	fn_client *c;
+	int rc = fn_client_open(&c, &o);
+	memset(key, 0, sizeof key);
+	if (rc != 0) {
+		fprintf(stderr, "fieldnote-device: cannot open the store: %s (%s)%s%s\n", fn_strerror(rc),
+		        fn_status_name(rc), open_error[0] ? ": " : "", open_error);
+		return 1;
+	}
+	char *out = NULL;
+	if (!strcmp(cmd, "login"))
+		rc = nargs == 1 ? cmd_login(c, args[0]) : usage_error("login USER");
+	else if (!strcmp(cmd, "logout"))
+		rc = (rc = fn_logout(c)) != 0 ? report(c, rc, "logout") : 0;
+	else if (!strcmp(cmd, "status"))
+		rc = print_json(c, fn_session_get(c, &out), &out, "status");
+	else if (!strcmp(cmd, "note"))
+		rc = cmd_note(c, nargs, args);
+	else if (!strcmp(cmd, "outbox"))
+		rc = print_json(c, fn_outbox_list(c, &out), &out, "outbox");
+	else if (!strcmp(cmd, "sync"))
+		rc = cmd_sync(c);
+	else if (!strcmp(cmd, "guidance") && nargs == 2 && !strcmp(args[0], "get"))
+		rc = print_json(c, fn_guidance_get(c, args[1], &out), &out, "guidance get");
+	else if (!strcmp(cmd, "guidance") && nargs >= 1 && !strcmp(args[0], "search")) {
+		char words[1024] = "";
+		for (int k = 1; k < nargs; k++)
+			snprintf(words + strlen(words), sizeof words - strlen(words), "%s%s", k > 1 ? " " : "", args[k]);
+		rc = print_json(c, fn_guidance_search(c, words, &out), &out, "guidance search");
+	} else if (!strcmp(cmd, "feedback"))
+		rc = print_json(c, fn_feedback_list(c, &out), &out, "feedback");
+	else
+		rc = usage_error("unknown command or arguments");
+	fn_client_close(c);
+	return rc;
+}

@@ -1,0 +1,144 @@
+/* crypto.c - AES-256-GCM sealing of stored records, the CSPRNG, ULIDs. */
+#include "crypto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/platform_util.h>
+
+#include "status.h"
+
+static const char personal[] = "libfieldnote store v1";
+
+int cr_init(struct cr *c, const unsigned char key[32], char *detail)
+{
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	mbedtls_entropy_init(&c->entropy);
+	mbedtls_ctr_drbg_init(&c->drbg);
+	mbedtls_gcm_init(&c->gcm);
+	c->ready = 1;
+	rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
+	                           (const unsigned char *)personal, sizeof personal - 1);
+	if (rc == 0)
+		rc = mbedtls_gcm_setkey(&c->gcm, MBEDTLS_CIPHER_ID_AES, key, 256);
+	if (rc != 0) {
+		char e[128];
+		mbedtls_strerror(rc, e, sizeof e);
+		snprintf(detail, 256, "cannot set up encryption: %s (-0x%04x)", e, (unsigned)-rc);
+		return FN_INTERNAL;
+	}
+	return FN_OK;
+}
+
+void cr_free(struct cr *c)
+{
+	if (!c->ready)
+		return;
+	mbedtls_gcm_free(&c->gcm);
+	mbedtls_ctr_drbg_free(&c->drbg);
+	mbedtls_entropy_free(&c->entropy);
+	c->ready = 0;
+}
+
+int cr_random(struct cr *c, void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	/* The DRBG hands out at most MBEDTLS_CTR_DRBG_MAX_REQUEST per call. */
+	while (n) {
+		size_t k = n > MBEDTLS_CTR_DRBG_MAX_REQUEST ? MBEDTLS_CTR_DRBG_MAX_REQUEST : n;
+		if (mbedtls_ctr_drbg_random(&c->drbg, p, k) != 0)
+			return FN_INTERNAL;
+		p += k;
+		n -= k;
+	}
+	return FN_OK;
+}
+
+/* Grows out by n bytes and returns where they start (NULL on ENOMEM). */
+static unsigned char *grow(struct sc_buf *out, size_t n)
+{
+	size_t at = out->n;
+	static const unsigned char zero[64];
+	while (n) {
+		size_t k = n > sizeof zero ? sizeof zero : n;
+		if (sc_buf_append(out, zero, k) != 0)
+			return NULL;
+		n -= k;
+	}
+	return (unsigned char *)out->p + at;
+}
+
+int cr_seal(struct cr *c, const void *aad, size_t aadn, const void *pt, size_t n, struct sc_buf *out)
+{
+	size_t at = out->n;
+	unsigned char *p = grow(out, CR_OVERHEAD + n);
+	if (!p)
+		return FN_NO_MEMORY;
+	p[0] = CR_VERSION;
+	if (cr_random(c, p + 1, CR_NONCE) != FN_OK)
+		goto fail;
+	if (mbedtls_gcm_crypt_and_tag(&c->gcm, MBEDTLS_GCM_ENCRYPT, n, p + 1, CR_NONCE, aad, aadn, pt,
+	                              p + 1 + CR_NONCE, CR_TAG, p + 1 + CR_NONCE + n) != 0)
+		goto fail;
+	return FN_OK;
+fail:
+	out->n = at;
+	return FN_INTERNAL;
+}
+
+int cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size_t n, struct sc_buf *out)
+{
+	const unsigned char *s = sealed;
+	if (n < CR_OVERHEAD || s[0] != CR_VERSION)
+		return FN_WRONG_KEY;
+	size_t len = n - CR_OVERHEAD, at = out->n;
+	unsigned char *p = grow(out, len);
+	if (!p)
+		return FN_NO_MEMORY;
+	int rc = mbedtls_gcm_auth_decrypt(&c->gcm, len, s + 1, CR_NONCE, aad, aadn, s + 1 + CR_NONCE + len,
+	                                  CR_TAG, s + 1 + CR_NONCE, p);
+	if (rc != 0) {
+		out->n = at;
+		return FN_WRONG_KEY;
+	}
+	return FN_OK;
+}
+
+int cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
+{
+	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	unsigned char r[10];
+	uint64_t t = unix_ms < 0 ? 0 : (uint64_t)unix_ms & 0xffffffffffffull;
+
+	if (cr_random(c, r, sizeof r) != FN_OK)
+		return FN_INTERNAL;
+	/* 10 characters of time (50 bits, the top two zero), 16 of randomness. */
+	for (int i = 9; i >= 0; i--) {
+		out[i] = b32[t & 31];
+		t >>= 5;
+	}
+	uint64_t hi = 0, lo = 0;
+	for (int i = 0; i < 5; i++)
+		hi = hi << 8 | r[i];
+	for (int i = 5; i < 10; i++)
+		lo = lo << 8 | r[i];
+	for (int i = 17; i >= 10; i--) {
+		out[i] = b32[hi & 31];
+		hi >>= 5;
+	}
+	for (int i = 25; i >= 18; i--) {
+		out[i] = b32[lo & 31];
+		lo >>= 5;
+	}
+	out[26] = 0;
+	cr_wipe(r, sizeof r);
+	return FN_OK;
+}
+
+void cr_wipe(void *p, size_t n)
+{
+	mbedtls_platform_zeroize(p, n);
+}

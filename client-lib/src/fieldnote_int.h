@@ -1,0 +1,143 @@
+/* fieldnote_int.h - private to client-lib: the handle, error reporting, the records kept in the store. */
+#ifndef FN_CLIENT_INT_H
+#define FN_CLIENT_INT_H
+
+/* schema's status.h first: fieldnote.h then skips its own copy of the enum
+ * (status_check.c proves the two agree). */
+#include "records.h"
+#include "status.h"
+
+#include "fieldnote.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "http.h"
+#include "net.h"
+#include "store.h"
+
+/* Defaults of fn_options. */
+#define DEF_CONNECT_MS 10000u
+#define DEF_READ_MS 30000u
+#define DEF_REQUEST_MS 120000u
+#define DEF_ATTEMPTS 6u
+#define DEF_BACKOFF_MS 500u
+#define MAX_BACKOFF_MS 30000u
+#define DEF_BATCH 50u
+#define MAX_BATCH 100u
+#define DEF_MAX_REPLY ((size_t)32 << 20)
+
+struct fn_client {
+	/* Lock order: netmu before mu. mu guards the store, the error and the
+	 * clock offset; netmu the connection (sync and sign-in). */
+	pthread_mutex_t mu, netmu;
+	struct cr cr;
+	struct st st;
+	struct net net;
+	int online; /* a server URL was given: net is set up */
+	fn_options opt; /* numbers only; the strings are not kept */
+	char device_id[129];
+	int64_t clock_offset; /* server clock minus ours, seconds (from Date) */
+	/* The signed-in user's summary (msgpack), read once: every save needs
+	 * it for author and team. Another process signing in on the same store
+	 * is seen by handles opened after it. */
+	struct sc_buf user_mp;
+	int user_loaded;
+	int err;
+	char errtext[512];
+};
+
+/* Records status and a formatted detail as the handle's last error and
+ * returns status. Call with mu held. */
+int fn_fail(fn_client *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The store's detail for a status a store call returned. */
+int fn_fail_store(fn_client *c, int status);
+
+/* Unix seconds as the server would say them (the device clock corrected
+ * by the offset learnt from the server's Date header). */
+int64_t fn_now(const fn_client *c);
+
+/* The schema's limits for what the library decodes (replies and stored
+ * records); max_body follows opt.max_reply. */
+struct sc_limits fn_limits(const fn_client *c);
+
+/* JSON text of a record into a malloc'ed NUL-terminated string. */
+int fn_record_json(const struct sc_record *rec, const void *in, char **out);
+
+/* ---- the outbox entry and the sent-note record (notes.c) ---- */
+
+enum ob_state { OB_QUEUED = 0, OB_CONFLICT = 1, OB_INVALID = 2 };
+enum sent_status { SENT_SUBMITTED = 0, SENT_ACCEPTED = 1, SENT_RETURNED = 2, SENT_ESCALATED = 3 };
+
+struct ob_entry {
+	int state;
+	int code;               /* the server's status code when refused */
+	struct sc_str reason;   /* JSON object {"name","message","errors"} or empty */
+	struct sc_str note;     /* canonical msgpack of the note: the bytes sent */
+};
+
+/* outbox key: id 0x00 revision(8, BE). out holds at least 64 + 9 bytes. */
+size_t ob_key(const char *id, size_t idn, int64_t rev, unsigned char *out);
+/* Splits a key back; 0 on success. */
+int ob_key_split(const void *k, size_t kn, struct sc_str *id, int64_t *rev);
+
+int ob_pack(const struct ob_entry *e, struct sc_buf *out);
+int ob_unpack(const void *p, size_t n, struct ob_entry *e); /* points into p */
+
+struct sent_rec {
+	int status;             /* enum sent_status */
+	int64_t latest;         /* latest revision the server acknowledged */
+	struct sc_str note;     /* its msgpack, or empty once accepted/escalated */
+};
+int sent_pack(const struct sent_rec *r, struct sc_buf *out);
+int sent_unpack(const void *p, size_t n, struct sent_rec *r);
+
+const char *ob_state_name(int state);
+const char *sent_status_name(int status);
+
+/* The app's note JSON completed (id, revision, replaces when > 0,
+ * created_at, device_id; author, team, agency and occurred_at when
+ * absent), validated by the schema and encoded canonically into mp
+ * (compose.c). Sets the handle's error on failure. */
+int note_compose(fn_client *c, const char *json, const char *id, int64_t rev, int64_t replaces,
+                 struct sc_arena *a, struct sc_buf *mp);
+
+/* ---- meta records ---- */
+
+/* The signed-in user (sealed user_summary) and the session token. */
+int meta_user(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_user_summary *out);
+int meta_token(fn_client *c, MDB_txn *t, char *token, size_t cap); /* FN_UNAUTHORIZED if none */
+/* The user, from the handle's cache (filled from the store on first use).
+ * FN_OK, FN_NOT_FOUND (never signed in), FN_WRONG_KEY, FN_NO_MEMORY. */
+int user_cached(fn_client *c, struct sc_arena *a, struct sc_user_summary *out);
+/* Forgets the token, keeping the user's details (session.c). Call with mu. */
+int session_forget(fn_client *c);
+
+/* ---- sync.c helpers shared with session.c ---- */
+
+struct rpc {
+	fn_client *c;
+	const volatile int *cancel;
+	fn_progress_fn progress;
+	void *arg;
+	unsigned attempts, retries;
+	char token[160];
+	struct http_reply reply;
+	char detail[256];
+	struct sc_error_reply *last_error; /* decoded error reply, if any */
+	struct sc_arena *arena;
+};
+
+/* Sends a request with the retry policy; FN_OK for a 2xx reply (body in
+ * x->reply), else the status (from the error reply when there is one) and
+ * x->detail. */
+int rpc_call(struct rpc *x, const char *method, const char *path, const void *body, size_t n, int auth);
+/* Decodes the reply body (msgpack or JSON) as rec into out. */
+int rpc_decode(struct rpc *x, const struct sc_record *rec, void *out);
+void rpc_progress(struct rpc *x, int step, uint64_t done, uint64_t total, int status, unsigned delay);
+int rpc_init(struct rpc *x, fn_client *c);
+void rpc_end(struct rpc *x);
+
+#endif

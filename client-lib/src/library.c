@@ -1,0 +1,293 @@
+/* library.c - offline reading: cached guidance (get, search) and supervisors' feedback. */
+#include "fieldnote_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Opens one sealed value into b (reset first) and decodes it as rec. */
+static int open_record(fn_client *c, int db, const MDB_val *k, const MDB_val *v, const struct sc_record *rec,
+                       struct sc_arena *a, struct sc_buf *b, void *out)
+{
+	b->n = 0;
+	int rc = st_open_value(&c->st, db, k, v, b);
+	if (rc != FN_OK)
+		return rc;
+	rc = sc_decode(rec, SC_MSGPACK, b->p, b->n, NULL, a, out, NULL);
+	if (rc != FN_OK && rc != FN_NO_MEMORY) {
+		snprintf(c->st.detail, sizeof c->st.detail, "a cached %s does not decode: damaged store", rec->name);
+		return FN_WRONG_KEY;
+	}
+	return rc;
+}
+
+FN_API int fn_guidance_get(fn_client *c, const char *id, char **out)
+{
+	struct sc_arena *a = NULL;
+	struct sc_buf b = {0};
+	struct sc_guidance_doc d;
+	MDB_txn *t;
+	MDB_val v;
+	int rc;
+
+	if (!c || !out)
+		return FN_BAD_ARGUMENT;
+	*out = NULL;
+	pthread_mutex_lock(&c->mu);
+	if (!id || !*id || strlen(id) > 64) {
+		rc = fn_fail(c, FN_BAD_ARGUMENT, "a guidance id is 1 to 64 bytes");
+		goto out;
+	}
+	if (!(a = sc_arena_new(0))) {
+		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	if ((rc = st_read(&c->st, &t)) != FN_OK) {
+		fn_fail_store(c, rc);
+		goto out;
+	}
+	MDB_val k = {strlen(id), (void *)id};
+	rc = st_get(&c->st, t, DB_GUIDANCE, id, strlen(id), &v);
+	if (rc == FN_OK)
+		rc = open_record(c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, a, &b, &d);
+	st_read_end(t);
+	if (rc == FN_NOT_FOUND)
+		fn_fail(c, rc, "no guidance document %s on this device (sync to fetch guidance)", id);
+	else if (rc != FN_OK)
+		fn_fail_store(c, rc);
+	else if ((rc = fn_record_json(&sc_rec_guidance_doc, &d, out)) != FN_OK)
+		fn_fail(c, rc, "out of memory");
+out:
+	sc_buf_free(&b);
+	sc_arena_free(a);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/* Splits words on white space into NUL-terminated copies in a. */
+static int split_words(const char *words, struct sc_arena *a, struct sc_strs *out)
+{
+	size_t n = 0, cap = 0;
+	out->v = NULL;
+	out->n = 0;
+	for (const char *p = words ? words : ""; *p;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		size_t len = 0;
+		while (p[len] && !isspace((unsigned char)p[len]))
+			len++;
+		if (!len)
+			break;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct sc_str *v = sc_arena_alloc(a, ncap * sizeof *v);
+			if (!v)
+				return FN_NO_MEMORY;
+			if (n)
+				memcpy(v, out->v, n * sizeof *v);
+			out->v = v;
+			cap = ncap;
+		}
+		char *w = sc_arena_strndup(a, p, len);
+		if (!w)
+			return FN_NO_MEMORY;
+		out->v[n++] = (struct sc_str){w, len};
+		out->n = n;
+		p += len;
+	}
+	return FN_OK;
+}
+
+static int doc_matches(const struct sc_guidance_doc *d, const struct sc_strs *words)
+{
+	for (size_t i = 0; i < words->n; i++) {
+		const char *w = words->v[i].p;
+		int hit = strcasestr(d->title.p, w) || strcasestr(d->body.p, w);
+		for (size_t j = 0; !hit && j < d->tags.n; j++)
+			hit = strcasestr(d->tags.v[j].p, w) != NULL;
+		if (!hit)
+			return 0;
+	}
+	return 1;
+}
+
+/* A summary of d whose strings live in keep (d's arena is reused). */
+static int summarize(const struct sc_guidance_doc *d, struct sc_arena *keep, struct sc_guidance_summary *s)
+{
+	memset(s, 0, sizeof *s);
+	char *id = sc_arena_strndup(keep, d->id.p, d->id.n);
+	char *title = sc_arena_strndup(keep, d->title.p, d->title.n);
+	if (!id || !title)
+		return FN_NO_MEMORY;
+	s->id = (struct sc_str){id, d->id.n};
+	s->title = (struct sc_str){title, d->title.n};
+	s->version = d->version;
+	s->updated = d->updated;
+	s->has = (1ull << SC_F_guidance_summary_id) | (1ull << SC_F_guidance_summary_version) |
+	         (1ull << SC_F_guidance_summary_title) | (1ull << SC_F_guidance_summary_updated);
+	if (SC_HAS(guidance_doc, d, tags)) {
+		s->tags.v = sc_arena_alloc(keep, (d->tags.n ? d->tags.n : 1) * sizeof *s->tags.v);
+		if (!s->tags.v)
+			return FN_NO_MEMORY;
+		for (size_t i = 0; i < d->tags.n; i++) {
+			char *t = sc_arena_strndup(keep, d->tags.v[i].p, d->tags.v[i].n);
+			if (!t)
+				return FN_NO_MEMORY;
+			s->tags.v[i] = (struct sc_str){t, d->tags.v[i].n};
+		}
+		s->tags.n = d->tags.n;
+		SC_SET(guidance_summary, s, tags);
+	}
+	return FN_OK;
+}
+
+FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
+{
+	struct sc_arena *keep = NULL, *scratch = NULL;
+	struct sc_buf b = {0};
+	struct sc_guidance_list list = {0};
+	struct sc_strs w;
+	MDB_txn *t = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t cap = 0;
+	int rc;
+
+	if (!c || !out)
+		return FN_BAD_ARGUMENT;
+	*out = NULL;
+	pthread_mutex_lock(&c->mu);
+	keep = sc_arena_new(0);
+	scratch = sc_arena_new(0);
+	if (!keep || !scratch || split_words(words, keep, &w) != FN_OK) {
+		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	if ((rc = st_read(&c->st, &t)) != FN_OK) {
+		fn_fail_store(c, rc);
+		goto out;
+	}
+	if ((rc = mdb_cursor_open(t, c->st.db[DB_GUIDANCE], &cur)) != 0) {
+		rc = fn_fail_store(c, st_status(&c->st, rc, "reading guidance"));
+		goto out;
+	}
+	int mrc;
+	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+		struct sc_guidance_doc d;
+		sc_arena_reset(scratch);
+		if ((rc = open_record(c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, scratch, &b, &d)) != FN_OK)
+			break;
+		if (!doc_matches(&d, &w))
+			continue;
+		if (list.items.n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct sc_guidance_summary *nv = sc_arena_alloc(keep, ncap * sizeof *nv);
+			if (!nv) {
+				rc = FN_NO_MEMORY;
+				break;
+			}
+			if (list.items.n)
+				memcpy(nv, list.items.v, list.items.n * sizeof *nv);
+			list.items.v = nv;
+			cap = ncap;
+		}
+		if ((rc = summarize(&d, keep, &list.items.v[list.items.n])) != FN_OK)
+			break;
+		list.items.n++;
+	}
+	if (rc == FN_OK && mrc != MDB_NOTFOUND)
+		rc = st_status(&c->st, mrc, "reading guidance");
+	struct sc_guidance_summary none;
+	if (rc == FN_OK) {
+		if (!list.items.v)
+			list.items.v = &none;
+		SC_SET(guidance_list, &list, items);
+		if ((rc = fn_record_json(&sc_rec_guidance_list, &list, out)) != FN_OK)
+			fn_fail(c, rc, "out of memory");
+	} else {
+		fn_fail_store(c, rc);
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	st_read_end(t);
+	sc_buf_free(&b);
+	sc_arena_free(scratch);
+	sc_arena_free(keep);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+FN_API int fn_feedback_list(fn_client *c, char **out)
+{
+	struct sc_arena *a = NULL;
+	struct sc_buf b = {0};
+	struct sc_feedback_page page = {0};
+	MDB_txn *t = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint64_t cursor = 0;
+	size_t cap = 0;
+	int rc;
+
+	if (!c || !out)
+		return FN_BAD_ARGUMENT;
+	*out = NULL;
+	pthread_mutex_lock(&c->mu);
+	if (!(a = sc_arena_new(0))) {
+		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	if ((rc = st_read(&c->st, &t)) != FN_OK || (rc = st_get_u64(&c->st, t, "cursor.feedback", &cursor)) != FN_OK) {
+		fn_fail_store(c, rc);
+		goto out;
+	}
+	if ((rc = mdb_cursor_open(t, c->st.db[DB_FEEDBACK], &cur)) != 0) {
+		rc = fn_fail_store(c, st_status(&c->st, rc, "reading feedback"));
+		goto out;
+	}
+	int mrc;
+	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+		if (page.items.n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct sc_review *nv = sc_arena_alloc(a, ncap * sizeof *nv);
+			if (!nv) {
+				rc = FN_NO_MEMORY;
+				break;
+			}
+			if (page.items.n)
+				memcpy(nv, page.items.v, page.items.n * sizeof *nv);
+			page.items.v = nv;
+			cap = ncap;
+		}
+		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, a, &b, &page.items.v[page.items.n])) !=
+		    FN_OK)
+			break;
+		page.items.n++;
+	}
+	if (rc == FN_OK && mrc != MDB_NOTFOUND)
+		rc = st_status(&c->st, mrc, "reading feedback");
+	struct sc_review none;
+	if (rc == FN_OK) {
+		if (!page.items.v)
+			page.items.v = &none;
+		page.next = (int64_t)cursor;
+		page.more = false;
+		page.has = (1ull << SC_F_feedback_page_items) | (1ull << SC_F_feedback_page_next) |
+		           (1ull << SC_F_feedback_page_more);
+		if ((rc = fn_record_json(&sc_rec_feedback_page, &page, out)) != FN_OK)
+			fn_fail(c, rc, "out of memory");
+	} else {
+		fn_fail_store(c, rc);
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	st_read_end(t);
+	if (b.p)
+		cr_wipe(b.p, b.cap);
+	sc_buf_free(&b);
+	sc_arena_free(a);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}

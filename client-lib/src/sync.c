@@ -1,0 +1,635 @@
+/* sync.c - fn_sync_run: push the outbox in batches, pull guidance and feedback after their cursors. */
+#include "fieldnote_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Why this is resumable: every local change is one LMDB transaction made
+ * after the server's answer, and every request is idempotent. A note is
+ * deleted from the outbox only in the transaction that records the
+ * server's "stored" or "duplicate"; killed before that, the next sync
+ * sends the same bytes again and the server answers "duplicate". A page of
+ * guidance or feedback is written in the same transaction as its cursor;
+ * killed before, the page is fetched again.
+ */
+
+struct sync {
+	struct rpc x;
+	fn_client *c;
+	char user[65];
+	unsigned batch;
+	uint64_t total, answered;
+	uint64_t pushed, duplicates, conflicts, invalid, held, guidance_saved, withdrawn, feedback;
+	int feedback_unsupported;
+};
+
+/* One note picked for the current batch. */
+struct item {
+	unsigned char key[80];
+	size_t kn;
+	struct sc_str id;
+	int64_t rev;
+	size_t off, len; /* its bytes in the batch body */
+};
+
+struct batch {
+	struct item v[MAX_BATCH];
+	size_t n;
+	struct sc_buf body;
+	unsigned char after[80]; /* scan resumes after this key */
+	size_t after_n;
+	const struct sc_note_results *res;
+	struct sync *s;
+};
+
+static int is_session_error(int rc)
+{
+	return rc == FN_UNAUTHORIZED || rc == FN_TOKEN_EXPIRED || rc == FN_TOKEN_REVOKED || rc == FN_DEVICE_REVOKED;
+}
+
+static void on_sent(void *arg)
+{
+	struct sync *s = arg;
+	rpc_progress(&s->x, FN_STEP_PUSH_SENT, s->answered, s->total, FN_OK, 0);
+}
+
+/* Picks up to s->batch queued notes of the signed-in user after b->after
+ * and frames them as {"notes": [...]} in msgpack. Call with mu held. */
+static int pick(struct sync *s, struct batch *b)
+{
+	fn_client *c = s->c;
+	struct sc_buf pt = {0};
+	struct sc_arena *a = sc_arena_new(0);
+	MDB_txn *t = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, mrc;
+
+	b->n = 0;
+	b->body.n = 0;
+	if (!a)
+		return FN_NO_MEMORY;
+	if ((rc = st_read(&c->st, &t)) != FN_OK)
+		goto out;
+	if ((mrc = mdb_cursor_open(t, c->st.db[DB_OUTBOX], &cur)) != 0) {
+		rc = st_status(&c->st, mrc, "reading the outbox");
+		goto out;
+	}
+	if (b->after_n) {
+		k = (MDB_val){b->after_n, b->after};
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (mrc == 0 && k.mv_size == b->after_n && memcmp(k.mv_data, b->after, b->after_n) == 0)
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	} else {
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
+	/* Room for the envelope: fixmap(1) "notes"(6) array16(3). */
+	static const unsigned char head[] = {0x81, 0xa5, 'n', 'o', 't', 'e', 's', 0xdc, 0, 0};
+	sc_buf_append(&b->body, head, sizeof head);
+	for (; mrc == 0 && b->n < s->batch; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct item *it = &b->v[b->n];
+		struct ob_entry e;
+		struct sc_note n;
+		if (k.mv_size > sizeof it->key || ob_key_split(k.mv_data, k.mv_size, &it->id, &it->rev) != 0)
+			continue;
+		memcpy(b->after, k.mv_data, k.mv_size);
+		b->after_n = k.mv_size;
+		pt.n = 0;
+		if ((rc = st_open_value(&c->st, DB_OUTBOX, &k, &v, &pt)) != FN_OK ||
+		    (rc = ob_unpack(pt.p, pt.n, &e)) != FN_OK)
+			goto out;
+		if (e.state != OB_QUEUED)
+			continue;
+		sc_arena_reset(a);
+		if (sc_decode(&sc_rec_note, SC_MSGPACK, e.note.p, e.note.n, NULL, a, &n, NULL) != FN_OK) {
+			rc = FN_WRONG_KEY;
+			snprintf(c->st.detail, sizeof c->st.detail, "an outbox entry does not decode: damaged store");
+			goto out;
+		}
+		/* Another user's notes wait for that user to sign in again. */
+		if (!sc_str_eq(n.author, s->user)) {
+			s->held++;
+			continue;
+		}
+		memcpy(it->key, k.mv_data, k.mv_size);
+		it->kn = k.mv_size;
+		ob_key_split(it->key, it->kn, &it->id, &it->rev);
+		it->off = b->body.n;
+		it->len = e.note.n;
+		sc_buf_append(&b->body, e.note.p, e.note.n);
+		b->n++;
+	}
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = st_status(&c->st, mrc, "reading the outbox");
+	else
+		rc = b->body.oom ? FN_NO_MEMORY : FN_OK;
+	if (rc == FN_OK) {
+		b->body.p[8] = (char)(b->n >> 8);
+		b->body.p[9] = (char)(b->n & 0xff);
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	st_read_end(t);
+	if (pt.p)
+		cr_wipe(pt.p, pt.cap);
+	sc_buf_free(&pt);
+	sc_arena_free(a);
+	return rc;
+}
+
+/* The server's refusal of one note, as kept with it: {"name","message","errors"}. */
+static char *reason_json(const struct sc_note_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_stringn(r->name.p, r->name.n));
+	if (SC_HAS(note_result, r, message))
+		json_object_set_new(o, "reason", json_stringn(r->message.p, r->message.n));
+	if (SC_HAS(note_result, r, errors)) {
+		json_t *errs = json_array();
+		for (size_t i = 0; i < r->errors.n; i++) {
+			json_t *e = json_object();
+			json_object_set_new(e, "field", json_stringn(r->errors.v[i].field.p, r->errors.v[i].field.n));
+			json_object_set_new(e, "message",
+			                    json_stringn(r->errors.v[i].message.p, r->errors.v[i].message.n));
+			json_array_append_new(errs, e);
+		}
+		json_object_set_new(o, "errors", errs);
+	}
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* Records one acknowledged revision as the note's latest known one. */
+static int record_sent(fn_client *c, MDB_txn *t, const struct item *it, struct sc_str note)
+{
+	struct sc_buf old = {0}, val = {0};
+	struct sent_rec r = {SENT_SUBMITTED, it->rev, note};
+	int rc = st_get_sealed(&c->st, t, DB_NOTES, it->id.p, it->id.n, &old);
+	if (rc == FN_OK) {
+		struct sent_rec prev;
+		if (sent_unpack(old.p, old.n, &prev) == FN_OK && prev.latest > it->rev)
+			rc = FN_NOT_FOUND; /* a later revision is already known: keep it */
+		else
+			rc = FN_OK;
+	} else if (rc == FN_NOT_FOUND) {
+		rc = FN_OK;
+	}
+	if (rc == FN_OK) {
+		rc = sent_pack(&r, &val);
+		if (rc == FN_OK)
+			rc = st_put_sealed(&c->st, t, DB_NOTES, it->id.p, it->id.n, val.p, val.n);
+	} else if (rc == FN_NOT_FOUND) {
+		rc = FN_OK;
+	}
+	if (old.p)
+		cr_wipe(old.p, old.cap);
+	if (val.p)
+		cr_wipe(val.p, val.cap);
+	sc_buf_free(&old);
+	sc_buf_free(&val);
+	return rc;
+}
+
+static int apply_txn(MDB_txn *t, void *arg)
+{
+	struct batch *b = arg;
+	struct sync *s = b->s;
+	fn_client *c = s->c;
+	int rc = FN_OK;
+
+	for (size_t i = 0; i < b->n && rc == FN_OK; i++) {
+		const struct sc_note_result *r = &b->res->results.v[i];
+		const struct item *it = &b->v[i];
+		struct sc_str note = {b->body.p + it->off, it->len};
+		if (sc_str_eq(r->result, "stored") || sc_str_eq(r->result, "duplicate")) {
+			rc = st_del(&c->st, t, DB_OUTBOX, it->key, it->kn);
+			if (rc == FN_NOT_FOUND)
+				rc = FN_OK; /* another process got there first */
+			if (rc == FN_OK)
+				rc = record_sent(c, t, it, note);
+			continue;
+		}
+		struct ob_entry e = {sc_str_eq(r->result, "conflict") ? OB_CONFLICT : OB_INVALID, (int)r->code,
+		                     {"", 0}, note};
+		char *why = reason_json(r);
+		struct sc_buf val = {0};
+		if (why)
+			e.reason = (struct sc_str){why, strlen(why)};
+		rc = why ? ob_pack(&e, &val) : FN_NO_MEMORY;
+		if (rc == FN_OK)
+			rc = st_put_sealed(&c->st, t, DB_OUTBOX, it->key, it->kn, val.p, val.n);
+		if (val.p)
+			cr_wipe(val.p, val.cap);
+		sc_buf_free(&val);
+		free(why);
+	}
+	return rc;
+}
+
+static void count_results(struct sync *s, const struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct sc_str r = b->res->results.v[i].result;
+		if (sc_str_eq(r, "stored"))
+			s->pushed++;
+		else if (sc_str_eq(r, "duplicate"))
+			s->duplicates++;
+		else if (sc_str_eq(r, "conflict"))
+			s->conflicts++;
+		else
+			s->invalid++;
+	}
+	s->answered += b->n;
+}
+
+/* The results must answer the notes sent, in order; anything else and
+ * nothing is changed locally (the next sync sends them again). */
+static int check_results(struct sync *s, const struct batch *b, const struct sc_note_results *res)
+{
+	if (res->results.n != b->n) {
+		snprintf(s->x.detail, sizeof s->x.detail, "the server answered %zu results for %zu notes",
+		         res->results.n, b->n);
+		return FN_MALFORMED_BODY;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct sc_note_result *r = &res->results.v[i];
+		if (r->id.n != b->v[i].id.n || memcmp(r->id.p, b->v[i].id.p, r->id.n) != 0 ||
+		    (SC_HAS(note_result, r, revision) && r->revision != b->v[i].rev) ||
+		    !(sc_str_eq(r->result, "stored") || sc_str_eq(r->result, "duplicate") ||
+		      sc_str_eq(r->result, "conflict") || sc_str_eq(r->result, "invalid"))) {
+			snprintf(s->x.detail, sizeof s->x.detail, "result %zu does not answer note %.64s", i,
+			         b->v[i].id.p);
+			return FN_MALFORMED_BODY;
+		}
+	}
+	return FN_OK;
+}
+
+static int push(struct sync *s)
+{
+	fn_client *c = s->c;
+	struct batch *b = calloc(1, sizeof *b);
+	int rc = FN_OK;
+
+	if (!b)
+		return FN_NO_MEMORY;
+	b->s = s;
+	c->net.on_sent = on_sent;
+	c->net.on_sent_arg = s;
+	for (;;) {
+		size_t after_n = b->after_n;
+		unsigned char after[80];
+		memcpy(after, b->after, sizeof after);
+		pthread_mutex_lock(&c->mu);
+		rc = pick(s, b);
+		pthread_mutex_unlock(&c->mu);
+		st_release(&c->st);
+		if (rc != FN_OK) {
+			snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
+			break;
+		}
+		if (b->n == 0)
+			break;
+		rpc_progress(&s->x, FN_STEP_PUSH_SEND, s->answered, s->total, FN_OK, 0);
+		sc_arena_reset(s->x.arena);
+		rc = rpc_call(&s->x, "POST", "/v1/notes", b->body.p, b->body.n, 1);
+		if ((rc == FN_PAYLOAD_TOO_LARGE || rc == FN_LIMIT_EXCEEDED) && s->batch > 1) {
+			s->batch /= 2; /* the server takes less than we send: smaller batches */
+			b->after_n = after_n;
+			memcpy(b->after, after, sizeof after);
+			continue;
+		}
+		struct sc_note_results *res = sc_arena_alloc(s->x.arena, sizeof *res);
+		if (rc == FN_OK)
+			rc = res ? rpc_decode(&s->x, &sc_rec_note_results, res) : FN_NO_MEMORY;
+		if (rc == FN_OK)
+			rc = check_results(s, b, res);
+		if (rc != FN_OK)
+			break;
+		rpc_progress(&s->x, FN_STEP_PUSH_REPLY, s->answered, s->total, FN_OK, 0);
+		b->res = res;
+		pthread_mutex_lock(&c->mu);
+		rc = st_write(&c->st, apply_txn, b);
+		if (rc != FN_OK)
+			snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
+		pthread_mutex_unlock(&c->mu);
+		st_release(&c->st); /* the pages the deletes touched */
+		if (rc != FN_OK)
+			break;
+		count_results(s, b);
+		rpc_progress(&s->x, FN_STEP_PUSH_SAVED, s->answered, s->total, FN_OK, 0);
+	}
+	c->net.on_sent = NULL;
+	if (b->body.p)
+		cr_wipe(b->body.p, b->body.cap);
+	sc_buf_free(&b->body);
+	free(b);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- pulls --- */
+
+struct page_job {
+	struct sync *s;
+	const void *page; /* sc_change_page or sc_feedback_page */
+	uint64_t since;
+	int n_saved, n_withdrawn;
+};
+
+static int guidance_txn(MDB_txn *t, void *arg)
+{
+	struct page_job *j = arg;
+	fn_client *c = j->s->c;
+	const struct sc_change_page *p = j->page;
+	struct sc_buf mp = {0};
+	int rc = FN_OK;
+
+	j->n_saved = j->n_withdrawn = 0;
+	for (size_t i = 0; i < p->changes.n && rc == FN_OK; i++) {
+		const struct sc_guidance_change *ch = &p->changes.v[i];
+		if (SC_HAS(guidance_change, ch, withdrawn) && ch->withdrawn) {
+			rc = st_del(&c->st, t, DB_GUIDANCE, ch->id.p, ch->id.n);
+			if (rc == FN_NOT_FOUND)
+				rc = FN_OK;
+			j->n_withdrawn++;
+		} else if (SC_HAS(guidance_change, ch, doc) && ch->doc) {
+			mp.n = 0;
+			rc = sc_encode(&sc_rec_guidance_doc, SC_MSGPACK, ch->doc, &mp);
+			if (rc == FN_OK)
+				rc = st_put_sealed(&c->st, t, DB_GUIDANCE, ch->doc->id.p, ch->doc->id.n, mp.p, mp.n);
+			j->n_saved++;
+		}
+	}
+	if (rc == FN_OK)
+		rc = st_put_u64(&c->st, t, "cursor.guidance", (uint64_t)p->next);
+	sc_buf_free(&mp);
+	return rc;
+}
+
+/* Keeps what a supervisor decided: the review (sealed, in arrival order)
+ * and the note's status; an accepted or escalated note's copy is dropped,
+ * since the device no longer needs it. */
+static int feedback_txn(MDB_txn *t, void *arg)
+{
+	struct page_job *j = arg;
+	fn_client *c = j->s->c;
+	const struct sc_feedback_page *p = j->page;
+	struct sc_buf mp = {0}, old = {0}, val = {0};
+	uint64_t count;
+	int rc = st_get_u64(&c->st, t, "feedback.count", &count);
+
+	j->n_saved = 0;
+	for (size_t i = 0; i < p->items.n && rc == FN_OK; i++) {
+		const struct sc_review *r = &p->items.v[i];
+		unsigned char key[8];
+		st_be64(++count, key);
+		mp.n = 0;
+		rc = sc_encode(&sc_rec_review, SC_MSGPACK, r, &mp);
+		if (rc == FN_OK)
+			rc = st_put_sealed(&c->st, t, DB_FEEDBACK, key, 8, mp.p, mp.n);
+		j->n_saved++;
+		old.n = val.n = 0;
+		if (rc != FN_OK || st_get_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, &old) != FN_OK)
+			continue;
+		struct sent_rec sr;
+		if (sent_unpack(old.p, old.n, &sr) != FN_OK || r->revision < sr.latest)
+			continue;
+		sr.status = sc_str_eq(r->decision, "accepted")   ? SENT_ACCEPTED
+		            : sc_str_eq(r->decision, "returned") ? SENT_RETURNED
+		                                                 : SENT_ESCALATED;
+		if (sr.status != SENT_RETURNED)
+			sr.note = (struct sc_str){"", 0};
+		rc = sent_pack(&sr, &val);
+		if (rc == FN_OK)
+			rc = st_put_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, val.p, val.n);
+	}
+	if (rc == FN_OK)
+		rc = st_put_u64(&c->st, t, "feedback.count", count);
+	if (rc == FN_OK)
+		rc = st_put_u64(&c->st, t, "cursor.feedback", (uint64_t)p->next);
+	if (old.p)
+		cr_wipe(old.p, old.cap);
+	if (val.p)
+		cr_wipe(val.p, val.cap);
+	sc_buf_free(&old);
+	sc_buf_free(&val);
+	sc_buf_free(&mp);
+	return rc;
+}
+
+static int read_cursor(struct sync *s, const char *name, uint64_t *out)
+{
+	MDB_txn *t;
+	pthread_mutex_lock(&s->c->mu);
+	int rc = st_read(&s->c->st, &t);
+	if (rc == FN_OK) {
+		rc = st_get_u64(&s->c->st, t, name, out);
+		st_read_end(t);
+	}
+	if (rc != FN_OK)
+		snprintf(s->x.detail, sizeof s->x.detail, "%s", s->c->st.detail);
+	pthread_mutex_unlock(&s->c->mu);
+	return rc;
+}
+
+/* Pulls one feed (guidance or feedback) page by page. */
+static int pull(struct sync *s, int guidance)
+{
+	fn_client *c = s->c;
+	const char *cursor_name = guidance ? "cursor.guidance" : "cursor.feedback";
+	int rc;
+
+	for (;;) {
+		struct page_job j = {s, NULL, 0, 0, 0};
+		char path[128];
+		int64_t next;
+		int more;
+		if ((rc = read_cursor(s, cursor_name, &j.since)) != FN_OK)
+			return rc;
+		snprintf(path, sizeof path, "/v1/sync/%s?since=%llu&limit=%d", guidance ? "guidance" : "feedback",
+		         (unsigned long long)j.since, guidance ? 50 : 200);
+		sc_arena_reset(s->x.arena);
+		rc = rpc_call(&s->x, "GET", path, NULL, 0, 1);
+		if (rc == FN_OK) {
+			void *page = sc_arena_alloc(s->x.arena, guidance ? sizeof(struct sc_change_page)
+			                                                 : sizeof(struct sc_feedback_page));
+			rc = page ? rpc_decode(&s->x, guidance ? &sc_rec_change_page : &sc_rec_feedback_page, page)
+			          : FN_NO_MEMORY;
+			j.page = page;
+		}
+		if (rc != FN_OK)
+			return rc;
+		if (guidance) {
+			const struct sc_change_page *p = j.page;
+			next = p->next;
+			more = p->more;
+		} else {
+			const struct sc_feedback_page *p = j.page;
+			next = p->next;
+			more = p->more;
+		}
+		rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_REPLY : FN_STEP_FEEDBACK_REPLY,
+		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
+		pthread_mutex_lock(&c->mu);
+		rc = st_write(&c->st, guidance ? guidance_txn : feedback_txn, &j);
+		if (rc != FN_OK)
+			snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
+		pthread_mutex_unlock(&c->mu);
+		st_release(&c->st);
+		if (rc != FN_OK)
+			return rc;
+		if (guidance) {
+			s->guidance_saved += (uint64_t)j.n_saved;
+			s->withdrawn += (uint64_t)j.n_withdrawn;
+		} else {
+			s->feedback += (uint64_t)j.n_saved;
+		}
+		rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_SAVED : FN_STEP_FEEDBACK_SAVED,
+		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
+		/* A cursor that does not move would loop forever: stop there. */
+		if (!more || next <= (int64_t)j.since)
+			return FN_OK;
+	}
+}
+
+/* ------------------------------------------------------------ the run --- */
+
+static int save_tls_txn(MDB_txn *t, void *arg)
+{
+	struct sync *s = arg;
+	struct sc_buf b = {0};
+	int rc = st_put_u64(&s->c->st, t, "clock_offset", (uint64_t)s->c->clock_offset);
+	if (rc == FN_OK && net_session_take(&s->c->net, &b) == FN_OK)
+		rc = st_put_sealed(&s->c->st, t, DB_META, "tls", 3, b.p, b.n);
+	sc_buf_free(&b);
+	return rc;
+}
+
+static char *summary_json(const struct sync *s, int rc)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string(sc_status_name(rc)));
+	json_object_set_new(o, "pushed", json_integer((json_int_t)s->pushed));
+	json_object_set_new(o, "duplicates", json_integer((json_int_t)s->duplicates));
+	json_object_set_new(o, "conflicts", json_integer((json_int_t)s->conflicts));
+	json_object_set_new(o, "invalid", json_integer((json_int_t)s->invalid));
+	json_object_set_new(o, "held", json_integer((json_int_t)s->held));
+	json_object_set_new(o, "guidance_saved", json_integer((json_int_t)s->guidance_saved));
+	json_object_set_new(o, "guidance_withdrawn", json_integer((json_int_t)s->withdrawn));
+	json_object_set_new(o, "feedback", json_integer((json_int_t)s->feedback));
+	json_object_set_new(o, "feedback_available", json_boolean(!s->feedback_unsupported));
+	json_object_set_new(o, "retries", json_integer(s->x.retries));
+	json_object_set_new(o, "connections", json_integer(s->c->net.connections));
+	json_object_set_new(o, "resumed", json_integer(s->c->net.resumed));
+	json_object_set_new(o, "tls", json_string(s->c->net.version ? s->c->net.version : ""));
+	char *txt = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return txt;
+}
+
+/* Counts the outbox, for progress totals. */
+static uint64_t outbox_size(fn_client *c)
+{
+	MDB_txn *t;
+	MDB_stat ms;
+	uint64_t n = 0;
+	if (st_read(&c->st, &t) == FN_OK) {
+		if (mdb_stat(t, c->st.db[DB_OUTBOX], &ms) == 0)
+			n = ms.ms_entries;
+		st_read_end(t);
+	}
+	return n;
+}
+
+static int start(struct sync *s)
+{
+	fn_client *c = s->c;
+	struct sc_arena *a = sc_arena_new(4096);
+	struct sc_user_summary u;
+	MDB_txn *t;
+	int rc;
+
+	if (!a)
+		return FN_NO_MEMORY;
+	pthread_mutex_lock(&c->mu);
+	rc = st_read(&c->st, &t);
+	if (rc == FN_OK) {
+		rc = meta_token(c, t, s->x.token, sizeof s->x.token);
+		if (rc == FN_OK && (rc = meta_user(c, t, a, &u)) == FN_OK)
+			snprintf(s->user, sizeof s->user, "%s", u.username.p);
+		if (rc == FN_NOT_FOUND)
+			rc = FN_UNAUTHORIZED;
+		st_read_end(t);
+	}
+	if (rc == FN_UNAUTHORIZED)
+		snprintf(s->x.detail, sizeof s->x.detail, "not signed in: fn_login first");
+	else if (rc != FN_OK)
+		snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
+	s->total = outbox_size(c);
+	pthread_mutex_unlock(&c->mu);
+	sc_arena_free(a);
+	return rc;
+}
+
+FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg, const volatile int *cancel,
+                       char **summary)
+{
+	struct sync s;
+	int rc;
+
+	if (summary)
+		*summary = NULL;
+	if (!c)
+		return FN_BAD_ARGUMENT;
+	pthread_mutex_lock(&c->netmu);
+	memset(&s, 0, sizeof s);
+	s.c = c;
+	c->net.connections = c->net.resumed = 0;
+	if ((rc = rpc_init(&s.x, c)) != FN_OK) {
+		snprintf(s.x.detail, sizeof s.x.detail, "out of memory");
+		goto done;
+	}
+	s.x.progress = progress;
+	s.x.arg = arg;
+	s.x.cancel = cancel;
+	s.batch = c->opt.batch;
+	if (!c->online) {
+		rc = FN_BAD_ARGUMENT;
+		snprintf(s.x.detail, sizeof s.x.detail, "no server URL was given to fn_client_open");
+		goto done;
+	}
+	if ((rc = start(&s)) != FN_OK)
+		goto done;
+	if ((rc = push(&s)) != FN_OK)
+		goto done;
+	if ((rc = pull(&s, 1)) != FN_OK)
+		goto done;
+	rc = pull(&s, 0);
+	if (rc == FN_NOT_FOUND || rc == FN_METHOD_NOT_ALLOWED || rc == FN_FORBIDDEN) {
+		/* A server without the feedback feed, or a role without feedback
+		 * (a supervisor): the rest of the sync stands. */
+		s.feedback_unsupported = 1;
+		rc = FN_OK;
+	}
+done:
+	net_close(&c->net, 1);
+	pthread_mutex_lock(&c->mu);
+	if (c->online)
+		st_write(&c->st, save_tls_txn, &s);
+	if (is_session_error(rc) && s.x.token[0])
+		session_forget(c); /* the server refused the token: forget it; the outbox stays */
+	if (rc != FN_OK)
+		fn_fail(c, rc, "%s", s.x.detail[0] ? s.x.detail : sc_status_message(rc));
+	pthread_mutex_unlock(&c->mu);
+	rpc_progress(&s.x, FN_STEP_DONE, s.answered, s.total, rc, 0);
+	if (summary)
+		*summary = summary_json(&s, rc);
+	rpc_end(&s.x);
+	pthread_mutex_unlock(&c->netmu);
+	return rc;
+}
