@@ -78,16 +78,10 @@ static int split_words(const char *words, struct sc_arena *a, struct sc_strs *ou
 			len++;
 		if (!len)
 			break;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct sc_str *v = sc_arena_alloc(a, ncap * sizeof *v);
-			if (!v)
-				return FN_NO_MEMORY;
-			if (n)
-				memcpy(v, out->v, n * sizeof *v);
-			out->v = v;
-			cap = ncap;
-		}
+		struct sc_str *v = sc_arena_grow(a, out->v, n, &cap, sizeof *v, 8);
+		if (!v)
+			return FN_NO_MEMORY;
+		out->v = v;
 		char *w = sc_arena_strndup(a, p, len);
 		if (!w)
 			return FN_NO_MEMORY;
@@ -179,18 +173,12 @@ FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
 			break;
 		if (!doc_matches(&d, &w))
 			continue;
-		if (list.items.n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct sc_guidance_summary *nv = sc_arena_alloc(keep, ncap * sizeof *nv);
-			if (!nv) {
-				rc = FN_NO_MEMORY;
-				break;
-			}
-			if (list.items.n)
-				memcpy(nv, list.items.v, list.items.n * sizeof *nv);
-			list.items.v = nv;
-			cap = ncap;
+		struct sc_guidance_summary *nv = sc_arena_grow(keep, list.items.v, list.items.n, &cap, sizeof *nv, 32);
+		if (!nv) {
+			rc = FN_NO_MEMORY;
+			break;
 		}
+		list.items.v = nv;
 		if ((rc = summarize(&d, keep, &list.items.v[list.items.n])) != FN_OK)
 			break;
 		list.items.n++;
@@ -248,18 +236,12 @@ FN_API int fn_feedback_list(fn_client *c, char **out)
 	}
 	int mrc;
 	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
-		if (page.items.n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct sc_review *nv = sc_arena_alloc(a, ncap * sizeof *nv);
-			if (!nv) {
-				rc = FN_NO_MEMORY;
-				break;
-			}
-			if (page.items.n)
-				memcpy(nv, page.items.v, page.items.n * sizeof *nv);
-			page.items.v = nv;
-			cap = ncap;
+		struct sc_review *nv = sc_arena_grow(a, page.items.v, page.items.n, &cap, sizeof *nv, 32);
+		if (!nv) {
+			rc = FN_NO_MEMORY;
+			break;
 		}
+		page.items.v = nv;
 		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, a, &b, &page.items.v[page.items.n])) !=
 		    FN_OK)
 			break;
