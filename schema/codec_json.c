@@ -16,7 +16,7 @@ static int hexval(unsigned ch)
 	return -1;
 }
 
-/* Bytes that one \uXXXX escape at p (pointing at the 'u') decodes to; a
+/* Bytes that one \u escape (four hex digits) at p (pointing at the 'u') decodes to; a
  * surrogate counts 2, so a pair makes the 4 of its UTF-8 form. */
 static size_t escape_bytes(const unsigned char *p)
 {
