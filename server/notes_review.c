@@ -191,14 +191,13 @@ int notes_queue(struct notes *ns, struct store_txn *t, const struct auth_princip
 			struct key start = {.n = 0};
 			key_str(&start, team);
 			key_u8(&start, (unsigned)st);
-			struct sc_str prefix = {(const char *)start.b, start.n};
-			struct key pfx = start;
+			struct key pfx = start; /* team 0 status: what every key must start with */
+			struct sc_str prefix = {(const char *)pfx.b, pfx.n};
 			int have_cursor = q->cursor && pass == pass0;
 			if (have_cursor) {
 				key_u64(&start, (uint64_t)cur_updated);
 				key_raw(&start, cur_id);
 			}
-			prefix = (struct sc_str){(const char *)pfx.b, pfx.n};
 			struct queue_scan s = {ns, t, who, q, a, now, prefix, pass, have_cursor, cur_updated, cur_id,
 			                       all + total, 0, limit + 1, 0, 0, FN_OK};
 			rc = store_scan(t, ns->queue, start.b, start.n, 0, queue_one, &s);

@@ -51,6 +51,14 @@ int fn_fail_store(fn_client *c, int status)
 	return fn_fail(c, status, "%s", c->st.detail[0] ? c->st.detail : sc_status_message(status));
 }
 
+int fn_read_start(fn_client *c, struct sc_arena **a, MDB_txn **t)
+{
+	if (!(*a = sc_arena_new(0)))
+		return fn_fail(c, FN_NO_MEMORY, "out of memory");
+	int rc = st_read(&c->st, t);
+	return rc == FN_OK ? FN_OK : fn_fail_store(c, rc);
+}
+
 int64_t fn_now(const fn_client *c)
 {
 	return (int64_t)time(NULL) + c->clock_offset;

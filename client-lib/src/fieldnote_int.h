@@ -54,6 +54,10 @@ int fn_fail(fn_client *c, int status, const char *fmt, ...) __attribute__((forma
 
 /* The store's detail for a status a store call returned. */
 int fn_fail_store(fn_client *c, int status);
+/* The start of a read-only call: a fresh scratch arena in *a and a read
+ * transaction in *t; on failure the reason is recorded and returned (*a
+ * may then still need sc_arena_free, as before). */
+int fn_read_start(fn_client *c, struct sc_arena **a, MDB_txn **t);
 
 /* Unix seconds as the server would say them (the device clock corrected
  * by the offset learnt from the server's Date header). */

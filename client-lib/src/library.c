@@ -38,14 +38,8 @@ FN_API int fn_guidance_get(fn_client *c, const char *id, char **out)
 		rc = fn_fail(c, FN_BAD_ARGUMENT, "a guidance id is 1 to 64 bytes");
 		goto out;
 	}
-	if (!(a = sc_arena_new(0))) {
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
 		goto out;
-	}
-	if ((rc = st_read(&c->st, &t)) != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
 	MDB_val k = {strlen(id), (void *)id};
 	rc = st_get(&c->st, t, DB_GUIDANCE, id, strlen(id), &v);
 	if (rc == FN_OK)
@@ -222,11 +216,9 @@ FN_API int fn_feedback_list(fn_client *c, char **out)
 		return FN_BAD_ARGUMENT;
 	*out = NULL;
 	pthread_mutex_lock(&c->mu);
-	if (!(a = sc_arena_new(0))) {
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
 		goto out;
-	}
-	if ((rc = st_read(&c->st, &t)) != FN_OK || (rc = st_get_u64(&c->st, t, "cursor.feedback", &cursor)) != FN_OK) {
+	if ((rc = st_get_u64(&c->st, t, "cursor.feedback", &cursor)) != FN_OK) {
 		fn_fail_store(c, rc);
 		goto out;
 	}

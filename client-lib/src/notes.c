@@ -259,14 +259,8 @@ FN_API int fn_note_amend(fn_client *c, const char *id, const char *json, int64_t
 		rc = fn_fail(c, FN_BAD_ARGUMENT, "id and json are required");
 		goto out;
 	}
-	if (!(a = sc_arena_new(0))) {
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
 		goto out;
-	}
-	if ((rc = st_read(&c->st, &t)) != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
 	rc = lookup(c, t, id, a, &k);
 	st_read_end(t);
 	if (rc == FN_NOT_FOUND) {
@@ -362,14 +356,8 @@ FN_API int fn_note_get(fn_client *c, const char *id, char **out)
 		rc = fn_fail(c, FN_BAD_ARGUMENT, "id is NULL");
 		goto out;
 	}
-	if (!(a = sc_arena_new(0))) {
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
 		goto out;
-	}
-	if ((rc = st_read(&c->st, &t)) != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
 	rc = lookup(c, t, id, a, &k);
 	st_read_end(t);
 	if (rc != FN_OK) {
@@ -415,14 +403,8 @@ FN_API int fn_outbox_list(fn_client *c, char **out)
 		return FN_BAD_ARGUMENT;
 	*out = NULL;
 	pthread_mutex_lock(&c->mu);
-	if (!(a = sc_arena_new(0))) {
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
 		goto out;
-	}
-	if ((rc = st_read(&c->st, &t)) != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
 	if ((rc = mdb_cursor_open(t, c->st.db[DB_OUTBOX], &cur)) != 0) {
 		rc = fn_fail_store(c, st_status(&c->st, rc, "reading the outbox"));
 		goto out;

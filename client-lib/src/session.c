@@ -230,14 +230,8 @@ FN_API int fn_session_get(fn_client *c, char **out)
 		return FN_BAD_ARGUMENT;
 	*out = NULL;
 	pthread_mutex_lock(&c->mu);
-	if (!(a = sc_arena_new(0))) {
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
 		goto out;
-	}
-	if ((rc = st_read(&c->st, &t)) != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
 	rc = meta_user(c, t, a, &u);
 	have_user = rc == FN_OK;
 	if (rc == FN_NOT_FOUND)
