@@ -53,7 +53,7 @@ all: $(SERVER_BIN) $(UNIT_BIN)
 include server/web/web.mk
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): .ci/deps.sh
+$(DEPS_STAMP): .ci/deps.sh $(wildcard .ci/patches/*/*.patch)
 	@.ci/deps.sh $(CURDIR)/build
 	@touch $@
 
@@ -68,8 +68,6 @@ $(BUILD)/civetweb/unit.c: $(DEPS_STAMP) server/tls/mod_mbedtls.inl server/civetw
 	@mkdir -p $(@D)
 	cp $(CIVET)/src/*.c $(CIVET)/src/*.inl $(CIVET)/src/*.h $(@D)/
 	cp server/tls/mod_mbedtls.inl $(@D)/mod_mbedtls.inl
-	@# civetweb prints to stderr whenever a TLS peer closes; the server logs its own way.
-	sed -i '/fprintf(stderr, "SSL read failed, error %d\\n", nread);/d' $(@D)/civetweb.c
 	cp server/civetweb-unit.inc $@
 
 $(CIVET_OBJ): $(BUILD)/civetweb/unit.c

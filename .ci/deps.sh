@@ -76,8 +76,9 @@ SRC
 }
 
 need=()
-[ -f "$civet_dir/.ready" ] || need+=(civetweb)
-[ -f "$mbed_dir/.ready" ] || need+=(mbedtls)
+# Fetched once: a changed local patch only re-extracts what is already here.
+[ -n "$(ls "$deps"/src/civetweb_1.16*.orig.tar.* 2>/dev/null)" ] || need+=(civetweb)
+[ -n "$(ls "$deps"/src/mbedtls_3.6*.orig.tar.* 2>/dev/null)" ] || need+=(mbedtls)
 if [ ${#need[@]} -gt 0 ]; then
 	fetch_sources "${need[@]}"
 fi
@@ -92,19 +93,39 @@ extract() { # name dir glob-of-orig glob-of-debian
 	if [ -n "$deb" ]; then tar -xf "$deb" -C "$dir"; fi
 }
 
-if [ ! -f "$civet_dir/.ready" ]; then
+# Local changes to a dependency are numbered patch files in .ci/patches/NAME/
+# (listed in .ci/patches/README.md), applied in name order after Debian's
+# own series. A patch that does not apply exactly stops the build. The
+# .ready stamp holds a digest of the local patches, so adding or changing
+# one re-extracts the source.
+local_patches() { ls "$top/.ci/patches/$1/"*.patch 2>/dev/null || true; }
+patch_digest() { # name
+	local files; files=$(local_patches "$1")
+	if [ -n "$files" ]; then cat $files | sha256sum | cut -d' ' -f1; else echo none; fi
+}
+is_ready() { [ -f "$1/.ready" ] && [ "$(cat "$1/.ready")" = "$(patch_digest "$2")" ]; }
+apply_local_patches() { # name dir
+	local p
+	for p in $(local_patches "$1"); do
+		say "applying local patch $(basename "$p") to $1"
+		( cd "$2" && patch -p1 -s --forward --batch --fuzz=0 < "$p" ) || die "local patch $p does not apply to $1"
+	done
+	patch_digest "$1" > "$2/.ready"
+}
+
+if ! is_ready "$civet_dir" civetweb; then
 	extract civetweb "$civet_dir" 'civetweb_1.16*.orig.tar.*' 'civetweb_1.16*.debian.tar.*'
 	[ -f "$civet_dir/debian/patches/series" ] || die "civetweb debian/patches/series missing"
 	say "applying civetweb's Debian patches in series order"
 	( cd "$civet_dir" && grep -vE '^\s*(#|$)' debian/patches/series | while read -r p _; do
 		patch -p1 -s --forward < "debian/patches/$p" || die "patch $p failed"
 	done )
-	touch "$civet_dir/.ready"
+	apply_local_patches civetweb "$civet_dir"
 fi
 
-if [ ! -f "$mbed_dir/.ready" ]; then
+if ! is_ready "$mbed_dir" mbedtls; then
 	extract mbedtls "$mbed_dir" 'mbedtls_3.6*.orig.tar.*' 'mbedtls_3.6*.debian.tar.*'
-	touch "$mbed_dir/.ready"
+	apply_local_patches mbedtls "$mbed_dir"
 fi
 
 # --- 3. build mbedTLS static with threading ---------------------------------

@@ -4,8 +4,9 @@
 # tests/browser/review.test.js (playwright-core) signs in as the supervisor,
 # works the queue and checks that note text is never run as markup.
 # First the page's files and headers over curl; then the browser, which
-# needs Debian's chromium and npm's playwright-core: installed when missing,
-# and a SKIP line (counted neither passed nor failed) when they cannot be.
+# needs Debian's chromium and npm's playwright-core (the lock file pins a
+# release that runs on Debian 12's Node.js 18): installed when missing, and
+# a FAIL when they cannot be: the page is never silently left untested.
 FN_SUITE=browser
 source "$(dirname "$0")/../lib.sh"
 
@@ -14,27 +15,32 @@ BROWSER_DIR=$FN_TOP/tests/browser
 NOW=$(date +%s)
 export XSS='<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 
-# Sets SKIP_WHY and fails when the browser or playwright-core cannot be had.
-SKIP_WHY=
+# Sets MISSING_WHY and fails when the browser or playwright-core cannot be had.
+MISSING_WHY=
 ensure_tools() {
 	if [ ! -x "$CHROMIUM" ]; then
 		echo "  (installing Debian's chromium)"
-		apt_install chromium || { SKIP_WHY="chromium is not installed and apt-get install chromium failed"; return 1; }
-		[ -x "$CHROMIUM" ] || { SKIP_WHY="apt-get installed chromium but $CHROMIUM is missing"; return 1; }
+		apt_install chromium || { MISSING_WHY="chromium is not installed and apt-get install chromium failed"; return 1; }
+		[ -x "$CHROMIUM" ] || { MISSING_WHY="apt-get installed chromium but $CHROMIUM is missing"; return 1; }
 	fi
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 		echo "  (installing Node.js and npm)"
-		apt_install nodejs npm || { SKIP_WHY="node/npm are missing and could not be installed"; return 1; }
+		apt_install nodejs npm || { MISSING_WHY="node/npm are missing and could not be installed"; return 1; }
 	fi
-	if [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
+	local major
+	major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || major=0
+	[ "$major" -ge 18 ] || { MISSING_WHY="Node.js $(node --version 2>&1) is older than 18"; return 1; }
+	# The installed playwright-core must be the lock file's (an older
+	# node_modules from another checkout is replaced).
+	local locked installed
+	locked=$(node -p 'require(process.argv[1]).packages["node_modules/playwright-core"].version' \
+		"$BROWSER_DIR/package-lock.json" 2>/dev/null)
+	installed=$(node -p 'require(process.argv[1]).version' \
+		"$BROWSER_DIR/node_modules/playwright-core/package.json" 2>/dev/null)
+	if [ -z "$installed" ] || [ "$installed" != "$locked" ]; then
 		echo "  (installing playwright-core with npm)"
 		local log=$FN_TMP/npm.log
-		if [ -f "$BROWSER_DIR/package-lock.json" ]; then
-			npm ci --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1 ||
-				npm install --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1
-		else
-			npm install --prefix "$BROWSER_DIR" --no-audit --no-fund playwright-core@1 >"$log" 2>&1
-		fi || { sed 's/^/    /' "$log" | tail -5; SKIP_WHY="npm could not install playwright-core"; return 1; }
+		npm ci --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1 || { sed 's/^/    /' "$log" | tail -5; MISSING_WHY="npm could not install playwright-core"; return 1; }
 	fi
 }
 
@@ -232,7 +238,8 @@ if ! fn_start --review-hours-risk 0 --review-hours 72; then
 fi
 run_tests
 if ! ensure_tools; then
-	echo "  SKIP browser: $SKIP_WHY (the review page was NOT tested in a browser)"
+	echo "  FAIL browser_tools: $MISSING_WHY (the review page was NOT tested in a browser)"
+	echo "FAIL browser/browser_tools" >>"$FN_RESULTS"
 elif setup_data; then
 	echo "  PASS setup"
 	echo "PASS browser/setup" >>"$FN_RESULTS"
