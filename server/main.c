@@ -185,7 +185,10 @@ static int cmd_serve(struct config *cfg)
 		"enable_keep_alive", "yes",
 		"tcp_nodelay", "1",
 		"max_request_size", "16384",
-		"linger_timeout_ms", "0",
+		/* No linger_timeout_ms: civetweb turns 0 into SO_LINGER {1, 0},
+		 * an abortive close whose reset discarded the unsent end of every
+		 * large reply sent with Connection: close. Without it, close()
+		 * returns at once and the kernel finishes sending. */
 		NULL,
 	};
 	struct mg_callbacks cb = {0};
