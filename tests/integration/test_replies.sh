@@ -6,12 +6,12 @@
 FN_SUITE=replies
 source "$(dirname "$0")/../lib.sh"
 
-# Twelve guidance documents of ~250 KB make the sync feed ~3 MB.
+# Eight guidance documents of ~250 KB make the sync feed ~2 MB.
 make_data() {
 	local d=$FN_TMP/data i
 	fn_store "$d" || return 1
 	mkdir -p "$FN_TMP/pack"
-	for i in $(seq -w 1 12); do
+	for i in 01 02 03 04 05 06 07 08; do
 		python3 - "$FN_TMP/pack/big$i.md" "$i" <<'PY'
 import random, sys
 random.seed(int(sys.argv[2]))
@@ -37,7 +37,7 @@ fetch() { # PATH N MODE
 feed_big_enough() {
 	local bytes
 	bytes=$(awk '/^ok/{print $3}' "$FN_TMP/fetch.out")
-	[ "${bytes:-0}" -gt 2500000 ] || fail "the feed is only ${bytes:-0} bytes"
+	[ "${bytes:-0}" -gt 1900000 ] || fail "the feed is only ${bytes:-0} bytes"
 }
 
 test_feed_connection_close_50_times() {
@@ -52,7 +52,7 @@ test_feed_keep_alive_50_times() {
 
 test_feed_slow_reader() {
 	login officer1 "$PW_OFFICER" || return 1
-	fetch "/v1/sync/guidance?limit=500" 3 slow && feed_big_enough
+	fetch "/v1/sync/guidance?limit=500" 2 slow && feed_big_enough
 }
 
 test_audit_connection_close_50_times() {
