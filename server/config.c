@@ -25,7 +25,7 @@ struct setting {
 
 static const struct setting settings[] = {
 	S("data", C_STR, data_dir, "var/data", "store directory"),
-	S("listen", C_STR, listen, "127.0.0.1:8443", "HOST:PORT to serve HTTPS on"),
+	S("listen", C_STR, listen, "127.0.0.1:8443", "[HOST]:PORT to serve HTTPS on; no host means 127.0.0.1, [V6]:PORT for IPv6"),
 	S("cert", C_STR, cert, "certs/dev/server.crt", "PEM server certificate (chain)"),
 	S("key", C_STR, key, "certs/dev/server.key", "PEM private key (mode 600)"),
 	S("device_ca", C_STR, device_ca, "", "PEM CA for device client certificates; empty: none required"),

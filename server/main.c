@@ -12,6 +12,7 @@
 #include "api.h"
 #include "app.h"
 #include "config.h"
+#include "listen.h"
 #include "buf.h"
 #include "status.h"
 #include "tls.h"
@@ -22,7 +23,7 @@ static const char usage[] =
 	"Usage:\n"
 	"  fieldnote init --data DIR\n"
 	"      Create a store in DIR (nothing happens if one exists).\n"
-	"  fieldnote serve [--config FILE] [--data DIR] [--listen HOST:PORT]\n"
+	"  fieldnote serve [--config FILE] [--data DIR] [--listen [HOST:]PORT]\n"
 	"                  [--cert FILE] [--key FILE] [--SETTING VALUE ...]\n"
 	"      Serve HTTPS until SIGTERM or SIGINT; in-flight requests finish.\n"
 	"      Port 0 picks a free port; the address is printed on stdout.\n"
@@ -138,20 +139,51 @@ static int cmd_init(struct config *cfg)
 	return 0;
 }
 
+/* civetweb's listening_ports value, whose trailing "s" (TLS) is not shown. */
+static const char *serve_spec = "";
+
+/* Prints text with serve_spec written without its "s". */
+static void put_spec_plain(FILE *f, const char *text)
+{
+	size_t sn = strlen(serve_spec);
+	const char *at = sn ? strstr(text, serve_spec) : NULL;
+	if (at)
+		fprintf(f, "%.*s%.*s%s", (int)(at - text), text, (int)(sn - 1), serve_spec, at + sn);
+	else
+		fputs(text, f);
+}
+
 /* civetweb's own diagnostics, without request details. */
 static int log_message(const struct mg_connection *conn, const char *message)
 {
 	(void)conn;
-	fprintf(stderr, "civetweb: %s\n", message);
+	fputs("civetweb: ", stderr);
+	put_spec_plain(stderr, message);
+	fputc('\n', stderr);
 	return 1;
 }
 
 static int cmd_serve(struct config *cfg)
 {
 	struct app app;
-	char ports[300], threads[16], timeout[16];
+	struct listen_addr where;
+	char ports[300], threads[16], timeout[16], url[128], detail[256];
 	sigset_t sigs;
 	int sig;
+
+	if (listen_parse(cfg->listen, &where, detail) != 0 ||
+	    listen_civetweb_spec(&where, ports, sizeof ports) != 0) {
+		fprintf(stderr, "fieldnote: %s\n", detail);
+		return 2;
+	}
+	serve_spec = ports;
+	/* Before anything else, so it is the first thing an operator sees. */
+	if (!where.loopback) {
+		listen_url(&where, where.port, url, sizeof url);
+		fprintf(stderr, "fieldnote: WARNING: serving on %s, reachable from %s; "
+		        "use --listen 127.0.0.1:PORT to serve this machine only\n", url,
+		        where.any ? "every network this machine is on" : "other machines");
+	}
 
 	if (access(cfg->cert, R_OK) != 0 || access(cfg->key, R_OK) != 0) {
 		fprintf(stderr, "fieldnote: cannot read certificate %s or key %s: %s (make certs creates dev ones)\n",
@@ -173,7 +205,6 @@ static int cmd_serve(struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	snprintf(ports, sizeof ports, "%ss", cfg->listen);
 	snprintf(threads, sizeof threads, "%u", cfg->threads);
 	snprintf(timeout, sizeof timeout, "%u", cfg->request_timeout_ms);
 	const char *options[] = {
@@ -203,8 +234,9 @@ static int cmd_serve(struct config *cfg)
 	mg_init_library(MG_FEATURES_TLS);
 	struct mg_context *ctx = mg_start2(&init, &err);
 	if (!ctx) {
-		fprintf(stderr, "fieldnote: cannot serve on %s: %s%s%s\n", cfg->listen, errtext,
-		        tls_last_error()[0] ? ": " : "", tls_last_error());
+		fprintf(stderr, "fieldnote: cannot serve on %.*s: ", (int)strlen(ports) - 1, ports);
+		put_spec_plain(stderr, errtext);
+		fprintf(stderr, "%s%s\n", tls_last_error()[0] ? ": " : "", tls_last_error());
 		close_app(&app);
 		mg_exit_library();
 		return 1;
@@ -213,12 +245,8 @@ static int cmd_serve(struct config *cfg)
 
 	struct mg_server_port sp[4];
 	int np = mg_get_server_ports(ctx, 4, sp);
-	char host[256];
-	snprintf(host, sizeof host, "%s", cfg->listen);
-	char *colon = strrchr(host, ':');
-	if (colon)
-		*colon = 0;
-	printf("fieldnote: serving https://%s:%d (store %s)\n", host, np > 0 ? sp[0].port : 0, cfg->data_dir);
+	listen_url(&where, np > 0 ? (unsigned)sp[0].port : where.port, url, sizeof url);
+	printf("fieldnote: serving %s (store %s)\n", url, cfg->data_dir);
 	fflush(stdout);
 
 	sigwait(&sigs, &sig);
