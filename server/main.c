@@ -12,6 +12,7 @@
 #include "api.h"
 #include "app.h"
 #include "config.h"
+#include "connlimit.h"
 #include "listen.h"
 #include "buf.h"
 #include "status.h"
@@ -163,11 +164,58 @@ static int log_message(const struct mg_connection *conn, const char *message)
 	return 1;
 }
 
+/* civetweb's options from the settings; the numbers are kept in o. */
+struct serve_options {
+	char threads[16], timeout[16], deadline[16], first_byte[16];
+	const char *v[32];
+};
+
+static void serve_options(const struct config *cfg, const char *ports, struct serve_options *o)
+{
+	snprintf(o->threads, sizeof o->threads, "%u", cfg->threads);
+	snprintf(o->timeout, sizeof o->timeout, "%u", cfg->request_timeout_ms);
+	snprintf(o->deadline, sizeof o->deadline, "%u", cfg->request_deadline_ms);
+	snprintf(o->first_byte, sizeof o->first_byte, "%u", cfg->first_byte_timeout_ms);
+	const char *v[] = {
+		"listening_ports", ports,
+		"ssl_certificate", cfg->cert,
+		"num_threads", o->threads,
+		"request_timeout_ms", o->timeout,
+		"request_deadline_ms", o->deadline,
+		"first_byte_timeout_ms", o->first_byte,
+		"keep_alive_timeout_ms", "30000",
+		"enable_keep_alive", "yes",
+		"tcp_nodelay", "1",
+		"max_request_size", "16384",
+		/* No linger_timeout_ms: civetweb turns 0 into SO_LINGER {1, 0},
+		 * an abortive close whose reset discarded the unsent end of every
+		 * large reply sent with Connection: close. Without it, close()
+		 * returns at once and the kernel finishes sending. */
+		NULL,
+	};
+	memcpy(o->v, v, sizeof v);
+}
+
+/* Graceful stop: no new connections, handshakes and idle connections
+ * closed at once, requests in progress finish (each within its deadline
+ * and write timeout), then civetweb stops. */
+static void serve_stop(struct mg_context *ctx, struct app *app)
+{
+	const struct config *cfg = app->cfg;
+	mg_drain(ctx);
+	tls_drain();
+	if (connlimit_wait_idle(app->conns, cfg->request_deadline_ms + cfg->request_timeout_ms) != 0)
+		fprintf(stderr, "fieldnote: %zu connections still open; closing them\n",
+		        connlimit_total(app->conns));
+	mg_stop(ctx);
+}
+
 static int cmd_serve(struct config *cfg)
 {
 	struct app app;
 	struct listen_addr where;
-	char ports[300], threads[16], timeout[16], url[128], detail[256];
+	struct serve_options so;
+	char ports[300], url[128], detail[256];
 	sigset_t sigs;
 	int sig;
 
@@ -190,13 +238,22 @@ static int cmd_serve(struct config *cfg)
 		        cfg->cert, cfg->key, strerror(errno));
 		return 1;
 	}
-	struct tls_options topt = {cfg->cert, cfg->key, cfg->device_ca[0] ? cfg->device_ca : NULL, 0};
+	struct tls_options topt = {cfg->cert, cfg->key, cfg->device_ca[0] ? cfg->device_ca : NULL, 0,
+	                           cfg->handshake_timeout_ms};
 	if (tls_configure(&topt) != 0) {
 		fprintf(stderr, "fieldnote: TLS set-up failed: %s\n", tls_last_error());
 		return 1;
 	}
 	if (open_app(&app, cfg, 0) != FN_OK)
 		return 1;
+	/* Room for every connection that can be open: waiting for a first
+	 * byte (civetweb's 1024), queued, and served. */
+	app.conns = connlimit_new(cfg->max_conns_per_address, 2048 + (size_t)cfg->threads);
+	if (!app.conns) {
+		fprintf(stderr, "fieldnote: out of memory\n");
+		close_app(&app);
+		return 1;
+	}
 
 	/* Workers inherit this mask; only the main thread takes the signals. */
 	sigemptyset(&sigs);
@@ -205,27 +262,13 @@ static int cmd_serve(struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	snprintf(threads, sizeof threads, "%u", cfg->threads);
-	snprintf(timeout, sizeof timeout, "%u", cfg->request_timeout_ms);
-	const char *options[] = {
-		"listening_ports", ports,
-		"ssl_certificate", cfg->cert,
-		"num_threads", threads,
-		"request_timeout_ms", timeout,
-		"keep_alive_timeout_ms", "30000",
-		"enable_keep_alive", "yes",
-		"tcp_nodelay", "1",
-		"max_request_size", "16384",
-		/* No linger_timeout_ms: civetweb turns 0 into SO_LINGER {1, 0},
-		 * an abortive close whose reset discarded the unsent end of every
-		 * large reply sent with Connection: close. Without it, close()
-		 * returns at once and the kernel finishes sending. */
-		NULL,
-	};
+	serve_options(cfg, ports, &so);
 	struct mg_callbacks cb = {0};
 	cb.log_message = log_message;
 	cb.http_error = http_civetweb_error;
-	struct mg_init_data init = {&cb, &app, options};
+	cb.accept_connection = connlimit_accept_cb;
+	cb.release_connection = connlimit_release_cb;
+	struct mg_init_data init = {&cb, &app, so.v};
 	struct mg_error_data err = {0};
 	char errtext[256] = "";
 	err.text = errtext;
@@ -237,6 +280,7 @@ static int cmd_serve(struct config *cfg)
 		fprintf(stderr, "fieldnote: cannot serve on %.*s: ", (int)strlen(ports) - 1, ports);
 		put_spec_plain(stderr, errtext);
 		fprintf(stderr, "%s%s\n", tls_last_error()[0] ? ": " : "", tls_last_error());
+		connlimit_free(app.conns);
 		close_app(&app);
 		mg_exit_library();
 		return 1;
@@ -251,7 +295,8 @@ static int cmd_serve(struct config *cfg)
 
 	sigwait(&sigs, &sig);
 	fprintf(stderr, "fieldnote: %s received, finishing in-flight requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	mg_stop(ctx);
+	serve_stop(ctx, &app);
+	connlimit_free(app.conns);
 	close_app(&app);
 	mg_exit_library();
 	fprintf(stderr, "fieldnote: stopped cleanly\n");
