@@ -6,9 +6,11 @@ Subcommands (HOST PORT first; the CA is certs/dev/ca.crt unless --ca):
                             slow: Connection: close, read 16 KiB every 5 ms)
                             and compare every reply byte for byte with the
                             first; prints "ok N BYTES" or the mismatch.
-  trickle N SECONDS         N connections send POST /v1/session with
-                            Content-Length: 100000 and one body byte a
-                            second; prints how long each stayed open.
+  trickle N SECONDS         N connections from 127.0.0.2 send POST
+                            /v1/session with Content-Length: 100000 and one
+                            body byte a second; prints "started" when all
+                            have sent their headers, then how long each
+                            stayed open ("closed S" or "open S").
   hold SILENT IDLE SECONDS TOKEN PATH SRC...
                             opens SILENT plain TCP connections that send
                             nothing and IDLE TLS keep-alive connections that
@@ -17,7 +19,20 @@ Subcommands (HOST PORT first; the CA is certs/dev/ca.crt unless --ca):
                             server drops; after the set-up it times one GET
                             of PATH from 127.0.0.1 and prints "latency S".
   latency TOKEN PATH        one GET of PATH on a fresh connection: "latency S".
+  cap SRC N                 opens N silent connections from SRC; prints how
+                            many the server closed within a second.
+  stop PID                  with a silent connection, a half-sent handshake
+                            and a sign-in whose body is half sent, sends
+                            SIGTERM to PID (a server this test started) and
+                            checks: silent and handshaking connections close
+                            within a second, new connections are refused, and
+                            the sign-in, completed after the signal, gets its
+                            whole reply, and the server exits within 2 s.
+                            Prints "ok" or what went wrong.
 """
+import os
+import select
+import signal
 import socket
 import ssl
 import sys
@@ -111,12 +126,16 @@ def cmd_trickle(host, port, n, seconds):
     ctx = tls_context()
     result = [None] * n
 
-    def one(i):
+    def one(i, started):
         t0 = time.monotonic()
         try:
-            tls = ctx.wrap_socket(connect(host, port, timeout=seconds + 30), server_hostname="localhost")
-            tls.sendall(b"POST /v1/session HTTP/1.1\r\nHost: localhost\r\n"
-                        b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+            try:
+                tls = ctx.wrap_socket(connect(host, port, "127.0.0.2", timeout=seconds + 30),
+                                      server_hostname="localhost")
+                tls.sendall(b"POST /v1/session HTTP/1.1\r\nHost: localhost\r\n"
+                            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+            finally:
+                started.release()
             while time.monotonic() - t0 < seconds:
                 time.sleep(1)
                 tls.sendall(b" ")
@@ -124,9 +143,17 @@ def cmd_trickle(host, port, n, seconds):
         except (OSError, ssl.SSLError):
             result[i] = "closed %.1f" % (time.monotonic() - t0)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    started = threading.Semaphore(0)
+
+    def run(i):
+        one(i, started)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
+    for _ in threads:
+        started.acquire()
+    print("started", flush=True)
     for t in threads:
         t.join()
     print("\n".join(result))
@@ -204,6 +231,101 @@ def cmd_hold(host, port, silent, idle, seconds, token, path, srcs):
     return rc
 
 
+def closed_within(s, seconds):
+    """True when the server closes s (EOF or reset) within seconds."""
+    s.setblocking(False)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        r, _, _ = select.select([s], [], [], max(0.0, end - time.monotonic()))
+        if r:
+            try:
+                if s.recv(4096) == b"":
+                    return True
+            except ConnectionResetError:
+                return True
+            except BlockingIOError:
+                pass
+    return False
+
+
+def cmd_cap(host, port, src, n):
+    socks = [connect(host, port, src) for _ in range(n)]
+    closed = 0
+    end = time.monotonic() + 1.0
+    live = list(socks)
+    while live and time.monotonic() < end:
+        r, _, _ = select.select(live, [], [], max(0.0, end - time.monotonic()))
+        for s in r:
+            try:
+                data = s.recv(1)
+            except ConnectionResetError:
+                data = b""
+            if data == b"":
+                closed += 1
+                live.remove(s)
+    print("closed %d of %d" % (closed, n))
+    return 0
+
+
+def cmd_stop(host, port, pid):
+    ctx = tls_context()
+    silent = connect(host, port)
+    shaking = connect(host, port)
+    shaking.sendall(b"\x16\x03\x01\x02\x00\x01")  # a ClientHello's first bytes
+    body = b'{"username":"officer1","password":"wrong-password","device_id":"dev-stop-1"}'
+    signin = ctx.wrap_socket(connect(host, port), server_hostname="localhost")
+    signin.sendall(b"POST /v1/session HTTP/1.1\r\nHost: localhost\r\n"
+                   b"Content-Type: application/json\r\nConnection: close\r\n"
+                   b"Content-Length: %d\r\n\r\n" % len(body) + body[:20])
+    time.sleep(0.5)  # the server cannot be asked whether it has read them
+    os.kill(pid, signal.SIGTERM)
+    t_kill = time.monotonic()
+    problems = []
+    if not closed_within(silent, 1.0):
+        problems.append("the silent connection stayed open")
+    if not closed_within(shaking, 1.0):
+        problems.append("the handshaking connection stayed open")
+    refused = False
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end and not refused:
+        try:
+            connect(host, port, timeout=1).close()
+            time.sleep(0.05)
+        except OSError:
+            refused = True
+    if not refused:
+        problems.append("new connections were still accepted")
+    try:
+        signin.sendall(body[20:])
+        head, reply = read_reply(signin)
+        if not head.startswith(b"HTTP/1.1 4"):
+            problems.append("sign-in reply: %r" % head[:60])
+    except (OSError, ssl.SSLError) as e:
+        problems.append("the sign-in in flight was cut off: %s" % e)
+    took = exited_within(pid, t_kill, 5.0)
+    if took is None:
+        problems.append("the server had not exited 5 s after SIGTERM")
+    elif took > 2.0:
+        problems.append("the server took %.1f s to exit" % took)
+    print("; ".join(problems) if problems else "ok")
+    return 1 if problems else 0
+
+
+def exited_within(pid, since, seconds):
+    """Seconds from since until pid exited (a zombie: its parent, the test,
+    has not waited yet), or None when it has not after `seconds`."""
+    while time.monotonic() - since < seconds:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            state = "Z"
+        if state in ("Z", "X"):
+            return time.monotonic() - since
+        time.sleep(0.02)
+    return None
+
+
 def main(argv):
     global CA
     if len(argv) > 2 and argv[1] == "--ca":
@@ -217,6 +339,10 @@ def main(argv):
     if cmd == "hold":
         return cmd_hold(host, port, int(args[0]), int(args[1]), float(args[2]),
                         args[3], args[4], args[5:])
+    if cmd == "cap":
+        return cmd_cap(host, port, args[0], int(args[1]))
+    if cmd == "stop":
+        return cmd_stop(host, port, int(args[0]))
     if cmd == "latency":
         print("latency %.3f" % timed_get(host, port, args[0], args[1]))
         return 0
