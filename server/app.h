@@ -23,6 +23,7 @@ struct app {
 	struct guidance *guidance;
 	struct notes *notes;
 	struct throttle *account_throttle, *address_throttle;
+	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */
 	size_t nroutes;
 	/* metrics: requests by status class 2xx..5xx, and all */

@@ -16,6 +16,10 @@ struct config {
 	char device_ca[1024];
 	unsigned threads;
 	unsigned request_timeout_ms;
+	unsigned request_deadline_ms;
+	unsigned first_byte_timeout_ms;
+	unsigned handshake_timeout_ms;
+	unsigned max_conns_per_address;
 	size_t max_body;
 	int access_log;
 	unsigned max_batch;

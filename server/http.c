@@ -15,6 +15,7 @@
 /* civetweb-unit.inc */
 void http_conn_must_close(struct mg_connection *conn);
 int http_conn_headers_overflowed(const struct mg_connection *conn);
+int http_conn_deadline_passed(const struct mg_connection *conn);
 
 const char *http_header(struct http_req *r, const char *name)
 {
@@ -227,6 +228,12 @@ int http_read_body(struct http_req *r, struct sc_str *body, int *fmt)
 	if (got > cap)
 		return http_send_error(r, FN_PAYLOAD_TOO_LARGE, NULL, "the body exceeds %zu bytes", cap),
 		       FN_PAYLOAD_TOO_LARGE;
+	if (declared >= 0 && got < (size_t)declared && http_conn_deadline_passed(r->conn)) {
+		/* A body trickled in too slowly: the connection ends with the reply. */
+		http_conn_must_close(r->conn);
+		return http_send_error(r, FN_BAD_REQUEST, NULL, "the request took longer than %u ms to arrive",
+		                       r->app->cfg->request_deadline_ms), FN_BAD_REQUEST;
+	}
 	if (declared >= 0 && got < (size_t)declared)
 		return http_send_error(r, FN_BAD_REQUEST, NULL, "the body ended early"), FN_BAD_REQUEST;
 	*body = (struct sc_str){buf, got};

@@ -49,6 +49,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,9 +65,11 @@
 #error "fieldnote's TLS adapter needs mbedTLS with THREADING_C, SSL_PROTO_TLS1_3, SSL_TICKET_C, SSL_CACHE_C and SSL_KEEP_PEER_CERTIFICATE"
 #endif
 
-/* A client gets this long to complete its handshake (capped further by
- * civetweb's request_timeout_ms when that is shorter). */
+/* A client gets this long to complete its handshake unless
+ * tls_options.handshake_timeout_ms says otherwise. */
 #define TLS_HANDSHAKE_TIMEOUT_MS 10000
+/* A handshake looks at tls_drain() this often while it waits. */
+#define TLS_HANDSHAKE_SLICE_MS 100
 /* TLS 1.2 session-id cache: entries are a few hundred bytes plus the client
  * certificate; lookups are linear under a mutex, so keep it modest. */
 #define TLS_CACHE_ENTRIES 1000
@@ -145,7 +148,17 @@ static struct {
 	char key_file[TLS_PATH_MAX];
 	char device_ca_file[TLS_PATH_MAX]; /* "" = no client certificates */
 	unsigned ticket_lifetime_s;
+	unsigned handshake_timeout_ms;
 } tls_reg;
+
+/* Set by tls_drain(); handshakes then fail at once. */
+static volatile sig_atomic_t tls_draining;
+
+void
+tls_drain(void)
+{
+	tls_draining = 1;
+}
 
 static char tls_errbuf[512];
 
@@ -232,6 +245,10 @@ tls_configure(const struct tls_options *opt)
 	tls_reg.ticket_lifetime_s = opt->ticket_lifetime_s != 0
 	                                ? opt->ticket_lifetime_s
 	                                : TLS_TICKET_LIFETIME_DEFAULT;
+	tls_reg.handshake_timeout_ms = opt->handshake_timeout_ms != 0
+	                                   ? opt->handshake_timeout_ms
+	                                   : TLS_HANDSHAKE_TIMEOUT_MS;
+	tls_draining = 0;
 	tls_reg.configured = 1;
 	return 0;
 }
@@ -318,8 +335,11 @@ tls_handshake(mbedtls_ssl_context *ssl, int fd, int timeout_ms)
 			return rc;
 		}
 		left = deadline - tls_now_ms();
-		if (left <= 0) {
+		if (left <= 0 || tls_draining) {
 			return MBEDTLS_ERR_SSL_TIMEOUT;
+		}
+		if (left > TLS_HANDSHAKE_SLICE_MS) {
+			left = TLS_HANDSHAKE_SLICE_MS;
 		}
 		pfd.fd = fd;
 		pfd.events = (rc == MBEDTLS_ERR_SSL_WANT_READ) ? POLLIN : POLLOUT;
@@ -331,13 +351,10 @@ tls_handshake(mbedtls_ssl_context *ssl, int fd, int timeout_ms)
 }
 
 static int
-tls_handshake_timeout_ms(const struct mg_context *phys_ctx)
+tls_handshake_timeout_ms(void)
 {
-	const char *opt = mg_get_option(phys_ctx, "request_timeout_ms");
-	int ms = (opt != NULL) ? atoi(opt) : 0;
-
-	return (ms > 0 && ms < TLS_HANDSHAKE_TIMEOUT_MS) ? ms
-	                                                  : TLS_HANDSHAKE_TIMEOUT_MS;
+	return tls_reg.configured ? (int)tls_reg.handshake_timeout_ms
+	                          : TLS_HANDSHAKE_TIMEOUT_MS;
 }
 
 
@@ -599,6 +616,7 @@ mbed_ssl_accept(mbedtls_ssl_context **ssl,
 	static const int one = 1;
 	int rc;
 
+	(void)phys_ctx; /* mg_calloc_ctx may not use it */
 	tls_identity_clear();
 	*ssl = NULL;
 	if (ssl_ctx == NULL || !ssl_ctx->initialized) {
@@ -619,7 +637,7 @@ mbed_ssl_accept(mbedtls_ssl_context **ssl,
 	rc = mbedtls_ssl_setup(*ssl, &ssl_ctx->conf);
 	if (rc == 0) {
 		mbedtls_ssl_set_bio(*ssl, sock, tls_net_send, tls_net_recv, NULL);
-		rc = tls_handshake(*ssl, *sock, tls_handshake_timeout_ms(phys_ctx));
+		rc = tls_handshake(*ssl, *sock, tls_handshake_timeout_ms());
 	}
 	if (rc == 0 && tls_identity_take(*ssl, ssl_ctx) != 0) {
 		rc = MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;

@@ -25,6 +25,7 @@ struct tls_options {
 	const char *device_ca_file; /* NULL: no client certs; else require and
 	                               verify client certs against this CA */
 	unsigned ticket_lifetime_s; /* session ticket lifetime, 0 = default 86400 */
+	unsigned handshake_timeout_ms; /* longest handshake, 0 = default 10000 */
 };
 
 /* Registers the files and settings the next mg_start() uses for its TLS
@@ -49,6 +50,11 @@ const char *tls_peer_identity(void);
  * owned by the adapter, overwritten by the next failure. Not thread-safe:
  * read it on the thread that called mg_start(). */
 const char *tls_last_error(void);
+
+/* Makes every handshake in progress, and every later one, fail within
+ * about 100 ms: for a graceful stop, where connections that have not
+ * finished their handshake are not requests in flight. Any thread. */
+void tls_drain(void);
 
 #ifdef __cplusplus
 }
