@@ -455,14 +455,14 @@ static int list_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	(void)key;
 	c->rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, val->p, val->n, &sc_limits_default, c->arena, &d, NULL);
 	if (c->rc != FN_OK)
-		return 1;
+		return STORE_SCAN_STOP;
 	if (c->q && !doc_matches(&d, c->q))
-		return 0;
+		return STORE_SCAN_CONTINUE;
 	struct sc_guidance_summary *v = sc_arena_grow(c->arena, c->out->items.v, c->out->items.n, &c->cap,
 	                                              sizeof *v, 32);
 	if (!v) {
 		c->rc = FN_NO_MEMORY;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	c->out->items.v = v;
 	struct sc_guidance_summary *s = &c->out->items.v[c->out->items.n++];
@@ -477,7 +477,7 @@ static int list_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	SC_SET(guidance_summary, s, title);
 	SC_SET(guidance_summary, s, tags);
 	SC_SET(guidance_summary, s, updated);
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 int guidance_list(struct guidance *g, struct store_txn *t, const char *q,
@@ -487,7 +487,7 @@ int guidance_list(struct guidance *g, struct store_txn *t, const char *q,
 	memset(out, 0, sizeof *out);
 	SC_SET(guidance_list, out, items);
 	int rc = store_scan(t, g->docs, NULL, 0, 0, list_one, &c);
-	return rc == 1 ? c.rc : rc;
+	return rc != FN_OK ? rc : c.rc;
 }
 
 struct feed_ctx {
@@ -506,7 +506,7 @@ static int feed_one(const struct sc_str *key, const struct sc_str *val, void *ar
 
 	if (c->out->changes.n == c->limit) {
 		c->out->more = 1;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	struct sc_guidance_change *ch = &c->out->changes.v[c->out->changes.n];
 	memset(ch, 0, sizeof *ch);
@@ -514,7 +514,7 @@ static int feed_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	ch->id = (struct sc_str){sc_arena_strndup(c->arena, val->p, val->n), val->n};
 	if ((c->rc = store_get(c->t, c->g->ver, val->p, val->n, &ver)) != FN_OK || ver.n != VER_LEN) {
 		c->rc = c->rc == FN_OK ? FN_INTERNAL : c->rc;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	ch->version = (int64_t)store_key_u64(ver.p);
 	SC_SET(guidance_change, ch, id);
@@ -528,17 +528,17 @@ static int feed_one(const struct sc_str *key, const struct sc_str *val, void *ar
 		ch->doc = sc_arena_alloc(c->arena, sizeof *ch->doc);
 		if (!ch->doc) {
 			c->rc = FN_NO_MEMORY;
-			return 1;
+			return STORE_SCAN_STOP;
 		}
 		if ((c->rc = store_get(c->t, c->g->docs, val->p, val->n, &doc)) != FN_OK ||
 		    (c->rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, doc.p, doc.n, &sc_limits_default,
 		                       c->arena, ch->doc, NULL)) != FN_OK)
-			return 1;
+			return STORE_SCAN_STOP;
 		SC_SET(guidance_change, ch, doc);
 	}
 	c->out->changes.n++;
 	c->out->next = ch->seq;
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 int guidance_changes(struct guidance *g, struct store_txn *t, uint64_t since,
@@ -555,10 +555,10 @@ int guidance_changes(struct guidance *g, struct store_txn *t, uint64_t since,
 		return FN_NO_MEMORY;
 	store_u64_key(since + 1, start);
 	int rc = store_scan(t, g->feed, start, 8, 0, feed_one, &c);
-	if (rc == 1 && c.rc != FN_OK)
-		return c.rc;
-	if (rc != FN_OK && rc != 1)
+	if (rc != FN_OK)
 		return rc;
+	if (c.rc != FN_OK)
+		return c.rc;
 	SC_SET(change_page, out, changes);
 	SC_SET(change_page, out, next);
 	SC_SET(change_page, out, more);

@@ -1,4 +1,5 @@
-/* store.c - LMDB environment, named databases, group commit, map growth. */
+/* store.c - LMDB environment, named databases, group commit, map growth,
+ * and telling a full map (grow it) from a full disk (wait for space). */
 #include "store.h"
 
 #include <assert.h>
@@ -9,10 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "status.h"
 
 #define STORE_MAX_DBS 32
+/* A full disk counts as recovered once this much more than the reserve is
+ * free, so that a disk hovering at the edge is not logged on every write. */
+#define DISK_SLACK ((uint64_t)1 << 20)
 
 /* One queued write: the caller's function and where its answer goes. Each
  * job has its own condition variable, so that a commit wakes exactly the
@@ -31,7 +36,8 @@ struct store {
 	MDB_dbi meta;
 	MDB_dbi dbis[STORE_MAX_DBS];
 	unsigned ndbs;
-	size_t map_size, map_max;
+	size_t map_size, map_max, reserve;
+	char *dir;
 
 	/* Readers and the committing writer hold `map` shared; growing the
 	 * map takes it exclusively, since LMDB remaps under live pointers. */
@@ -44,14 +50,23 @@ struct store {
 	struct write_job *queue, **queue_tail;
 	int leader_active;
 
-	uint64_t commits, writes, grows;
+	uint64_t commits, writes, grows, full_refusals;
 	int stale_cleared;
+	int disk_full;  /* logged when set, and again when cleared */
+	int map_capped; /* the map reached map_max (logged once) */
 };
 
 struct store_txn {
 	struct store *s;
 	MDB_txn *txn;
+	int map_full; /* an update in it hit MDB_MAP_FULL: the map must grow */
 };
+
+/* Out of room on the disk, as opposed to in the map. */
+static int disk_full_errno(int rc)
+{
+	return rc == ENOSPC || rc == EDQUOT || rc == EFBIG;
+}
 
 static int map_err(int rc)
 {
@@ -61,8 +76,7 @@ static int map_err(int rc)
 	case MDB_KEYEXIST: return FN_CONFLICT;
 	case MDB_MAP_FULL: return FN_STORE_FULL;
 	case ENOMEM: return FN_NO_MEMORY;
-	case ENOSPC: return FN_STORE_FULL;
-	default: return FN_IO_ERROR;
+	default: return disk_full_errno(rc) ? FN_STORE_FULL : FN_IO_ERROR;
 	}
 }
 
@@ -99,6 +113,13 @@ int store_open(struct store **out, const char *dir, int create,
 		return FN_NO_MEMORY;
 	s->map_size = opt && opt->map_size ? opt->map_size : (size_t)1 << 30;
 	s->map_max = opt && opt->map_max ? opt->map_max : (size_t)1 << 40;
+	if (s->map_size > s->map_max)
+		s->map_size = s->map_max;
+	s->reserve = opt ? opt->reserve : 0;
+	if (!(s->dir = strdup(dir))) {
+		free(s);
+		return FN_NO_MEMORY;
+	}
 	pthread_rwlockattr_t ra;
 	pthread_rwlockattr_init(&ra);
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -112,7 +133,8 @@ int store_open(struct store **out, const char *dir, int create,
 		goto fail;
 	mdb_env_set_maxdbs(s->env, STORE_MAX_DBS + 1);
 	mdb_env_set_maxreaders(s->env, opt && opt->max_readers ? opt->max_readers : 256);
-	/* An existing larger map wins: LMDB keeps the bigger of the two. */
+	/* LMDB takes this size even when the file says more, but never less
+	 * than the data already written. */
 	mdb_env_set_mapsize(s->env, s->map_size);
 	rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD, 0600);
 	if (rc != 0)
@@ -180,6 +202,7 @@ void store_close(struct store *s)
 	pthread_rwlock_destroy(&s->map);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
+	free(s->dir);
 	free(s);
 }
 
@@ -216,7 +239,7 @@ static int begin_txn(struct store *s, MDB_txn *parent, unsigned flags, MDB_txn *
 
 int store_read_begin(struct store *s, struct store_txn **out)
 {
-	struct store_txn *t = malloc(sizeof *t);
+	struct store_txn *t = calloc(1, sizeof *t);
 	int rc;
 
 	*out = NULL;
@@ -243,13 +266,24 @@ void store_read_end(struct store_txn *t)
 	free(t);
 }
 
+/* Doubles the map, up to map_max. FN_STORE_FULL once it is there. */
 static int grow_map(struct store *s)
 {
 	size_t next = s->map_size * 2;
 	int rc;
 
 	if (next > s->map_max || next < s->map_size)
+		next = s->map_max;
+	if (next <= s->map_size) {
+		pthread_mutex_lock(&s->lock);
+		int first = !s->map_capped;
+		s->map_capped = 1;
+		pthread_mutex_unlock(&s->lock);
+		if (first)
+			fprintf(stderr, "store: the map is at map_max (%zu KiB): writes answer 507 STORE_FULL "
+			        "(raise map_max)\n", s->map_max >> 10);
 		return FN_STORE_FULL;
+	}
 	pthread_rwlock_wrlock(&s->map);
 	rc = mdb_env_set_mapsize(s->env, next);
 	if (rc == 0) {
@@ -266,8 +300,49 @@ static int grow_map(struct store *s)
 	return rc == 0 ? FN_OK : map_err(rc);
 }
 
-/* Runs a batch of jobs in one transaction. Returns FN_OK when committed,
- * FN_STORE_FULL when the map must grow first, or another failure. */
+/* Free bytes on the store's file system for an unprivileged writer;
+ * UINT64_MAX when that cannot be known (nothing is refused then). */
+static uint64_t disk_free(const struct store *s)
+{
+	struct statvfs v;
+	if (statvfs(s->dir, &v) != 0)
+		return UINT64_MAX;
+	return (uint64_t)v.f_bavail * v.f_frsize;
+}
+
+/* Records whether the disk is full, logging each change once, with the
+ * free space: a full disk is an operator's problem, not a client's. */
+static void disk_state(struct store *s, int full, uint64_t avail, const char *why)
+{
+	pthread_mutex_lock(&s->lock);
+	int was = s->disk_full;
+	s->disk_full = full;
+	pthread_mutex_unlock(&s->lock);
+	if (full && !was)
+		fprintf(stderr, "store: disk full in %s (%s): %llu KiB free, reserve %zu KiB; "
+		        "writes answer 507 STORE_FULL until space returns\n",
+		        s->dir, why, (unsigned long long)(avail >> 10), s->reserve >> 10);
+	else if (!full && was)
+		fprintf(stderr, "store: disk space back in %s: %llu KiB free; writes resumed\n",
+		        s->dir, (unsigned long long)(avail >> 10));
+}
+
+/* After a commit: a disk marked full is clear again once there is room. */
+static void disk_recheck(struct store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int was = s->disk_full;
+	pthread_mutex_unlock(&s->lock);
+	if (!was)
+		return;
+	uint64_t avail = disk_free(s);
+	if (avail >= s->reserve + DISK_SLACK)
+		disk_state(s, 0, avail, NULL);
+}
+
+/* Runs a batch of jobs in one transaction. Returns LMDB's or the system's
+ * own code, so that the leader can tell MDB_MAP_FULL (grow the map and run
+ * the batch again) from ENOSPC (the disk is full: growing would not help). */
 static int run_batch(struct store *s, struct write_job *jobs)
 {
 	MDB_txn *parent;
@@ -277,24 +352,26 @@ static int run_batch(struct store *s, struct write_job *jobs)
 	rc = begin_txn(s, NULL, 0, &parent);
 	if (rc != 0) {
 		pthread_rwlock_unlock(&s->map);
-		return map_err(rc);
+		return rc;
 	}
 	for (struct write_job *j = jobs; j; j = j->next) {
-		struct store_txn t = {s, NULL};
+		struct store_txn t = {s, NULL, 0};
 		rc = mdb_txn_begin(s->env, parent, 0, &t.txn);
 		if (rc != 0)
 			break;
 		j->rc = j->fn(&t, j->arg);
+		if (t.map_full) {
+			/* whatever fn answered, its updates did not fit */
+			mdb_txn_abort(t.txn);
+			rc = MDB_MAP_FULL;
+			break;
+		}
 		if (j->rc == FN_OK) {
 			rc = mdb_txn_commit(t.txn);
 			if (rc != 0)
 				break;
 		} else {
 			mdb_txn_abort(t.txn);
-			if (j->rc == FN_STORE_FULL) {
-				rc = MDB_MAP_FULL;
-				break;
-			}
 		}
 	}
 	if (rc == 0)
@@ -302,6 +379,25 @@ static int run_batch(struct store *s, struct write_job *jobs)
 	else
 		mdb_txn_abort(parent);
 	pthread_rwlock_unlock(&s->map);
+	return rc;
+}
+
+/* The leader's part: runs the batch, growing the map while it is the map
+ * that is full, and answers with an fn_status for every job. */
+static int lead_batch(struct store *s, struct write_job *batch)
+{
+	int rc;
+	for (;;) {
+		rc = run_batch(s, batch);
+		if (rc != MDB_MAP_FULL || grow_map(s) != FN_OK)
+			break;
+	}
+	if (disk_full_errno(rc))
+		disk_state(s, 1, disk_free(s), strerror(rc));
+	else if (rc != 0 && rc != MDB_MAP_FULL)
+		fprintf(stderr, "store: commit failed: %s\n", mdb_strerror(rc));
+	else if (rc == 0)
+		disk_recheck(s);
 	return map_err(rc);
 }
 
@@ -327,14 +423,7 @@ int store_write(struct store *s, store_write_fn fn, void *arg)
 	s->queue_tail = &s->queue;
 	pthread_mutex_unlock(&s->lock);
 
-	int rc;
-	for (;;) {
-		rc = run_batch(s, batch);
-		if (rc != FN_STORE_FULL)
-			break;
-		if ((rc = grow_map(s)) != FN_OK)
-			break;
-	}
+	int rc = lead_batch(s, batch);
 
 	pthread_mutex_lock(&s->lock);
 	if (rc == FN_OK)
@@ -345,6 +434,8 @@ int store_write(struct store *s, store_write_fn fn, void *arg)
 			j->rc = rc;
 		else
 			s->writes++;
+		if (j->rc == FN_STORE_FULL)
+			s->full_refusals++;
 		j->done = 1;
 		if (j != &me)
 			pthread_cond_signal(&j->wake);
@@ -359,10 +450,33 @@ int store_write(struct store *s, store_write_fn fn, void *arg)
 	return me.rc;
 }
 
+int store_write_bulk(struct store *s, store_write_fn fn, void *arg)
+{
+	if (s->reserve) {
+		uint64_t avail = disk_free(s);
+		if (avail < s->reserve) {
+			disk_state(s, 1, avail, "free space under the reserve");
+			pthread_mutex_lock(&s->lock);
+			s->full_refusals++;
+			pthread_mutex_unlock(&s->lock);
+			return FN_STORE_FULL;
+		}
+	}
+	return store_write(s, fn, arg);
+}
+
 static MDB_dbi dbi_of(struct store_txn *t, store_db db)
 {
 	assert(db < t->s->ndbs);
 	return t->s->dbis[db];
+}
+
+/* Maps an update's result, noting a full map for the group-commit leader. */
+static int update_err(struct store_txn *t, int rc)
+{
+	if (rc == MDB_MAP_FULL)
+		t->map_full = 1;
+	return map_err(rc);
 }
 
 int store_get(struct store_txn *t, store_db db, const void *key, size_t klen,
@@ -388,13 +502,13 @@ int store_put(struct store_txn *t, store_db db, const void *key, size_t klen,
 		existing->p = v.mv_data;
 		existing->n = v.mv_size;
 	}
-	return map_err(rc);
+	return update_err(t, rc);
 }
 
 int store_del(struct store_txn *t, store_db db, const void *key, size_t klen)
 {
 	MDB_val k = {klen, (void *)key};
-	return map_err(mdb_del(t->txn, dbi_of(t, db), &k, NULL));
+	return update_err(t, mdb_del(t->txn, dbi_of(t, db), &k, NULL));
 }
 
 int store_scan(struct store_txn *t, store_db db, const void *start,
@@ -421,10 +535,11 @@ int store_scan(struct store_txn *t, store_db db, const void *start,
 	}
 	while (rc == 0) {
 		struct sc_str ks = {k.mv_data, k.mv_size}, vs = {v.mv_data, v.mv_size};
-		int stop = fn(&ks, &vs, arg);
-		if (stop) {
+		int answer = fn(&ks, &vs, arg);
+		assert(answer >= STORE_SCAN_STOP);
+		if (answer != STORE_SCAN_CONTINUE) {
 			mdb_cursor_close(c);
-			return stop;
+			return answer == STORE_SCAN_STOP ? FN_OK : answer;
 		}
 		rc = mdb_cursor_get(c, &k, &v, step);
 	}
@@ -471,7 +586,7 @@ int store_counter_next(struct store_txn *t, const char *name, uint64_t *out)
 	(*out)++;
 	store_u64_key(*out, buf);
 	MDB_val k = {strlen(name), (void *)name}, v = {8, buf};
-	return map_err(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+	return update_err(t, mdb_put(t->txn, t->s->meta, &k, &v, 0));
 }
 
 void store_stats(struct store *s, struct store_stats *out)
@@ -485,6 +600,8 @@ void store_stats(struct store *s, struct store_stats *out)
 	out->writes = s->writes;
 	out->map_grows = s->grows;
 	out->stale_readers_cleared = s->stale_cleared;
+	out->full_refusals = s->full_refusals;
+	out->disk_full = s->disk_full;
 	pthread_mutex_unlock(&s->lock);
 	mdb_env_info(s->env, &info);
 	mdb_env_stat(s->env, &st);
