@@ -87,7 +87,16 @@ int notes_open(struct notes **out, struct store *s, const struct rules_config *r
 
 void notes_close(struct notes *ns)
 {
+	if (ns)
+		quota_close(ns->quota);
 	free(ns);
+}
+
+int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes)
+{
+	quota_close(ns->quota);
+	ns->quota = NULL;
+	return daily_bytes ? quota_open(&ns->quota, ns->store, daily_bytes) : FN_OK;
 }
 
 int notes_result_http(const struct sc_note_result *r)
@@ -409,6 +418,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 static int submit_txn(struct store_txn *t, void *arg)
 {
 	struct submit_job *job = arg;
+	uint64_t stored = 0;
 	for (size_t i = 0; i < job->n; i++) {
 		struct notes_item *it = &job->items[i];
 		if (!it->note || !it->enc.n)
@@ -416,8 +426,12 @@ static int submit_txn(struct store_txn *t, void *arg)
 		int rc = submit_one(job, t, it);
 		if (rc != FN_OK)
 			return rc;
+		if (sc_str_eq(it->result->result, "stored"))
+			stored += it->enc.n;
 	}
-	return FN_OK;
+	/* Counted after the fact, so that only what is new costs: over the
+	 * quota, this job's transaction (every note in it) is undone. */
+	return quota_charge(job->ns->quota, t, job->who->user->username, stored, job->now);
 }
 
 static int author_ok(const struct auth_principal *who, const struct sc_note *n, struct sc_note_result *r,
@@ -462,7 +476,7 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 	}
 	if (rc == FN_OK && valid) {
 		struct submit_job job = {ns, who, items, n, now, a};
-		rc = store_write(ns->store, submit_txn, &job);
+		rc = store_write_bulk(ns->store, submit_txn, &job);
 	}
 	for (size_t i = 0; i < n; i++)
 		sc_buf_free(&items[i].enc);

@@ -353,7 +353,7 @@ int notes_review(struct notes *ns, const struct auth_principal *who, struct sc_s
 	if (id.n == 0 || id.n > 64)
 		return FN_NOT_FOUND;
 	struct review_job j = {ns, who, id, req, now, a, out, detail, detail_len};
-	return store_write(ns->store, review_txn, &j);
+	return store_write_bulk(ns->store, review_txn, &j);
 }
 
 /* --- reviews of a note, feedback --------------------------------------- */

@@ -392,6 +392,10 @@ static int lead_batch(struct store *s, struct write_job *batch)
 		if (rc != MDB_MAP_FULL || grow_map(s) != FN_OK)
 			break;
 	}
+	/* LMDB reports a short write, which is how a disk that fills during
+	 * the commit shows, as EIO: with the disk (almost) full, it is that. */
+	if (rc == EIO && disk_free(s) < s->reserve + DISK_SLACK)
+		rc = ENOSPC;
 	if (disk_full_errno(rc))
 		disk_state(s, 1, disk_free(s), strerror(rc));
 	else if (rc != 0 && rc != MDB_MAP_FULL)
