@@ -396,17 +396,45 @@ int guidance_withdraw(struct guidance *g, const char *id, char *detail)
 
 /* --- reading ------------------------------------------------------------ */
 
-int guidance_get(struct guidance *g, struct store_txn *t, const char *id,
-                 size_t idlen, int fmt, struct sc_str *bytes, int64_t *version)
+/* Whether a reader in `role` may see d (see guidance.h). */
+static int for_role(const struct sc_guidance_doc *d, const char *role)
 {
-	struct sc_str ver;
+	if (!role || !SC_HAS(guidance_doc, d, audience) || d->audience.n == 0)
+		return 1;
+	for (size_t i = 0; i < d->audience.n; i++)
+		if (sc_str_eq(d->audience.v[i], role))
+			return 1;
+	return 0;
+}
+
+int guidance_get(struct guidance *g, struct store_txn *t, const char *role,
+                 const char *id, size_t idlen, int fmt, struct sc_arena *arena,
+                 struct sc_str *bytes, int64_t *version)
+{
+	struct sc_str ver, v;
 	int rc = store_get(t, g->ver, id, idlen, &ver);
 	if (rc != FN_OK)
 		return rc;
 	if (ver.n != VER_LEN || ver.p[16])
 		return FN_NOT_FOUND;
+	if ((rc = store_get(t, g->docs, id, idlen, &v)) != FN_OK)
+		return rc;
+	if (role) {
+		struct sc_guidance_doc d = {0};
+		if (sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, v.p, v.n, &sc_limits_default, arena, &d, NULL) != FN_OK)
+			return FN_INTERNAL;
+		if (!for_role(&d, role))
+			return FN_NOT_FOUND;
+	}
+	if (fmt == SC_JSON && (rc = store_get(t, g->json, id, idlen, &v)) != FN_OK)
+		return rc;
+	char *copy = sc_arena_alloc(arena, v.n ? v.n : 1);
+	if (!copy)
+		return FN_NO_MEMORY;
+	memcpy(copy, v.p, v.n);
+	*bytes = (struct sc_str){copy, v.n};
 	*version = (int64_t)store_key_u64(ver.p);
-	return store_get(t, fmt == SC_JSON ? g->json : g->docs, id, idlen, bytes);
+	return FN_OK;
 }
 
 /* Case-insensitive search for word w in s. */
@@ -442,6 +470,7 @@ static int doc_matches(const struct sc_guidance_doc *d, const char *q)
 
 struct list_ctx {
 	struct sc_arena *arena;
+	const char *role;
 	const char *q;
 	struct sc_guidance_list *out;
 	size_t cap;
@@ -456,7 +485,7 @@ static int list_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	c->rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, val->p, val->n, &sc_limits_default, c->arena, &d, NULL);
 	if (c->rc != FN_OK)
 		return STORE_SCAN_STOP;
-	if (c->q && !doc_matches(&d, c->q))
+	if (!for_role(&d, c->role) || (c->q && !doc_matches(&d, c->q)))
 		return STORE_SCAN_CONTINUE;
 	struct sc_guidance_summary *v = sc_arena_grow(c->arena, c->out->items.v, c->out->items.n, &c->cap,
 	                                              sizeof *v, 32);
@@ -480,10 +509,11 @@ static int list_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	return STORE_SCAN_CONTINUE;
 }
 
-int guidance_list(struct guidance *g, struct store_txn *t, const char *q,
-                  struct sc_arena *arena, struct sc_guidance_list *out)
+int guidance_list(struct guidance *g, struct store_txn *t, const char *role,
+                  const char *q, struct sc_arena *arena,
+                  struct sc_guidance_list *out)
 {
-	struct list_ctx c = {arena, q, out, 0, FN_OK};
+	struct list_ctx c = {arena, role, q, out, 0, FN_OK};
 	memset(out, 0, sizeof *out);
 	SC_SET(guidance_list, out, items);
 	int rc = store_scan(t, g->docs, NULL, 0, 0, list_one, &c);
@@ -493,6 +523,7 @@ int guidance_list(struct guidance *g, struct store_txn *t, const char *q,
 struct feed_ctx {
 	struct guidance *g;
 	struct store_txn *t;
+	const char *role;
 	struct sc_arena *arena;
 	struct sc_change_page *out;
 	size_t limit;
@@ -534,6 +565,10 @@ static int feed_one(const struct sc_str *key, const struct sc_str *val, void *ar
 		    (c->rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, doc.p, doc.n, &sc_limits_default,
 		                       c->arena, ch->doc, NULL)) != FN_OK)
 			return STORE_SCAN_STOP;
+		if (!for_role(ch->doc, c->role)) {
+			c->out->next = ch->seq; /* not for this reader: past it */
+			return STORE_SCAN_CONTINUE;
+		}
 		SC_SET(guidance_change, ch, doc);
 	}
 	c->out->changes.n++;
@@ -541,12 +576,12 @@ static int feed_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	return STORE_SCAN_CONTINUE;
 }
 
-int guidance_changes(struct guidance *g, struct store_txn *t, uint64_t since,
-                     size_t limit, struct sc_arena *arena,
+int guidance_changes(struct guidance *g, struct store_txn *t, const char *role,
+                     uint64_t since, size_t limit, struct sc_arena *arena,
                      struct sc_change_page *out)
 {
 	unsigned char start[8];
-	struct feed_ctx c = {g, t, arena, out, limit, FN_OK};
+	struct feed_ctx c = {g, t, role, arena, out, limit, FN_OK};
 
 	memset(out, 0, sizeof *out);
 	out->next = (int64_t)since;

@@ -240,6 +240,98 @@ PY
 	fn_stop
 }
 
+# A client that reads a large reply slowly holds no read transaction: a
+# write that makes the map grow goes through while the client stalls (it
+# used to wait for it, up to request_timeout, and every writer behind it).
+slow_reader_does_not_hold_up_growth() {
+	rm -rf "$FN_TMP/data"
+	fn_store "$FN_TMP/data" || return 1
+	python3 - "$FN_TMP/big" <<'PY' || return 1
+import os, sys
+os.makedirs(sys.argv[1])
+line = "A long paragraph of guidance text that makes this document large enough.\n"
+for i in range(24):
+    open(f"{sys.argv[1]}/big-{i}.md", "w").write(
+        f"---\nid: big-{i}\ntitle: Big {i}\naudience: officer, worker, supervisor\n---\n" + line * 3300)
+PY
+	"$FN_BIN" guidance import --data "$FN_TMP/data" "$FN_TMP"/big/*.md >/dev/null || return 1
+	# The token is made first, so that the server below writes nothing
+	# until the test does; its map is then exactly the data's size.
+	fn_start || return 1
+	login officer1 "$PW_OFFICER" || return 1
+	fn_stop || return 1
+	fn_start --map-size 1 --request-timeout-ms 60000 --write-quota-daily 0 || return 1
+	python3 - "$URL" "$TOKEN" "$FN_CA" "$NOW" <<'PY'
+import http.client, json, socket, ssl, sys, time, urllib.parse
+url, token, ca, now = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+u = urllib.parse.urlparse(url)
+ctx = ssl.create_default_context(cafile=ca)
+def metric(name):
+    c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=10)
+    c.request("GET", "/metrics")
+    for l in c.getresponse().read().decode().splitlines():
+        if l.startswith(name + " "):
+            return int(l.split()[1])
+grows0 = metric("fieldnote_store_map_grows_total")
+# The slow reader: a tiny receive window, and it stops after 1 KB.
+raw = socket.socket()
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+raw.connect((u.hostname, u.port))
+slow = ctx.wrap_socket(raw, server_hostname=u.hostname)
+slow.sendall(f"GET /v1/sync/guidance?limit=500 HTTP/1.1\r\nHost: {u.hostname}\r\n"
+             f"Authorization: Bearer {token}\r\n\r\n".encode())
+got = slow.recv(1024)
+assert got.startswith(b"HTTP/1.1 200"), got[:100]
+# Writers meanwhile: until the map has grown; each must be answered at once.
+base = json.load(open("schema/examples/note.json"))
+base.pop("replaces", None)
+c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=8)
+hdr = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+worst, batches, t = 0.0, 0, now - 86400
+while metric("fieldnote_store_map_grows_total") == grows0 and batches < 60:
+    notes = [dict(base, id=f"slow-{batches}-{i}", revision=1, child_ref=f"C-9{batches:03d}-{i:03d}",
+                  occurred_at=t, created_at=t + 60) for i in range(100)]
+    start = time.monotonic()
+    try:
+        c.request("POST", "/v1/notes", json.dumps({"notes": notes}), hdr)
+        r = c.getresponse()
+        r.read()
+    except (socket.timeout, TimeoutError):
+        print(f"    an upload waited more than 8 s behind the slow reader (batch {batches})")
+        sys.exit(1)
+    worst = max(worst, time.monotonic() - start)
+    assert r.status == 200, r.status
+    batches += 1
+if metric("fieldnote_store_map_grows_total") == grows0:
+    print(f"    the map did not grow after {batches} uploads")
+    sys.exit(1)
+print(f"    map grown after {batches} uploads of 100 notes while a reader stalled; slowest upload {worst:.2f} s")
+# The stalled reply still arrives whole (read to its Content-Length: the
+# connection stays open, so that no close can cut it short).
+data = got
+while b"\r\n\r\n" not in data:
+    data += slow.recv(65536)
+head, body = data.split(b"\r\n\r\n", 1)
+length = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+assert length, head
+while len(body) < length[0]:
+    b = slow.recv(65536)
+    if not b:
+        break
+    body += b
+big = [ch for ch in json.loads(body)["changes"] if ch["id"].startswith("big-")] if len(body) == length[0] else []
+if len(big) != 24:
+    print(f"    the slow reply came to {len(body)} of {length[0]} bytes, {len(big)} big documents")
+    sys.exit(1)
+if worst > 5:
+    print(f"    an upload took {worst:.1f} s")
+    sys.exit(1)
+PY
+	local rc=$?
+	fn_stop || return 1
+	return $rc
+}
+
 # Each test runs in a subshell (run_tests): whatever happens, its server is
 # stopped and its disk unmounted before the next one.
 contained() {
@@ -257,5 +349,6 @@ test_disk_reserve_keeps_sign_in_and_reads() { contained disk_reserve_keeps_sign_
 test_enospc_is_not_a_full_map() { contained enospc_is_not_a_full_map; }
 test_map_max_answers_507() { contained map_max_answers_507; }
 test_daily_write_quota() { contained daily_write_quota; }
+test_slow_reader_does_not_hold_up_growth() { contained slow_reader_does_not_hold_up_growth; }
 
 run_tests
