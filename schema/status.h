@@ -40,7 +40,8 @@
 	X(CANCELLED,             26,   0, "cancelled") \
 	X(TIMEOUT,               27,   0, "timed out") \
 	X(BAD_ARGUMENT,          28,   0, "invalid argument") \
-	X(HEADERS_TOO_LARGE,     29, 431, "the request headers are too large")
+	X(HEADERS_TOO_LARGE,     29, 431, "the request headers are too large") \
+	X(QUOTA_EXCEEDED,        30, 429, "the daily write quota is used up; retry when Retry-After says")
 
 enum fn_status {
 #define X(n, v, h, m) FN_##n = v,

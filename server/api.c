@@ -79,6 +79,9 @@ static int delete_session(struct http_req *r)
 	return http_send_bytes(r, 204, NULL, NULL, 0, "Cache-Control: no-store\r\n");
 }
 
+/* Handlers read into the request arena inside a read transaction and end
+ * it before the reply goes out: a slow client must not hold up a map
+ * growth (store.h). */
 static int with_read(struct http_req *r, struct store_txn **t)
 {
 	int rc = store_read_begin(r->app->store, t);
@@ -99,13 +102,11 @@ static int get_guidance_list(struct http_req *r)
 		return http_send_error(r, FN_VALIDATION_FAILED, "q", "search words are limited to 200 bytes");
 	if (with_read(r, &t) != FN_OK)
 		return r->status;
-	int rc = guidance_list(r->app->guidance, t, q, r->arena, &list);
-	if (rc == FN_OK)
-		rc = http_send_record(r, 200, &sc_rec_guidance_list, &list);
-	else
-		rc = http_send_error(r, rc, NULL, "cannot list guidance");
+	int rc = guidance_list(r->app->guidance, t, auth_role_name(r->who.role), q, r->arena, &list);
 	store_read_end(t);
-	return rc;
+	if (rc == FN_OK)
+		return http_send_record(r, 200, &sc_rec_guidance_list, &list);
+	return http_send_error(r, rc, NULL, "cannot list guidance");
 }
 
 static int get_guidance_doc(struct http_req *r)
@@ -117,27 +118,22 @@ static int get_guidance_doc(struct http_req *r)
 
 	if (with_read(r, &t) != FN_OK)
 		return r->status;
-	int rc = guidance_get(r->app->guidance, t, r->params[0].p, r->params[0].n, r->fmt, &bytes, &version);
-	if (rc == FN_NOT_FOUND) {
-		store_read_end(t);
+	int rc = guidance_get(r->app->guidance, t, auth_role_name(r->who.role), r->params[0].p, r->params[0].n,
+	                      r->fmt, r->arena, &bytes, &version);
+	store_read_end(t);
+	if (rc == FN_NOT_FOUND)
 		return http_send_error(r, rc, NULL, "no guidance document with that id");
-	}
-	if (rc != FN_OK) {
-		store_read_end(t);
+	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "cannot read guidance");
-	}
 	snprintf(etag, sizeof etag, "\"%.*s-v%" PRId64 "-%s\"", (int)r->params[0].n, r->params[0].p,
 	         version, r->fmt == SC_MSGPACK ? "mp" : "js");
 	snprintf(headers, sizeof headers, "ETag: %s\r\nCache-Control: private, no-cache\r\nVary: Accept\r\n", etag);
 	const char *inm = http_header(r, "If-None-Match");
 	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0))
-		rc = http_send_bytes(r, 304, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
-		                     NULL, 0, headers);
-	else
-		rc = http_send_bytes(r, 200, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
-		                     bytes.p, bytes.n, headers);
-	store_read_end(t);
-	return rc;
+		return http_send_bytes(r, 304, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
+		                       NULL, 0, headers);
+	return http_send_bytes(r, 200, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
+	                       bytes.p, bytes.n, headers);
 }
 
 static int query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
@@ -168,13 +164,12 @@ static int get_guidance_sync(struct http_req *r)
 		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to %d", FEED_MAX_LIMIT);
 	if (with_read(r, &t) != FN_OK)
 		return r->status;
-	int rc = guidance_changes(r->app->guidance, t, since, (size_t)limit, r->arena, &page);
-	if (rc == FN_OK)
-		rc = http_send_record(r, 200, &sc_rec_change_page, &page);
-	else
-		rc = http_send_error(r, rc, NULL, "cannot read the change feed");
+	int rc = guidance_changes(r->app->guidance, t, auth_role_name(r->who.role), since, (size_t)limit,
+	                          r->arena, &page);
 	store_read_end(t);
-	return rc;
+	if (rc == FN_OK)
+		return http_send_record(r, 200, &sc_rec_change_page, &page);
+	return http_send_error(r, rc, NULL, "cannot read the change feed");
 }
 
 static int get_healthz(struct http_req *r)
@@ -229,12 +224,10 @@ static int get_audit(struct http_req *r)
 	if (with_read(r, &t) != FN_OK)
 		return r->status;
 	int rc = audit_page(r->app->audit, t, since, (size_t)limit, r->arena, &page);
-	if (rc == FN_OK)
-		rc = http_send_record(r, 200, &sc_rec_audit_page, &page);
-	else
-		rc = http_send_error(r, rc, NULL, "cannot read the audit log");
 	store_read_end(t);
-	return rc;
+	if (rc == FN_OK)
+		return http_send_record(r, 200, &sc_rec_audit_page, &page);
+	return http_send_error(r, rc, NULL, "cannot read the audit log");
 }
 
 static int admin_done(struct http_req *r, int rc, const char *detail, const char *what)

@@ -51,13 +51,11 @@ int api_get_queue(struct http_req *r)
 	if (read_txn(r, &t) != FN_OK)
 		return r->status;
 	int rc = notes_queue(r->app->notes, t, &r->who, &q, (int64_t)time(NULL), r->arena, &page, detail);
+	store_read_end(t); /* the page lives in the arena: see store.h */
 	if (rc == FN_OK)
-		rc = http_send_record(r, 200, &sc_rec_queue_page, &page);
-	else
-		rc = http_send_error(r, rc, rc == FN_FORBIDDEN ? "team" : NULL, "%s",
-		                     detail[0] ? detail : "cannot read the queue");
-	store_read_end(t);
-	return rc;
+		return http_send_record(r, 200, &sc_rec_queue_page, &page);
+	return http_send_error(r, rc, rc == FN_FORBIDDEN ? "team" : NULL, "%s",
+	                       detail[0] ? detail : "cannot read the queue");
 }
 
 int api_post_review(struct http_req *r)
@@ -99,12 +97,10 @@ int api_get_feedback(struct http_req *r)
 	if (read_txn(r, &t) != FN_OK)
 		return r->status;
 	int rc = notes_feedback(r->app->notes, t, &r->who, (uint64_t)since, (size_t)limit, r->arena, &page);
+	store_read_end(t); /* the page lives in the arena: see store.h */
 	if (rc == FN_OK)
-		rc = http_send_record(r, 200, &sc_rec_feedback_page, &page);
-	else
-		rc = http_send_error(r, rc, NULL, "cannot read feedback");
-	store_read_end(t);
-	return rc;
+		return http_send_record(r, 200, &sc_rec_feedback_page, &page);
+	return http_send_error(r, rc, NULL, "cannot read feedback");
 }
 
 int api_get_contacts(struct http_req *r)

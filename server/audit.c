@@ -82,7 +82,7 @@ static int take_last(const struct sc_str *key, const struct sc_str *val, void *a
 	struct sc_audit_entry e = {0};
 	if (!ar) {
 		c->rc = FN_NO_MEMORY;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	c->seq = store_key_u64(key->p);
 	if (sc_decode(&sc_rec_audit_entry, SC_MSGPACK, val->p, val->n, NULL, ar, &e, NULL) != FN_OK ||
@@ -91,7 +91,7 @@ static int take_last(const struct sc_str *key, const struct sc_str *val, void *a
 	else
 		memcpy(c->hash, e.hash.p, 65);
 	sc_arena_free(ar);
-	return 1;
+	return STORE_SCAN_STOP;
 }
 
 static struct sc_str opt(const char *s)
@@ -115,7 +115,7 @@ int audit_append(struct audit *a, struct store_txn *t, const struct audit_event 
 	} else if (rc == FN_OK || rc == FN_NOT_FOUND) {
 		/* No head yet: the last entry, if any, is the chain's end. */
 		rc = store_scan(t, a->log, NULL, 0, 1, take_last, &last);
-		if (rc != FN_OK && rc != 1)
+		if (rc != FN_OK)
 			return rc;
 		if (last.rc != FN_OK)
 			return last.rc;
@@ -196,17 +196,17 @@ static int page_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	(void)key;
 	if (c->out->items.n == c->limit) {
 		c->out->more = 1;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	struct sc_audit_entry *e = &c->out->items.v[c->out->items.n];
 	memset(e, 0, sizeof *e);
 	if (sc_decode(&sc_rec_audit_entry, SC_MSGPACK, val->p, val->n, NULL, c->arena, e, NULL) != FN_OK) {
 		c->rc = FN_INTERNAL;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	c->out->items.n++;
 	c->out->next = e->seq;
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 int audit_page(struct audit *a, struct store_txn *t, uint64_t since, size_t limit,
@@ -221,7 +221,7 @@ int audit_page(struct audit *a, struct store_txn *t, uint64_t since, size_t limi
 		return FN_NO_MEMORY;
 	store_u64_key(since + 1, k);
 	int rc = store_scan(t, a->log, k, 8, 0, page_one, &c);
-	if (rc != FN_OK && rc != 1)
+	if (rc != FN_OK)
 		return rc;
 	out->has = ~0ull >> (64 - SC_NF_audit_page);
 	return c.rc;
@@ -247,29 +247,29 @@ static int verify_one(const struct sc_str *key, const struct sc_str *val, void *
 		c->bad = c->expect;
 		snprintf(c->detail, c->len, "entry %llu is missing (next present is %llu)",
 		         (unsigned long long)c->expect, (unsigned long long)seq);
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	if (sc_decode(&sc_rec_audit_entry, SC_MSGPACK, val->p, val->n, NULL, c->arena, &e, NULL) != FN_OK ||
 	    e.seq != (int64_t)seq || !SC_HAS(audit_entry, &e, hash)) {
 		c->bad = seq;
 		snprintf(c->detail, c->len, "entry %llu does not decode as an audit entry", (unsigned long long)seq);
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	if (e.prev.n != 64 || memcmp(e.prev.p, c->prev, 64) != 0) {
 		c->bad = seq;
 		snprintf(c->detail, c->len, "entry %llu does not link to the entry before it", (unsigned long long)seq);
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	if (entry_hash(&e, hash) != FN_OK || e.hash.n != 64 || memcmp(e.hash.p, hash, 64) != 0) {
 		c->bad = seq;
 		snprintf(c->detail, c->len, "entry %llu was altered: its hash does not match its content",
 		         (unsigned long long)seq);
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	memcpy(c->prev, hash, 65);
 	c->checked++;
 	c->expect++;
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, char *detail, size_t len)
@@ -292,7 +292,7 @@ int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, char *
 	sc_arena_free(c.arena);
 	*checked = c.checked;
 	*first_bad = c.bad;
-	if (rc == 1)
+	if (rc == FN_OK && c.bad)
 		return FN_CONFLICT;
 	return rc;
 }

@@ -477,7 +477,9 @@ int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
 	int64_t every = a->cfg.token_idle / 4 < TOUCH_EVERY ? a->cfg.token_idle / 4 : TOUCH_EVERY;
 	if (now - last >= every) {
 		struct touch_job j = {a, out->token_hash, now};
-		if ((rc = store_write(a->store, touch_txn, &j)) != FN_OK)
+		/* On a full disk the token still works: its last use is only
+		 * recorded late, and reads must go on (see store.h). */
+		if ((rc = store_write(a->store, touch_txn, &j)) != FN_OK && rc != FN_STORE_FULL)
 			return rc;
 	}
 	out->user = u;

@@ -54,6 +54,10 @@ static const struct setting settings[] = {
 	S("referral_outcome_days", C_I64, rules.referral_outcome_days, "14", "flag a referral without an outcome after this many days"),
 	S("review_hours", C_I64, rules.review_hours, "72", "review deadline in hours"),
 	S("review_hours_risk", C_I64, rules.review_hours_risk, "24", "review deadline when the note shows risk (self-harm, s136, referral)"),
+	S("map_size", C_SIZE, map_size, "1073741824", "initial size of the store's map in bytes (1 GiB); it doubles as needed"),
+	S("map_max", C_SIZE, map_max, "1099511627776", "the store's map grows no further (1 TiB); then writes answer 507 STORE_FULL"),
+	S("store_reserve", C_SIZE, store_reserve, "67108864", "free disk kept for sign-ins and audit entries (64 MiB): below it uploads answer 507 STORE_FULL"),
+	S("write_quota_daily", C_SIZE, write_quota_daily, "33554432", "bytes of notes one user may store per UTC day (32 MiB); 0: no quota; past it 429 QUOTA_EXCEEDED"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -25,6 +25,8 @@ struct config {
 	unsigned max_batch;
 	unsigned login_max_failures;
 	int64_t login_window;
+	size_t map_size, map_max, store_reserve;
+	size_t write_quota_daily;
 	struct auth_config auth;
 	struct rules_config rules;
 };

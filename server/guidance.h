@@ -31,19 +31,29 @@ int guidance_import(struct guidance *g, const char *text, size_t n,
 /* Withdraws a document: it leaves lookups and the feed announces it. */
 int guidance_withdraw(struct guidance *g, const char *id, char *detail);
 
-/* The stored encoding of one document in `fmt`, ready to send. The bytes
- * point into the read transaction and stay valid until it ends. */
-int guidance_get(struct guidance *g, struct store_txn *t, const char *id,
-                 size_t idlen, int fmt, struct sc_str *bytes, int64_t *version);
+/* Reading. `role` is the reader's role name ("officer"): a document whose
+ * audience does not name it is absent for that reader, as if it did not
+ * exist (a document with no audience is for every role). NULL reads every
+ * document. Everything handed back is copied into `arena`, so that the
+ * caller can end the read transaction before it sends any of it. */
+
+/* The stored encoding of one document in `fmt`, ready to send (in arena).
+ * FN_NOT_FOUND for no such document, a withdrawn one, or one not for role. */
+int guidance_get(struct guidance *g, struct store_txn *t, const char *role,
+                 const char *id, size_t idlen, int fmt, struct sc_arena *arena,
+                 struct sc_str *bytes, int64_t *version);
 
 /* Every current document's summary, or those matching every word of
  * `q` (case-insensitive, in title, tags or body) when q is not NULL. */
-int guidance_list(struct guidance *g, struct store_txn *t, const char *q,
-                  struct sc_arena *arena, struct sc_guidance_list *out);
+int guidance_list(struct guidance *g, struct store_txn *t, const char *role,
+                  const char *q, struct sc_arena *arena,
+                  struct sc_guidance_list *out);
 
-/* Changes after `since`, at most `limit`, documents included. */
-int guidance_changes(struct guidance *g, struct store_txn *t, uint64_t since,
-                     size_t limit, struct sc_arena *arena,
+/* Changes after `since`, at most `limit`, documents included. Documents not
+ * for role are left out (`next` moves past them); withdrawals, which carry
+ * only the id, are announced to every role. */
+int guidance_changes(struct guidance *g, struct store_txn *t, const char *role,
+                     uint64_t since, size_t limit, struct sc_arena *arena,
                      struct sc_change_page *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "quota.h"
 #include "status.h"
 #include "tls.h"
 
@@ -166,12 +167,26 @@ int http_send_error_hdr(struct http_req *r, int status, const char *field,
 	return rc;
 }
 
+/* A refusal that clears with time says when to come back. */
+static void retry_after(int status, const char *headers, char *out, size_t n)
+{
+	long long wait = 0;
+	if (status == FN_STORE_FULL)
+		wait = STORE_FULL_RETRY_AFTER;
+	else if (status == FN_QUOTA_EXCEEDED)
+		wait = (long long)quota_retry_after((int64_t)time(NULL));
+	if (wait && !(headers && strcasestr(headers, "Retry-After:")))
+		snprintf(out, n, "Retry-After: %lld\r\n", wait);
+	else
+		out[0] = 0;
+}
+
 int http_send_error_v(struct http_req *r, int status, const char *field,
                       const char *headers, const char *fmt, va_list ap)
 {
 	struct sc_error_reply e = {0};
 	struct sc_buf b = {0};
-	char msg[512], extra[512];
+	char msg[512], extra[512], retry[48];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	e.code = status;
@@ -187,8 +202,9 @@ int http_send_error_v(struct http_req *r, int status, const char *field,
 	int fmt_out = r->fmt ? r->fmt : SC_JSON;
 	int auth = status == FN_UNAUTHORIZED || status == FN_TOKEN_EXPIRED || status == FN_TOKEN_REVOKED ||
 	           status == FN_DEVICE_REVOKED;
-	snprintf(extra, sizeof extra, "Cache-Control: no-store\r\n%s%s",
-	         auth ? "WWW-Authenticate: Bearer realm=\"fieldnote\"\r\n" : "", headers ? headers : "");
+	retry_after(status, headers, retry, sizeof retry);
+	snprintf(extra, sizeof extra, "Cache-Control: no-store\r\n%s%s%s",
+	         auth ? "WWW-Authenticate: Bearer realm=\"fieldnote\"\r\n" : "", retry, headers ? headers : "");
 	int http_status = sc_status_http(status);
 	if (sc_encode(&sc_rec_error_reply, fmt_out, &e, &b) != FN_OK) {
 		sc_buf_free(&b);

@@ -102,7 +102,8 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 
 	memset(app, 0, sizeof *app);
 	app->cfg = cfg;
-	rc = store_open(&app->store, cfg->data_dir, create, NULL, detail);
+	struct store_options sopt = {cfg->map_size, cfg->map_max, cfg->store_reserve, 0};
+	rc = store_open(&app->store, cfg->data_dir, create, &sopt, detail);
 	if (rc != FN_OK) {
 		fprintf(stderr, "fieldnote: %s\n", detail);
 		return rc;
@@ -111,6 +112,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = auth_open(&app->auth, app->store, &cfg->auth, app->audit)) != FN_OK ||
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit)) != FN_OK ||
+	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
 	    (rc = throttle_open(&app->account_throttle, cfg->login_max_failures, cfg->login_window)) != FN_OK ||
 	    (rc = throttle_open(&app->address_throttle, cfg->login_max_failures * 4, cfg->login_window)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));

@@ -87,7 +87,16 @@ int notes_open(struct notes **out, struct store *s, const struct rules_config *r
 
 void notes_close(struct notes *ns)
 {
+	if (ns)
+		quota_close(ns->quota);
 	free(ns);
+}
+
+int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes)
+{
+	quota_close(ns->quota);
+	ns->quota = NULL;
+	return daily_bytes ? quota_open(&ns->quota, ns->store, daily_bytes) : FN_OK;
 }
 
 int notes_result_http(const struct sc_note_result *r)
@@ -264,14 +273,14 @@ static int count_one(const struct sc_str *key, const struct sc_str *val, void *a
 	struct count_ctx *c = arg;
 	(void)val;
 	if (key->n < c->prefix.n + 8 || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
-		return 1;
+		return STORE_SCAN_STOP;
 	int64_t when = (int64_t)store_key_u64(key->p + c->prefix.n);
 	if (when > c->until)
-		return 1;
+		return STORE_SCAN_STOP;
 	c->n_long++;
 	if (when >= c->short_from)
 		c->n_short++;
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 /* Contacts for the child in the short and long windows ending at `at`. */
@@ -287,7 +296,7 @@ int notes_count_contacts(struct notes *ns, struct store_txn *t, struct sc_str ch
 	int rc = store_scan(t, ns->by_child, start.b, start.n, 0, count_one, &c);
 	*n_short = c.n_short;
 	*n_long = c.n_long;
-	return rc == 1 ? FN_OK : rc;
+	return rc;
 }
 
 int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *n,
@@ -409,6 +418,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 static int submit_txn(struct store_txn *t, void *arg)
 {
 	struct submit_job *job = arg;
+	uint64_t stored = 0;
 	for (size_t i = 0; i < job->n; i++) {
 		struct notes_item *it = &job->items[i];
 		if (!it->note || !it->enc.n)
@@ -416,8 +426,12 @@ static int submit_txn(struct store_txn *t, void *arg)
 		int rc = submit_one(job, t, it);
 		if (rc != FN_OK)
 			return rc;
+		if (sc_str_eq(it->result->result, "stored"))
+			stored += it->enc.n;
 	}
-	return FN_OK;
+	/* Counted after the fact, so that only what is new costs: over the
+	 * quota, this job's transaction (every note in it) is undone. */
+	return quota_charge(job->ns->quota, t, job->who->user->username, stored, job->now);
 }
 
 static int author_ok(const struct auth_principal *who, const struct sc_note *n, struct sc_note_result *r,
@@ -462,7 +476,7 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 	}
 	if (rc == FN_OK && valid) {
 		struct submit_job job = {ns, who, items, n, now, a};
-		rc = store_write(ns->store, submit_txn, &job);
+		rc = store_write_bulk(ns->store, submit_txn, &job);
 	}
 	for (size_t i = 0; i < n; i++)
 		sc_buf_free(&items[i].enc);
@@ -494,12 +508,12 @@ static int rev_one(const struct sc_str *key, const struct sc_str *val, void *arg
 {
 	struct revs_ctx *c = arg;
 	if (key->n != c->prefix.n + 4 || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
-		return 1;
+		return STORE_SCAN_STOP;
 	struct sc_note_revision *v = sc_arena_grow(c->a, c->out->revisions.v, c->out->revisions.n, &c->cap,
 	                                           sizeof *v, 4);
 	if (!v) {
 		c->rc = FN_NO_MEMORY;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	c->out->revisions.v = v;
 	struct sc_note_revision *rv = &c->out->revisions.v[c->out->revisions.n];
@@ -507,11 +521,11 @@ static int rev_one(const struct sc_str *key, const struct sc_str *val, void *arg
 	rv->note = sc_arena_alloc(c->a, sizeof *rv->note);
 	if (!rv->note) {
 		c->rc = FN_NO_MEMORY;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	if (sc_decode(&sc_rec_note, SC_MSGPACK, val->p, val->n, NULL, c->a, rv->note, NULL) != FN_OK) {
 		c->rc = FN_INTERNAL;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	struct sc_str when;
 	if (store_get(c->t, c->ns->recv, key->p, key->n, &when) == FN_OK && when.n == 8)
@@ -519,7 +533,7 @@ static int rev_one(const struct sc_str *key, const struct sc_str *val, void *arg
 	SC_SET(note_revision, rv, note);
 	SC_SET(note_revision, rv, received_at);
 	c->out->revisions.n++;
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 int notes_get(struct notes *ns, struct store_txn *t,
@@ -540,7 +554,7 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	key_str(&prefix, id);
 	struct revs_ctx c = {ns, t, {(const char *)prefix.b, prefix.n}, a, out, 0, FN_OK};
 	rc = store_scan(t, ns->revs, prefix.b, prefix.n, 0, rev_one, &c);
-	if (rc != FN_OK && rc != 1)
+	if (rc != FN_OK)
 		return rc;
 	if (c.rc != FN_OK)
 		return c.rc;

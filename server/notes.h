@@ -20,6 +20,9 @@ struct audit;
 int notes_open(struct notes **out, struct store *s, const struct rules_config *rc,
                struct audit *audit);
 void notes_close(struct notes *ns);
+/* Gives every author a quota of bytes of notes stored per UTC day (0: none),
+ * beyond which notes_submit answers FN_QUOTA_EXCEEDED. Call at start-up. */
+int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes);
 
 /* One uploaded note and the answer for it. A caller fills `note` (NULL when
  * the item did not decode) and, for such an item, `result` with the decode
@@ -33,7 +36,9 @@ struct notes_item {
 /* Checks each note against the rules, then stores every valid one in one
  * durably committed write shared with concurrent requests. Each result says
  * stored, duplicate, conflict or invalid. Returns FN_OK when every item has
- * its result, or the store's failure (nothing acknowledged). */
+ * its result, or a failure with nothing stored: FN_QUOTA_EXCEEDED when the
+ * new notes (duplicates cost nothing) would pass the author's daily quota,
+ * FN_STORE_FULL (no room: see store.h), or another store failure. */
 int notes_submit(struct notes *ns, const struct auth_principal *who,
                  struct notes_item *items, size_t n, int64_t now,
                  struct sc_arena *a);

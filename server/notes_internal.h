@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "notes.h"
+#include "quota.h"
 
 #define DAY 86400
 #define KEY_MAX 160
@@ -14,6 +15,7 @@ struct notes {
 	struct store *store;
 	struct rules_config rc;
 	struct audit *audit;
+	struct quota *quota; /* NULL: no daily write quota */
 	store_db revs;      /* id 0 rev(4) -> canonical msgpack note */
 	store_db heads;     /* id -> note_head */
 	store_db recv;      /* id 0 rev(4) -> received_at(8) */

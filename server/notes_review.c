@@ -57,10 +57,10 @@ static int queue_one(const struct sc_str *key, const struct sc_str *val, void *a
 {
 	struct queue_scan *s = arg;
 	if (key->n < s->prefix.n + 8 || memcmp(key->p, s->prefix.p, s->prefix.n) != 0)
-		return 1;
+		return STORE_SCAN_STOP;
 	if (++s->examined > MAX_EXAMINED) {
 		s->truncated = 1;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	int64_t updated = (int64_t)store_key_u64(key->p + s->prefix.n);
 	struct sc_str id = {key->p + s->prefix.n + 8, key->n - s->prefix.n - 8};
@@ -73,22 +73,22 @@ static int queue_one(const struct sc_str *key, const struct sc_str *val, void *a
 				cmp = id.n < s->cur_id.n ? -1 : id.n > s->cur_id.n ? 1 : 0;
 		}
 		if (cmp <= 0)
-			return 0;
+			return STORE_SCAN_CONTINUE;
 	}
 	int64_t due = val->n == 8 ? (int64_t)store_key_u64(val->p) : 0;
 	int overdue = due < s->now;
 	if ((s->pass == 0) != overdue)
-		return 0;
+		return STORE_SCAN_CONTINUE;
 	char *idc = sc_arena_strndup(s->a, id.p, id.n);
 	if (!idc) {
 		s->rc = FN_NO_MEMORY;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	struct sc_str ids = {idc, id.n};
 	if (s->q->flag && !flag_matches(s, ids))
-		return 0;
+		return STORE_SCAN_CONTINUE;
 	s->out[s->n++] = (struct cand){s->pass, updated, ids, due};
-	return s->n == s->cap;
+	return s->n == s->cap ? STORE_SCAN_STOP : STORE_SCAN_CONTINUE;
 }
 
 static int cand_cmp(const void *x, const void *y)
@@ -201,7 +201,7 @@ int notes_queue(struct notes *ns, struct store_txn *t, const struct auth_princip
 			struct queue_scan s = {ns, t, who, q, a, now, prefix, pass, have_cursor, cur_updated, cur_id,
 			                       all + total, 0, limit + 1, 0, 0, FN_OK};
 			rc = store_scan(t, ns->queue, start.b, start.n, 0, queue_one, &s);
-			if (rc != FN_OK && rc != 1)
+			if (rc != FN_OK)
 				return rc;
 			if (s.rc != FN_OK)
 				return s.rc;
@@ -353,7 +353,7 @@ int notes_review(struct notes *ns, const struct auth_principal *who, struct sc_s
 	if (id.n == 0 || id.n > 64)
 		return FN_NOT_FOUND;
 	struct review_job j = {ns, who, id, req, now, a, out, detail, detail_len};
-	return store_write(ns->store, review_txn, &j);
+	return store_write_bulk(ns->store, review_txn, &j);
 }
 
 /* --- reviews of a note, feedback --------------------------------------- */
@@ -371,24 +371,24 @@ static int review_one(const struct sc_str *key, const struct sc_str *val, void *
 {
 	struct review_list *l = arg;
 	if (key->n != l->prefix.n + 8 || memcmp(key->p, l->prefix.p, l->prefix.n) != 0)
-		return 1;
+		return STORE_SCAN_STOP;
 	if (l->n == l->limit) {
 		l->more = 1;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	struct sc_review *v = sc_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *v, 8);
 	if (!v) {
 		l->rc = FN_NO_MEMORY;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	l->v = v;
 	memset(&l->v[l->n], 0, sizeof l->v[l->n]);
 	if (sc_decode(&sc_rec_review, SC_MSGPACK, val->p, val->n, NULL, l->a, &l->v[l->n], NULL) != FN_OK) {
 		l->rc = FN_INTERNAL;
-		return 1;
+		return STORE_SCAN_STOP;
 	}
 	l->n++;
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 static int list_reviews(store_db db, struct store_txn *t, struct sc_str owner, uint64_t after, size_t limit,
@@ -404,7 +404,7 @@ static int list_reviews(store_db db, struct store_txn *t, struct sc_str owner, u
 	l->prefix.p = p;
 	key_u64(&start, after + 1);
 	int rc = store_scan(t, db, start.b, start.n, 0, review_one, l);
-	if (rc != FN_OK && rc != 1)
+	if (rc != FN_OK)
 		return rc;
 	return l->rc;
 }
@@ -455,20 +455,20 @@ static int contact_one(const struct sc_str *key, const struct sc_str *val, void 
 	struct contacts_scan *s = arg;
 	(void)val;
 	if (key->n <= s->prefix.n + 8 || memcmp(key->p, s->prefix.p, s->prefix.n) != 0)
-		return 1;
+		return STORE_SCAN_STOP;
 	if (s->ntimes == s->cap)
-		return 1; /* cap reached: the newest are kept */
+		return STORE_SCAN_STOP; /* cap reached: the newest are kept */
 	int64_t when = (int64_t)store_key_u64(key->p + s->prefix.n);
 	struct sc_str id = {key->p + s->prefix.n + 8, key->n - s->prefix.n - 8};
 	s->times[s->ntimes++] = when;
 	struct sc_note_head h;
 	struct sc_note *n;
 	if ((s->rc = notes_load_head(s->ns, s->t, id, s->a, &h)) != FN_OK)
-		return 1;
+		return STORE_SCAN_STOP;
 	if (!notes_may_see(s->who, &h))
-		return 0;
+		return STORE_SCAN_CONTINUE;
 	if ((s->rc = notes_load_latest(s->ns, s->t, &h, s->a, &n)) != FN_OK)
-		return 1;
+		return STORE_SCAN_STOP;
 	struct sc_contact *c = &s->v[s->n++];
 	memset(c, 0, sizeof *c);
 	c->id = h.id;
@@ -479,7 +479,7 @@ static int contact_one(const struct sc_str *key, const struct sc_str *val, void 
 	c->team = h.team;
 	c->status = h.status;
 	c->has = ~0ull >> (64 - SC_NF_contact);
-	return 0;
+	return STORE_SCAN_CONTINUE;
 }
 
 int notes_contacts(struct notes *ns, struct store_txn *t, const struct auth_principal *who,
@@ -506,7 +506,7 @@ int notes_contacts(struct notes *ns, struct store_txn *t, const struct auth_prin
 	s.prefix = (struct sc_str){p, start.n};
 	key_u64(&start, UINT64_MAX);
 	rc = store_scan(t, ns->by_child, start.b, start.n, 1, contact_one, &s);
-	if (rc != FN_OK && rc != 1)
+	if (rc != FN_OK)
 		return rc;
 	if (s.rc != FN_OK)
 		return s.rc;

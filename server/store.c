@@ -1,70 +1,12 @@
-/* store.c - LMDB environment, named databases, group commit, map growth. */
-#include "store.h"
-
+/* store.c - the LMDB environment, named databases, read transactions and
+ * key access (group commit and map growth: store_commit.c). */
 #include <assert.h>
-#include <errno.h>
-#include <lmdb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "status.h"
-
-#define STORE_MAX_DBS 32
-
-/* One queued write: the caller's function and where its answer goes. Each
- * job has its own condition variable, so that a commit wakes exactly the
- * writers it finished (and the next leader), not every waiting thread. */
-struct write_job {
-	store_write_fn fn;
-	void *arg;
-	int rc;
-	int done;
-	struct write_job *next;
-	pthread_cond_t wake;
-};
-
-struct store {
-	MDB_env *env;
-	MDB_dbi meta;
-	MDB_dbi dbis[STORE_MAX_DBS];
-	unsigned ndbs;
-	size_t map_size, map_max;
-
-	/* Readers and the committing writer hold `map` shared; growing the
-	 * map takes it exclusively, since LMDB remaps under live pointers. */
-	pthread_rwlock_t map;
-
-	/* Group commit: writers queue jobs; one of them (the leader) runs
-	 * every queued job in one transaction and commits once. */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct write_job *queue, **queue_tail;
-	int leader_active;
-
-	uint64_t commits, writes, grows;
-	int stale_cleared;
-};
-
-struct store_txn {
-	struct store *s;
-	MDB_txn *txn;
-};
-
-static int map_err(int rc)
-{
-	switch (rc) {
-	case 0: return FN_OK;
-	case MDB_NOTFOUND: return FN_NOT_FOUND;
-	case MDB_KEYEXIST: return FN_CONFLICT;
-	case MDB_MAP_FULL: return FN_STORE_FULL;
-	case ENOMEM: return FN_NO_MEMORY;
-	case ENOSPC: return FN_STORE_FULL;
-	default: return FN_IO_ERROR;
-	}
-}
+#include "store_internal.h"
 
 static void set_detail(char *detail, const char *what, int rc)
 {
@@ -99,6 +41,13 @@ int store_open(struct store **out, const char *dir, int create,
 		return FN_NO_MEMORY;
 	s->map_size = opt && opt->map_size ? opt->map_size : (size_t)1 << 30;
 	s->map_max = opt && opt->map_max ? opt->map_max : (size_t)1 << 40;
+	if (s->map_size > s->map_max)
+		s->map_size = s->map_max;
+	s->reserve = opt ? opt->reserve : 0;
+	if (!(s->dir = strdup(dir))) {
+		free(s);
+		return FN_NO_MEMORY;
+	}
 	pthread_rwlockattr_t ra;
 	pthread_rwlockattr_init(&ra);
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -112,7 +61,8 @@ int store_open(struct store **out, const char *dir, int create,
 		goto fail;
 	mdb_env_set_maxdbs(s->env, STORE_MAX_DBS + 1);
 	mdb_env_set_maxreaders(s->env, opt && opt->max_readers ? opt->max_readers : 256);
-	/* An existing larger map wins: LMDB keeps the bigger of the two. */
+	/* LMDB takes this size even when the file says more, but never less
+	 * than the data already written. */
 	mdb_env_set_mapsize(s->env, s->map_size);
 	rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD, 0600);
 	if (rc != 0)
@@ -180,6 +130,7 @@ void store_close(struct store *s)
 	pthread_rwlock_destroy(&s->map);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
+	free(s->dir);
 	free(s);
 }
 
@@ -204,7 +155,7 @@ int store_db_open(struct store *s, const char *name, store_db *out)
 }
 
 /* Another process (fieldnote guidance import) may have grown the map. */
-static int begin_txn(struct store *s, MDB_txn *parent, unsigned flags, MDB_txn **txn)
+int store_begin_txn(struct store *s, MDB_txn *parent, unsigned flags, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, parent, flags, txn);
 	if (rc == MDB_MAP_RESIZED) {
@@ -216,14 +167,14 @@ static int begin_txn(struct store *s, MDB_txn *parent, unsigned flags, MDB_txn *
 
 int store_read_begin(struct store *s, struct store_txn **out)
 {
-	struct store_txn *t = malloc(sizeof *t);
+	struct store_txn *t = calloc(1, sizeof *t);
 	int rc;
 
 	*out = NULL;
 	if (!t)
 		return FN_NO_MEMORY;
 	pthread_rwlock_rdlock(&s->map);
-	rc = begin_txn(s, NULL, MDB_RDONLY, &t->txn);
+	rc = store_begin_txn(s, NULL, MDB_RDONLY, &t->txn);
 	if (rc != 0) {
 		pthread_rwlock_unlock(&s->map);
 		free(t);
@@ -243,126 +194,18 @@ void store_read_end(struct store_txn *t)
 	free(t);
 }
 
-static int grow_map(struct store *s)
-{
-	size_t next = s->map_size * 2;
-	int rc;
-
-	if (next > s->map_max || next < s->map_size)
-		return FN_STORE_FULL;
-	pthread_rwlock_wrlock(&s->map);
-	rc = mdb_env_set_mapsize(s->env, next);
-	if (rc == 0) {
-		MDB_envinfo info;
-		mdb_env_info(s->env, &info);
-		s->map_size = info.me_mapsize;
-		pthread_mutex_lock(&s->lock);
-		s->grows++;
-		pthread_mutex_unlock(&s->lock);
-	}
-	pthread_rwlock_unlock(&s->map);
-	if (rc == 0)
-		fprintf(stderr, "store: map grown to %zu KiB\n", s->map_size >> 10);
-	return rc == 0 ? FN_OK : map_err(rc);
-}
-
-/* Runs a batch of jobs in one transaction. Returns FN_OK when committed,
- * FN_STORE_FULL when the map must grow first, or another failure. */
-static int run_batch(struct store *s, struct write_job *jobs)
-{
-	MDB_txn *parent;
-	int rc;
-
-	pthread_rwlock_rdlock(&s->map);
-	rc = begin_txn(s, NULL, 0, &parent);
-	if (rc != 0) {
-		pthread_rwlock_unlock(&s->map);
-		return map_err(rc);
-	}
-	for (struct write_job *j = jobs; j; j = j->next) {
-		struct store_txn t = {s, NULL};
-		rc = mdb_txn_begin(s->env, parent, 0, &t.txn);
-		if (rc != 0)
-			break;
-		j->rc = j->fn(&t, j->arg);
-		if (j->rc == FN_OK) {
-			rc = mdb_txn_commit(t.txn);
-			if (rc != 0)
-				break;
-		} else {
-			mdb_txn_abort(t.txn);
-			if (j->rc == FN_STORE_FULL) {
-				rc = MDB_MAP_FULL;
-				break;
-			}
-		}
-	}
-	if (rc == 0)
-		rc = mdb_txn_commit(parent);
-	else
-		mdb_txn_abort(parent);
-	pthread_rwlock_unlock(&s->map);
-	return map_err(rc);
-}
-
-int store_write(struct store *s, store_write_fn fn, void *arg)
-{
-	struct write_job me = {fn, arg, 0, 0, NULL};
-
-	pthread_cond_init(&me.wake, NULL);
-	pthread_mutex_lock(&s->lock);
-	*s->queue_tail = &me;
-	s->queue_tail = &me.next;
-	while (!me.done && s->leader_active)
-		pthread_cond_wait(&me.wake, &s->lock);
-	if (me.done) {
-		pthread_mutex_unlock(&s->lock);
-		pthread_cond_destroy(&me.wake);
-		return me.rc;
-	}
-	/* Lead: take everything queued so far, including our own job. */
-	s->leader_active = 1;
-	struct write_job *batch = s->queue;
-	s->queue = NULL;
-	s->queue_tail = &s->queue;
-	pthread_mutex_unlock(&s->lock);
-
-	int rc;
-	for (;;) {
-		rc = run_batch(s, batch);
-		if (rc != FN_STORE_FULL)
-			break;
-		if ((rc = grow_map(s)) != FN_OK)
-			break;
-	}
-
-	pthread_mutex_lock(&s->lock);
-	if (rc == FN_OK)
-		s->commits++;
-	for (struct write_job *j = batch, *next; j; j = next) {
-		next = j->next;
-		if (rc != FN_OK)
-			j->rc = rc;
-		else
-			s->writes++;
-		j->done = 1;
-		if (j != &me)
-			pthread_cond_signal(&j->wake);
-	}
-	s->leader_active = 0;
-	if (s->queue)
-		pthread_cond_signal(&s->queue->wake); /* the next leader */
-	else
-		pthread_cond_broadcast(&s->cond); /* store_close may be waiting */
-	pthread_mutex_unlock(&s->lock);
-	pthread_cond_destroy(&me.wake);
-	return me.rc;
-}
-
 static MDB_dbi dbi_of(struct store_txn *t, store_db db)
 {
 	assert(db < t->s->ndbs);
 	return t->s->dbis[db];
+}
+
+/* Maps an update's result, noting a full map for the group-commit leader. */
+static int update_err(struct store_txn *t, int rc)
+{
+	if (rc == MDB_MAP_FULL)
+		t->map_full = 1;
+	return map_err(rc);
 }
 
 int store_get(struct store_txn *t, store_db db, const void *key, size_t klen,
@@ -388,13 +231,13 @@ int store_put(struct store_txn *t, store_db db, const void *key, size_t klen,
 		existing->p = v.mv_data;
 		existing->n = v.mv_size;
 	}
-	return map_err(rc);
+	return update_err(t, rc);
 }
 
 int store_del(struct store_txn *t, store_db db, const void *key, size_t klen)
 {
 	MDB_val k = {klen, (void *)key};
-	return map_err(mdb_del(t->txn, dbi_of(t, db), &k, NULL));
+	return update_err(t, mdb_del(t->txn, dbi_of(t, db), &k, NULL));
 }
 
 int store_scan(struct store_txn *t, store_db db, const void *start,
@@ -421,10 +264,11 @@ int store_scan(struct store_txn *t, store_db db, const void *start,
 	}
 	while (rc == 0) {
 		struct sc_str ks = {k.mv_data, k.mv_size}, vs = {v.mv_data, v.mv_size};
-		int stop = fn(&ks, &vs, arg);
-		if (stop) {
+		int answer = fn(&ks, &vs, arg);
+		assert(answer >= STORE_SCAN_STOP);
+		if (answer != STORE_SCAN_CONTINUE) {
 			mdb_cursor_close(c);
-			return stop;
+			return answer == STORE_SCAN_STOP ? FN_OK : answer;
 		}
 		rc = mdb_cursor_get(c, &k, &v, step);
 	}
@@ -471,7 +315,7 @@ int store_counter_next(struct store_txn *t, const char *name, uint64_t *out)
 	(*out)++;
 	store_u64_key(*out, buf);
 	MDB_val k = {strlen(name), (void *)name}, v = {8, buf};
-	return map_err(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+	return update_err(t, mdb_put(t->txn, t->s->meta, &k, &v, 0));
 }
 
 void store_stats(struct store *s, struct store_stats *out)
@@ -485,6 +329,8 @@ void store_stats(struct store *s, struct store_stats *out)
 	out->writes = s->writes;
 	out->map_grows = s->grows;
 	out->stale_readers_cleared = s->stale_cleared;
+	out->full_refusals = s->full_refusals;
+	out->disk_full = s->disk_full;
 	pthread_mutex_unlock(&s->lock);
 	mdb_env_info(s->env, &info);
 	mdb_env_stat(s->env, &st);

@@ -88,7 +88,8 @@ extern "C" {
 	X(CANCELLED, 26)                 /* the cancel flag was set */ \
 	X(TIMEOUT, 27)                   /* connect or read timed out */ \
 	X(BAD_ARGUMENT, 28)              /* a NULL or invalid argument */ \
-	X(HEADERS_TOO_LARGE, 29)         /* headers (sent or received) exceed their cap */
+	X(HEADERS_TOO_LARGE, 29)         /* headers (sent or received) exceed their cap */ \
+	X(QUOTA_EXCEEDED, 30)            /* the user's daily write quota on the server is used up */
 
 #ifndef FN_SCHEMA_STATUS_H /* the library's own sources see schema's copy */
 enum fn_status {

@@ -20,7 +20,7 @@ static int test_status(void)
 		"UNAVAILABLE", "STORE_FULL", "NO_MEMORY", "IO_ERROR", "LIMIT_EXCEEDED",
 		"TOKEN_EXPIRED", "TOKEN_REVOKED", "DEVICE_REVOKED", "NOT_MODIFIED", "TLS_ERROR",
 		"NETWORK_ERROR", "WRONG_KEY", "CANCELLED", "TIMEOUT", "BAD_ARGUMENT",
-		"HEADERS_TOO_LARGE",
+		"HEADERS_TOO_LARGE", "QUOTA_EXCEEDED",
 	};
 	for (int i = 0; i < (int)(sizeof pinned / sizeof pinned[0]); i++)
 		CHECK(strcmp(sc_status_name(i), pinned[i]) == 0);
@@ -35,7 +35,7 @@ static int test_status(void)
 	CHECK_EQ_INT(sc_status_http(FN_VALIDATION_FAILED), 422);
 	CHECK_EQ_INT(sc_status_http(FN_NOT_MODIFIED), 304);
 	CHECK_EQ_INT(sc_status_http(FN_TLS_ERROR), 500);
-	const int outside[] = { -1, 30, 1000, INT_MAX, INT_MIN };
+	const int outside[] = { -1, 31, 1000, INT_MAX, INT_MIN };
 	for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
 		CHECK(strcmp(sc_status_name(outside[i]), "UNKNOWN") == 0);
 		CHECK(sc_status_message(outside[i]) != NULL);
