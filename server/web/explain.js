@@ -113,7 +113,9 @@
 
 	/* The "Flags explained" section of the note view, or null. */
 	FN.flagsExplained = function (v, latest, contacts) {
-		var flags = v.flags || [];
+		/* A deadline or a risk to the child first, then gaps in the record. */
+		var flags = (v.flags || []).filter(function (f) { return FN.URGENT_FLAGS[f]; })
+			.concat((v.flags || []).filter(function (f) { return !FN.URGENT_FLAGS[f]; }));
 		if (!flags.length) return null;
 		var ctx = { v: v, latest: latest, n: (latest && latest.note) || {}, contacts: contacts };
 		return el('section', { id: 'note-flags', class: 'flags-explained', 'aria-labelledby': 'flags-h' },

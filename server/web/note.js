@@ -157,7 +157,8 @@
 			due !== null ? el('span', { class: late ? 'overdue-text' : null },
 				late ? 'review overdue by ' + FN.duration(FN.now() - due)
 					: 'review due in ' + FN.duration(due - FN.now()),
-				el('span', { class: 'muted deadline-why' }, ' (' + FN.deadlineText(v, latest).replace(/^Review due/, 'due') + ')'))
+				FN.riskReasons(latest && latest.note).length ? el('span', { class: 'muted deadline-why' },
+					' (' + FN.deadlineText(v, latest).replace(/^Review due/, 'due') + ')') : null)
 				: null);
 	}
 
@@ -166,7 +167,9 @@
 	FN.renderNote = function (v, contacts) {
 		var revs = (v.revisions || []).slice().sort(function (a, b) { return b.note.revision - a.note.revision; });
 		var latest = revs.filter(function (r) { return r.note.revision === v.latest; })[0] || revs[0];
-		$('note-h').textContent = 'Note for child ' + v.child_ref;
+		var h = $('note-h');
+		FN.clear(h);
+		h.appendChild(el('span', null, 'Note for child ', el('span', { class: 'ref' }, v.child_ref)));
 		var sum = $('note-summary');
 		FN.clear(sum);
 		sum.appendChild(summaryBar(v, latest, revs));
