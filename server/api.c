@@ -295,6 +295,7 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},
 	{"POST", "/v1/admin/users/*/enable", HTTP_ROLE(ROLE_ADMIN), post_user_enable},
 	/* the supervisor's review page (server/web/); its API calls sign in */
+	{"GET", "/", HTTP_PUBLIC, web_serve, HTTP_PAGE}, /* redirects to /review/ */
 	{"GET", "/review", HTTP_PUBLIC, web_serve, HTTP_PAGE},
 	{"GET", "/review/", HTTP_PUBLIC, web_serve, HTTP_PAGE},
 	{"GET", "/review/*", HTTP_PUBLIC, web_serve, HTTP_PAGE},

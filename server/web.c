@@ -67,6 +67,11 @@ int web_serve(struct http_req *r)
 	if (strcmp(path, "/review") == 0)
 		return http_send_bytes(r, 308, "text/plain; charset=utf-8", NULL, 0,
 		                       "Location: /review/\r\nCache-Control: no-cache\r\n");
+	/* The site's root is the page a person types in; 302, not 308, so that
+	 * browsers do not remember it should the root ever serve something. */
+	if (strcmp(path, "/") == 0)
+		return http_send_bytes(r, 302, "text/plain; charset=utf-8", NULL, 0,
+		                       "Location: /review/\r\nCache-Control: no-cache\r\n");
 	const struct web_asset *a = web_asset_find(path);
 	if (!a)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such file in the review page");

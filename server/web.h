@@ -21,9 +21,10 @@ extern const size_t web_nassets;
 /* The asset served at `path` (NUL-terminated), or NULL. */
 const struct web_asset *web_asset_find(const char *path);
 
-/* Route handler for GET /review, /review/ and /review/ *: the page's files
+/* Route handler for GET /, /review, /review/ and /review/ *: the page's files
  * with their security headers, 304 on a matching If-None-Match, 404 for an
- * unknown file. Returns the HTTP status sent. */
+ * unknown file; / and /review redirect to /review/. Returns the HTTP status
+ * sent. */
 struct http_req;
 int web_serve(struct http_req *r);
 

@@ -2,7 +2,9 @@
 # $(BUILD)/gen/web_assets.c (included from the top Makefile, which links
 # $(WEB_OBJ) into the server and the unit tests).
 
-WEB_FILES := server/web/index.html server/web/review.css server/web/review.js
+WEB_FILES := server/web/index.html server/web/review.css server/web/common.js \
+             server/web/explain.js server/web/child.js server/web/note.js \
+             server/web/queue.js server/web/review.js
 WEB_GEN   := $(BUILD)/gen/web_assets.c
 WEB_OBJ   := $(BUILD)/obj/gen/web_assets.o
 

@@ -5,14 +5,19 @@
 //   FN_QUEUE_TOTAL (notes awaiting review), FN_SUPER / FN_SUPER_PW,
 //   FN_OFFICER / FN_OFFICER_PW, FN_XSS (markup stored in a note), FN_SHOT
 //   (the queue's screenshot; the note's goes beside it as *-note.png).
+//   FN_SHOTS_DIR (more screenshots, at both sizes, for a person to look at).
 // Prints "PASS name" / "FAIL name" per check, then "DONE". The checks run in
 // order and build on each other; after a failure the rest are reported as
-// failed without running.
+// failed without running (FN_KEEP_GOING=1 runs them anyway, for debugging).
+// The desktop checks run at 1280x800, then the phone checks at 390x844 and
+// 320 px wide, both in the Europe/London time zone.
 'use strict';
 
 const assert = require('node:assert/strict');
 const path = require('node:path');
+const fs = require('node:fs');
 const { chromium } = require(path.join(__dirname, 'node_modules', 'playwright-core'));
+const AXE = fs.readFileSync(path.join(__dirname, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 const env = (k) => {
 	const v = process.env[k];
@@ -24,9 +29,15 @@ const TOTAL = Number(env('FN_QUEUE_TOTAL'));
 const XSS = env('FN_XSS');
 const SHOT = env('FN_SHOT');
 const SHOT_NOTE = SHOT.replace(/\.png$/, '') + '-note.png';
+// More screenshots beside FN_SHOT: review-<name>.png.
+const shot = (name) => path.join(path.dirname(SHOT), `review-${name}.png`);
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
 	"img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const T = 10000; // ms for any one wait
+const MASH_REF = 'C-MASH-0005'; // a child with two contacts 150 days apart
+const ZONE = /\b(GMT|BST|UTC)\b|GMT[+-]\d/;
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
 
 // FN_SHOTS_DIR: when set, more screenshots for a person to look at.
 async function extraShot(page, name, fullPage) {
@@ -36,7 +47,7 @@ async function extraShot(page, name, fullPage) {
 
 let firstFailure = null;
 async function check(name, fn) {
-	if (firstFailure) {
+	if (firstFailure && !process.env.FN_KEEP_GOING) {
 		console.log(`FAIL ${name} (not run: ${firstFailure} failed)`);
 		return;
 	}
@@ -44,10 +55,121 @@ async function check(name, fn) {
 		await fn();
 		console.log(`PASS ${name}`);
 	} catch (e) {
-		firstFailure = name;
+		firstFailure = firstFailure || name;
 		console.log(`FAIL ${name}`);
 		console.error(`${name}: ${e && e.stack ? e.stack : e}`);
 	}
+}
+
+// axe-core's rules (WCAG 2.x A and AA and best practice) on the page as it
+// is now. Evaluated through the DevTools protocol, which the page's CSP does
+// not govern, so the page itself never has to allow an inline script.
+async function axeViolations(page) {
+	if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+	const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+	return res.violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ` +
+		v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
+}
+async function expectNoAxeViolations(page) {
+	assert.deepEqual(await axeViolations(page), []);
+}
+
+// The page never scrolls sideways: nothing is wider than the window.
+async function expectNoHorizontalOverflow(page, what) {
+	const m = await page.evaluate(() => ({
+		scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+		wide: Array.from(document.querySelectorAll('main *')).filter((e) => {
+			const r = e.getBoundingClientRect();
+			return r.width > 0 && r.right > window.innerWidth + 0.5 && !e.closest('.visually-hidden');
+		}).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+	}));
+	assert.ok(m.scroll <= m.inner, `${what}: scrollWidth ${m.scroll} > innerWidth ${m.inner}; too wide: ${m.wide}`);
+	assert.deepEqual(m.wide, [], `${what}: elements past the right edge`);
+}
+
+// Words broken across two lines inside the word (not at a space or hyphen).
+// A token longer than 24 characters (an id, a URL) may have to break.
+async function wordsBrokenMidWord(page, selector) {
+	return page.evaluate((sel) => {
+		const out = [];
+		const root = document.querySelector(sel);
+		const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+		for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+			const el = n.parentElement;
+			if (!el || el.closest('.visually-hidden')) continue;
+			const re = /[^\s\-\u2010-\u2014/,]+/g;
+			for (let m = re.exec(n.data); m; m = re.exec(n.data)) {
+				if (m[0].length > 24) continue;
+				const r = document.createRange();
+				r.setStart(n, m.index);
+				r.setEnd(n, m.index + m[0].length);
+				const tops = new Set(Array.from(r.getClientRects()).filter((x) => x.width > 0)
+					.map((x) => Math.round(x.top)));
+				if (tops.size > 1) out.push(m[0]);
+			}
+		}
+		return out;
+	}, selector);
+}
+
+async function newPage(browser, viewport, problems, requested) {
+	const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/London',
+		isMobile: viewport.width < 600, hasTouch: viewport.width < 600 });
+	const page = await context.newPage();
+	page.setDefaultTimeout(T);
+	// Chromium logs every 4xx answer as a console error; the page expects
+	// some (a wrong password), so only other errors count.
+	page.on('console', (m) => {
+		if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()))
+			problems.push(`console: ${m.text()}`);
+	});
+	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+	// Requests that fail outright; an <img src=x> the page should never make.
+	page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}: ${r.failure() && r.failure().errorText}`));
+	page.on('request', (r) => requested.push(r.url()));
+	return page;
+}
+
+// Locators and steps shared by the desktop and the phone checks.
+function helpers(page) {
+	const h = {};
+	h.rows = page.locator('#queue-body tr');
+	h.rowFor = (ref) => h.rows.filter({ has: page.locator('th', { hasText: ref }) });
+	h.activeId = () => page.evaluate(() => document.activeElement && document.activeElement.id);
+	h.queueShown = async () => {
+		await page.locator('#queue-view').waitFor({ state: 'visible' });
+		await page.waitForFunction(() => !document.querySelector('#queue[aria-busy]'));
+	};
+	h.signIn = async () => {
+		await page.fill('#username', env('FN_SUPER'));
+		await page.fill('#password', env('FN_SUPER_PW'));
+		await page.click('#signin-button');
+		await h.queueShown();
+	};
+	h.applyFilters = async (status, flag, overdue) => {
+		await page.selectOption('#f-status', status);
+		await page.selectOption('#f-flag', flag);
+		await page.setChecked('#f-overdue', overdue);
+		await page.getByRole('button', { name: 'Apply filters' }).click();
+		await h.queueShown();
+	};
+	h.openNote = async (ref) => {
+		await h.rowFor(ref).first().getByRole('button').click();
+		await page.locator('#note-view').waitFor({ state: 'visible' });
+		await assert.doesNotReject(page.locator('#note-h', { hasText: ref }).waitFor());
+		await page.waitForFunction(() => !document.querySelector('#note-view[aria-busy]'));
+	};
+	h.backToQueue = async () => {
+		await page.getByRole('button', { name: 'Back to the queue' }).click();
+		await h.queueShown();
+	};
+	// Finds a child by reference; resolves once the child's notes are shown.
+	h.searchChild = async (ref) => {
+		await page.fill('#child-ref', ref);
+		await page.getByRole('button', { name: 'Find child' }).click();
+		await page.locator('#child-results h2', { hasText: ref }).waitFor();
+	};
+	return h;
 }
 
 async function main() {
@@ -59,42 +181,11 @@ async function main() {
 			// Only the test server's own key is accepted, not any certificate.
 			`--ignore-certificate-errors-spki-list=${env('FN_SPKI')}`],
 	});
-	const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
-	const page = await context.newPage();
-	page.setDefaultTimeout(T);
 	const problems = [];
-	// Chromium logs every 4xx answer as a console error; the page expects
-	// some (a wrong password), so only other errors count.
-	page.on('console', (m) => {
-		if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()))
-			problems.push(`console: ${m.text()}`);
-	});
-	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-	// Requests that fail outright; an <img src=x> the page should never make.
-	page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}: ${r.failure() && r.failure().errorText}`));
 	const requested = [];
-	page.on('request', (r) => requested.push(r.url()));
-
-	const rows = page.locator('#queue-body tr');
-	const rowFor = (ref) => rows.filter({ has: page.locator('th', { hasText: ref }) });
+	const page = await newPage(browser, DESKTOP, problems, requested);
+	const { rows, rowFor, activeId, queueShown, applyFilters, openNote } = helpers(page);
 	const errorBox = page.locator('#signin-error');
-	const activeId = () => page.evaluate(() => document.activeElement && document.activeElement.id);
-	const queueShown = async () => {
-		await page.locator('#queue-view').waitFor({ state: 'visible' });
-		await page.waitForFunction(() => !document.querySelector('#queue[aria-busy]'));
-	};
-	async function applyFilters(status, flag, overdue) {
-		await page.selectOption('#f-status', status);
-		await page.selectOption('#f-flag', flag);
-		await page.setChecked('#f-overdue', overdue);
-		await page.getByRole('button', { name: 'Apply filters' }).click();
-		await queueShown();
-	}
-	async function openNote(ref) {
-		await rowFor(ref).getByRole('button').click();
-		await page.locator('#note-view').waitFor({ state: 'visible' });
-		await assert.doesNotReject(page.locator('#note-h', { hasText: ref }).waitFor());
-	}
 
 	await check('page_served_with_security_headers', async () => {
 		const res = await page.goto(`${URL}/review/`);
@@ -107,6 +198,19 @@ async function main() {
 		assert.match(h.etag || '', /^"sha256-[0-9a-f]+"$/);
 		await page.locator('#signin-view').waitFor({ state: 'visible' });
 		assert.equal(await activeId(), 'username', 'the username field has focus on arrival');
+	});
+
+	await check('root_redirects_to_the_review_page', async () => {
+		const res = await page.goto(`${URL}/`);
+		assert.equal(res.status(), 200);
+		assert.ok(res.request().redirectedFrom(), 'reached through a redirect');
+		assert.ok(page.url().endsWith('/review/'), page.url());
+		await page.locator('#signin-view').waitFor({ state: 'visible' });
+	});
+
+	await check('sign_in_view_has_no_axe_violations_and_fits', async () => {
+		await expectNoAxeViolations(page);
+		await expectNoHorizontalOverflow(page, 'sign-in at 1280');
 	});
 
 	await check('officer_is_refused_with_a_clear_message', async () => {
@@ -147,9 +251,10 @@ async function main() {
 		assert.ok(!page.url().includes(token));
 		assert.ok(requested.every((u) => !u.includes(token)), 'no request URL carries the token');
 		assert.match(await page.locator('#who-name').textContent(), /super1/);
-		// The next Tab reaches the first filter, with a visible focus ring.
+		// The next Tab reaches the search by child reference (then the
+		// filters), with a visible focus ring.
 		await page.keyboard.press('Tab');
-		assert.equal(await activeId(), 'f-status');
+		assert.equal(await activeId(), 'child-ref');
 		const ring = await page.evaluate(() => {
 			const cs = getComputedStyle(document.activeElement);
 			return `${cs.outlineStyle} ${cs.outlineWidth}`;
@@ -184,15 +289,40 @@ async function main() {
 		await page.screenshot({ path: SHOT });
 	});
 
+	await check('queue_at_1280_fits_with_the_flags_column_whole_and_no_axe_violations', async () => {
+		await expectNoHorizontalOverflow(page, 'queue at 1280');
+		const m = await page.evaluate(() => {
+			const wrap = document.querySelector('.table-wrap').getBoundingClientRect();
+			const clipped = Array.from(document.querySelectorAll('#queue-body .badge')).filter((b) => {
+				const r = b.getBoundingClientRect();
+				return r.right > wrap.right + 0.5 || r.left < wrap.left - 0.5;
+			});
+			return { table: document.getElementById('queue').scrollWidth,
+				wrap: document.querySelector('.table-wrap').clientWidth, clipped: clipped.length };
+		});
+		assert.ok(m.table <= m.wrap, `the queue table is ${m.table} px wide in a ${m.wrap} px box`);
+		assert.equal(m.clipped, 0, 'flag badges cut off');
+		await expectNoAxeViolations(page);
+	});
+
+	await check('times_show_the_zone', async () => {
+		const first = rows.first();
+		assert.match(await first.locator('td.when time').first().textContent(), ZONE, 'occurred');
+		assert.match(await first.locator('td.when time').nth(1).getAttribute('title'), ZONE, 'waiting since');
+	});
+
 	await check('show_more_loads_the_next_page', async () => {
 		const more = page.getByRole('button', { name: 'Show more notes' });
 		await more.click();
 		await page.waitForFunction((n) => document.querySelectorAll('#queue-body tr').length === n, TOTAL);
 		assert.ok(await more.isHidden(), 'no more pages');
-		const refs = await rows.locator('th').allTextContents();
-		assert.equal(new Set(refs).size, TOTAL, 'no note twice');
+		const ids = await page.locator('#queue-body button[data-note]').evaluateAll((bs) => bs.map((b) => b.noteId));
+		assert.equal(new Set(ids).size, TOTAL, 'no note twice');
 		assert.equal(await activeId(), '', 'focus is on the first new row');
-		assert.equal(await page.evaluate(() => document.activeElement.closest('tr').rowIndex), 51);
+		// The first note of the second page: C-MASH-0005's newer note moved
+		// up beside the older one, so it is the next one after that.
+		const focused = await page.evaluate(() => document.activeElement.noteId);
+		assert.ok(ids.indexOf(focused) >= 50, `focus on ${focused}, a note of the first page`);
 	});
 
 	await check('filters_by_flag_and_overdue', async () => {
@@ -203,6 +333,32 @@ async function main() {
 		assert.equal(await rows.count(), 1);
 		await applyFilters('', '', false);
 		assert.equal(await rows.count(), Math.min(50, TOTAL));
+	});
+
+	await check('one_childs_notes_are_grouped_and_search_by_child_reference_finds_them', async () => {
+		await page.getByRole('button', { name: 'Show more notes' }).click();
+		await page.waitForFunction((n) => document.querySelectorAll('#queue-body tr').length === n, TOTAL);
+		const at = await rowFor(MASH_REF).evaluateAll((trs) => trs.map((tr) => tr.rowIndex));
+		assert.equal(at.length, 2);
+		assert.equal(at[1], at[0] + 1, 'the newer note (second page) sits under the older one');
+		assert.match(await rowFor(MASH_REF).first().textContent(), /2 notes for this child/);
+		assert.match(await rowFor(MASH_REF).nth(1).getAttribute('class') || '', /\bsame-child\b/);
+
+		await page.locator('#child-ref').fill(MASH_REF);
+		await page.keyboard.press('Enter');
+		await page.locator('#child-results h2', { hasText: MASH_REF }).waitFor();
+		const found = page.locator('#child-results li.contact');
+		assert.equal(await found.count(), 2);
+		assert.match(await page.locator('#child-results').textContent(), /MASH enquiry due/);
+		assert.ok(await page.locator('#queue').isHidden(), 'the child\'s notes replace the queue');
+		await extraShot(page, 'search');
+		await page.fill('#child-ref', 'C-NONE-9999');
+		await page.getByRole('button', { name: 'Find child' }).click();
+		await page.locator('#child-results', { hasText: 'No notes you may see for child C-NONE-9999' }).waitFor();
+		await page.getByRole('button', { name: 'Show the whole queue' }).click();
+		await queueShown();
+		assert.ok(await page.locator('#child-results').isHidden());
+		assert.equal(await rows.count(), 50);
 	});
 
 	await check('injected_markup_in_a_note_is_shown_as_text', async () => {
@@ -248,6 +404,71 @@ async function main() {
 		assert.equal(await reviews.locator('blockquote').textContent(),
 			'Say why the child was not seen alone <i>and</i> where.');
 		await page.getByRole('button', { name: 'Back to the queue' }).click();
+		await queueShown();
+	});
+
+	await check('every_flag_is_explained_in_words', async () => {
+		await openNote('C-RISK-0001');
+		const got = await page.locator('#note-flags li.flag').evaluateAll((lis) => lis.map((li) => ({
+			flag: li.getAttribute('data-flag'),
+			label: li.querySelector('.flag-label').textContent,
+			why: li.querySelector('.flag-why').textContent,
+			todo: li.querySelector('.flag-todo').textContent,
+		})));
+		assert.deepEqual(got.map((f) => f.flag).sort(), ['no_next_steps', 'no_sharing_decision',
+			'referral_without_outcome', 'review_overdue', 's136_consultation_missing', 'seen_alone_unknown']);
+		for (const f of got) {
+			assert.ok(f.label.length > 5, `${f.flag}: label`);
+			assert.ok(f.why.length > 30, `${f.flag}: why: ${f.why}`);
+			assert.ok(f.todo.length > 20, `${f.flag}: what to do: ${f.todo}`);
+		}
+		const by = Object.fromEntries(got.map((f) => [f.flag, f]));
+		assert.match(by.review_overdue.why, /^Review due within \d+ hours? because the note records s136 use/);
+		assert.match(by.review_overdue.why, /overdue by/);
+		assert.match(by.referral_without_outcome.why, /MASH referral was sent 20 days ago/);
+		assert.match(by.s136_consultation_missing.why, /section 136/i);
+		assert.match(await page.locator('#note-flags').textContent(), /Flags explained/);
+		await expectNoAxeViolations(page);
+		await expectNoHorizontalOverflow(page, 'note at 1280');
+		await extraShot(page, 'flags', true);
+		await page.getByRole('button', { name: 'Back to the queue' }).click();
+		await queueShown();
+	});
+
+	await check('contacts_panel_shows_the_childs_history_with_mash_dates', async () => {
+		await page.fill('#child-ref', MASH_REF);
+		await page.getByRole('button', { name: 'Find child' }).click();
+		await page.locator('#child-results h2', { hasText: MASH_REF }).waitFor();
+		await page.locator('#child-results li.contact').first().getByRole('button').click();
+		await page.locator('#note-h', { hasText: MASH_REF }).waitFor();
+		await page.waitForFunction(() => !document.querySelector('#note-view[aria-busy]'));
+		const contacts = page.locator('#contacts li.contact');
+		assert.equal(await contacts.count(), 2);
+		const when = await contacts.evaluateAll((lis) => lis.map((li) => Date.parse(li.querySelector('time').getAttribute('datetime'))));
+		assert.ok(when[0] > when[1], 'newest first');
+		for (let i = 0; i < 2; i++) {
+			const text = await contacts.nth(i).textContent();
+			assert.match(text, /Welfare check/);
+			assert.match(text, /officer1/);
+			assert.match(text, /north/);
+			assert.match(text, /Awaiting review/);
+			assert.match(text, ZONE);
+			assert.match(await contacts.nth(i).locator('.mash-date').textContent(), /counts toward the MASH threshold/);
+		}
+		assert.match(await contacts.first().textContent(), /this note/);
+		assert.match(await page.locator('#contacts').textContent(), /MASH enquiry due: 2 contacts in 150 days/);
+		const mash = page.locator('#note-flags li[data-flag="mash_enquiry_due"]');
+		assert.match(await mash.locator('.flag-why').textContent(),
+			/^2 contacts in 150 days: \d{1,2} [A-Z][a-z]{2} \d{4}, \d{1,2} [A-Z][a-z]{2} \d{4}\b/);
+		// The example note's actions fell due days ago.
+		const late = page.locator('#note-body .latest table.actions tr.past-due');
+		assert.equal(await late.count(), 2);
+		assert.match(await late.first().textContent(), /overdue by/i);
+		await expectNoAxeViolations(page);
+		await expectNoHorizontalOverflow(page, 'contacts at 1280');
+		await page.screenshot({ path: shot('contacts'), fullPage: true });
+		await page.getByRole('button', { name: 'Back to the queue' }).click();
+		await page.getByRole('button', { name: 'Show the whole queue' }).click();
 		await queueShown();
 	});
 
@@ -371,12 +592,29 @@ async function main() {
 		await page.fill('#password', env('FN_SUPER_PW'));
 		await page.click('#signin-button');
 		await queueShown();
+		await openNote('C-FIL-0001');
+		await page.getByRole('button', { name: 'Back to the queue' }).click();
+		await queueShown();
+		await page.fill('#child-ref', MASH_REF);
+		await page.getByRole('button', { name: 'Find child' }).click();
+		await page.locator('#child-results li.contact').first().getByRole('button').click();
+		await page.locator('#note-h', { hasText: MASH_REF }).waitFor();
 		await page.getByRole('button', { name: 'Sign out' }).click();
 		await page.locator('#signin-view').waitFor({ state: 'visible' });
 		assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+		// Nothing read while signed in is left in the page, shown or hidden.
+		const left = await page.evaluate(() => document.body.textContent);
+		for (const s of ['C-FIL-', MASH_REF, 'officer1', 'super1', 'Welfare check', 'headphones'])
+			assert.ok(!left.includes(s), `"${s}" is still in the page after sign-out`);
+		assert.equal(await page.inputValue('#child-ref'), '');
+		assert.equal(await page.inputValue('#username'), '');
+		assert.equal(await page.inputValue('#d-comment'), '');
+		assert.equal(await page.locator('#f-team option').count(), 1);
 		await page.reload();
 		await page.locator('#signin-view').waitFor({ state: 'visible' });
 	});
+
+	await phoneChecks(browser, problems, requested);
 
 	await check('no_script_errors_or_csp_violations', async () => {
 		assert.deepEqual(problems, []);
@@ -384,6 +622,83 @@ async function main() {
 
 	await browser.close();
 	console.log('DONE');
+}
+
+// The same page on a phone: 390x844, then 320 px wide.
+async function phoneChecks(browser, problems, requested) {
+	const page = await newPage(browser, PHONE, problems, requested);
+	const h = helpers(page);
+	const narrow = async (what, fn) => {
+		await page.setViewportSize({ width: 320, height: 640 });
+		try { await fn(what); } finally { await page.setViewportSize(PHONE); }
+	};
+
+	await check('phone_sign_in_fits_with_no_axe_violations', async () => {
+		await page.goto(`${URL}/review/`);
+		await page.locator('#signin-view').waitFor({ state: 'visible' });
+		await expectNoHorizontalOverflow(page, 'sign-in at 390');
+		await expectNoAxeViolations(page);
+		await narrow('sign-in at 320', (w) => expectNoHorizontalOverflow(page, w));
+		await extraShot(page, 'phone-signin');
+		await h.signIn();
+	});
+
+	await check('phone_queue_is_cards_without_sideways_scroll', async () => {
+		const first = h.rows.first();
+		assert.equal(await first.evaluate((tr) => getComputedStyle(tr).display), 'block', 'a row is a card');
+		assert.ok(await page.locator('#queue thead').evaluate((e) => e.getBoundingClientRect().height <= 1),
+			'no column headings above the cards');
+		assert.match(await first.locator('td.when').nth(1).evaluate((e) => getComputedStyle(e, '::before').content),
+			/Waiting/, 'each value in a card is labelled');
+		await expectNoHorizontalOverflow(page, 'queue at 390');
+		await expectNoAxeViolations(page);
+		await page.screenshot({ path: shot('phone-queue') });
+		await narrow('queue at 320', async (w) => {
+			await expectNoHorizontalOverflow(page, w);
+			await page.screenshot({ path: shot('phone320-queue') });
+		});
+	});
+
+	await check('phone_search_by_child_reference', async () => {
+		await h.searchChild(MASH_REF);
+		assert.equal(await page.locator('#child-results li.contact').count(), 2);
+		await expectNoHorizontalOverflow(page, 'search at 390');
+		await expectNoAxeViolations(page);
+		await extraShot(page, 'phone-search', true);
+	});
+
+	await check('phone_note_shows_the_contacts_and_the_decision_within_two_screens', async () => {
+		await page.locator('#child-results li.contact').first().getByRole('button').click();
+		await page.locator('#note-h', { hasText: MASH_REF }).waitFor();
+		await page.waitForFunction(() => !document.querySelector('#note-view[aria-busy]'));
+		assert.equal(await page.locator('#contacts li.contact .mash-date').count(), 2, 'MASH dates marked');
+		assert.match(await page.locator('li[data-flag="mash_enquiry_due"] .flag-why').textContent(), /2 contacts in 150 days/);
+		await page.screenshot({ path: shot('phone-note-top') });
+		const jump = page.getByRole('link', { name: 'Go to your decision' });
+		const box = await jump.boundingBox();
+		assert.ok(box && box.y + box.height <= 2 * PHONE.height, `the jump link is at y=${box && box.y}`);
+		await page.screenshot({ path: shot('phone-note'), fullPage: true });
+		// Half-way down the note it is still on the screen.
+		await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight / 2));
+		const mid = await jump.boundingBox();
+		assert.ok(mid && mid.y >= 0 && mid.y + mid.height <= PHONE.height, `mid-note the jump link is at y=${mid && mid.y}`);
+		await jump.click();
+		await page.waitForFunction(() => {
+			const r = document.getElementById('decide-form').getBoundingClientRect();
+			return r.top >= 0 && r.top < window.innerHeight / 2;
+		});
+		assert.equal(await h.activeId(), 'decide-h', 'focus moves to the decision');
+		await page.screenshot({ path: shot('phone-decision') });
+		await expectNoHorizontalOverflow(page, 'note at 390');
+		assert.deepEqual(await wordsBrokenMidWord(page, '#note-view'), [], 'words broken mid-word at 390');
+		await expectNoAxeViolations(page);
+		await narrow('note at 320', async (w) => {
+			await expectNoHorizontalOverflow(page, w);
+			assert.deepEqual(await wordsBrokenMidWord(page, '#note-view'), [], 'words broken mid-word at 320');
+			await page.screenshot({ path: shot('phone320-note'), fullPage: true });
+		});
+	});
+	await page.context().close();
 }
 
 main().catch((e) => {

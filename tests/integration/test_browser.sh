@@ -30,17 +30,20 @@ ensure_tools() {
 	local major
 	major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || major=0
 	[ "$major" -ge 18 ] || { MISSING_WHY="Node.js $(node --version 2>&1) is older than 18"; return 1; }
-	# The installed playwright-core must be the lock file's (an older
-	# node_modules from another checkout is replaced).
-	local locked installed
-	locked=$(node -p 'require(process.argv[1]).packages["node_modules/playwright-core"].version' \
-		"$BROWSER_DIR/package-lock.json" 2>/dev/null)
-	installed=$(node -p 'require(process.argv[1]).version' \
-		"$BROWSER_DIR/node_modules/playwright-core/package.json" 2>/dev/null)
-	if [ -z "$installed" ] || [ "$installed" != "$locked" ]; then
-		echo "  (installing playwright-core with npm)"
+	# The installed packages must be the lock file's (an older node_modules
+	# from another checkout is replaced).
+	local pkg locked installed stale=
+	for pkg in playwright-core axe-core; do
+		locked=$(node -p 'require(process.argv[1]).packages["node_modules/" + process.argv[2]].version' \
+			"$BROWSER_DIR/package-lock.json" "$pkg" 2>/dev/null)
+		installed=$(node -p 'require(process.argv[1]).version' \
+			"$BROWSER_DIR/node_modules/$pkg/package.json" 2>/dev/null)
+		[ -n "$installed" ] && [ "$installed" = "$locked" ] || stale="$stale $pkg"
+	done
+	if [ -n "$stale" ]; then
+		echo "  (installing$stale with npm)"
 		local log=$FN_TMP/npm.log
-		npm ci --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1 || { sed 's/^/    /' "$log" | tail -5; MISSING_WHY="npm could not install playwright-core"; return 1; }
+		npm ci --prefix "$BROWSER_DIR" --no-audit --no-fund >"$log" 2>&1 || { sed 's/^/    /' "$log" | tail -5; MISSING_WHY="npm could not install$stale"; return 1; }
 	fi
 }
 
@@ -58,9 +61,9 @@ CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'
 header() { grep -i "^$1:" "$HDRS" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
 test_page_files_are_served_as_built_with_security_headers() {
-	local f path ctype
+	local f path ctype file
 	for f in index.html:/review/:text/html review.css:/review/review.css:text/css \
-		review.js:/review/review.js:text/javascript; do
+		$(cd server/web && for file in *.js; do echo "$file:/review/$file:text/javascript"; done); do
 		IFS=: read -r file path ctype <<<"$f"
 		req GET "$path" -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 		expect_status 200 || return 1
@@ -102,13 +105,22 @@ test_page_unknown_file_404_and_bare_path_redirects() {
 	[ "$(header Location)" = /review/ ] || fail "Location: $(header Location)"
 }
 
+# A supervisor who types only the host name lands on the page.
+test_root_redirects_to_the_review_page() {
+	req GET / -H 'Accept: text/html'
+	expect_status 302 || return 1
+	[ "$(header Location)" = /review/ ] || { fail "Location: $(header Location)"; return 1; }
+	req GET /other
+	expect_error 404 NOT_FOUND
+}
+
 # The page builds its DOM from text only and loads nothing from elsewhere.
 test_page_source_has_no_markup_sinks_or_remote_urls() {
 	local hits
 	hits=$(grep -nE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(.on|localStorage' \
-		server/web/review.js | grep -v '^[0-9]*:[[:space:]]*\*\|^[0-9]*:[[:space:]]*/[*/]')
-	[ -z "$hits" ] || { fail "markup sinks in review.js: $hits"; return 1; }
-	hits=$(grep -nE 'https?://|//[a-z0-9.-]+\.[a-z]{2,}/' server/web/index.html server/web/review.css server/web/review.js)
+		server/web/*.js | grep -v '^[^:]*:[0-9]*:[[:space:]]*\*\|^[^:]*:[0-9]*:[[:space:]]*/[*/]')
+	[ -z "$hits" ] || { fail "markup sinks in the page's scripts: $hits"; return 1; }
+	hits=$(grep -nE 'https?://|//[a-z0-9.-]+\.[a-z]{2,}/' server/web/index.html server/web/review.css server/web/*.js)
 	[ -z "$hits" ] || { fail "remote URLs in the page: $hits"; return 1; }
 	hits=$(grep -nE '<script>|<style|[[:space:]]style=|[[:space:]]on[a-z]+=' server/web/index.html)
 	[ -z "$hits" ] || fail "inline script or style in index.html (the CSP forbids it): $hits"
@@ -116,7 +128,12 @@ test_page_source_has_no_markup_sinks_or_remote_urls() {
 
 # A note without risk (so its review is due in review_hours), or with it.
 calm_note() { mknote "$1" "$2" $((NOW - 7200)) "n.pop('referral'); n['mental_health']={'concern':True,'self_harm':False,'s136_used':False}; $3"; }
-risky_note() { mknote "$1" "$2" $((NOW - 3600)) "n['mental_health']={'concern':True,'self_harm':True,'s136_used':False}; n['referral']={'type':'mash','sent_at':$((NOW - 3000))}"; }
+# The risky note carries every flag but the MASH one: s136 used with no one
+# consulted, a MASH referral 20 days without an outcome, nothing on seen
+# alone, sharing or next steps, and (risk hours 0) overdue at once.
+risky_note() { mknote "$1" "$2" $((NOW - 3600)) "n['mental_health']={'concern':True,'self_harm':True,'s136_used':True,'consulted':'no','place_of_safety':'hospital'}; n['referral']={'type':'mash','sent_at':$((NOW - 20 * 86400))}; [n.pop(k) for k in ('seen_alone','not_alone_reason','sharing','next_steps')]"; }
+# A child's contact on day $3 (Unix seconds): the example note, no risk.
+contact_note() { mknote "$1" "$2" "$3" "n.pop('referral'); n['mental_health']={'concern':False,'self_harm':False,'s136_used':False}"; }
 
 review() { # ID REVISION JSON-REST as the supervisor ($STOK)
 	req POST "/v1/notes/$1/review" -H "Authorization: Bearer $STOK" -H 'Content-Type: application/json' \
@@ -163,6 +180,10 @@ setup_data() {
 	expect_status 201 || return 1
 	post_note "$(calm_note web-plain C-PLN-0004 "")"
 	expect_status 201 || return 1
+	# C-MASH-0005: two contacts 150 days apart meet the MASH threshold (2 in
+	# 183 days). The newer one arrives last, on the queue's second page.
+	post_note "$(contact_note web-mash-old C-MASH-0005 $((NOW - 150 * 86400 - 7200)))"
+	expect_status 201 || return 1
 
 	# Enough more for a second page of the queue (the page asks for 50).
 	python3 - "$NOW" >"$FN_TMP/batch.json" <<'PY'
@@ -188,6 +209,8 @@ PY
 	expect_status 200 || return 1
 	[ "$(json_get "sum(r['result']=='stored' for r in j['results'])")" = 52 ] ||
 		{ fail "batch: $(head -c 300 "$BODY")"; return 1; }
+	post_note "$(contact_note web-mash-new C-MASH-0005 $((NOW - 7200)))"
+	expect_status 201 || return 1
 
 	# The page is tested once the server itself calls the risky note overdue.
 	local i
@@ -209,9 +232,12 @@ run_browser() {
 	spki=$(openssl x509 -in certs/dev/server.crt -pubkey -noout | openssl pkey -pubin -outform der |
 		openssl dgst -sha256 -binary | base64) || { fail "cannot hash the server key"; return 1; }
 	out=$FN_TMP/browser.out
+	# Screenshots stay under the build directory for a person to look at.
+	SHOTS=${FN_SHOTS_DIR:-$FN_TOP/$FN_BUILD/screenshots}
+	mkdir -p "$SHOTS" || { fail "cannot make $SHOTS"; return 1; }
 	FN_URL=$URL FN_SPKI=$spki FN_CHROMIUM=$CHROMIUM FN_QUEUE_TOTAL=$QUEUE_TOTAL \
 		FN_SUPER=super1 FN_SUPER_PW=$PW_SUPER FN_OFFICER=officer1 FN_OFFICER_PW=$PW_OFFICER \
-		FN_XSS=$XSS FN_SHOT=${FN_SHOT:-/tmp/review.png} \
+		FN_XSS=$XSS FN_SHOT=$SHOTS/review.png FN_SHOTS_DIR=$SHOTS \
 		timeout 300 node "$BROWSER_DIR/review.test.js" >"$out" 2>"$FN_TMP/browser.err"
 	rc=$?
 	local st name seen=0
