@@ -282,6 +282,48 @@ FN_API int fn_note_get(fn_client *c, const char *id, char **out);
  */
 FN_API int fn_outbox_list(fn_client *c, char **out);
 
+/*
+ * How many notes wait in the outbox, without opening (decrypting) any of
+ * them: *queued (waiting for a sync; notes of another user of a shared
+ * handheld included) and *refused (conflict or invalid: waiting to be
+ * amended). The counts are kept in the store with every change. Either
+ * pointer may be NULL; both are set to 0 on failure. FN_OK, FN_IO_ERROR,
+ * FN_BAD_ARGUMENT.
+ */
+FN_API int fn_outbox_count(fn_client *c, uint64_t *queued, uint64_t *refused);
+
+/*
+ * Writes the whole outbox, note content included, to the file `path` the
+ * app names, for notes that cannot be sent from this device any more (it
+ * was revoked or retired; see client-lib/README.md, "Re-enrolment"):
+ * {"warning": "PLAINTEXT: ...", "format", "device_id", "exported_at",
+ * "items": [fn_outbox_list's items, each with "note": the note]}, oldest
+ * first. The file is PLAINTEXT, outside the encrypted store: the warning
+ * at its head says so, and the app must say so to the user too. It is
+ * written as path.tmp (mode 0600, fsync'ed) then renamed over path, so
+ * path is either absent, the old file, or a whole export. The outbox is
+ * not changed. count_out (may be NULL) receives the number of notes.
+ * FN_OK; FN_BAD_ARGUMENT (path NULL or ""; longer than 4090 bytes);
+ * FN_IO_ERROR (the file could not be written: the detail names it);
+ * FN_WRONG_KEY; FN_NO_MEMORY.
+ */
+FN_API int fn_outbox_export(fn_client *c, const char *path, uint64_t *count_out);
+
+/*
+ * Every note this device knows, read offline (no round trip):
+ * {"items":[{"id", "revision", "state", "sent_state", "child_ref",
+ * "context", "occurred_at"}]} by id, which is creation order. state is the
+ * note's state on the device: queued, conflict or invalid while a revision
+ * is in the outbox; else submitted (sent, no decision yet), returned,
+ * accepted or escalated, as the last sync learnt. sent_state, present when
+ * an earlier revision was sent, is the server's state of that one (a
+ * returned note being amended: state queued, sent_state returned).
+ * child_ref, context and occurred_at are absent once the device dropped
+ * the note's content (accepted or escalated). Opens each note's record:
+ * proportional to the notes kept. FN_OK, FN_WRONG_KEY, FN_NO_MEMORY.
+ */
+FN_API int fn_note_list(fn_client *c, char **out);
+
 /* ----------------------------------------------- guidance and feedback --- */
 
 /* One cached guidance document as JSON (the schema's guidance_doc: id,
@@ -305,6 +347,29 @@ FN_API int fn_guidance_search(fn_client *c, const char *words, char **out);
  * fn_note_amend, offline. FN_OK, FN_WRONG_KEY, FN_NO_MEMORY.
  */
 FN_API int fn_feedback_list(fn_client *c, char **out);
+
+/* fn_feedback_since's `after` for "what was not acknowledged yet". */
+#define FN_FEEDBACK_UNACKED UINT64_MAX
+
+/*
+ * Feedback received after a cursor, so an app can show what is new:
+ * {"items":[fn_feedback_list's items, each with "local_seq"], "next",
+ * "acked"}. local_seq numbers the items in the order this device received
+ * them (1, 2, ...; it never changes); items with local_seq > after are
+ * given; next is the last local_seq given (`after` when none), to pass
+ * to fn_feedback_ack once the user has seen them; acked is the acknowledged cursor. after ==
+ * FN_FEEDBACK_UNACKED means the acknowledged cursor (0 when nothing was
+ * ever acknowledged). FN_OK, FN_WRONG_KEY, FN_NO_MEMORY.
+ */
+FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out);
+
+/*
+ * Records that the user has seen feedback up to local_seq `upto` (kept in
+ * the store; the cursor only moves forward: a smaller value is ignored;
+ * a value beyond the newest item is clamped to it). FN_OK, FN_IO_ERROR,
+ * FN_STORE_FULL.
+ */
+FN_API int fn_feedback_ack(fn_client *c, uint64_t upto);
 
 /* --------------------------------------------------------------- sync --- */
 
@@ -379,6 +444,50 @@ typedef void (*fn_progress_fn)(void *arg, const fn_progress *p);
  */
 FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg,
                        const volatile int *cancel, char **summary);
+
+/* fn_sync_options.flags: one try per request, no waiting: "fail fast"
+ * (an app's foreground "sync now" that must answer at once). */
+#define FN_SYNC_ONCE 1u
+
+/*
+ * The retry policy of one fn_sync_run_with call. Fill with
+ * fn_sync_options_init() first: members left zero take the handle's
+ * settings (fn_options) or the default shown. Members are only appended.
+ */
+typedef struct fn_sync_options {
+	size_t size;          /* sizeof(fn_sync_options); set by fn_sync_options_init */
+	unsigned flags;       /* FN_SYNC_ONCE */
+	unsigned attempts;    /* tries per request; default fn_options.attempts */
+	unsigned deadline_ms; /* the whole sync ends within this (connects,
+	                         replies and waits between tries included):
+	                         FN_TIMEOUT, with what was done kept; 0: none */
+	unsigned max_wait_ms; /* the longest Retry-After the sync waits for;
+	                         a longer one ends it at once (stopped
+	                         "retry_after"); default 30000 */
+} fn_sync_options;
+
+/* Zeroes *opt and sets opt->size. */
+FN_API void fn_sync_options_init(fn_sync_options *opt);
+
+/*
+ * fn_sync_run with a retry policy for this call (opt may be NULL: the
+ * handle's). Retry-After (seconds or an HTTP date, on 429, 503 or 507) is
+ * honoured: the next try waits at least that long, or, when that is
+ * longer than opt.max_wait_ms or passes the deadline, the sync stops
+ * there with the server's status and the summary's "retry_after".
+ *
+ * The summary (see fn_sync_run) then also has "stopped": why the sync
+ * ended, one of done, cancelled, deadline, retry_after (the server asked
+ * for a longer wait: sync again after "retry_after" seconds), network
+ * (unreachable or timed out after every try), tls, throttled, server (5xx
+ * after every try), session (sign in again), revoked (this device:
+ * fn_outbox_export / re-enrol), refused (the server refused a request),
+ * local (the store); "phase" (start, push, guidance, feedback, end): where
+ * it stopped; "retry_after" (seconds, when the server sent one); "detail"
+ * (when not OK: as fn_client_last_error). Returns as fn_sync_run.
+ */
+FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progress_fn progress, void *arg,
+                            const volatile int *cancel, char **summary);
 
 #ifdef __cplusplus
 }

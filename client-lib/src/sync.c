@@ -2,6 +2,7 @@
 #include "fieldnote_int.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ struct sync {
 	uint64_t total, answered;
 	uint64_t pushed, duplicates, conflicts, invalid, held, guidance_saved, withdrawn, feedback;
 	int feedback_unsupported;
+	int local_stop; /* stopped before the network: the store said so */
+	int phase;      /* 0 start, 1 push, 2 guidance, 3 feedback, 4 end */
 };
 
 /* One note picked for the current batch. */
@@ -129,6 +132,14 @@ static int pick(struct sync *s, struct batch *b)
 	if (rc == FN_OK) {
 		b->body.p[8] = (char)(b->n >> 8);
 		b->body.p[9] = (char)(b->n & 0xff);
+		/* The total follows the outbox: notes saved during the sync sort
+		 * after the scan (ids increase) and are sent in it, so progress
+		 * never reads more than 100%. */
+		uint64_t q, r;
+		if (ob_counts(c, t, &q, &r) == FN_OK)
+			s->total = s->answered + (q > s->held ? q - s->held : 0);
+		if (s->total < s->answered + b->n)
+			s->total = s->answered + b->n;
 	}
 out:
 	if (cur)
@@ -207,9 +218,7 @@ static int apply_txn(MDB_txn *t, void *arg)
 		const struct item *it = &b->v[i];
 		struct sc_str note = {b->body.p + it->off, it->len};
 		if (sc_str_eq(r->result, "stored") || sc_str_eq(r->result, "duplicate")) {
-			rc = st_del(&c->st, t, DB_OUTBOX, it->key, it->kn);
-			if (rc == FN_NOT_FOUND)
-				rc = FN_OK; /* another process got there first */
+			rc = ob_store(c, t, it->key, it->kn, NULL); /* gone already: another process got there first */
 			if (rc == FN_OK)
 				rc = record_sent(c, t, it, note);
 			continue;
@@ -217,15 +226,9 @@ static int apply_txn(MDB_txn *t, void *arg)
 		struct ob_entry e = {sc_str_eq(r->result, "conflict") ? OB_CONFLICT : OB_INVALID, (int)r->code,
 		                     {"", 0}, note};
 		char *why = reason_json(r);
-		struct sc_buf val = {0};
 		if (why)
 			e.reason = (struct sc_str){why, strlen(why)};
-		rc = why ? ob_pack(&e, &val) : FN_NO_MEMORY;
-		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_OUTBOX, it->key, it->kn, val.p, val.n);
-		if (val.p)
-			cr_wipe(val.p, val.cap);
-		sc_buf_free(&val);
+		rc = why ? ob_store(c, t, it->key, it->kn, &e) : FN_NO_MEMORY;
 		free(why);
 	}
 	return rc;
@@ -510,8 +513,41 @@ static int save_tls_txn(MDB_txn *t, void *arg)
 	return rc;
 }
 
+/* Why a sync ended, in one word an app can switch on (fieldnote.h). */
+static const char *stop_reason(const struct sync *s, int rc)
+{
+	if (rc == FN_OK)
+		return "done";
+	if (s->x.stop)
+		return s->x.stop;
+	switch (rc) {
+	case FN_NETWORK_ERROR:
+	case FN_TIMEOUT:
+		return "network";
+	case FN_TLS_ERROR:
+		return "tls";
+	case FN_TOO_MANY_REQUESTS:
+		return "throttled";
+	case FN_INTERNAL:
+	case FN_UNAVAILABLE:
+	case FN_STORE_FULL:
+	case FN_MALFORMED_BODY:
+		return s->phase ? "server" : "local";
+	case FN_DEVICE_REVOKED:
+		return "revoked";
+	case FN_CANCELLED:
+		return "cancelled";
+	}
+	if (is_session_error(rc))
+		return "session";
+	if (rc == FN_IO_ERROR || rc == FN_WRONG_KEY || rc == FN_NO_MEMORY || rc == FN_BAD_ARGUMENT)
+		return "local";
+	return "refused";
+}
+
 static char *summary_json(const struct sync *s, int rc)
 {
+	static const char *const phases[] = {"start", "push", "guidance", "feedback", "end"};
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string(sc_status_name(rc)));
 	json_object_set_new(o, "pushed", json_integer((json_int_t)s->pushed));
@@ -527,23 +563,15 @@ static char *summary_json(const struct sync *s, int rc)
 	json_object_set_new(o, "connections", json_integer(s->c->net.connections));
 	json_object_set_new(o, "resumed", json_integer(s->c->net.resumed));
 	json_object_set_new(o, "tls", json_string(s->c->net.version ? s->c->net.version : ""));
+	json_object_set_new(o, "stopped", json_string(stop_reason(s, rc)));
+	json_object_set_new(o, "phase", json_string(phases[s->phase]));
+	if (s->x.retry_after >= 0)
+		json_object_set_new(o, "retry_after", json_integer(s->x.retry_after));
+	if (rc != FN_OK)
+		json_object_set_new(o, "detail", json_string(s->x.detail[0] ? s->x.detail : sc_status_message(rc)));
 	char *txt = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return txt;
-}
-
-/* Counts the outbox, for progress totals. */
-static uint64_t outbox_size(fn_client *c)
-{
-	MDB_txn *t;
-	MDB_stat ms;
-	uint64_t n = 0;
-	if (st_read(&c->st, &t) == FN_OK) {
-		if (mdb_stat(t, c->st.db[DB_OUTBOX], &ms) == 0)
-			n = ms.ms_entries;
-		st_read_end(t);
-	}
-	return n;
 }
 
 static int start(struct sync *s)
@@ -558,7 +586,20 @@ static int start(struct sync *s)
 		return FN_NO_MEMORY;
 	pthread_mutex_lock(&c->mu);
 	rc = st_read(&c->st, &t);
+	if (rc == FN_OK && session_is_revoked(c, t)) {
+		st_read_end(t);
+		snprintf(s->x.detail, sizeof s->x.detail,
+		         "this device (%.128s) was revoked: export the outbox (fn_outbox_export) or re-enrol it under a new "
+		         "device id",
+		         c->device_id);
+		s->local_stop = 1;
+		pthread_mutex_unlock(&c->mu);
+		sc_arena_free(a);
+		return FN_DEVICE_REVOKED;
+	}
 	if (rc == FN_OK) {
+		uint64_t refused;
+		ob_counts(c, t, &s->total, &refused); /* queued notes: the first guess of the total */
 		rc = meta_token(c, t, s->x.token, sizeof s->x.token);
 		if (rc == FN_OK && (rc = meta_user(c, t, a, &u)) == FN_OK)
 			snprintf(s->user, sizeof s->user, "%s", u.username.p);
@@ -570,14 +611,44 @@ static int start(struct sync *s)
 		snprintf(s->x.detail, sizeof s->x.detail, "not signed in: fn_login first");
 	else if (rc != FN_OK)
 		snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
-	s->total = outbox_size(c);
 	pthread_mutex_unlock(&c->mu);
 	sc_arena_free(a);
 	return rc;
 }
 
+FN_API void fn_sync_options_init(fn_sync_options *o)
+{
+	if (!o)
+		return;
+	memset(o, 0, sizeof *o);
+	o->size = sizeof *o;
+}
+
+/* The per-call retry policy over the handle's. */
+static void apply_options(struct sync *s, const fn_sync_options *so)
+{
+	fn_sync_options o;
+	fn_sync_options_init(&o);
+	if (so && so->size >= offsetof(fn_sync_options, flags) + sizeof so->flags)
+		memcpy(&o, so, so->size < sizeof o ? so->size : sizeof o);
+	if (o.attempts)
+		s->x.attempts = o.attempts;
+	if (o.flags & FN_SYNC_ONCE)
+		s->x.attempts = 1;
+	if (o.deadline_ms)
+		s->x.deadline = net_now_ms() + o.deadline_ms;
+	if (o.max_wait_ms)
+		s->x.max_wait_ms = o.max_wait_ms;
+}
+
 FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg, const volatile int *cancel,
                        char **summary)
+{
+	return fn_sync_run_with(c, NULL, progress, arg, cancel, summary);
+}
+
+FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progress_fn progress, void *arg,
+                            const volatile int *cancel, char **summary)
 {
 	struct sync s;
 	int rc;
@@ -597,6 +668,7 @@ FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg, const v
 	s.x.progress = progress;
 	s.x.arg = arg;
 	s.x.cancel = cancel;
+	apply_options(&s, opt);
 	s.batch = c->opt.batch;
 	if (!c->online) {
 		rc = FN_BAD_ARGUMENT;
@@ -605,23 +677,31 @@ FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg, const v
 	}
 	if ((rc = start(&s)) != FN_OK)
 		goto done;
+	s.phase = 1;
 	if ((rc = push(&s)) != FN_OK)
 		goto done;
+	s.phase = 2;
 	if ((rc = pull(&s, 1)) != FN_OK)
 		goto done;
+	s.phase = 3;
 	rc = pull(&s, 0);
 	if (rc == FN_NOT_FOUND || rc == FN_METHOD_NOT_ALLOWED || rc == FN_FORBIDDEN) {
 		/* A server without the feedback feed, or a role without feedback
 		 * (a supervisor): the rest of the sync stands. */
 		s.feedback_unsupported = 1;
+		s.x.stop = NULL;
 		rc = FN_OK;
 	}
+	if (rc == FN_OK)
+		s.phase = 4;
 done:
 	net_close(&c->net, 1);
 	pthread_mutex_lock(&c->mu);
 	if (c->online)
 		st_write(&c->st, save_tls_txn, &s);
-	if (is_session_error(rc) && s.x.token[0])
+	if (rc == FN_DEVICE_REVOKED && !s.local_stop)
+		session_revoked(c); /* remembered: later syncs stop here without the network */
+	else if (is_session_error(rc) && s.x.token[0])
 		session_forget(c); /* the server refused the token: forget it; the outbox stays */
 	if (rc != FN_OK)
 		fn_fail(c, rc, "%s", s.x.detail[0] ? s.x.detail : sc_status_message(rc));
