@@ -40,11 +40,16 @@ static int seen_txn(MDB_txn *t, void *arg)
 	fn_client *c = j->c;
 	struct sc_buf b = {0};
 	int rc = st_get_sealed(&c->st, t, DB_META, "guidance.opened", 15, &b);
-	json_t *list = rc == FN_OK ? json_loadb(b.p, b.n, 0, NULL) : rc == FN_NOT_FOUND ? json_array() : NULL;
+	if (rc != FN_OK && rc != FN_NOT_FOUND) {
+		sc_buf_free(&b);
+		return rc;
+	}
+	json_t *list = rc == FN_OK ? json_loadb(b.p, b.n, 0, NULL) : NULL;
 	sc_buf_free(&b);
-	if (!json_is_array(list)) {
+	if (!json_is_array(list)) { /* none yet, or not ours: start afresh */
 		json_decref(list);
-		return rc == FN_OK || rc == FN_NOT_FOUND ? FN_NO_MEMORY : rc;
+		if (!(list = json_array()))
+			return FN_NO_MEMORY;
 	}
 	size_t i;
 	json_t *e;
