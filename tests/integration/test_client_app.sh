@@ -150,18 +150,20 @@ assert st[a] == "returned" and st[b] == "submitted" and sorted(st.values()).coun
 }
 
 # Issue 14.7: Retry-After honoured. The suite's server pauses an account
-# for at most login_window (2 s) after 5 failed sign-ins and says so in
+# for at most login_window (3 s) after 2 failed sign-ins and says so in
 # Retry-After; the device's own backoff (20 ms, 4 tries) would give up.
 test_retry_after_is_honoured() {
 	echo throttle-pass-1 | "$FN_BIN" user add --data "$FN_TMP/data" --username officer7 --role officer --team north $FN_FAST >/dev/null || return 1
 	local i t0 t1
-	for i in 1 2 3 4 5; do echo wrong-password | DEV_ATTEMPTS=1 dev ra login officer7 2>/dev/null; done
-	echo wrong-password | DEV_ATTEMPTS=1 dev ra login officer7 2>"$FN_TMP/err"
+	for i in $(seq 1 10); do
+		echo wrong-password | DEV_ATTEMPTS=1 dev ra login officer7 2>"$FN_TMP/err"
+		grep -q TOO_MANY_REQUESTS "$FN_TMP/err" && break
+	done
 	grep -q TOO_MANY_REQUESTS "$FN_TMP/err" || { fail "not throttled: $(cat "$FN_TMP/err")"; return 1; }
 	t0=$(date +%s%N)
 	echo throttle-pass-1 | dev ra login officer7 2>"$FN_TMP/err" || { fail "login after the pause: $(cat "$FN_TMP/err")"; return 1; }
 	t1=$(date +%s%N)
-	[ $(((t1 - t0) / 1000000)) -lt 5000 ] || fail "waited too long"
+	[ $(((t1 - t0) / 1000000)) -lt 6000 ] || fail "waited too long"
 }
 
 # Issue 14.7: "once, fail fast" and an overall deadline, with the reason
@@ -196,4 +198,4 @@ test_sync_deadline_bounds_a_black_holed_network() {
 }
 
 trap 'proxy_stop; cleanup' EXIT
-run_suite --login_window 2
+run_suite --login_window 3 --login_max_failures 2
