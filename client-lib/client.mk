@@ -78,9 +78,10 @@ $(CLIENT_PC): client-lib/fieldnote.pc.in client-lib/client.mk
 
 # fieldnote-device is built on the public header alone, against the shared
 # library, as an app would be.
-$(CLIENT_DEV): client-lib/device/main.c client-lib/include/fieldnote.h $(CLIENT_SOLINK)
+CLIENT_DEV_SRC := $(wildcard client-lib/device/*.c)
+$(CLIENT_DEV): $(CLIENT_DEV_SRC) client-lib/device/device.h client-lib/include/fieldnote.h $(CLIENT_SOLINK)
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_GNU_SOURCE $(SANFLAGS) $(WARN) $(CFLAGS) -Iclient-lib/include -o $@.tmp $< \
+	$(CC) -std=c11 -D_GNU_SOURCE $(SANFLAGS) $(WARN) $(CFLAGS) -Iclient-lib/include -o $@.tmp $(CLIENT_DEV_SRC) \
 		-L$(BUILD)/lib -lfieldnote -Wl,-rpath,'$$ORIGIN/../lib'
 	mv -f $@.tmp $@
 

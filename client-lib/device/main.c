@@ -2,13 +2,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "fieldnote.h"
 
 static const char usage[] =
@@ -34,10 +34,16 @@ static const char usage[] =
 	"  note amend ID --json FILE amend a note (outbox, or returned by a supervisor)\n"
 	"  note show ID              one note, as JSON\n"
 	"  outbox                    queued and refused notes, as JSON\n"
-	"  sync                      push notes, pull guidance and feedback\n"
+	"  outbox count              how many are queued and refused (nothing decrypted)\n"
+	"  outbox export FILE        the outbox with the notes, as PLAINTEXT JSON (mode 600)\n"
+	"  notes                     every note on the device with its state, as JSON\n"
+	"  sync [--once] [--deadline-ms N] [--max-wait-ms N]\n"
+	"                            push notes, pull guidance and feedback\n"
 	"  guidance get ID           one cached guidance document, as JSON\n"
 	"  guidance search WORDS...  search cached guidance offline\n"
 	"  feedback                  supervisors' decisions on your notes, as JSON\n"
+	"  feedback since N|unacked  those received after local_seq N (or not acknowledged)\n"
+	"  feedback ack N            the user has seen feedback up to local_seq N\n"
 	"\n"
 	"COMMAND --help says more. Exit status: 0 success, 1 failure, 2 usage,\n"
 	"3 sync finished but the server refused notes (see outbox).\n";
@@ -59,17 +65,24 @@ static const char note_usage[] =
 	"Prints the note's id (add) or revision (amend).\n";
 
 static const char sync_usage[] =
-	"Usage: fieldnote-device [OPTIONS] sync\n"
+	"Usage: fieldnote-device [OPTIONS] sync [--once] [--deadline-ms N] [--max-wait-ms N]\n"
 	"\n"
 	"Pushes the outbox (a note leaves it only once the server has it), then\n"
 	"pulls guidance changes and supervisors' feedback. Shows progress on a\n"
-	"terminal and prints a JSON summary. Ctrl-C cancels at the next step,\n"
-	"keeping what is done. Exit status 3 when the server refused notes.\n"
+	"terminal and prints a JSON summary (\"stopped\" says why it ended).\n"
+	"Ctrl-C cancels at the next step, keeping what is done. Exit status 3\n"
+	"when the server refused notes.\n"
+	"  --once            one try per request, no waiting (fail fast)\n"
+	"  --deadline-ms N   the whole sync ends within N ms\n"
+	"  --max-wait-ms N   the longest Retry-After waited for (default 30000)\n"
 	"\n"
 	"Test hook: FN_TEST_CRASH_AT=STEP makes sync exit at once with status 86\n"
 	"at that step (push_send, push_sent, push_reply, push_saved,\n"
 	"guidance_reply, ...; or before_send, after_send, after_reply,\n"
-	"before_delete, after_delete), the FN_TEST_CRASH_COUNT-th time.\n";
+	"before_delete, after_delete), the FN_TEST_CRASH_COUNT-th time.\n"
+	"FN_TEST_SAVE_AT=STEP saves the note in FN_TEST_SAVE_JSON=FILE from the\n"
+	"progress callback the first time STEP comes; FN_TEST_PROGRESS=FILE\n"
+	"writes \"step done total\" for every progress call.\n";
 
 static const char login_usage[] =
 	"Usage: fieldnote-device [OPTIONS] login USER   (password: one line on stdin)\n"
@@ -85,15 +98,8 @@ static const char keygen_usage[] =
 	"Usage: fieldnote-device keygen FILE\n"
 	"Writes 32 random bytes as 64 hex digits to FILE, mode 600; never overwrites.\n";
 
-static volatile int cancel_flag;
 
-static void on_sigint(int sig)
-{
-	(void)sig;
-	cancel_flag = 1;
-}
-
-static int usage_error(const char *msg)
+int usage_error(const char *msg)
 {
 	fprintf(stderr, "fieldnote-device: %s\n(see fieldnote-device --help)\n", msg);
 	return 2;
@@ -171,7 +177,7 @@ static int read_key(const char *path, unsigned char key[FN_KEY_SIZE])
 }
 
 /* A whole file (or stdin for "-") as a NUL-terminated string. */
-static char *slurp(const char *path)
+char *slurp(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t n = 0, cap = 4096;
@@ -312,7 +318,7 @@ fail:
 	return NULL;
 }
 
-static int report(fn_client *c, int rc, const char *what)
+int report(fn_client *c, int rc, const char *what)
 {
 	char detail[600];
 	fn_client_last_error(c, detail, sizeof detail);
@@ -323,7 +329,7 @@ static int report(fn_client *c, int rc, const char *what)
 
 /* Prints the JSON a call left in *json: taken by address, since the call is
  * an argument of this one and sets it only when it runs. */
-static int print_json(fn_client *c, int rc, char **json, const char *what)
+int print_json(fn_client *c, int rc, char **json, const char *what)
 {
 	if (rc != 0)
 		return report(c, rc, what);
@@ -332,88 +338,6 @@ static int print_json(fn_client *c, int rc, char **json, const char *what)
 	return 0;
 }
 
-/* ----- sync progress: a line on a terminal, and the test crash hook ----- */
-
-struct prog {
-	int tty;
-	const char *crash_at;
-	long crash_count;
-};
-
-/* FN_TEST_CRASH_AT takes a step name, or one of these names for the
- * moments of a push. */
-static const char *const crash_aliases[][2] = {
-	{"before_send", "push_send"},   {"after_send", "push_sent"},
-	{"after_reply", "push_reply"},  {"before_delete", "push_reply"},
-	{"after_delete", "push_saved"},
-};
-
-static void on_progress(void *arg, const fn_progress *p)
-{
-	struct prog *pr = arg;
-	/* Test hook: die at exactly this step, as a killed app would. */
-	if (pr->crash_at && !strcmp(pr->crash_at, p->step_name) && --pr->crash_count <= 0)
-		_exit(86);
-	if (!pr->tty)
-		return;
-	switch (p->step) {
-	case FN_STEP_PUSH_SEND:
-		fprintf(stderr, "\rsync: sending notes %llu/%llu   ", (unsigned long long)p->done,
-		        (unsigned long long)p->total);
-		break;
-	case FN_STEP_GUIDANCE_SAVED:
-		fprintf(stderr, "\rsync: guidance %llu documents   ", (unsigned long long)p->done);
-		break;
-	case FN_STEP_FEEDBACK_SAVED:
-		fprintf(stderr, "\rsync: feedback %llu   ", (unsigned long long)p->done);
-		break;
-	case FN_STEP_RETRY:
-		fprintf(stderr, "\rsync: %s; retrying in %u ms   ", fn_strerror(p->status), p->delay_ms);
-		break;
-	case FN_STEP_DONE:
-		fprintf(stderr, "\r%60s\r", "");
-		break;
-	}
-	fflush(stderr);
-}
-
-static long summary_int(const char *json, const char *key)
-{
-	char pat[64];
-	snprintf(pat, sizeof pat, "\"%s\":", key);
-	const char *p = json ? strstr(json, pat) : NULL;
-	return p ? strtol(p + strlen(pat), NULL, 10) : 0;
-}
-
-static int cmd_sync(fn_client *c)
-{
-	struct prog pr = {isatty(2), getenv("FN_TEST_CRASH_AT"), 1};
-	char *summary = NULL;
-	for (size_t i = 0; pr.crash_at && i < sizeof crash_aliases / sizeof crash_aliases[0]; i++)
-		if (!strcmp(pr.crash_at, crash_aliases[i][0]))
-			pr.crash_at = crash_aliases[i][1];
-	const char *cnt = getenv("FN_TEST_CRASH_COUNT");
-	if (cnt)
-		pr.crash_count = strtol(cnt, NULL, 10);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	int rc = fn_sync_run(c, on_progress, &pr, &cancel_flag, &summary);
-	if (summary)
-		puts(summary);
-	long refused = summary_int(summary, "conflicts") + summary_int(summary, "invalid");
-	fn_free(summary);
-	if (rc != 0)
-		return report(c, rc, "sync");
-	if (refused) {
-		fprintf(stderr, "fieldnote-device: the server refused %ld note%s (see fieldnote-device outbox)\n",
-		        refused, refused == 1 ? "" : "s");
-		return 3;
-	}
-	return 0;
-}
 
 static int cmd_login(fn_client *c, const char *user)
 {
@@ -460,6 +384,46 @@ static int cmd_note(fn_client *c, int argc, char **argv)
 	}
 	free(json);
 	return rc ? report(c, rc, amend ? "note amend" : "note add") : 0;
+}
+
+static int cmd_outbox(fn_client *c, int argc, char **argv)
+{
+	char *out = NULL;
+	if (argc == 0)
+		return print_json(c, fn_outbox_list(c, &out), &out, "outbox");
+	if (argc == 1 && !strcmp(argv[0], "count")) {
+		uint64_t q, r;
+		int rc = fn_outbox_count(c, &q, &r);
+		if (rc)
+			return report(c, rc, "outbox count");
+		printf("{\"queued\":%llu,\"refused\":%llu}\n", (unsigned long long)q, (unsigned long long)r);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[0], "export")) {
+		uint64_t n;
+		int rc = fn_outbox_export(c, argv[1], &n);
+		if (rc)
+			return report(c, rc, "outbox export");
+		printf("%llu\n", (unsigned long long)n);
+		return 0;
+	}
+	return usage_error("outbox [count | export FILE]");
+}
+
+static int cmd_feedback(fn_client *c, int argc, char **argv)
+{
+	char *out = NULL;
+	if (argc == 0)
+		return print_json(c, fn_feedback_list(c, &out), &out, "feedback");
+	if (argc == 2 && !strcmp(argv[0], "since")) {
+		uint64_t after = strcmp(argv[1], "unacked") ? strtoull(argv[1], NULL, 10) : FN_FEEDBACK_UNACKED;
+		return print_json(c, fn_feedback_since(c, after, &out), &out, "feedback since");
+	}
+	if (argc == 2 && !strcmp(argv[0], "ack")) {
+		int rc = fn_feedback_ack(c, strtoull(argv[1], NULL, 10));
+		return rc ? report(c, rc, "feedback ack") : 0;
+	}
+	return usage_error("feedback [since N|unacked | ack N]");
 }
 
 int main(int argc, char **argv)
@@ -532,9 +496,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "note"))
 		rc = cmd_note(c, nargs, args);
 	else if (!strcmp(cmd, "outbox"))
-		rc = print_json(c, fn_outbox_list(c, &out), &out, "outbox");
+		rc = cmd_outbox(c, nargs, args);
+	else if (!strcmp(cmd, "notes") && nargs == 0)
+		rc = print_json(c, fn_note_list(c, &out), &out, "notes");
 	else if (!strcmp(cmd, "sync"))
-		rc = cmd_sync(c);
+		rc = cmd_sync(c, nargs, args);
 	else if (!strcmp(cmd, "guidance") && nargs == 2 && !strcmp(args[0], "get"))
 		rc = print_json(c, fn_guidance_get(c, args[1], &out), &out, "guidance get");
 	else if (!strcmp(cmd, "guidance") && nargs >= 1 && !strcmp(args[0], "search")) {
@@ -543,7 +509,7 @@ int main(int argc, char **argv)
 			snprintf(words + strlen(words), sizeof words - strlen(words), "%s%s", k > 1 ? " " : "", args[k]);
 		rc = print_json(c, fn_guidance_search(c, words, &out), &out, "guidance search");
 	} else if (!strcmp(cmd, "feedback"))
-		rc = print_json(c, fn_feedback_list(c, &out), &out, "feedback");
+		rc = cmd_feedback(c, nargs, args);
 	else
 		rc = usage_error("unknown command or arguments");
 	fn_client_close(c);

@@ -27,6 +27,19 @@
  *    quick while a sync runs on another thread. Open one handle per store
  *    per process: LMDB does not allow a store to be opened twice by one
  *    process (two processes may share a store).
+ *  - Which calls block: fn_login, fn_logout, fn_sync_run and
+ *    fn_sync_run_with wait on the network (bounded by the timeouts,
+ *    attempts and deadline_ms): call them on a worker thread, never an
+ *    app's UI thread. The others touch only the local store: reads take
+ *    milliseconds; calls that write (fn_note_save, fn_note_amend,
+ *    fn_guidance_get, which records what was opened, fn_feedback_ack,
+ *    fn_outbox_export) wait for an fsync. fn_client_open of a store made
+ *    by an older version counts its outbox once.
+ *  - Mobile platforms (client-lib/README.md, "Platform notes"): a keystore
+ *    that cannot export keys holds a key that wraps a random 32-byte data
+ *    key, stored wrapped and unwrapped into memory for fn_client_open; for
+ *    background time limits run fn_sync_run_with with a deadline_ms under
+ *    the budget and set the cancel flag from the expiration handler.
  *  - ABI: functions and status codes are only ever added; struct fn_options
  *    carries its own size so it can grow; struct fn_progress is only ever
  *    read through the library's pointer.
@@ -130,7 +143,9 @@ typedef struct fn_options {
 	const char *store_dir;    /* required: directory of the local store,
 	                             created (mode 0700) if missing */
 	const unsigned char *key; /* required: FN_KEY_SIZE bytes from the
-	                             platform keystore; only the cipher's key
+	                             platform keystore (or a random data key
+	                             it wraps: see above); read during the
+	                             call only: only the cipher's key
 	                             schedule is kept (wiped at close), never
 	                             on disk */
 	const char *server_url;   /* "https://host:port"; NULL: offline only
@@ -198,7 +213,8 @@ FN_API int fn_client_last_error(fn_client *c, char *buf, size_t size);
  * and the user's details (role, agency, teams) are kept in the store,
  * encrypted; the password is not kept. Replaces any previous session.
  * Returns FN_OK; FN_UNAUTHORIZED (wrong username or password);
- * FN_DEVICE_REVOKED (this device was reported lost); FN_FORBIDDEN (the
+ * FN_DEVICE_REVOKED (this device was reported lost: kept in the store,
+ * see fn_session_get; a later successful sign-in clears it); FN_FORBIDDEN (the
  * device id is not the one the device certificate names);
  * FN_TOO_MANY_REQUESTS; FN_NETWORK_ERROR, FN_TIMEOUT, FN_TLS_ERROR;
  * FN_BAD_ARGUMENT; the server's other codes; FN_IO_ERROR.
@@ -214,9 +230,13 @@ FN_API int fn_login(fn_client *c, const char *username, const char *password);
 FN_API int fn_logout(fn_client *c);
 
 /*
- * The session as JSON: {"signed_in":bool, "username", "role", "agency",
- * "teams":[...], "expires_at", "device_id"} (user fields from the last
- * sign-in, kept after logout so notes can still be captured offline).
+ * The session as JSON: {"signed_in":bool, "revoked":bool, "username",
+ * "role", "agency", "teams":[...], "expires_at", "device_id"} (user fields
+ * from the last sign-in, kept after logout so notes can still be captured
+ * offline). revoked: the server said DEVICE_REVOKED for this device id
+ * (kept across restarts; fn_sync_run then stops without the network):
+ * export the outbox or re-enrol the device under a new device id
+ * (client-lib/README.md, "Re-enrolment"), which is not revoked.
  * *out is owned by the caller (fn_free). FN_OK, FN_NO_MEMORY, FN_WRONG_KEY.
  */
 FN_API int fn_session_get(fn_client *c, char **out);
@@ -229,10 +249,15 @@ FN_API int fn_session_get(fn_client *c, char **out);
  *
  * json: the note as a JSON object with the fields of the schema's note
  * record (child_ref, context, child_words, seen, ...). The library sets id
- * (a new ULID from a CSPRNG), revision 1, created_at (now) and device_id,
+ * (a new ULID from a CSPRNG, strictly greater than every id this store
+ * made before, even within one millisecond), revision 1, created_at (now)
+ * and device_id,
  * replacing any value the JSON has for them, and drops replaces; it fills
  * author, team and agency from the session when absent, and occurred_at
- * with created_at when absent. The result must pass the schema's
+ * with created_at when absent, and guidance_seen, when absent, with the
+ * guidance versions opened (fn_guidance_get) since the last save or amend
+ * (at most the last 50; the record then starts afresh, whether or not
+ * the JSON had its own). The result must pass the schema's
  * validation (types, required fields, lengths, enum values); the server's
  * own rules are applied at sync, where a refused note stays in the outbox
  * marked invalid with the server's reason.
@@ -256,6 +281,7 @@ FN_API int fn_note_save(fn_client *c, const char *json, char *id_out);
  *    place, same revision, queued again;
  *  - otherwise: a new revision (latest + 1) replacing the latest, queued;
  *    both revisions are sent in order.
+ * guidance_seen is filled as for fn_note_save.
  * revision_out (may be NULL) receives the revision number queued.
  * Durable before returning, as fn_note_save. Returns as fn_note_save, plus
  * FN_NOT_FOUND (no such note on this device) and FN_FORBIDDEN (accepted or
@@ -283,11 +309,56 @@ FN_API int fn_note_get(fn_client *c, const char *id, char **out);
  */
 FN_API int fn_outbox_list(fn_client *c, char **out);
 
+/*
+ * How many notes wait in the outbox, without opening (decrypting) any of
+ * them: *queued (waiting for a sync; notes of another user of a shared
+ * handheld included) and *refused (conflict or invalid: waiting to be
+ * amended). The counts are kept in the store with every change. Either
+ * pointer may be NULL; both are set to 0 on failure. FN_OK, FN_IO_ERROR,
+ * FN_BAD_ARGUMENT.
+ */
+FN_API int fn_outbox_count(fn_client *c, uint64_t *queued, uint64_t *refused);
+
+/*
+ * Writes the whole outbox, note content included, to the file `path` the
+ * app names, for notes that cannot be sent from this device any more (it
+ * was revoked or retired; see client-lib/README.md, "Re-enrolment"):
+ * {"warning": "PLAINTEXT: ...", "format", "device_id", "exported_at",
+ * "items": [fn_outbox_list's items, each with "note": the note]}, oldest
+ * first. The file is PLAINTEXT, outside the encrypted store: the warning
+ * at its head says so, and the app must say so to the user too. It is
+ * written as path.tmp (mode 0600, fsync'ed) then renamed over path, so
+ * path is either absent, the old file, or a whole export. The outbox is
+ * not changed. count_out (may be NULL) receives the number of notes.
+ * FN_OK; FN_BAD_ARGUMENT (path NULL or ""; longer than 4090 bytes);
+ * FN_IO_ERROR (the file could not be written: the detail names it);
+ * FN_WRONG_KEY; FN_NO_MEMORY.
+ */
+FN_API int fn_outbox_export(fn_client *c, const char *path, uint64_t *count_out);
+
+/*
+ * Every note this device knows, read offline (no round trip):
+ * {"items":[{"id", "revision", "state", "sent_state", "child_ref",
+ * "context", "occurred_at"}]} by id, which is creation order. state is the
+ * note's state on the device: queued, conflict or invalid while a revision
+ * is in the outbox; else submitted (sent, no decision yet), returned,
+ * accepted or escalated, as the last sync learnt. sent_state, present when
+ * an earlier revision was sent, is the server's state of that one (a
+ * returned note being amended: state queued, sent_state returned).
+ * child_ref, context and occurred_at are absent once the device dropped
+ * the note's content (accepted or escalated). Opens each note's record:
+ * proportional to the notes kept. FN_OK, FN_WRONG_KEY, FN_NO_MEMORY.
+ */
+FN_API int fn_note_list(fn_client *c, char **out);
+
 /* ----------------------------------------------- guidance and feedback --- */
 
 /* One cached guidance document as JSON (the schema's guidance_doc: id,
  * version, title, tags, audience, reviewed, updated, seq, body), read
- * offline. FN_OK, FN_NOT_FOUND, FN_WRONG_KEY, FN_NO_MEMORY. */
+ * offline. Its id and version are recorded in the store for the next
+ * note's guidance_seen (see fn_note_save; best effort: a store too full
+ * to record it still gives the document). FN_OK, FN_NOT_FOUND,
+ * FN_WRONG_KEY, FN_NO_MEMORY. */
 FN_API int fn_guidance_get(fn_client *c, const char *id, char **out);
 
 /*
@@ -307,13 +378,38 @@ FN_API int fn_guidance_search(fn_client *c, const char *words, char **out);
  */
 FN_API int fn_feedback_list(fn_client *c, char **out);
 
+/* fn_feedback_since's `after` for "what was not acknowledged yet". */
+#define FN_FEEDBACK_UNACKED UINT64_MAX
+
+/*
+ * Feedback received after a cursor, so an app can show what is new:
+ * {"items":[fn_feedback_list's items, each with "local_seq"], "next",
+ * "acked"}. local_seq numbers the items in the order this device received
+ * them (1, 2, ...; it never changes); items with local_seq > after are
+ * given; next is the last local_seq given (`after` when none), to pass
+ * to fn_feedback_ack once the user has seen them; acked is the acknowledged cursor. after ==
+ * FN_FEEDBACK_UNACKED means the acknowledged cursor (0 when nothing was
+ * ever acknowledged). FN_OK, FN_WRONG_KEY, FN_NO_MEMORY.
+ */
+FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out);
+
+/*
+ * Records that the user has seen feedback up to local_seq `upto` (kept in
+ * the store; the cursor only moves forward: a smaller value is ignored;
+ * a value beyond the newest item is clamped to it). FN_OK, FN_IO_ERROR,
+ * FN_STORE_FULL.
+ */
+FN_API int fn_feedback_ack(fn_client *c, uint64_t upto);
+
 /* --------------------------------------------------------------- sync --- */
 
 /* Points in a sync at which the progress callback is called. */
 enum fn_sync_step {
 	FN_STEP_CONNECT = 1,       /* about to connect (done: connection number) */
 	FN_STEP_PUSH_SEND = 2,     /* a batch is about to be sent (done/total:
-	                              notes answered so far / queued at start) */
+	                              notes answered so far / those plus the
+	                              notes still queued: grows when notes are
+	                              saved during the sync, never below done) */
 	FN_STEP_PUSH_SENT = 3,     /* the batch was sent; the reply not yet read */
 	FN_STEP_PUSH_REPLY = 4,    /* the reply was read; the outbox not yet changed */
 	FN_STEP_PUSH_SAVED = 5,    /* the outbox change is committed */
@@ -352,10 +448,14 @@ typedef void (*fn_progress_fn)(void *arg, const fn_progress *p);
  *     each page committed together with its cursor;
  *  3. feedback: supervisors' decisions after the stored cursor, likewise.
  * Network failures, timeouts, 5xx and 429 are retried with exponential
- * backoff and jitter (opt.attempts, opt.backoff_ms). An expired or revoked
- * session stops the sync at once with FN_TOKEN_EXPIRED, FN_TOKEN_REVOKED,
- * FN_DEVICE_REVOKED or FN_UNAUTHORIZED: the outbox is kept, the token
- * forgotten; fn_login, then sync again. Killed or cut off at any point, the
+ * backoff and jitter (opt.attempts, opt.backoff_ms), waiting at least what
+ * a Retry-After header asks (see fn_sync_run_with). An expired or revoked
+ * session stops the sync at once with FN_TOKEN_EXPIRED, FN_TOKEN_REVOKED
+ * or FN_UNAUTHORIZED: the outbox is kept, the token forgotten; fn_login,
+ * then sync again. FN_DEVICE_REVOKED is kept too (fn_session_get): every
+ * later sync returns it at once, without the network, until the device
+ * is re-enrolled under a new device id. Notes saved during a sync are
+ * sent in it (their ids sort after the ones being sent). Killed or cut off at any point, the
  * next sync resumes with nothing lost and (the server being idempotent on
  * note id and revision) nothing stored twice.
  *
@@ -370,7 +470,8 @@ typedef void (*fn_progress_fn)(void *arg, const fn_progress *p);
  * "guidance_saved", "guidance_withdrawn", "feedback" (items pulled),
  * "feedback_available" (false: the server or the role has no feedback
  * feed), "retries", "connections", "resumed" (connections that resumed a
- * TLS session), "tls" (protocol version)}.
+ * TLS session), "tls" (protocol version), and "stopped", "phase",
+ * "retry_after", "detail" as fn_sync_run_with describes}.
  *
  * Returns FN_OK when all three steps completed (notes refused by the
  * server are reported in the summary, not as an error); otherwise the
@@ -380,6 +481,50 @@ typedef void (*fn_progress_fn)(void *arg, const fn_progress *p);
  */
 FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg,
                        const volatile int *cancel, char **summary);
+
+/* fn_sync_options.flags: one try per request, no waiting: "fail fast"
+ * (an app's foreground "sync now" that must answer at once). */
+#define FN_SYNC_ONCE 1u
+
+/*
+ * The retry policy of one fn_sync_run_with call. Fill with
+ * fn_sync_options_init() first: members left zero take the handle's
+ * settings (fn_options) or the default shown. Members are only appended.
+ */
+typedef struct fn_sync_options {
+	size_t size;          /* sizeof(fn_sync_options); set by fn_sync_options_init */
+	unsigned flags;       /* FN_SYNC_ONCE */
+	unsigned attempts;    /* tries per request; default fn_options.attempts */
+	unsigned deadline_ms; /* the whole sync ends within this (connects,
+	                         replies and waits between tries included):
+	                         FN_TIMEOUT, with what was done kept; 0: none */
+	unsigned max_wait_ms; /* the longest Retry-After the sync waits for;
+	                         a longer one ends it at once (stopped
+	                         "retry_after"); default 30000 */
+} fn_sync_options;
+
+/* Zeroes *opt and sets opt->size. */
+FN_API void fn_sync_options_init(fn_sync_options *opt);
+
+/*
+ * fn_sync_run with a retry policy for this call (opt may be NULL: the
+ * handle's). Retry-After (seconds or an HTTP date, on 429, 503 or 507) is
+ * honoured: the next try waits at least that long, or, when that is
+ * longer than opt.max_wait_ms or passes the deadline, the sync stops
+ * there with the server's status and the summary's "retry_after".
+ *
+ * The summary (see fn_sync_run) then also has "stopped": why the sync
+ * ended, one of done, cancelled, deadline, retry_after (the server asked
+ * for a longer wait: sync again after "retry_after" seconds), network
+ * (unreachable or timed out after every try), tls, throttled, server (5xx
+ * after every try), session (sign in again), revoked (this device:
+ * fn_outbox_export / re-enrol), refused (the server refused a request),
+ * local (the store); "phase" (start, push, guidance, feedback, end): where
+ * it stopped; "retry_after" (seconds, when the server sent one); "detail"
+ * (when not OK: as fn_client_last_error). Returns as fn_sync_run.
+ */
+FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progress_fn progress, void *arg,
+                            const volatile int *cancel, char **summary);
 
 #ifdef __cplusplus
 }

@@ -259,6 +259,10 @@ FN_API int fn_client_open(fn_client **out, const fn_options *opt)
 		         rc == FN_WRONG_KEY && !c->st.detail[0] ? "the store key is wrong" : c->st.detail);
 		goto fail;
 	}
+	if ((rc = ob_counts_init(c)) != FN_OK) {
+		snprintf(detail, sizeof detail, "%s", c->st.detail);
+		goto fail;
+	}
 	if (o.server_url) {
 		if ((rc = net_setup(&c->net, &c->cr, &o, detail)) != FN_OK)
 			goto fail;

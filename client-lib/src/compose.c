@@ -158,7 +158,7 @@ static void put_int(struct sc_buf *b, const char *key, int64_t v)
 }
 
 int note_compose(fn_client *c, const char *json, const char *id, int64_t rev, int64_t replaces,
-                 struct sc_arena *a, struct sc_buf *mp)
+                 const char *seen, struct sc_arena *a, struct sc_buf *mp)
 {
 	static const char *const ours[] = {"id", "revision", "replaces", "created_at", "device_id"};
 	struct member m[MAX_MEMBERS];
@@ -204,6 +204,10 @@ int note_compose(fn_client *c, const char *json, const char *id, int64_t rev, in
 			put_str(&b, "team", u.teams.v[0].p, u.teams.v[0].n);
 		if (!has_key(m, n, "agency") && SC_HAS(user_summary, &u, agency))
 			put_str(&b, "agency", u.agency.p, u.agency.n);
+	}
+	if (seen && !has_key(m, n, "guidance_seen")) {
+		sc_buf_append(&b, ",\"guidance_seen\":", 17);
+		sc_buf_append(&b, seen, strlen(seen));
 	}
 	sc_buf_append(&b, "}", 1);
 	if (b.oom) {

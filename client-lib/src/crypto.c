@@ -138,6 +138,29 @@ int cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
 	return FN_OK;
 }
 
+int cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27])
+{
+	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	int rc = cr_ulid(c, unix_ms, out);
+	if (rc != FN_OK || !last || strlen(last) != 26 || strcmp(out, last) > 0)
+		return rc;
+	/* Same millisecond (or a clock gone back): the last id plus one, as
+	 * the ULID spec's monotonic mode does. A carry out of the random part
+	 * moves into the time part, which keeps the order. */
+	memcpy(out, last, 27);
+	for (int i = 25; i >= 0; i--) {
+		const char *d = strchr(b32, out[i]);
+		if (!d || !*d)
+			return FN_INTERNAL; /* not Crockford base32: not an id we made */
+		if (d[1]) {
+			out[i] = d[1];
+			return FN_OK;
+		}
+		out[i] = '0';
+	}
+	return FN_INTERNAL; /* 2^128 ids: cannot happen */
+}
+
 void cr_wipe(void *p, size_t n)
 {
 	mbedtls_platform_zeroize(p, n);

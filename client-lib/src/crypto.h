@@ -51,6 +51,11 @@ int cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size
  * is sent oldest first. FN_OK or FN_INTERNAL. */
 int cr_ulid(struct cr *c, int64_t unix_ms, char out[27]);
 
+/* A ULID for unix_ms that sorts after `last` (a ULID made here, or NULL):
+ * a fresh one when it does, else last + 1, so ids made in one millisecond
+ * (or under a clock set back) still increase. FN_OK or FN_INTERNAL. */
+int cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27]);
+
 /* Overwrites n bytes in a way the compiler keeps. */
 void cr_wipe(void *p, size_t n);
 

@@ -106,7 +106,21 @@ const char *sent_status_name(int status);
  * absent), validated by the schema and encoded canonically into mp
  * (compose.c). Sets the handle's error on failure. */
 int note_compose(fn_client *c, const char *json, const char *id, int64_t rev, int64_t replaces,
-                 struct sc_arena *a, struct sc_buf *mp);
+                 const char *seen, struct sc_arena *a, struct sc_buf *mp);
+/* seen: a JSON array of guidance_ref (the guidance opened since the last
+ * save), set as guidance_seen when the app's JSON has none; or NULL. */
+
+/* ---- the outbox (outbox.c) ---- */
+
+/* Puts entry e under key (e NULL: deletes it), keeping the per-state
+ * counts in meta. Call inside a write transaction. */
+int ob_store(fn_client *c, MDB_txn *t, const void *key, size_t kn, const struct ob_entry *e);
+/* Counts a store from before the counts existed, once. */
+int ob_counts_init(fn_client *c);
+int ob_counts(fn_client *c, MDB_txn *t, uint64_t *queued, uint64_t *refused);
+/* The outbox as fn_outbox_list gives it; with_notes adds each note's
+ * content ("note"). Takes mu. (notes.c) */
+int ob_list_json(fn_client *c, int with_notes, char **out);
 
 /* ---- meta records ---- */
 
@@ -118,6 +132,11 @@ int meta_token(fn_client *c, MDB_txn *t, char *token, size_t cap); /* FN_UNAUTHO
 int user_cached(fn_client *c, struct sc_arena *a, struct sc_user_summary *out);
 /* Forgets the token, keeping the user's details (session.c). Call with mu. */
 int session_forget(fn_client *c);
+/* The server said this device id is revoked: forgets the token and keeps
+ * the fact (meta "revoked" = the device id), so that it survives restarts. */
+int session_revoked(fn_client *c);
+/* Whether this handle's device id was revoked (read in t). */
+int session_is_revoked(fn_client *c, MDB_txn *t);
 
 /* ---- sync.c helpers shared with session.c ---- */
 
@@ -132,6 +151,11 @@ struct rpc {
 	char detail[256];
 	struct sc_error_reply *last_error; /* decoded error reply, if any */
 	struct sc_arena *arena;
+	int64_t deadline;     /* monotonic ms by which the whole operation ends; 0: none */
+	unsigned max_wait_ms; /* longest Retry-After waited for; a longer one stops the call */
+	int64_t retry_after;  /* the last Retry-After seen (seconds); -1: none */
+	const char *stop;     /* why rpc_call gave up, when not the status's own
+	                         class: "deadline", "retry_after", "cancelled" */
 };
 
 /* Sends a request with the retry policy; FN_OK for a 2xx reply (body in

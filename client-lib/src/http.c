@@ -129,6 +129,8 @@ struct head {
 	long long length; /* -1: none */
 	int chunked, close, keep_alive_header, msgpack;
 	int64_t date;
+	int64_t retry_after; /* seconds, or -1 */
+	int64_t retry_at;    /* Retry-After as an HTTP date (resolved against Date) */
 };
 
 static int parse_head(struct rd *d, struct head *h, size_t *budget)
@@ -138,6 +140,7 @@ static int parse_head(struct rd *d, struct head *h, size_t *budget)
 
 	memset(h, 0, sizeof *h);
 	h->length = -1;
+	h->retry_after = -1;
 	if ((rc = read_line(d, line, sizeof line, budget)) != FN_OK)
 		return rc;
 	if (strncmp(line, "HTTP/1.", 7) != 0 || !isdigit((unsigned char)line[7]) || line[8] != ' ' ||
@@ -194,6 +197,13 @@ static int parse_head(struct rd *d, struct head *h, size_t *budget)
 			             (tn == 21 && strncasecmp(v, "application/x-msgpack", 21) == 0);
 		} else if (strcasecmp(line, "Date") == 0) {
 			h->date = parse_date(v);
+		} else if (strcasecmp(line, "Retry-After") == 0) {
+			/* delta-seconds or an HTTP date (RFC 9110 10.2.3); anything
+			 * else is ignored, as if absent. */
+			if (vn && vn <= 9 && strspn(v, "0123456789") == vn)
+				h->retry_after = strtoll(v, NULL, 10);
+			else
+				h->retry_at = parse_date(v);
 		}
 	}
 }
@@ -252,6 +262,7 @@ int http_read_reply(struct http_src *src, const char *method, size_t max_body, s
 	r->status = 0;
 	r->keep_alive = 0;
 	r->date = 0;
+	r->retry_after = -1;
 	do {
 		rc = parse_head(&d, &h, &budget);
 		r->received = d.received;
@@ -261,6 +272,11 @@ int http_read_reply(struct http_src *src, const char *method, size_t max_body, s
 	r->status = h.status;
 	r->msgpack = h.msgpack;
 	r->date = h.date;
+	r->retry_after = h.retry_after;
+	if (h.retry_after < 0 && h.retry_at > 0) {
+		int64_t now = h.date ? h.date : (int64_t)time(NULL);
+		r->retry_after = h.retry_at > now ? h.retry_at - now : 0;
+	}
 	int no_body = strcmp(method, "HEAD") == 0 || h.status == 204 || h.status == 304 || h.status < 200;
 	if (no_body) {
 		rc = FN_OK;

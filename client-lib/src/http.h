@@ -19,6 +19,7 @@ struct http_reply {
 	int keep_alive;       /* the connection may carry the next request */
 	int msgpack;          /* Content-Type application/msgpack */
 	int64_t date;         /* the Date header as Unix seconds; 0 if none */
+	int64_t retry_after;  /* Retry-After in seconds from now; -1 if none */
 	size_t received;      /* bytes of this reply seen, head included */
 };
 

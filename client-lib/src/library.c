@@ -2,6 +2,8 @@
 #include "fieldnote_int.h"
 
 #include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,58 @@ static int open_record(fn_client *c, int db, const MDB_val *k, const MDB_val *v,
 		snprintf(c->st.detail, sizeof c->st.detail, "a cached %s does not decode: damaged store", rec->name);
 		return FN_WRONG_KEY;
 	}
+	return rc;
+}
+
+/* At most this many opened versions are kept for the next note: the
+ * schema's limit on guidance_seen. */
+#define MAX_SEEN 50
+
+struct seen_job {
+	fn_client *c;
+	const struct sc_guidance_doc *d;
+};
+
+/* Adds the document's (id, version) to the list the next saved note gets
+ * as guidance_seen (notes.c), once. */
+static int seen_txn(MDB_txn *t, void *arg)
+{
+	struct seen_job *j = arg;
+	fn_client *c = j->c;
+	struct sc_buf b = {0};
+	int rc = st_get_sealed(&c->st, t, DB_META, "guidance.opened", 15, &b);
+	if (rc != FN_OK && rc != FN_NOT_FOUND) {
+		sc_buf_free(&b);
+		return rc;
+	}
+	json_t *list = rc == FN_OK ? json_loadb(b.p, b.n, 0, NULL) : NULL;
+	sc_buf_free(&b);
+	if (!json_is_array(list)) { /* none yet, or not ours: start afresh */
+		json_decref(list);
+		if (!(list = json_array()))
+			return FN_NO_MEMORY;
+	}
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) {
+		const char *eid = json_string_value(json_object_get(e, "id"));
+		if (eid && strlen(eid) == j->d->id.n && !memcmp(eid, j->d->id.p, j->d->id.n) &&
+		    json_integer_value(json_object_get(e, "version")) == j->d->version)
+			break;
+	}
+	rc = FN_OK;
+	if (i == json_array_size(list)) {
+		e = json_object();
+		json_object_set_new(e, "id", json_stringn(j->d->id.p, j->d->id.n));
+		json_object_set_new(e, "version", json_integer(j->d->version));
+		json_array_append_new(list, e);
+		if (json_array_size(list) > MAX_SEEN)
+			json_array_remove(list, 0);
+		char *txt = json_dumps(list, JSON_COMPACT);
+		rc = txt ? st_put_sealed(&c->st, t, DB_META, "guidance.opened", 15, txt, strlen(txt)) : FN_NO_MEMORY;
+		free(txt);
+	}
+	json_decref(list);
 	return rc;
 }
 
@@ -51,6 +105,12 @@ FN_API int fn_guidance_get(fn_client *c, const char *id, char **out)
 		fn_fail_store(c, rc);
 	else if ((rc = fn_record_json(&sc_rec_guidance_doc, &d, out)) != FN_OK)
 		fn_fail(c, rc, "out of memory");
+	if (rc == FN_OK) {
+		/* Best effort: a store that cannot take the record (full) must
+		 * not keep guidance from being read; the note then lacks it. */
+		struct seen_job j = {c, &d};
+		st_write(&c->st, seen_txn, &j);
+	}
 out:
 	sc_buf_free(&b);
 	sc_arena_free(a);
@@ -261,6 +321,120 @@ out:
 	if (b.p)
 		cr_wipe(b.p, b.cap);
 	sc_buf_free(&b);
+	sc_arena_free(a);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/* ------------------------------------------ feedback since a cursor --- */
+
+struct feed_job {
+	fn_client *c;
+	uint64_t upto;
+};
+
+static int ack_txn(MDB_txn *t, void *arg)
+{
+	struct feed_job *j = arg;
+	uint64_t newest, acked;
+	int rc = st_get_u64(&j->c->st, t, "feedback.count", &newest);
+	if (rc == FN_OK)
+		rc = st_get_u64(&j->c->st, t, "feedback.acked", &acked);
+	if (rc != FN_OK)
+		return rc;
+	uint64_t v = j->upto < newest ? j->upto : newest;
+	return v > acked ? st_put_u64(&j->c->st, t, "feedback.acked", v) : FN_OK;
+}
+
+FN_API int fn_feedback_ack(fn_client *c, uint64_t upto)
+{
+	if (!c)
+		return FN_BAD_ARGUMENT;
+	pthread_mutex_lock(&c->mu);
+	struct feed_job j = {c, upto};
+	int rc = st_write(&c->st, ack_txn, &j);
+	if (rc != FN_OK)
+		fn_fail_store(c, rc);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/* The items after `after` into items (JSON), *last the last local_seq. */
+static int feed_items(fn_client *c, MDB_txn *t, struct sc_arena *a, uint64_t after, json_t *items, uint64_t *last)
+{
+	struct sc_buf b = {0};
+	MDB_cursor *cur;
+	unsigned char key[8];
+	int rc = FN_OK, mrc;
+	if ((mrc = mdb_cursor_open(t, c->st.db[DB_FEEDBACK], &cur)) != 0)
+		return st_status(&c->st, mrc, "reading feedback");
+	st_be64(after + 1, key);
+	MDB_val k = {8, key}, v;
+	for (mrc = after == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct sc_review r;
+		char *txt;
+		sc_arena_reset(a);
+		if (k.mv_size != 8)
+			continue;
+		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, a, &b, &r)) != FN_OK)
+			break;
+		if ((rc = fn_record_json(&sc_rec_review, &r, &txt)) != FN_OK)
+			break;
+		json_t *o = json_loads(txt, 0, NULL);
+		free(txt);
+		if (!o) {
+			rc = FN_NO_MEMORY;
+			break;
+		}
+		*last = st_from_be64(k.mv_data);
+		json_object_set_new(o, "local_seq", json_integer((json_int_t)*last));
+		json_array_append_new(items, o);
+	}
+	mdb_cursor_close(cur);
+	if (rc == FN_OK && mrc != MDB_NOTFOUND)
+		rc = st_status(&c->st, mrc, "reading feedback");
+	if (b.p)
+		cr_wipe(b.p, b.cap);
+	sc_buf_free(&b);
+	return rc;
+}
+
+FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out)
+{
+	struct sc_arena *a = NULL;
+	MDB_txn *t = NULL;
+	uint64_t acked = 0;
+	int rc;
+
+	if (!c || !out)
+		return FN_BAD_ARGUMENT;
+	*out = NULL;
+	pthread_mutex_lock(&c->mu);
+	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
+		goto out;
+	json_t *items = json_array();
+	rc = st_get_u64(&c->st, t, "feedback.acked", &acked);
+	if (after == FN_FEEDBACK_UNACKED)
+		after = acked;
+	uint64_t last = after;
+	if (rc == FN_OK)
+		rc = feed_items(c, t, a, after, items, &last);
+	if (rc != FN_OK) {
+		json_decref(items);
+		fn_fail_store(c, rc);
+		goto out;
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "items", items);
+	json_object_set_new(o, "next", json_integer((json_int_t)last));
+	json_object_set_new(o, "acked", json_integer((json_int_t)acked));
+	*out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!*out)
+		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+out:
+	st_read_end(t);
 	sc_arena_free(a);
 	pthread_mutex_unlock(&c->mu);
 	return rc;

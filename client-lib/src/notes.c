@@ -110,38 +110,88 @@ static int64_t now_ms(const fn_client *c)
 	return ((int64_t)ts.tv_sec + c->clock_offset) * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct put_job {
+struct save_job {
 	fn_client *c;
-	unsigned char key[80];
-	size_t kn;
-	struct sc_buf val;
+	const char *json;
+	char id[27];   /* set by save_txn when new_id */
+	int new_id;
+	int64_t rev, replaces;
+	struct sc_arena *a;
+	struct sc_buf mp, seen;
+	int compose_failed; /* the handle's error already says why */
 };
 
-static int put_txn(MDB_txn *t, void *arg)
+/* The guidance versions opened since the last save (a JSON array), into
+ * j->seen; empty when none. */
+static int take_seen(struct save_job *j, MDB_txn *t)
 {
-	struct put_job *j = arg;
-	return st_put_sealed(&j->c->st, t, DB_OUTBOX, j->key, j->kn, j->val.p, j->val.n);
+	fn_client *c = j->c;
+	j->seen.n = 0;
+	int rc = st_get_sealed(&c->st, t, DB_META, "guidance.opened", 15, &j->seen);
+	if (rc == FN_NOT_FOUND)
+		return FN_OK;
+	if (rc == FN_OK && sc_buf_append(&j->seen, "", 1) != 0)
+		rc = FN_NO_MEMORY;
+	if (rc == FN_OK)
+		rc = st_del(&c->st, t, DB_META, "guidance.opened", 15); /* they belong to this note */
+	return rc;
 }
 
-/* Queues the note (encoded in mp) under (id, rev), durably. */
-static int queue(fn_client *c, const char *id, int64_t rev, struct sc_buf *mp)
+/* Settles the id (strictly after the store's last one, for a new note),
+ * completes and encodes the note, and queues it: one transaction, so two
+ * processes saving at once still get increasing ids. */
+static int save_txn(MDB_txn *t, void *arg)
 {
-	struct put_job j = {.c = c};
-	struct ob_entry e = {OB_QUEUED, 0, {"", 0}, {mp->p, mp->n}};
-	j.kn = ob_key(id, strlen(id), rev, j.key);
-	int rc = ob_pack(&e, &j.val);
+	struct save_job *j = arg;
+	fn_client *c = j->c;
+	unsigned char key[80];
+	int rc = FN_OK;
+
+	j->mp.n = 0;
+	j->compose_failed = 0;
+	if (j->new_id) {
+		char last[27] = "";
+		MDB_val v;
+		rc = st_get(&c->st, t, DB_META, "ulid.last", 9, &v);
+		if (rc == FN_OK && v.mv_size == 26)
+			memcpy(last, v.mv_data, 26);
+		if (rc == FN_NOT_FOUND || rc == FN_OK)
+			rc = cr_ulid_after(&c->cr, now_ms(c), last[0] ? last : NULL, j->id) == FN_OK
+			             ? st_put(&c->st, t, DB_META, "ulid.last", 9, j->id, 26)
+			             : fn_fail(c, FN_INTERNAL, "no randomness");
+	}
 	if (rc == FN_OK)
-		rc = st_write(&c->st, put_txn, &j);
-	if (j.val.p)
-		cr_wipe(j.val.p, j.val.n);
-	sc_buf_free(&j.val);
-	return rc == FN_OK ? FN_OK : fn_fail_store(c, rc);
+		rc = take_seen(j, t);
+	if (rc == FN_OK) {
+		rc = note_compose(c, j->json, j->id, j->rev, j->replaces, j->seen.n ? j->seen.p : NULL, j->a, &j->mp);
+		j->compose_failed = rc != FN_OK;
+	}
+	if (rc == FN_OK) {
+		struct ob_entry e = {OB_QUEUED, 0, {"", 0}, {j->mp.p, j->mp.n}};
+		rc = ob_store(c, t, key, ob_key(j->id, strlen(j->id), j->rev, key), &e);
+	}
+	return rc;
+}
+
+/* Composes and queues the note durably; the handle's error says why not. */
+static int save(struct save_job *j)
+{
+	struct sc_user_summary u;
+	/* Read the user now: inside the write transaction it would need a
+	 * read transaction of its own. */
+	user_cached(j->c, j->a, &u);
+	int rc = st_write(&j->c->st, save_txn, j);
+	if (j->mp.p)
+		cr_wipe(j->mp.p, j->mp.cap);
+	sc_buf_free(&j->mp);
+	if (j->seen.p)
+		cr_wipe(j->seen.p, j->seen.cap);
+	sc_buf_free(&j->seen);
+	return rc == FN_OK || j->compose_failed ? rc : fn_fail_store(j->c, rc);
 }
 
 FN_API int fn_note_save(fn_client *c, const char *json, char *id_out)
 {
-	char id[27];
-	struct sc_buf mp = {0};
 	struct sc_arena *a;
 	int rc;
 
@@ -153,18 +203,12 @@ FN_API int fn_note_save(fn_client *c, const char *json, char *id_out)
 	} else if (!(a = sc_arena_new(0))) {
 		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
 	} else {
-		rc = cr_ulid(&c->cr, now_ms(c), id) == FN_OK ? FN_OK : fn_fail(c, FN_INTERNAL, "no randomness");
-		if (rc == FN_OK)
-			rc = note_compose(c, json, id, 1, 0, a, &mp);
-		if (rc == FN_OK)
-			rc = queue(c, id, 1, &mp);
+		struct save_job j = {.c = c, .json = json, .new_id = 1, .rev = 1, .a = a};
+		rc = save(&j);
 		if (rc == FN_OK && id_out)
-			memcpy(id_out, id, sizeof id);
+			memcpy(id_out, j.id, sizeof j.id);
 		sc_arena_free(a);
 	}
-	if (mp.p)
-		cr_wipe(mp.p, mp.n);
-	sc_buf_free(&mp);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -246,7 +290,6 @@ static int lookup(fn_client *c, MDB_txn *t, const char *id, struct sc_arena *a, 
 
 FN_API int fn_note_amend(fn_client *c, const char *id, const char *json, int64_t *revision_out)
 {
-	struct sc_buf mp = {0};
 	struct sc_arena *a = NULL;
 	struct known k;
 	MDB_txn *t;
@@ -292,14 +335,15 @@ FN_API int fn_note_amend(fn_client *c, const char *id, const char *json, int64_t
 		rev = latest + 1;
 		replaces = latest;
 	}
-	if ((rc = note_compose(c, json, id, rev, replaces, a, &mp)) == FN_OK)
-		rc = queue(c, id, rev, &mp);
+	struct save_job j = {.c = c, .json = json, .rev = rev, .replaces = replaces, .a = a};
+	snprintf(j.id, sizeof j.id, "%s", id);
+	if (strlen(id) >= sizeof j.id) /* not an id this library made */
+		rc = fn_fail(c, FN_NOT_FOUND, "no note %.64s on this device", id);
+	else
+		rc = save(&j);
 	if (rc == FN_OK && revision_out)
 		*revision_out = rev;
 out:
-	if (mp.p)
-		cr_wipe(mp.p, mp.n);
-	sc_buf_free(&mp);
 	sc_arena_free(a);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
@@ -390,7 +434,7 @@ out:
 	return rc;
 }
 
-FN_API int fn_outbox_list(fn_client *c, char **out)
+int ob_list_json(fn_client *c, int with_notes, char **out)
 {
 	struct sc_arena *a = NULL;
 	struct sc_buf b = {0};
@@ -434,6 +478,9 @@ FN_API int fn_outbox_list(fn_client *c, char **out)
 			json_object_set_new(o, "occurred_at", json_integer(n.occurred_at));
 		}
 		add_reason(o, &e);
+		json_t *nj = with_notes ? note_json(e.note, a) : NULL;
+		if (nj)
+			json_object_set_new(o, "note", nj);
 		json_array_append_new(items, o);
 	}
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
@@ -456,4 +503,9 @@ out:
 	sc_arena_free(a);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
+}
+
+FN_API int fn_outbox_list(fn_client *c, char **out)
+{
+	return ob_list_json(c, 0, out);
 }

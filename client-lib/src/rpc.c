@@ -26,6 +26,8 @@ int rpc_init(struct rpc *x, fn_client *c)
 	memset(x, 0, sizeof *x);
 	x->c = c;
 	x->attempts = c->opt.attempts;
+	x->max_wait_ms = MAX_BACKOFF_MS;
+	x->retry_after = -1;
 	x->arena = sc_arena_new(0);
 	return x->arena ? FN_OK : FN_NO_MEMORY;
 }
@@ -147,6 +149,39 @@ static unsigned backoff(struct rpc *x, unsigned attempt)
 	return (unsigned)(d / 2 + (d / 2 ? r % (d / 2 + 1) : 0));
 }
 
+/* Gives up with rc, saying why in x->stop and x->detail (kept when set). */
+static int give_up(struct rpc *x, int rc, const char *stop, const char *fmt, long long v)
+{
+	x->stop = stop;
+	size_t n = strlen(x->detail);
+	if (fmt && n < sizeof x->detail - 1)
+		snprintf(x->detail + n, sizeof x->detail - n, fmt, v);
+	return rc;
+}
+
+/* How long to wait before the next try: the backoff, or longer when the
+ * server said Retry-After. 0 with *rc changed when the call must stop. */
+static unsigned next_wait(struct rpc *x, unsigned attempt, int *rc)
+{
+	uint64_t d = backoff(x, attempt);
+	if (x->reply.retry_after >= 0) {
+		x->retry_after = x->reply.retry_after;
+		uint64_t want = (uint64_t)x->reply.retry_after * 1000;
+		if (want > x->max_wait_ms) {
+			*rc = give_up(x, *rc, "retry_after", "; the server asks to wait %lld s: try later",
+			              (long long)x->reply.retry_after);
+			return 0;
+		}
+		if (want > d)
+			d = want;
+	}
+	if (x->deadline && net_now_ms() + (int64_t)d > x->deadline) {
+		*rc = give_up(x, *rc, "deadline", "; the next try (in %lld ms) would pass the deadline", (long long)d);
+		return 0;
+	}
+	return (unsigned)d;
+}
+
 int rpc_call(struct rpc *x, const char *method, const char *path, const void *body, size_t n, int auth)
 {
 	fn_client *c = x->c;
@@ -156,15 +191,23 @@ int rpc_call(struct rpc *x, const char *method, const char *path, const void *bo
 	for (unsigned attempt = 1;; attempt++) {
 		if (cancelled(x)) {
 			snprintf(x->detail, sizeof x->detail, "cancelled");
-			return FN_CANCELLED;
+			return give_up(x, FN_CANCELLED, "cancelled", NULL, 0);
+		}
+		int64_t now = net_now_ms();
+		if (x->deadline && now >= x->deadline) {
+			snprintf(x->detail, sizeof x->detail, "the deadline passed");
+			return give_up(x, FN_TIMEOUT, "deadline", NULL, 0);
 		}
 		net->connect_ms = c->opt.connect_timeout_ms;
 		net->read_ms = c->opt.read_timeout_ms;
-		net->deadline_ms = net_now_ms() + c->opt.request_timeout_ms;
+		net->deadline_ms = now + c->opt.request_timeout_ms;
+		if (x->deadline && x->deadline < net->deadline_ms)
+			net->deadline_ms = x->deadline;
 		net->cancel = x->cancel;
 		if (!net->up)
 			rpc_progress(x, FN_STEP_CONNECT, net->connections + 1, 0, FN_OK, 0);
 		x->detail[0] = 0;
+		x->reply.retry_after = -1;
 		rc = http_request(net, method, path, auth ? x->token : NULL, body, n, c->opt.max_reply, &x->reply,
 		                  x->detail);
 		net->deadline_ms = 0;
@@ -178,14 +221,23 @@ int rpc_call(struct rpc *x, const char *method, const char *path, const void *bo
 				return FN_OK;
 			rc = error_status(x);
 		}
-		if (!retriable(rc) || attempt >= x->attempts)
+		if (rc == FN_CANCELLED)
+			return give_up(x, rc, "cancelled", NULL, 0);
+		if (rc == FN_TIMEOUT && x->deadline && net_now_ms() >= x->deadline)
+			return give_up(x, rc, "deadline", "; the deadline passed", 0);
+		if (!retriable(rc) || attempt >= x->attempts) {
+			if (x->reply.retry_after >= 0)
+				x->retry_after = x->reply.retry_after;
 			return rc;
-		unsigned d = backoff(x, attempt);
+		}
+		unsigned d = next_wait(x, attempt, &rc);
+		if (x->stop)
+			return rc;
 		x->retries++;
 		rpc_progress(x, FN_STEP_RETRY, attempt, x->attempts, rc, d);
 		if (pause_ms(x, d) != FN_OK) {
 			snprintf(x->detail, sizeof x->detail, "cancelled");
-			return FN_CANCELLED;
+			return give_up(x, FN_CANCELLED, "cancelled", NULL, 0);
 		}
 	}
 }

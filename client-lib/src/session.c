@@ -79,6 +79,8 @@ static int login_txn(MDB_txn *t, void *arg)
 		rc = st_put_sealed(s, t, DB_META, "tls", 3, j->tls.p, j->tls.n);
 	if (rc == FN_OK)
 		rc = st_put_u64(s, t, "clock_offset", (uint64_t)j->c->clock_offset);
+	if (rc == FN_OK && (rc = st_del(s, t, DB_META, "revoked", 7)) == FN_NOT_FOUND)
+		rc = FN_OK; /* the server let this identity in again */
 	return rc;
 }
 
@@ -137,6 +139,8 @@ FN_API int fn_login(fn_client *c, const char *username, const char *password)
 		c->user_loaded = 0; /* read again on next use */
 	else if (rc == FN_UNAUTHORIZED)
 		fn_fail(c, rc, "wrong username or password");
+	else if (rc == FN_DEVICE_REVOKED && session_revoked(c) != FN_OK)
+		fn_fail_store(c, rc);
 	else if (rc != FN_OK)
 		fn_fail(c, rc, "%s", x.detail[0] ? x.detail : sc_status_message(rc));
 	if (j.sess.p)
@@ -162,6 +166,28 @@ static int forget_txn(MDB_txn *t, void *arg)
 int session_forget(fn_client *c)
 {
 	return st_write(&c->st, forget_txn, c);
+}
+
+static int revoked_txn(MDB_txn *t, void *arg)
+{
+	fn_client *c = arg;
+	int rc = forget_txn(t, arg);
+	return rc ? rc : st_put(&c->st, t, DB_META, "revoked", 7, c->device_id, strlen(c->device_id));
+}
+
+int session_revoked(fn_client *c)
+{
+	return st_write(&c->st, revoked_txn, c);
+}
+
+int session_is_revoked(fn_client *c, MDB_txn *t)
+{
+	MDB_val v;
+	size_t n = strlen(c->device_id);
+	/* Revocation belongs to the identity: a new device id (re-enrolment)
+	 * starts clean. */
+	return st_get(&c->st, t, DB_META, "revoked", 7, &v) == FN_OK && v.mv_size == n &&
+	       memcmp(v.mv_data, c->device_id, n) == 0;
 }
 
 FN_API int fn_logout(fn_client *c)
@@ -223,7 +249,7 @@ FN_API int fn_session_get(fn_client *c, char **out)
 	struct sc_buf b = {0};
 	struct sc_session_reply s;
 	MDB_txn *t;
-	int rc, signed_in = 0, have_user = 0;
+	int rc, signed_in = 0, have_user = 0, revoked;
 	int64_t expires = 0;
 
 	if (!c || !out)
@@ -232,6 +258,7 @@ FN_API int fn_session_get(fn_client *c, char **out)
 	pthread_mutex_lock(&c->mu);
 	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
 		goto out;
+	revoked = session_is_revoked(c, t);
 	rc = meta_user(c, t, a, &u);
 	have_user = rc == FN_OK;
 	if (rc == FN_NOT_FOUND)
@@ -255,6 +282,7 @@ FN_API int fn_session_get(fn_client *c, char **out)
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "signed_in", json_boolean(signed_in));
+	json_object_set_new(o, "revoked", json_boolean(revoked));
 	if (have_user) {
 		json_object_set_new(o, "username", json_stringn(u.username.p, u.username.n));
 		json_object_set_new(o, "role", json_stringn(u.role.p, u.role.n));

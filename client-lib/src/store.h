@@ -17,8 +17,11 @@
  * name and the key as associated data, so a value cannot be moved to
  * another slot unnoticed.
  *   meta      "check" sealed check record; "device_id" plain; "session",
- *             "user", "tls" sealed; "cursor.guidance", "cursor.feedback"
- *             and "clock_offset" 8-byte big-endian integers
+ *             "user", "tls", "guidance.opened" sealed; "cursor.guidance",
+ *             "cursor.feedback", "feedback.count", "feedback.acked",
+ *             "clock_offset", "count.queued", "count.refused", "count.v"
+ *             8-byte big-endian integers; "ulid.last" (the last note id
+ *             made) and "revoked" (the revoked device id) plain
  *   outbox    id 0x00 revision(8, BE) -> sealed outbox entry (notes.c)
  *   notes     id -> sealed sent-note record (notes.c)
  *   guidance  id -> sealed guidance_doc (msgpack)

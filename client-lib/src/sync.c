@@ -1,7 +1,8 @@
-/* sync.c - fn_sync_run: push the outbox in batches, pull guidance and feedback after their cursors. */
-#include "fieldnote_int.h"
+/* sync.c - fn_sync_run: the run, its per-call retry options, the push of the outbox in batches (pulls: pull.c). */
+#include "sync.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +16,6 @@
  * guidance or feedback is written in the same transaction as its cursor;
  * killed before, the page is fetched again.
  */
-
-struct sync {
-	struct rpc x;
-	fn_client *c;
-	char user[65];
-	unsigned batch;
-	uint64_t total, answered;
-	uint64_t pushed, duplicates, conflicts, invalid, held, guidance_saved, withdrawn, feedback;
-	int feedback_unsupported;
-};
 
 /* One note picked for the current batch. */
 struct item {
@@ -129,6 +120,14 @@ static int pick(struct sync *s, struct batch *b)
 	if (rc == FN_OK) {
 		b->body.p[8] = (char)(b->n >> 8);
 		b->body.p[9] = (char)(b->n & 0xff);
+		/* The total follows the outbox: notes saved during the sync sort
+		 * after the scan (ids increase) and are sent in it, so progress
+		 * never reads more than 100%. */
+		uint64_t q, r;
+		if (ob_counts(c, t, &q, &r) == FN_OK)
+			s->total = s->answered + (q > s->held ? q - s->held : 0);
+		if (s->total < s->answered + b->n)
+			s->total = s->answered + b->n;
 	}
 out:
 	if (cur)
@@ -207,9 +206,7 @@ static int apply_txn(MDB_txn *t, void *arg)
 		const struct item *it = &b->v[i];
 		struct sc_str note = {b->body.p + it->off, it->len};
 		if (sc_str_eq(r->result, "stored") || sc_str_eq(r->result, "duplicate")) {
-			rc = st_del(&c->st, t, DB_OUTBOX, it->key, it->kn);
-			if (rc == FN_NOT_FOUND)
-				rc = FN_OK; /* another process got there first */
+			rc = ob_store(c, t, it->key, it->kn, NULL); /* gone already: another process got there first */
 			if (rc == FN_OK)
 				rc = record_sent(c, t, it, note);
 			continue;
@@ -217,15 +214,9 @@ static int apply_txn(MDB_txn *t, void *arg)
 		struct ob_entry e = {sc_str_eq(r->result, "conflict") ? OB_CONFLICT : OB_INVALID, (int)r->code,
 		                     {"", 0}, note};
 		char *why = reason_json(r);
-		struct sc_buf val = {0};
 		if (why)
 			e.reason = (struct sc_str){why, strlen(why)};
-		rc = why ? ob_pack(&e, &val) : FN_NO_MEMORY;
-		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_OUTBOX, it->key, it->kn, val.p, val.n);
-		if (val.p)
-			cr_wipe(val.p, val.cap);
-		sc_buf_free(&val);
+		rc = why ? ob_store(c, t, it->key, it->kn, &e) : FN_NO_MEMORY;
 		free(why);
 	}
 	return rc;
@@ -332,171 +323,6 @@ static int push(struct sync *s)
 	return rc;
 }
 
-/* ---------------------------------------------------------------- pulls --- */
-
-struct page_job {
-	struct sync *s;
-	const void *page; /* sc_change_page or sc_feedback_page */
-	uint64_t since;
-	int n_saved, n_withdrawn;
-};
-
-static int guidance_txn(MDB_txn *t, void *arg)
-{
-	struct page_job *j = arg;
-	fn_client *c = j->s->c;
-	const struct sc_change_page *p = j->page;
-	struct sc_buf mp = {0};
-	int rc = FN_OK;
-
-	j->n_saved = j->n_withdrawn = 0;
-	for (size_t i = 0; i < p->changes.n && rc == FN_OK; i++) {
-		const struct sc_guidance_change *ch = &p->changes.v[i];
-		if (SC_HAS(guidance_change, ch, withdrawn) && ch->withdrawn) {
-			rc = st_del(&c->st, t, DB_GUIDANCE, ch->id.p, ch->id.n);
-			if (rc == FN_NOT_FOUND)
-				rc = FN_OK;
-			j->n_withdrawn++;
-		} else if (SC_HAS(guidance_change, ch, doc) && ch->doc) {
-			mp.n = 0;
-			rc = sc_encode(&sc_rec_guidance_doc, SC_MSGPACK, ch->doc, &mp);
-			if (rc == FN_OK)
-				rc = st_put_sealed(&c->st, t, DB_GUIDANCE, ch->doc->id.p, ch->doc->id.n, mp.p, mp.n);
-			j->n_saved++;
-		}
-	}
-	if (rc == FN_OK)
-		rc = st_put_u64(&c->st, t, "cursor.guidance", (uint64_t)p->next);
-	sc_buf_free(&mp);
-	return rc;
-}
-
-/* Keeps what a supervisor decided: the review (sealed, in arrival order)
- * and the note's status; an accepted or escalated note's copy is dropped,
- * since the device no longer needs it. */
-static int feedback_txn(MDB_txn *t, void *arg)
-{
-	struct page_job *j = arg;
-	fn_client *c = j->s->c;
-	const struct sc_feedback_page *p = j->page;
-	struct sc_buf mp = {0}, old = {0}, val = {0};
-	uint64_t count;
-	int rc = st_get_u64(&c->st, t, "feedback.count", &count);
-
-	j->n_saved = 0;
-	for (size_t i = 0; i < p->items.n && rc == FN_OK; i++) {
-		const struct sc_review *r = &p->items.v[i];
-		unsigned char key[8];
-		st_be64(++count, key);
-		mp.n = 0;
-		rc = sc_encode(&sc_rec_review, SC_MSGPACK, r, &mp);
-		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_FEEDBACK, key, 8, mp.p, mp.n);
-		j->n_saved++;
-		old.n = val.n = 0;
-		if (rc != FN_OK || st_get_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, &old) != FN_OK)
-			continue;
-		struct sent_rec sr;
-		if (sent_unpack(old.p, old.n, &sr) != FN_OK || r->revision < sr.latest)
-			continue;
-		sr.status = sc_str_eq(r->decision, "accepted")   ? SENT_ACCEPTED
-		            : sc_str_eq(r->decision, "returned") ? SENT_RETURNED
-		                                                 : SENT_ESCALATED;
-		if (sr.status != SENT_RETURNED)
-			sr.note = (struct sc_str){"", 0};
-		rc = sent_pack(&sr, &val);
-		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, val.p, val.n);
-	}
-	if (rc == FN_OK)
-		rc = st_put_u64(&c->st, t, "feedback.count", count);
-	if (rc == FN_OK)
-		rc = st_put_u64(&c->st, t, "cursor.feedback", (uint64_t)p->next);
-	if (old.p)
-		cr_wipe(old.p, old.cap);
-	if (val.p)
-		cr_wipe(val.p, val.cap);
-	sc_buf_free(&old);
-	sc_buf_free(&val);
-	sc_buf_free(&mp);
-	return rc;
-}
-
-static int read_cursor(struct sync *s, const char *name, uint64_t *out)
-{
-	MDB_txn *t;
-	pthread_mutex_lock(&s->c->mu);
-	int rc = st_read(&s->c->st, &t);
-	if (rc == FN_OK) {
-		rc = st_get_u64(&s->c->st, t, name, out);
-		st_read_end(t);
-	}
-	if (rc != FN_OK)
-		snprintf(s->x.detail, sizeof s->x.detail, "%s", s->c->st.detail);
-	pthread_mutex_unlock(&s->c->mu);
-	return rc;
-}
-
-/* Pulls one feed (guidance or feedback) page by page. */
-static int pull(struct sync *s, int guidance)
-{
-	fn_client *c = s->c;
-	const char *cursor_name = guidance ? "cursor.guidance" : "cursor.feedback";
-	int rc;
-
-	for (;;) {
-		struct page_job j = {s, NULL, 0, 0, 0};
-		char path[128];
-		int64_t next;
-		int more;
-		if ((rc = read_cursor(s, cursor_name, &j.since)) != FN_OK)
-			return rc;
-		snprintf(path, sizeof path, "/v1/sync/%s?since=%llu&limit=%d", guidance ? "guidance" : "feedback",
-		         (unsigned long long)j.since, guidance ? 50 : 200);
-		sc_arena_reset(s->x.arena);
-		rc = rpc_call(&s->x, "GET", path, NULL, 0, 1);
-		if (rc == FN_OK) {
-			void *page = sc_arena_alloc(s->x.arena, guidance ? sizeof(struct sc_change_page)
-			                                                 : sizeof(struct sc_feedback_page));
-			rc = page ? rpc_decode(&s->x, guidance ? &sc_rec_change_page : &sc_rec_feedback_page, page)
-			          : FN_NO_MEMORY;
-			j.page = page;
-		}
-		if (rc != FN_OK)
-			return rc;
-		if (guidance) {
-			const struct sc_change_page *p = j.page;
-			next = p->next;
-			more = p->more;
-		} else {
-			const struct sc_feedback_page *p = j.page;
-			next = p->next;
-			more = p->more;
-		}
-		rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_REPLY : FN_STEP_FEEDBACK_REPLY,
-		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
-		pthread_mutex_lock(&c->mu);
-		rc = st_write(&c->st, guidance ? guidance_txn : feedback_txn, &j);
-		if (rc != FN_OK)
-			snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
-		pthread_mutex_unlock(&c->mu);
-		st_release(&c->st);
-		if (rc != FN_OK)
-			return rc;
-		if (guidance) {
-			s->guidance_saved += (uint64_t)j.n_saved;
-			s->withdrawn += (uint64_t)j.n_withdrawn;
-		} else {
-			s->feedback += (uint64_t)j.n_saved;
-		}
-		rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_SAVED : FN_STEP_FEEDBACK_SAVED,
-		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
-		/* A cursor that does not move would loop forever: stop there. */
-		if (!more || next <= (int64_t)j.since)
-			return FN_OK;
-	}
-}
-
 /* ------------------------------------------------------------ the run --- */
 
 static int save_tls_txn(MDB_txn *t, void *arg)
@@ -510,8 +336,41 @@ static int save_tls_txn(MDB_txn *t, void *arg)
 	return rc;
 }
 
+/* Why a sync ended, in one word an app can switch on (fieldnote.h). */
+static const char *stop_reason(const struct sync *s, int rc)
+{
+	if (rc == FN_OK)
+		return "done";
+	if (s->x.stop)
+		return s->x.stop;
+	switch (rc) {
+	case FN_NETWORK_ERROR:
+	case FN_TIMEOUT:
+		return "network";
+	case FN_TLS_ERROR:
+		return "tls";
+	case FN_TOO_MANY_REQUESTS:
+		return "throttled";
+	case FN_INTERNAL:
+	case FN_UNAVAILABLE:
+	case FN_STORE_FULL:
+	case FN_MALFORMED_BODY:
+		return s->phase ? "server" : "local";
+	case FN_DEVICE_REVOKED:
+		return "revoked";
+	case FN_CANCELLED:
+		return "cancelled";
+	}
+	if (is_session_error(rc))
+		return "session";
+	if (rc == FN_IO_ERROR || rc == FN_WRONG_KEY || rc == FN_NO_MEMORY || rc == FN_BAD_ARGUMENT)
+		return "local";
+	return "refused";
+}
+
 static char *summary_json(const struct sync *s, int rc)
 {
+	static const char *const phases[] = {"start", "push", "guidance", "feedback", "end"};
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string(sc_status_name(rc)));
 	json_object_set_new(o, "pushed", json_integer((json_int_t)s->pushed));
@@ -527,23 +386,15 @@ static char *summary_json(const struct sync *s, int rc)
 	json_object_set_new(o, "connections", json_integer(s->c->net.connections));
 	json_object_set_new(o, "resumed", json_integer(s->c->net.resumed));
 	json_object_set_new(o, "tls", json_string(s->c->net.version ? s->c->net.version : ""));
+	json_object_set_new(o, "stopped", json_string(stop_reason(s, rc)));
+	json_object_set_new(o, "phase", json_string(phases[s->phase]));
+	if (s->x.retry_after >= 0)
+		json_object_set_new(o, "retry_after", json_integer(s->x.retry_after));
+	if (rc != FN_OK)
+		json_object_set_new(o, "detail", json_string(s->x.detail[0] ? s->x.detail : sc_status_message(rc)));
 	char *txt = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return txt;
-}
-
-/* Counts the outbox, for progress totals. */
-static uint64_t outbox_size(fn_client *c)
-{
-	MDB_txn *t;
-	MDB_stat ms;
-	uint64_t n = 0;
-	if (st_read(&c->st, &t) == FN_OK) {
-		if (mdb_stat(t, c->st.db[DB_OUTBOX], &ms) == 0)
-			n = ms.ms_entries;
-		st_read_end(t);
-	}
-	return n;
 }
 
 static int start(struct sync *s)
@@ -558,7 +409,20 @@ static int start(struct sync *s)
 		return FN_NO_MEMORY;
 	pthread_mutex_lock(&c->mu);
 	rc = st_read(&c->st, &t);
+	if (rc == FN_OK && session_is_revoked(c, t)) {
+		st_read_end(t);
+		snprintf(s->x.detail, sizeof s->x.detail,
+		         "this device (%.128s) was revoked: export the outbox (fn_outbox_export) or re-enrol it under a new "
+		         "device id",
+		         c->device_id);
+		s->local_stop = 1;
+		pthread_mutex_unlock(&c->mu);
+		sc_arena_free(a);
+		return FN_DEVICE_REVOKED;
+	}
 	if (rc == FN_OK) {
+		uint64_t refused;
+		ob_counts(c, t, &s->total, &refused); /* queued notes: the first guess of the total */
 		rc = meta_token(c, t, s->x.token, sizeof s->x.token);
 		if (rc == FN_OK && (rc = meta_user(c, t, a, &u)) == FN_OK)
 			snprintf(s->user, sizeof s->user, "%s", u.username.p);
@@ -570,14 +434,44 @@ static int start(struct sync *s)
 		snprintf(s->x.detail, sizeof s->x.detail, "not signed in: fn_login first");
 	else if (rc != FN_OK)
 		snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
-	s->total = outbox_size(c);
 	pthread_mutex_unlock(&c->mu);
 	sc_arena_free(a);
 	return rc;
 }
 
+FN_API void fn_sync_options_init(fn_sync_options *o)
+{
+	if (!o)
+		return;
+	memset(o, 0, sizeof *o);
+	o->size = sizeof *o;
+}
+
+/* The per-call retry policy over the handle's. */
+static void apply_options(struct sync *s, const fn_sync_options *so)
+{
+	fn_sync_options o;
+	fn_sync_options_init(&o);
+	if (so && so->size >= offsetof(fn_sync_options, flags) + sizeof so->flags)
+		memcpy(&o, so, so->size < sizeof o ? so->size : sizeof o);
+	if (o.attempts)
+		s->x.attempts = o.attempts;
+	if (o.flags & FN_SYNC_ONCE)
+		s->x.attempts = 1;
+	if (o.deadline_ms)
+		s->x.deadline = net_now_ms() + o.deadline_ms;
+	if (o.max_wait_ms)
+		s->x.max_wait_ms = o.max_wait_ms;
+}
+
 FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg, const volatile int *cancel,
                        char **summary)
+{
+	return fn_sync_run_with(c, NULL, progress, arg, cancel, summary);
+}
+
+FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progress_fn progress, void *arg,
+                            const volatile int *cancel, char **summary)
 {
 	struct sync s;
 	int rc;
@@ -597,6 +491,7 @@ FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg, const v
 	s.x.progress = progress;
 	s.x.arg = arg;
 	s.x.cancel = cancel;
+	apply_options(&s, opt);
 	s.batch = c->opt.batch;
 	if (!c->online) {
 		rc = FN_BAD_ARGUMENT;
@@ -605,23 +500,31 @@ FN_API int fn_sync_run(fn_client *c, fn_progress_fn progress, void *arg, const v
 	}
 	if ((rc = start(&s)) != FN_OK)
 		goto done;
+	s.phase = 1;
 	if ((rc = push(&s)) != FN_OK)
 		goto done;
-	if ((rc = pull(&s, 1)) != FN_OK)
+	s.phase = 2;
+	if ((rc = sync_pull(&s, 1)) != FN_OK)
 		goto done;
-	rc = pull(&s, 0);
+	s.phase = 3;
+	rc = sync_pull(&s, 0);
 	if (rc == FN_NOT_FOUND || rc == FN_METHOD_NOT_ALLOWED || rc == FN_FORBIDDEN) {
 		/* A server without the feedback feed, or a role without feedback
 		 * (a supervisor): the rest of the sync stands. */
 		s.feedback_unsupported = 1;
+		s.x.stop = NULL;
 		rc = FN_OK;
 	}
+	if (rc == FN_OK)
+		s.phase = 4;
 done:
 	net_close(&c->net, 1);
 	pthread_mutex_lock(&c->mu);
 	if (c->online)
 		st_write(&c->st, save_tls_txn, &s);
-	if (is_session_error(rc) && s.x.token[0])
+	if (rc == FN_DEVICE_REVOKED && !s.local_stop)
+		session_revoked(c); /* remembered: later syncs stop here without the network */
+	else if (is_session_error(rc) && s.x.token[0])
 		session_forget(c); /* the server refused the token: forget it; the outbox stays */
 	if (rc != FN_OK)
 		fn_fail(c, rc, "%s", s.x.detail[0] ? s.x.detail : sc_status_message(rc));

@@ -257,14 +257,15 @@ static const struct unit_case client_cases[] = {
 	{NULL, NULL},
 };
 
-/* test_client_api.c */
+/* test_client_api.c, test_client_app.c */
 extern const struct unit_case client_api_cases[];
+extern const struct unit_case client_app_cases[];
 
 /* The client unit runner: every case of both tables (or those whose name
  * contains argv[1]), a PASS/FAIL line each and a closing count. */
 int main(int argc, char **argv)
 {
-	const struct unit_case *const tables[] = {client_cases, client_api_cases};
+	const struct unit_case *const tables[] = {client_cases, client_api_cases, client_app_cases};
 	int passed = 0, failed = 0;
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 		for (const struct unit_case *c = tables[t]; c->name; c++) {
