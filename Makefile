@@ -22,7 +22,8 @@ endif
 BASEFLAGS := -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(SANFLAGS) -I$(MBED)/include -Ischema -Iserver -Iserver/tls -I$(CIVET)/include
 ALLCFLAGS  = $(BASEFLAGS) $(WARN) $(CFLAGS)
 MBEDLIBS  := $(MBED)/library/libmbedtls.a $(MBED)/library/libmbedx509.a $(MBED)/library/libmbedcrypto.a
-SYSLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lmsgpackc -ljansson -largon2) -lpthread -ldl -lm
+# -lgcrypt: mbedTLS's GCM comes from libgcrypt (server/tls/mbedtls_alt/).
+SYSLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lmsgpackc -ljansson -largon2) -lgcrypt -lpthread -ldl -lm
 LDFLAGS   ?=
 ALLLDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
@@ -53,7 +54,7 @@ all: $(SERVER_BIN) $(UNIT_BIN)
 include server/web/web.mk
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): .ci/deps.sh $(wildcard .ci/patches/*/*.patch)
+$(DEPS_STAMP): .ci/deps.sh $(wildcard .ci/patches/*/*.patch) $(wildcard server/tls/mbedtls_alt/*)
 	@.ci/deps.sh $(CURDIR)/build
 	@touch $@
 

@@ -16,7 +16,7 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 # --- 1. Debian 12 packages -------------------------------------------------
 # command:package pairs for tools, and -dev packages checked with dpkg.
 tools="gcc:gcc python3:python3 make:make pkg-config:pkg-config patch:patch xz:xz-utils bzip2:bzip2 openssl:openssl curl:curl"
-devpkgs="libc6-dev liblmdb-dev libmsgpack-dev libjansson-dev libargon2-dev lmdb-utils debian-archive-keyring testssl.sh"
+devpkgs="libc6-dev liblmdb-dev libmsgpack-dev libjansson-dev libargon2-dev libgcrypt20-dev lmdb-utils debian-archive-keyring testssl.sh"
 
 missing=""
 for t in $tools; do
@@ -128,15 +128,92 @@ if ! is_ready "$mbed_dir" mbedtls; then
 	apply_local_patches mbedtls "$mbed_dir"
 fi
 
-# --- 3. build mbedTLS static with threading ---------------------------------
-if [ ! -f "$mbed_dir/library/libmbedtls.a" ] || [ ! -f "$mbed_dir/.configured" ]; then
-	say "building mbedTLS 3.6 static libraries (threading on)"
-	( cd "$mbed_dir"
-	  python3 scripts/config.py set MBEDTLS_THREADING_C
-	  python3 scripts/config.py set MBEDTLS_THREADING_PTHREAD
-	  touch .configured
-	  make -s clean >/dev/null 2>&1 || true
-	  CFLAGS="-O2 -maes -mpclmul -msse2 -fPIC" make -s -j"$(nproc)" lib >/dev/null ) ||
-		die "mbedTLS build failed"
+# --- 3. build mbedTLS static, configured for fieldnote ----------------------
+# Configuration (issue 12), on top of mbedTLS's default:
+# - threading (civetweb serves from many threads);
+# - MBEDTLS_GCM_ALT: GCM from libgcrypt through server/tls/mbedtls_alt/
+#   (gcm_alt.h installed beside mbedtls/gcm.h, as the ALT contract asks, and
+#   gcm_alt.c compiled into libmbedcrypto.a; whatever links it adds -lgcrypt);
+# - MBEDTLS_ARIA_C off: libgcrypt 1.10 has no ARIA-GCM, and fieldnote offers
+#   only AES-GCM and ChaCha20-Poly1305;
+# - Everest x25519 (3rdparty/everest; public keys too, local patch 0001).
+# CPU flags: the AES/PCLMUL/SSE2 code is chosen at run time by mbedTLS, so
+# those are always on; AVX, AVX2, BMI2 and ADX are used only when the build
+# machine's compiler reports them for -march=native (a binary built here then
+# wants such a CPU: FN_MBEDTLS_NATIVE=0 builds without them).
+mbed_set="MBEDTLS_THREADING_C MBEDTLS_THREADING_PTHREAD MBEDTLS_GCM_ALT MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED"
+mbed_unset="MBEDTLS_ARIA_C"
+mbed_alt=$top/server/tls/mbedtls_alt
+cc=${CC:-cc}
+
+mbed_cflags() {
+	local flags="-O2 -maes -mpclmul -msse2 -fPIC" native macro flag
+	[ "${FN_MBEDTLS_NATIVE:-1}" = 1 ] || { echo "$flags"; return; }
+	native=$("$cc" -march=native -dM -E -x c /dev/null 2>/dev/null) || { echo "$flags"; return; }
+	for macro in __AVX__:-mavx __AVX2__:-mavx2 __BMI2__:-mbmi2 __ADX__:-madx; do
+		flag=${macro#*:}
+		if grep -q "#define ${macro%%:*} 1" <<<"$native" &&
+			"$cc" -Werror "$flag" -x c -c /dev/null -o /dev/null 2>/dev/null; then
+			flags="$flags $flag"
+		fi
+	done
+	echo "$flags"
+}
+mbed_cf=$(mbed_cflags)
+# The library is rebuilt when the settings, the flags or the ALT header
+# change; the ALT object alone when its source does.
+mbed_stamp=$( { echo "$mbed_set / $mbed_unset / $mbed_cf"; cat "$mbed_alt"/*.h; } | sha256sum | cut -d' ' -f1)
+alt_stamp=$( { echo "$mbed_cf"; cat "$mbed_alt"/*; } | sha256sum | cut -d' ' -f1)
+
+# Headers a program including mbedTLS's needs, where mbedTLS's own install
+# puts them: our gcm_alt.h beside gcm.h (the ALT contract), and Everest's
+# include/everest (mbedtls/ecdh.h includes "everest/everest.h" once Everest
+# is on; mbedTLS's CMake install copies that folder the same way). Copied
+# only when they differ, so dependent objects are not rebuilt for nothing.
+install_headers() {
+	local f dst
+	for f in "$mbed_alt/gcm_alt.h" "$mbed_dir"/3rdparty/everest/include/everest/*.h; do
+		case $f in
+			"$mbed_alt"/*) dst=$mbed_dir/include/mbedtls/${f##*/} ;;
+			*) dst=$mbed_dir/include/everest/${f##*/} ;;
+		esac
+		cmp -s "$f" "$dst" && continue
+		mkdir -p "${dst%/*}" && cp "$f" "$dst" || return 1
+	done
+}
+
+# Every step is checked (a subshell under `||` would ignore set -e).
+build_mbedtls() {
+	local o
+	cd "$mbed_dir" || return 1
+	# Each configuration starts from mbedTLS's own default.
+	[ -f .mbedtls_config.h.orig ] || cp include/mbedtls/mbedtls_config.h .mbedtls_config.h.orig || return 1
+	cp .mbedtls_config.h.orig include/mbedtls/mbedtls_config.h || return 1
+	for o in $mbed_set; do python3 scripts/config.py set "$o" || return 1; done
+	for o in $mbed_unset; do python3 scripts/config.py unset "$o" || return 1; done
+	rm -f .configured
+	make -s clean >/dev/null 2>&1 || true
+	CFLAGS="$mbed_cf" make -s -j"$(nproc)" lib >/dev/null || return 1
+	rm -f .alt
+	# What mbedTLS's own suites and programs are built with (tests/).
+	echo "$mbed_cf" > .cflags && echo "$mbed_stamp" > .configured && cd "$top"
+}
+
+# Our ALT sources, compiled into libmbedcrypto.a beside mbedTLS's objects.
+build_alt() {
+	"$cc" $mbed_cf -Wall -Wextra -Werror -I"$mbed_dir/include" -c "$mbed_alt/gcm_alt.c" \
+		-o "$mbed_dir/library/gcm_alt.o" || return 1
+	ar rs "$mbed_dir/library/libmbedcrypto.a" "$mbed_dir/library/gcm_alt.o" || return 1
+	echo "$alt_stamp" > "$mbed_dir/.alt"
+}
+
+install_headers || die "could not install mbedTLS's extra headers"
+if [ ! -f "$mbed_dir/library/libmbedtls.a" ] || [ "$(cat "$mbed_dir/.configured" 2>/dev/null)" != "$mbed_stamp" ]; then
+	say "building mbedTLS 3.6 static libraries ($mbed_cf)"
+	build_mbedtls || die "mbedTLS build failed"
+fi
+if [ "$(cat "$mbed_dir/.alt" 2>/dev/null)" != "$alt_stamp" ]; then
+	say "compiling server/tls/mbedtls_alt into libmbedcrypto.a"
+	build_alt || die "mbedTLS ALT build failed"
 fi
 say "ready: civetweb in $civet_dir, mbedTLS in $mbed_dir"
