@@ -50,6 +50,9 @@ static const struct setting settings[] = {
 	S("referral_outcome_days", C_I64, rules.referral_outcome_days, "14", "flag a referral without an outcome after this many days"),
 	S("review_hours", C_I64, rules.review_hours, "72", "review deadline in hours"),
 	S("review_hours_risk", C_I64, rules.review_hours_risk, "24", "review deadline when the note shows risk (self-harm, s136, referral)"),
+	S("max_due_days", C_I64, rules.max_due_days, "730", "latest due time of a note's action, in days from now (2 years)"),
+	S("max_body_session", C_SIZE, max_body_session, "4096", "largest sign-in body (POST /v1/session), in bytes"),
+	S("max_values", C_SIZE, max_values, "50000", "most JSON values or msgpack items in one body, counted before parsing"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -17,6 +17,8 @@ struct config {
 	unsigned threads;
 	unsigned request_timeout_ms;
 	size_t max_body;
+	size_t max_body_session; /* POST /v1/session: a sign-in needs far less */
+	size_t max_values;       /* sc_limits.max_values */
 	int access_log;
 	unsigned max_batch;
 	unsigned login_max_failures;
