@@ -436,6 +436,8 @@ int http_civetweb_error(struct mg_connection *conn, int status, const char *msg)
 	r.conn = conn;
 	r.arena = sc_arena_new(4096);
 	r.fmt = SC_JSON;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	r.head = ri && ri->request_method && strcmp(ri->request_method, "HEAD") == 0;
 	if (!r.arena)
 		return 1; /* let civetweb send its own page */
 	http_conn_must_close(conn);

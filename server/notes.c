@@ -47,10 +47,8 @@ void key_u8(struct key *k, unsigned v)
 		k->b[k->n++] = (unsigned char)v;
 }
 
-/* Revisions are 1..2^31-1 (SC_POS31, and rules_check_note refuses any
- * other before a key is made), so 4 bytes hold them without truncation and
- * the stored keys keep their format. Callers with a revision read from the
- * store check it with rev_in_range first. */
+/* Revisions are 1..2^31-1 (SC_POS31; rules_check_note refuses others), so
+ * 4-byte keys hold them untruncated; one read from the store is checked. */
 static int rev_in_range(int64_t rev)
 {
 	return rev >= 1 && rev <= SC_POS31_MAX;
