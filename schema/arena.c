@@ -21,6 +21,8 @@ struct sc_arena {
 	struct chunk *cur;   /* newest ordinary chunk; allocations bump it */
 	struct chunk *first; /* kept across sc_arena_reset */
 	size_t chunk_size;
+	sc_arena_fault_fn fault; /* tests only: NULL in service */
+	void *fault_arg;
 };
 
 static size_t align_up(size_t n)
@@ -52,6 +54,8 @@ struct sc_arena *sc_arena_new(size_t chunk_size)
 	struct sc_arena *a = malloc(sizeof *a);
 	if (!a)
 		return NULL;
+	a->fault = NULL;
+	a->fault_arg = NULL;
 	a->chunk_size = align_up(chunk_size ? chunk_size : ARENA_DEFAULT_CHUNK);
 	if (a->chunk_size == 0) { /* align_up wrapped */
 		free(a);
@@ -95,6 +99,8 @@ void sc_arena_reset(struct sc_arena *a)
 void *sc_arena_alloc(struct sc_arena *a, size_t n)
 {
 	if (!a || n > SIZE_MAX - ARENA_ALIGN)
+		return NULL;
+	if (a->fault && a->fault(a->fault_arg))
 		return NULL;
 	size_t need = align_up(n ? n : 1);
 
@@ -151,6 +157,12 @@ char *sc_arena_printf(struct sc_arena *a, const char *fmt, ...)
 	}
 	va_end(ap2);
 	return p;
+}
+
+void sc_arena_set_fault(struct sc_arena *a, sc_arena_fault_fn fn, void *arg)
+{
+	a->fault = fn;
+	a->fault_arg = arg;
 }
 
 void *sc_arena_grow(struct sc_arena *a, void *v, size_t n, size_t *cap, size_t elem, size_t first)

@@ -26,13 +26,21 @@ void sc_arena_reset(struct sc_arena *a);
  * NULL on ENOMEM (or a size that overflows). */
 void *sc_arena_alloc(struct sc_arena *a, size_t n);
 
-/* A NUL-terminated copy of the first n bytes of s, stopping early at a NUL
- * byte as strndup does. Owned by the arena. NULL on ENOMEM. */
+/* Fault injection, for tests that make the Nth allocation fail for every N
+ * (as SQLite's harness does): fail(arg) is asked before each
+ * sc_arena_alloc (and so each grow, strndup and printf) and a non-zero
+ * answer makes that call return NULL as if malloc had failed. NULL fn
+ * removes it. The hook belongs to this arena only: no global state. */
+typedef int (*sc_arena_fault_fn)(void *arg);
+void sc_arena_set_fault(struct sc_arena *a, sc_arena_fault_fn fn, void *arg);
+
 /* Room for one more element in an array growing in the arena: returns
  * `v` while n < *cap, else a copy of the n elements in twice the room (at
  * least `first`), updating *cap; NULL on ENOMEM (v is still valid). */
 void *sc_arena_grow(struct sc_arena *a, void *v, size_t n, size_t *cap, size_t elem, size_t first);
 
+/* A NUL-terminated copy of the first n bytes of s, stopping early at a NUL
+ * byte as strndup does. Owned by the arena. NULL on ENOMEM. */
 char *sc_arena_strndup(struct sc_arena *a, const char *s, size_t n);
 
 /* printf into the arena; NULL on ENOMEM or an encoding error. */

@@ -55,6 +55,9 @@ int sc_fail(struct sc_ctx *c, int status, const char *fmt, ...)
  * SC_NONEMPTY, enum). item: s is one item of an SC_STRS list. */
 int sc_check_str(struct sc_ctx *c, const struct sc_field *f, const char *p, size_t n, bool item);
 
+/* An SC_INT value against the field's range flags (SC_TIME, SC_POS31). */
+int sc_check_int(struct sc_ctx *c, const struct sc_field *f, int64_t v);
+
 /* An SC_STRS or SC_OBJS list of n items against the field's cap. */
 int sc_check_count(struct sc_ctx *c, const struct sc_field *f, size_t n);
 

@@ -34,22 +34,40 @@ static size_t escape_bytes(const unsigned char *p)
 	return 3;
 }
 
+/* A byte that starts a number, true, false or null. */
+static bool scalar_start(unsigned ch)
+{
+	return (ch >= '0' && ch <= '9') || ch == '-' || ch == 't' || ch == 'f' || ch == 'n';
+}
+
 /*
  * jansson parses recursively (it stops at depth 2048) and builds every value
- * it reads, so nesting, item counts and string lengths are checked here
- * first, on the raw bytes: brackets outside strings give the depth, commas
- * the item counts, and string lengths are counted as decoded. Syntax is left
- * to jansson; this only needs to be right for input jansson would accept.
+ * it reads, so nesting, item counts, string lengths and the number of values
+ * are checked here first, on the raw bytes: brackets outside strings give
+ * the depth, commas the item counts, and string lengths are counted as
+ * decoded. A value starts at a bracket, a quote (keys count: jansson builds
+ * them too) or the first byte of a scalar, which follows a structural byte
+ * (whitespace aside), so "123" counts once. Syntax is left to jansson; this
+ * only needs to be right for input jansson would accept.
  */
 static int json_scan(struct sc_ctx *c, const unsigned char *p, size_t len)
 {
 	size_t commas[SC_MAX_DEPTH_CAP]; /* per open container */
-	size_t depth = 0;
+	size_t depth = 0, values = 0;
+	bool after_structural = true; /* the last byte outside whitespace was [ { , : or none */
 	const struct sc_limits *lim = &c->lim;
 	size_t max_depth = lim->max_depth < SC_MAX_DEPTH_CAP ? lim->max_depth : SC_MAX_DEPTH_CAP;
 
 	for (size_t i = 0; i < len; i++) {
-		switch (p[i]) {
+		unsigned ch = p[i];
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+			continue;
+		bool starts = ch == '"' || ch == '[' || ch == '{' || (after_structural && scalar_start(ch));
+		after_structural = ch == '[' || ch == '{' || ch == ',' || ch == ':';
+		if (starts && ++values > lim->max_values)
+			return sc_fail(c, FN_LIMIT_EXCEEDED, "JSON: more than %zu values in the body (byte %zu)",
+			               lim->max_values, i);
+		switch (ch) {
 		case '"': {
 			size_t n = 0, at = i;
 			for (i++; i < len && p[i] != '"'; i++) {
@@ -141,6 +159,8 @@ static int map_value(struct sc_ctx *c, const struct sc_field *f, const json_t *v
 		if (!json_is_integer(v))
 			return wrong_type(c, "an integer", v);
 		int64_t i = (int64_t)json_integer_value(v);
+		if ((rc = sc_check_int(c, f, i)))
+			return rc;
 		memcpy(dst, &i, sizeof i);
 		return FN_OK;
 	}

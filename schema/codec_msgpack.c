@@ -60,6 +60,8 @@ static int map_value(struct sc_ctx *c, const struct sc_field *f, const msgpack_o
 		} else {
 			return wrong_type(c, "an integer", o);
 		}
+		if ((rc = sc_check_int(c, f, v)))
+			return rc;
 		memcpy(dst, &v, sizeof v);
 		return FN_OK;
 	}

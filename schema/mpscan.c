@@ -8,7 +8,8 @@
  *  - every str/bin/ext length fits in the bytes that remain,
  *  - every array's item count fits too (each item takes at least one byte;
  *    a map's 2*count keys and values likewise),
- *  - nesting, counts and string lengths stay within the limits,
+ *  - nesting, counts, string lengths and the number of items (map keys
+ *    included) stay within the limits,
  *  - the body is exactly one object: not truncated, nothing after it.
  * Then what msgpack-c allocates is bounded by a small multiple of the body
  * size (one msgpack_object, 24 bytes, per item of at least one byte).
@@ -93,7 +94,7 @@ int sc_mp_scan(struct sc_ctx *c, const unsigned char *p, size_t len)
 {
 	const struct sc_limits *lim = &c->lim;
 	size_t left[SC_MAX_DEPTH_CAP]; /* items still to come in each open container */
-	size_t depth = 0, pos = 0;
+	size_t depth = 0, pos = 0, items = 0;
 	size_t max_depth = lim->max_depth < SC_MAX_DEPTH_CAP ? lim->max_depth : SC_MAX_DEPTH_CAP;
 
 	if (len == 0)
@@ -104,6 +105,9 @@ int sc_mp_scan(struct sc_ctx *c, const unsigned char *p, size_t len)
 		if (pos >= len)
 			return sc_fail(c, FN_MALFORMED_BODY, "msgpack: truncated at byte %zu", pos);
 		size_t at = pos;
+		if (++items > lim->max_values)
+			return sc_fail(c, FN_LIMIT_EXCEEDED, "msgpack: more than %zu items in the body (byte %zu)",
+			               lim->max_values, at);
 		unsigned t = p[pos++];
 		enum kind k;
 		size_t hdr, extra;

@@ -10,6 +10,7 @@ const struct sc_limits sc_limits_default = {
 	.max_count = 10000,
 	.max_str = 262144,
 	.max_body = 4u * 1024 * 1024,
+	.max_values = 50000,
 };
 
 bool sc_str_eq(struct sc_str s, const char *c)
@@ -205,6 +206,17 @@ int sc_check_str(struct sc_ctx *c, const struct sc_field *f, const char *p, size
 	return FN_OK;
 }
 
+int sc_check_int(struct sc_ctx *c, const struct sc_field *f, int64_t v)
+{
+	if ((f->flags & SC_TIME) && (v < SC_TIME_MIN || v >= SC_TIME_MAX))
+		return sc_fail(c, FN_VALIDATION_FAILED,
+		               "not a plausible time (Unix seconds from 2000 to 2100): %lld", (long long)v);
+	if ((f->flags & SC_POS31) && (v < 1 || v > SC_POS31_MAX))
+		return sc_fail(c, FN_VALIDATION_FAILED, "must be 1 to %lld (%lld)",
+		               (long long)SC_POS31_MAX, (long long)v);
+	return FN_OK;
+}
+
 int sc_check_count(struct sc_ctx *c, const struct sc_field *f, size_t n)
 {
 	size_t cap = f->cap ? f->cap : c->lim.max_count;
@@ -253,7 +265,11 @@ static int validate_field(struct sc_ctx *c, const struct sc_field *f, const void
 			return sc_fail(c, FN_VALIDATION_FAILED, "NULL string of length %zu", s->n);
 		return sc_check_str(c, f, s->p ? s->p : "", s->n, false);
 	}
-	case SC_INT:
+	case SC_INT: {
+		int64_t i;
+		memcpy(&i, v, sizeof i);
+		return sc_check_int(c, f, i);
+	}
 	case SC_BOOL:
 		return FN_OK;
 	case SC_STRS: {
@@ -335,6 +351,7 @@ void sc_ctx_init(struct sc_ctx *c, const struct sc_limits *lim, struct sc_arena 
 	c->lim.max_count = lim->max_count ? lim->max_count : d->max_count;
 	c->lim.max_str = lim->max_str ? lim->max_str : d->max_str;
 	c->lim.max_body = lim->max_body ? lim->max_body : d->max_body;
+	c->lim.max_values = lim->max_values ? lim->max_values : d->max_values;
 	c->a = a;
 	c->err = err;
 	c->path[0] = '\0';

@@ -48,6 +48,14 @@ enum sc_type { SC_STR, SC_INT, SC_BOOL, SC_STRS, SC_OBJ, SC_OBJS, SC_ENUM };
 #define SC_REQ 1u      /* must be present */
 #define SC_ID 2u       /* non-empty, only [A-Za-z0-9._:-] */
 #define SC_NONEMPTY 4u /* non-empty string */
+/* On SC_INT: the value's range, checked by decode and validate. Times that
+ * depend on "now" (not in the future) are the server's rules' business;
+ * these are the bounds no caller may cross. */
+#define SC_TIME 8u     /* Unix seconds from SC_TIME_MIN to below SC_TIME_MAX */
+#define SC_POS31 16u   /* 1 to 2^31-1: revisions, versions (stored in 32 bits) */
+#define SC_TIME_MIN INT64_C(946684800)  /* 2000-01-01T00:00:00Z */
+#define SC_TIME_MAX INT64_C(4102444800) /* 2100-01-01T00:00:00Z */
+#define SC_POS31_MAX INT64_C(2147483647)
 
 /* Caps. A field's cap is, for SC_STR/SC_ENUM, its longest length in bytes
  * (0: the limits' max_str); for SC_STRS and SC_OBJS, its most items
@@ -87,12 +95,18 @@ struct sc_record {
  * max_depth counts nested arrays and maps (the top-level map is depth 1);
  * it is held to at most SC_MAX_DEPTH_CAP whatever it says, the deepest
  * msgpack-c's unpacker can go. max_count caps every array's and
- * map's item count, max_str every string's and binary's length in bytes. */
+ * map's item count, max_str every string's and binary's length in bytes.
+ * max_values caps the values in the whole body (every scalar, string, list
+ * and map; map keys too), counted by the pre-scan before the parser builds
+ * anything: a parsed value costs a parser up to ~250 bytes, so a 1 MiB body
+ * of "{}," would otherwise take ~80 MiB. The default is above the largest
+ * valid upload (100 notes with every list full: ~43,000 values). */
 struct sc_limits {
-	size_t max_depth, max_count, max_str, max_body;
+	size_t max_depth, max_count, max_str, max_body, max_values;
 };
 #define SC_MAX_DEPTH_CAP 32
-extern const struct sc_limits sc_limits_default; /* depth 16, count 10000, str 262144, body 4 MiB */
+/* depth 16, count 10000, str 262144, body 4 MiB, values 50000 */
+extern const struct sc_limits sc_limits_default;
 
 enum sc_format { SC_MSGPACK = 1, SC_JSON = 2 };
 
@@ -122,8 +136,9 @@ int sc_error_set(struct sc_error *err, int status, const char *field,
  *  - a structural pre-scan before anything is allocated: msgpack headers
  *    whose length or count exceeds the bytes left, truncation, trailing
  *    bytes, the unused type byte 0xc1 -> FN_MALFORMED_BODY; nesting deeper
- *    than max_depth, counts above max_count, strings above max_str ->
- *    FN_LIMIT_EXCEEDED (JSON is scanned for the same three);
+ *    than max_depth, counts above max_count, strings above max_str, more
+ *    than max_values values in all -> FN_LIMIT_EXCEEDED (JSON is scanned
+ *    for the same four);
  *  - JSON the parser rejects (syntax, invalid UTF-8, \u0000, duplicate
  *    keys, integers beyond 64 bits) -> FN_MALFORMED_BODY;
  *  - the top level must be a map/object: FN_MALFORMED_BODY;
@@ -131,7 +146,8 @@ int sc_error_set(struct sc_error *err, int status, const char *field,
  *    -> FN_MALFORMED_BODY;
  *  - field by field in table order: wrong type, missing required field,
  *    string longer than its cap, list longer than its cap, enum value not
- *    in the list, invalid UTF-8 or NUL, SC_ID charset, SC_NONEMPTY ->
+ *    in the list, invalid UTF-8 or NUL, SC_ID charset, SC_NONEMPTY,
+ *    integers outside SC_TIME or SC_POS31 ->
  *    FN_VALIDATION_FAILED with err->field and err->message.
  * Returns FN_OK or the status (also in err->status; err may be NULL).
  * FN_NO_MEMORY if `a` or the parser runs out; FN_BAD_ARGUMENT for a NULL

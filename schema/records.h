@@ -11,7 +11,8 @@
  *     F(TYPE, name, flags, cap, sub)
  *
  *   TYPE   STR INT BOOL STRS OBJ OBJS ENUM (see enum sc_type in record.h)
- *   flags  SC_OPT or SC_REQ, or'ed with SC_ID / SC_NONEMPTY
+ *   flags  SC_OPT or SC_REQ, or'ed with SC_ID / SC_NONEMPTY (strings) or
+ *          SC_TIME / SC_POS31 (integers: their range)
  *   cap    STR/ENUM: longest length in bytes; STRS/OBJS: most items;
  *          0: the decode limits' max_str / max_count
  *   sub    OBJ/OBJS: the nested record's name; ENUM: the value list's name
@@ -140,10 +141,10 @@
 
 #define SC_FIELDS_referral(F) \
 	F(ENUM, type,       SC_REQ, 0, referral_type) \
-	F(INT,  sent_at,    SC_OPT, 0, _) \
+	F(INT,  sent_at,    SC_OPT|SC_TIME, 0, _) \
 	F(STR,  reference,  SC_OPT, 100, _) \
 	F(STR,  outcome,    SC_OPT, 2000, _) \
-	F(INT,  outcome_at, SC_OPT, 0, _)
+	F(INT,  outcome_at, SC_OPT|SC_TIME, 0, _)
 
 #define SC_FIELDS_sharing(F) \
 	F(STR,  lawful_basis,   SC_OPT, 500, _) \
@@ -155,7 +156,7 @@
 #define SC_FIELDS_action(F) \
 	F(STR, what,  SC_REQ|SC_NONEMPTY, 1000, _) \
 	F(STR, owner, SC_REQ|SC_NONEMPTY, 200, _) \
-	F(INT, due,   SC_OPT, 0, _)
+	F(INT, due,   SC_OPT|SC_TIME, 0, _)
 
 #define SC_FIELDS_next_steps(F) \
 	F(STR,  told_child, SC_OPT, 2000, _) \
@@ -163,14 +164,14 @@
 
 #define SC_FIELDS_guidance_ref(F) \
 	F(STR, id,      SC_REQ|SC_ID, 64, _) \
-	F(INT, version, SC_REQ, 0, _)
+	F(INT, version, SC_REQ|SC_POS31, 0, _)
 
 /* A note as the device writes it. Immutable once queued: an amendment is
  * a new revision naming the one it replaces. Times are Unix seconds. */
 #define SC_FIELDS_note(F) \
 	F(STR,  id,                SC_REQ|SC_ID, 64, _) \
-	F(INT,  revision,          SC_REQ, 0, _) \
-	F(INT,  replaces,          SC_OPT, 0, _) \
+	F(INT,  revision,          SC_REQ|SC_POS31, 0, _) \
+	F(INT,  replaces,          SC_OPT|SC_POS31, 0, _) \
 	F(STR,  child_ref,         SC_REQ|SC_NONEMPTY, 64, _) \
 	F(STR,  child_dob,         SC_OPT, 10, _) \
 	F(ENUM, age_band,          SC_OPT, 0, age_band) \
@@ -252,7 +253,7 @@
 
 /* POST /v1/notes/{id}/review: the revision reviewed must be the latest. */
 #define SC_FIELDS_review_request(F) \
-	F(INT,  revision, SC_REQ, 0, _) \
+	F(INT,  revision, SC_REQ|SC_POS31, 0, _) \
 	F(ENUM, decision, SC_REQ, 0, decision) \
 	F(STR,  comment,  SC_OPT, 4000, _) \
 	F(ENUM, target,   SC_OPT, 0, escalation_target) \

@@ -278,7 +278,7 @@ static int post_user_enable(struct http_req *r)
 const struct http_route api_routes[] = {
 	{"GET", "/healthz", HTTP_PUBLIC, get_healthz},
 	{"GET", "/metrics", HTTP_PUBLIC, get_metrics},
-	{"POST", "/v1/session", HTTP_PUBLIC, post_session},
+	{"POST", "/v1/session", HTTP_PUBLIC, post_session, HTTP_SMALL_BODY},
 	{"DELETE", "/v1/session", HTTP_SIGNED_IN, delete_session},
 	{"GET", "/v1/guidance", HTTP_SIGNED_IN, get_guidance_list},
 	{"GET", "/v1/guidance/*", HTTP_SIGNED_IN, get_guidance_doc},

@@ -69,8 +69,7 @@ int api_post_notes(struct http_req *r)
 
 	if ((rc = http_read_body(r, &body, &fmt)) != FN_OK)
 		return r->status;
-	struct sc_limits lim = sc_limits_default;
-	lim.max_body = r->app->cfg->max_body;
+	struct sc_limits lim = http_body_limits(r);
 	struct batch_ctx c = {sc_arena_alloc(r->arena, max * sizeof *c.items), 0, max, r->arena};
 	if (!c.items)
 		return http_send_error(r, FN_NO_MEMORY, NULL, "out of memory");

@@ -58,6 +58,9 @@ static const struct setting settings[] = {
 	S("map_max", C_SIZE, map_max, "1099511627776", "the store's map grows no further (1 TiB); then writes answer 507 STORE_FULL"),
 	S("store_reserve", C_SIZE, store_reserve, "67108864", "free disk kept for sign-ins and audit entries (64 MiB): below it uploads answer 507 STORE_FULL"),
 	S("write_quota_daily", C_SIZE, write_quota_daily, "33554432", "bytes of notes one user may store per UTC day (32 MiB); 0: no quota; past it 429 QUOTA_EXCEEDED"),
+	S("max_due_days", C_I64, rules.max_due_days, "730", "latest due time of a note's action, in days from now (2 years)"),
+	S("max_body_session", C_SIZE, max_body_session, "4096", "largest sign-in body (POST /v1/session), in bytes"),
+	S("max_values", C_SIZE, max_values, "50000", "most JSON values or msgpack items in one body, counted before parsing"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -21,6 +21,8 @@ struct config {
 	unsigned handshake_timeout_ms;
 	unsigned max_conns_per_address;
 	size_t max_body;
+	size_t max_body_session; /* POST /v1/session: a sign-in needs far less */
+	size_t max_values;       /* sc_limits.max_values */
 	int access_log;
 	unsigned max_batch;
 	unsigned login_max_failures;

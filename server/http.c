@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <civetweb.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,10 @@ int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
 		return http_send_error(r, FN_INTERNAL, NULL, "reply header too long");
 	if (close)
 		http_conn_must_close(r->conn);
+	/* HEAD: the headers GET would send, Content-Length included, and no
+	 * body (RFC 9110 9.3.2). */
+	if (r->head)
+		n = 0;
 	/* One write for small replies: one TLS record, one segment. */
 	if (n <= 16384) {
 		char *all = sc_arena_alloc(r->arena, (size_t)hn + n);
@@ -218,7 +223,7 @@ int http_send_error_v(struct http_req *r, int status, const char *field,
 
 int http_read_body(struct http_req *r, struct sc_str *body, int *fmt)
 {
-	size_t cap = r->app->cfg->max_body;
+	size_t cap = r->max_body;
 	long long declared = r->ri->content_length;
 	int in_fmt = format_of(http_header(r, "Content-Type"));
 
@@ -257,6 +262,14 @@ int http_read_body(struct http_req *r, struct sc_str *body, int *fmt)
 	return FN_OK;
 }
 
+struct sc_limits http_body_limits(const struct http_req *r)
+{
+	struct sc_limits lim = sc_limits_default;
+	lim.max_body = r->max_body;
+	lim.max_values = r->app->cfg->max_values; /* 0: the default */
+	return lim;
+}
+
 int http_read_record(struct http_req *r, const struct sc_record *rec, void *out)
 {
 	struct sc_str body;
@@ -265,8 +278,7 @@ int http_read_record(struct http_req *r, const struct sc_record *rec, void *out)
 
 	if ((rc = http_read_body(r, &body, &fmt)) != FN_OK)
 		return rc;
-	struct sc_limits lim = sc_limits_default;
-	lim.max_body = r->app->cfg->max_body;
+	struct sc_limits lim = http_body_limits(r);
 	rc = sc_decode(rec, fmt, body.p, body.n, &lim, r->arena, out, &err);
 	if (rc != FN_OK)
 		return http_send_error(r, rc, err.field, "%s", err.message), rc;
@@ -331,6 +343,19 @@ static int authenticate(struct http_req *r)
 	return rc;
 }
 
+/* After a request with a large body, hand freed memory back to the system.
+ * The parsers' nodes and the body buffer are freed into malloc's per-thread
+ * arenas, which keep them: 64 workers that each once decoded a big body
+ * would otherwise stay as large as at their peak. malloc_trim walks every
+ * arena, so only bodies above 64 KiB (or of unknown length) pay for it. */
+#define TRIM_AFTER_BODY (64 * 1024)
+static void give_back_memory(struct mg_connection *conn, const struct mg_request_info *ri)
+{
+	if (ri->content_length > TRIM_AFTER_BODY ||
+	    (ri->content_length < 0 && mg_get_header(conn, "Transfer-Encoding")))
+		malloc_trim(0);
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	struct app *m = cbdata;
@@ -352,17 +377,21 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		return 503;
 	}
 	const char *path = r.ri->local_uri ? r.ri->local_uri : "";
+	/* HEAD is GET without the body (http_send_bytes leaves it out). */
+	r.head = strcmp(r.ri->request_method, "HEAD") == 0;
+	const char *method = r.head ? "GET" : r.ri->request_method;
 	for (size_t i = 0; i < m->nroutes; i++) {
 		struct sc_str params[HTTP_MAX_PARAMS];
 		if (!match(m->routes[i].pattern, path, params))
 			continue;
 		path_known = 1;
-		if (strcmp(m->routes[i].method, r.ri->request_method) == 0) {
+		if (strcmp(m->routes[i].method, method) == 0) {
 			route = &m->routes[i];
 			memcpy(r.params, params, sizeof params);
 			break;
 		}
 	}
+	r.max_body = route && (route->flags & HTTP_SMALL_BODY) ? m->cfg->max_body_session : m->cfg->max_body;
 	int fmt = negotiate(&r);
 	if (fmt)
 		r.fmt = fmt;
@@ -397,6 +426,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		        route ? route->pattern : "-", r.status, us);
 	}
 	sc_arena_free(r.arena);
+	give_back_memory(conn, r.ri);
 	return r.status ? r.status : rc;
 }
 
@@ -429,6 +459,8 @@ int http_civetweb_error(struct mg_connection *conn, int status, const char *msg)
 	r.conn = conn;
 	r.arena = sc_arena_new(4096);
 	r.fmt = SC_JSON;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	r.head = ri && ri->request_method && strcmp(ri->request_method, "HEAD") == 0;
 	if (!r.arena)
 		return 1; /* let civetweb send its own page */
 	http_conn_must_close(conn);

@@ -25,6 +25,8 @@ struct http_req {
 	struct auth_principal who;     /* valid when the route needs sign-in */
 	struct sc_str params[HTTP_MAX_PARAMS]; /* the path's "*" segments */
 	int status;                    /* HTTP status sent, for the log */
+	size_t max_body;               /* this route's body limit */
+	int head;                      /* a HEAD request: replies send no body */
 };
 
 typedef int (*http_handler)(struct http_req *r);
@@ -35,8 +37,11 @@ typedef int (*http_handler)(struct http_req *r);
 #define HTTP_ROLE(r) (1u << (r))
 
 /* Route flags. HTTP_PAGE: serves its own content types (the review page),
- * so Accept is not negotiated into JSON or msgpack for it. */
+ * so Accept is not negotiated into JSON or msgpack for it.
+ * HTTP_SMALL_BODY: the body limit is the max_body_session setting (a few
+ * KiB: a sign-in), not max_body. */
 #define HTTP_PAGE 1u
+#define HTTP_SMALL_BODY 2u
 
 struct http_route {
 	const char *method;
@@ -54,8 +59,9 @@ void http_mount(struct mg_context *ctx, struct app *app,
 /* civetweb's http_error callback: its own refusals as error replies. */
 int http_civetweb_error(struct mg_connection *conn, int status, const char *msg);
 
-/* Reads the request body (after the Content-Type and size checks) into the
- * arena, answering the request itself on failure (415, 413, 400). */
+/* Reads the request body (after the Content-Type and size checks against
+ * the route's limit, r->max_body) into the arena, answering the request
+ * itself on failure (415, 413, 400). */
 int http_read_body(struct http_req *r, struct sc_str *body, int *fmt);
 
 /* Reads and decodes the request body as `rec` into *out, answering the
@@ -77,6 +83,10 @@ int http_send_error_v(struct http_req *r, int status, const char *field,
 
 /* A query-string parameter, URL-decoded into the arena; NULL if absent. */
 const char *http_query(struct http_req *r, const char *name);
+/* The decode limits for this request's body: the route's max_body and the
+ * max_values setting. */
+struct sc_limits http_body_limits(const struct http_req *r);
+
 /* A request header or NULL. */
 const char *http_header(struct http_req *r, const char *name);
 

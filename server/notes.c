@@ -47,6 +47,13 @@ void key_u8(struct key *k, unsigned v)
 		k->b[k->n++] = (unsigned char)v;
 }
 
+/* Revisions are 1..2^31-1 (SC_POS31; rules_check_note refuses others), so
+ * 4-byte keys hold them untruncated; one read from the store is checked. */
+static int rev_in_range(int64_t rev)
+{
+	return rev >= 1 && rev <= SC_POS31_MAX;
+}
+
 struct key rev_key(struct sc_str id, int64_t rev)
 {
 	struct key k = {.n = 0};
@@ -229,6 +236,8 @@ int notes_requeue(struct notes *ns, struct store_txn *t, const struct sc_note_he
 int notes_load_latest(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
                       struct sc_arena *a, struct sc_note **out)
 {
+	if (!rev_in_range(h->latest))
+		return FN_INTERNAL; /* stored before revisions were range-checked */
 	struct key k = rev_key(h->id, h->latest);
 	struct sc_str v;
 	int rc = store_get(t, ns->revs, k.b, k.n, &v);
@@ -434,12 +443,19 @@ static int submit_txn(struct store_txn *t, void *arg)
 	return quota_charge(job->ns->quota, t, job->who->user->username, stored, job->now);
 }
 
+/* Provenance: the note says who wrote it, in which team, on which device;
+ * each must be the session's own. */
 static int author_ok(const struct auth_principal *who, const struct sc_note *n, struct sc_note_result *r,
                      struct sc_arena *a)
 {
 	const struct sc_user_record *u = who->user;
 	if (!sc_str_eq(n->author, u->username.p)) {
 		invalid(r, n, a, "author", "must be the signed-in user");
+		return 0;
+	}
+	if (n->device_id.n != who->device_id.n ||
+	    memcmp(n->device_id.p, who->device_id.p, n->device_id.n) != 0) {
+		invalid(r, n, a, "device_id", "must be the device this session signed in with");
 		return 0;
 	}
 	if (notes_in_teams(u, n->team))
@@ -455,13 +471,22 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 	size_t valid = 0;
 	int rc = FN_OK;
 
+	/* every enc is freed below, also after a break */
+	for (size_t i = 0; i < n; i++)
+		memset(&items[i].enc, 0, sizeof items[i].enc);
 	for (size_t i = 0; i < n; i++) {
 		struct notes_item *it = &items[i];
-		memset(&it->enc, 0, sizeof it->enc);
 		if (!it->note)
 			continue;
-		struct rules_errors errs = {NULL, 0, 0, a};
-		if (rules_check_note(it->note, now, &ns->rc, &errs) > 0) {
+		struct rules_errors errs = {NULL, 0, 0, a, 0, 0};
+		size_t found = rules_check_note(it->note, now, &ns->rc, &errs);
+		if (errs.nomem) {
+			/* An error was found and lost: the note must not be stored,
+			 * and an "invalid" without the reason would mislead. */
+			rc = FN_NO_MEMORY;
+			break;
+		}
+		if (found > 0) {
 			it->result->errors = (struct sc_list_field_error){errs.v, errs.n};
 			it->result->has |= 1ull << SC_F_note_result_errors;
 			set_result(it->result, it->note, "invalid", FN_VALIDATION_FAILED,

@@ -32,6 +32,7 @@ void rules_defaults(struct rules_config *c)
 	c->referral_outcome_days = 14;
 	c->review_hours = 72;
 	c->review_hours_risk = 24;
+	c->max_due_days = 730;
 }
 
 static void add(struct rules_errors *e, const char *field, const char *fmt, ...)
@@ -42,17 +43,25 @@ static void add(struct rules_errors *e, const char *field, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	e->found++;
 	struct sc_field_error *v = sc_arena_grow(e->arena, e->v, e->n, &e->cap, sizeof *v, 8);
-	if (!v)
-		return; /* out of memory: the errors already found still stand */
+	if (!v) {
+		e->nomem = 1; /* counted in found: the note still fails */
+		return;
+	}
 	e->v = v;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	const char *m = sc_arena_strndup(e->arena, msg, strlen(msg));
+	if (!m) {
+		e->nomem = 1;
+		return;
+	}
 	struct sc_field_error *fe = &e->v[e->n++];
 	memset(fe, 0, sizeof *fe);
 	fe->field = (struct sc_str){field, strlen(field)};
-	fe->message = (struct sc_str){sc_arena_strndup(e->arena, msg, strlen(msg)), strlen(msg)};
+	fe->message = (struct sc_str){m, strlen(m)};
 	SC_SET(field_error, fe, field);
 	SC_SET(field_error, fe, message);
 }
@@ -120,13 +129,53 @@ static int has_text(const struct sc_note *n, int field, struct sc_str s)
 	return ((n->has >> field) & 1u) && !blank(s);
 }
 
+/* A time no earlier than 2000 and no later than `latest`. Written so that
+ * no value, INT64_MIN included, overflows. */
+static int time_ok(int64_t t, int64_t latest)
+{
+	return t >= EARLIEST && t <= latest;
+}
+
+static void check_referral(const struct sc_referral *r, int64_t now, const struct rules_config *c,
+                           struct rules_errors *e)
+{
+	if (SC_HAS(referral, r, sent_at) && !time_ok(r->sent_at, now + c->max_skew))
+		add(e, "referral.sent_at", "is not a plausible time (Unix seconds from 2000, not in the future)");
+	if (SC_HAS(referral, r, outcome_at) && !time_ok(r->outcome_at, now + c->max_skew))
+		add(e, "referral.outcome_at", "is not a plausible time (Unix seconds from 2000, not in the future)");
+	if (!sc_str_eq(r->type, "none") && SC_HAS(referral, r, outcome_at) && !SC_HAS(referral, r, outcome))
+		add(e, "referral.outcome", "an outcome time needs the outcome");
+}
+
+static void check_actions(const struct sc_next_steps *ns, int64_t now, const struct rules_config *c,
+                          struct rules_errors *e)
+{
+	for (size_t i = 0; i < ns->actions.n; i++) {
+		const struct sc_action *a = &ns->actions.v[i];
+		if (!SC_HAS(action, a, due) || time_ok(a->due, now + c->max_due_days * DAY))
+			continue;
+		/* the path as the decoder names it, in the arena: the error
+		 * keeps a pointer to its field name */
+		const char *field = sc_arena_printf(e->arena, "next_steps.actions[%zu].due", i);
+		if (!field) {
+			e->found++;
+			e->nomem = 1;
+			continue;
+		}
+		add(e, field, "is not a plausible due time (Unix seconds from 2000, at most %lld days ahead)",
+		    (long long)c->max_due_days);
+	}
+}
+
 size_t rules_check_note(const struct sc_note *n, int64_t now,
                         const struct rules_config *c, struct rules_errors *e)
 {
-	size_t before = e->n;
+	size_t before = e->found;
 
 	if (n->revision < 1)
 		add(e, "revision", "revision starts at 1");
+	else if (n->revision > SC_POS31_MAX)
+		add(e, "revision", "must be at most %lld", (long long)SC_POS31_MAX);
 	if (n->revision == 1 && SC_HAS(note, n, replaces))
 		add(e, "replaces", "the first revision replaces nothing");
 	if (n->revision > 1 && !SC_HAS(note, n, replaces))
@@ -175,12 +224,11 @@ size_t rules_check_note(const struct sc_note *n, int64_t now,
 		    !(SC_HAS(sharing, sh, consent_reason) && !blank(sh->consent_reason)))
 			add(e, "sharing.consent_reason", "say why consent was refused or not sought");
 	}
-	if (SC_HAS(note, n, referral)) {
-		const struct sc_referral *r = n->referral;
-		if (!sc_str_eq(r->type, "none") && SC_HAS(referral, r, outcome_at) && !SC_HAS(referral, r, outcome))
-			add(e, "referral.outcome", "an outcome time needs the outcome");
-	}
-	return e->n - before;
+	if (SC_HAS(note, n, referral))
+		check_referral(n->referral, now, c, e);
+	if (SC_HAS(note, n, next_steps))
+		check_actions(n->next_steps, now, c, e);
+	return e->found - before;
 }
 
 static int shows_risk(const struct sc_note *n)
@@ -222,8 +270,10 @@ int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
 	if (SC_HAS(note, n, referral)) {
 		const struct sc_referral *r = n->referral;
 		int64_t since = SC_HAS(referral, r, sent_at) ? r->sent_at : n->occurred_at;
+		/* since < now - days, not now - since > days: a stored time
+		 * from before the range checks (INT64_MIN) must not overflow */
 		on[FLAG_REFERRAL_WITHOUT_OUTCOME] = !sc_str_eq(r->type, "none") && !SC_HAS(referral, r, outcome) &&
-		                                    now - since > c->referral_outcome_days * DAY;
+		                                    since < now - c->referral_outcome_days * DAY;
 	}
 	on[FLAG_REVIEW_OVERDUE] = !reviewed && now > review_due;
 

@@ -17,20 +17,27 @@ struct rules_config {
 	int64_t referral_outcome_days; /* default 14 */
 	int64_t review_hours;       /* review deadline; default 72 */
 	int64_t review_hours_risk;  /* when the note shows risk; default 24 */
+	int64_t max_due_days;       /* an action may fall due this far ahead; default 730 */
 	int admin_reads_notes;      /* policy, not a rule: default no */
 };
 
 void rules_defaults(struct rules_config *c);
 
-/* A list of field errors being collected for one note. */
+/* A list of field errors being collected for one note. nomem is set when
+ * an error was found but could not be recorded (the arena ran out). */
 struct rules_errors {
 	struct sc_field_error *v;
 	size_t n, cap;
 	struct sc_arena *arena;
+	int nomem;
+	size_t found; /* errors found, recorded or not */
 };
 
 /* Checks a schema-valid note against DOMAIN.md's rules at time `now`;
- * appends one error per failing field. Returns the number of errors. */
+ * appends one error per failing field. Returns the number of errors found,
+ * which fails closed: an error that could not be recorded still counts
+ * (e->nomem says so, and e->n may then be less than the return), so a note
+ * is never taken as valid because memory ran out. */
 size_t rules_check_note(const struct sc_note *n, int64_t now,
                         const struct rules_config *c, struct rules_errors *e);
 

@@ -160,12 +160,15 @@ test_bad_input_answers_4xx() {
 	printf '\xdd\xff\xff\xff\xff' >"$FN_TMP/bomb"
 	req POST /v1/session -H 'Content-Type: application/msgpack' --data-binary @"$FN_TMP/bomb"
 	expect_error 400 MALFORMED_BODY || return 1
+	# Deep bodies go to the notes route: sign-in refuses anything over 4 KiB (413).
 	python3 -c 'print("["*100000 + "]"*100000)' >"$FN_TMP/deep"
-	req POST /v1/session -H 'Content-Type: application/json' --data-binary @"$FN_TMP/deep"
+	req POST /v1/notes -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary @"$FN_TMP/deep"
 	expect_error 400 LIMIT_EXCEEDED || return 1
 	printf '\x91%.0s' $(seq 1 2000) >"$FN_TMP/deepmp"
-	req POST /v1/session -H 'Content-Type: application/msgpack' --data-binary @"$FN_TMP/deepmp"
+	req POST /v1/notes -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/msgpack' --data-binary @"$FN_TMP/deepmp"
 	expect_error 400 LIMIT_EXCEEDED || return 1
+	req POST /v1/session -H 'Content-Type: application/json' --data-binary @"$FN_TMP/deep"
+	expect_error 413 PAYLOAD_TOO_LARGE || return 1
 	req POST /v1/session -H 'Content-Type: text/plain' -d 'hello'
 	expect_error 415 UNSUPPORTED_MEDIA_TYPE || return 1
 	req GET /v1/nothing-here
