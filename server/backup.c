@@ -95,7 +95,8 @@ static int hmac(const unsigned char key[BACKUP_KEY_SIZE], const char *label,
 	unsigned char msg[64];
 	size_t n = strlen(label);
 	memcpy(msg, label, n);
-	memcpy(msg + n, extra, elen);
+	if (elen)
+		memcpy(msg + n, extra, elen);
 	return mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key,
 	                       BACKUP_KEY_SIZE, msg, n + elen, out);
 }
@@ -118,7 +119,7 @@ static int file_cipher(mbedtls_gcm_context *gcm, const struct backup_key *key,
 	mbedtls_gcm_init(gcm);
 	if (rc == 0)
 		rc = mbedtls_gcm_setkey(gcm, MBEDTLS_CIPHER_ID_AES, fk, 256);
-	memset(fk, 0, sizeof fk);
+	explicit_bzero(fk, sizeof fk);
 	return rc;
 }
 
@@ -138,17 +139,17 @@ int backup_key_generate(const char *path, char *detail)
 		return FN_IO_ERROR;
 	}
 	hex(k, sizeof k, text);
-	memset(k, 0, sizeof k);
+	explicit_bzero(k, sizeof k);
 	strcat(text, "\n");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(detail, 256, "%s: %s%s", path, strerror(errno),
 		         errno == EEXIST ? " (a key file is never replaced: its backups would be lost)" : "");
-		memset(text, 0, sizeof text);
+		explicit_bzero(text, sizeof text);
 		return FN_IO_ERROR;
 	}
 	int bad = fchmod(fd, 0600) != 0 || write_full(fd, text, strlen(text)) != 0 || fsync(fd) != 0;
-	memset(text, 0, sizeof text);
+	explicit_bzero(text, sizeof text);
 	if (close(fd) != 0 || bad) {
 		snprintf(detail, 256, "%s: %s", path, strerror(errno));
 		unlink(path);
@@ -196,7 +197,7 @@ int backup_key_load(struct backup_key *key, const char *path, char *detail)
 		else
 			key->k[i] = (unsigned char)(hi << 4 | lo);
 	}
-	memset(text, 0, sizeof text);
+	explicit_bzero(text, sizeof text);
 	if (rc != FN_OK) {
 		snprintf(detail, 256, "key file %s is not a fieldnote backup key (64 hex digits; "
 		         "make one with: fieldnote backup keygen --out FILE)", path);
@@ -213,9 +214,7 @@ void backup_key_none(struct backup_key *key)
 
 void backup_key_wipe(struct backup_key *key)
 {
-	volatile unsigned char *p = (volatile unsigned char *)key;
-	for (size_t i = 0; i < sizeof *key; i++)
-		p[i] = 0;
+	explicit_bzero(key, sizeof *key);
 }
 
 /* Tags the filled header (as chunk 0, with no plaintext) and writes it. */
@@ -306,7 +305,7 @@ int backup_seal(int in_fd, int out_fd, const struct backup_key *key,
 			break;
 	}
 	mbedtls_gcm_free(&gcm);
-	memset(in, 0, chunk_size);
+	explicit_bzero(in, chunk_size);
 	free(in);
 	free(out);
 	return rc;
@@ -457,7 +456,7 @@ int backup_body_read(int fd, const struct backup_key *key, struct backup_info *i
 		}
 	}
 	mbedtls_gcm_free(&gcm);
-	memset(plain, 0, info->chunk_size);
+	explicit_bzero(plain, info->chunk_size);
 	free(buf);
 	free(plain);
 	return rc;

@@ -98,16 +98,23 @@ static int test_migrate_steps_are_atomic_and_idempotent(void)
 	return 0;
 }
 
+/* Runs a command with its stdout and stderr discarded (the runner's
+ * output is PASS/FAIL lines; a failed CHECK afterwards still prints). */
 static int quiet_run(int (*fn)(int, char **), int argc, char **argv)
 {
 	fflush(stdout);
-	int saved = dup(1), null = open("/dev/null", O_WRONLY);
+	fflush(stderr);
+	int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
 	dup2(null, 1);
+	dup2(null, 2);
 	close(null);
 	int rc = fn(argc, argv);
 	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
+	fflush(stderr);
+	dup2(out, 1);
+	dup2(err, 2);
+	close(out);
+	close(err);
 	return rc;
 }
 
