@@ -165,4 +165,30 @@ test_5_help() {
 	done
 }
 
+# A copy of the restored store, changed with the LMDB tools as someone with
+# file access might: DB NAME SED-EXPRESSION.
+altered_copy() {
+	rm -rf "$1"
+	cp -r "$FN_TMP/restored" "$1" && rm -f "$1/lock.mdb" || return 1
+	mdb_dump -p -s "$2" "$1" >"$FN_TMP/dump" || return 1
+	sed -i "$3" "$FN_TMP/dump"
+	mdb_load -s "$2" -f "$FN_TMP/dump" "$1"
+}
+
+test_6_backup_refuses_a_broken_audit_chain_and_a_newer_store() {
+	local d=$FN_TMP/tampered out=$FN_TMP/t.out
+	altered_copy "$d" audit.log '0,/note.stored/s//note.storeX/' || return 1
+	if "$FN_BIN" backup --data "$d" --out "$FN_TMP/t.fnb" --key-file "$KEY" >"$out" 2>&1; then
+		fail "backed up a broken audit chain"; return 1
+	fi
+	grep -q 'did not verify: audit chain broken' "$out" || { fail "$(cat "$out")"; return 1; }
+	ls "$FN_TMP" | grep -q '^t.fnb' && { fail "a failed backup left a file"; return 1; }
+	d=$FN_TMP/newer
+	altered_copy "$d" meta '/^ schema_version$/{n;s/.*/ 9/}' || return 1
+	for c in "backup --data $d --out $FN_TMP/n.fnb --key-file $KEY" "migrate --data $d"; do
+		if $FN_BIN $c >"$out" 2>&1; then fail "$c accepted a schema 9 store"; return 1; fi
+		grep -q 'version 9 is newer' "$out" || { fail "$c: $(cat "$out")"; return 1; }
+	done
+}
+
 run_suite
