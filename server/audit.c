@@ -296,3 +296,27 @@ int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, char *
 		return FN_CONFLICT;
 	return rc;
 }
+
+int audit_head(struct audit *a, uint64_t *seq, char hash[65])
+{
+	struct store_txn *t;
+	struct sc_str h;
+	int rc = store_read_begin(a->store, &t);
+
+	*seq = 0;
+	memcpy(hash, GENESIS, 65);
+	if (rc != FN_OK)
+		return rc;
+	rc = store_get(t, a->head, HEAD_KEY, 4, &h);
+	if (rc == FN_OK && h.n == HEAD_LEN) {
+		*seq = store_key_u64(h.p);
+		memcpy(hash, h.p + 8, 64);
+		hash[64] = 0;
+	} else if (rc == FN_OK) {
+		rc = FN_INTERNAL;
+	} else if (rc == FN_NOT_FOUND) {
+		rc = FN_OK; /* an empty log */
+	}
+	store_read_end(t);
+	return rc;
+}

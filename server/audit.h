@@ -40,4 +40,8 @@ int audit_page(struct audit *a, struct store_txn *t, uint64_t since, size_t limi
  * (detail says which). */
 int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, char *detail, size_t len);
 
+/* The chain's end: *seq (0 when the log is empty) and its hash (64 hex
+ * digits and a NUL; the genesis hash when empty), from a read txn. */
+int audit_head(struct audit *a, uint64_t *seq, char hash[65]);
+
 #endif

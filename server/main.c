@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "cli_backup.h"
 #include "config.h"
 #include "connlimit.h"
 #include "listen.h"
@@ -42,6 +43,13 @@ static const char usage[] =
 	"      Withdraw a document; devices learn of it on their next sync.\n"
 	"  fieldnote audit verify --data DIR\n"
 	"      Recompute the audit log's hash chain; report the first broken entry.\n"
+	"  fieldnote backup --data DIR --out FILE (--key-file KEY | --unencrypted)\n"
+	"  fieldnote backup keygen --out KEY\n"
+	"      Verified, encrypted online backup (see fieldnote backup --help).\n"
+	"  fieldnote restore --in FILE --data NEWDIR [--key-file KEY]\n"
+	"      Restore a backup into a new store directory.\n"
+	"  fieldnote migrate --data DIR --backup FILE (--key-file KEY | --unencrypted)\n"
+	"      Back up, then bring the store to this program's schema version.\n"
 	"  fieldnote convert --record NAME --from json|msgpack --to json|msgpack\n"
 	"      Re-encode one record from stdin to stdout (for debugging).\n"
 	"  fieldnote help | --help, fieldnote version\n"
@@ -560,6 +568,12 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "convert"))
 		return cmd_convert(argc, argv);
+	if (!strcmp(cmd, "backup"))
+		return cli_backup(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restore"))
+		return cli_restore(argc - 1, argv + 1);
+	if (!strcmp(cmd, "migrate"))
+		return cli_migrate(argc - 1, argv + 1);
 	if (!strcmp(cmd, "init") || !strcmp(cmd, "serve")) {
 		if ((i = parse_settings(&cfg, argc, argv, 2)) < 0)
 			return 2;

@@ -1,10 +1,12 @@
 /* store.c - the LMDB environment, named databases, read transactions and
  * key access (group commit and map growth: store_commit.c). */
 #include <assert.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
@@ -336,4 +338,158 @@ void store_stats(struct store *s, struct store_stats *out)
 	mdb_env_stat(s->env, &st);
 	out->map_size = info.me_mapsize;
 	out->used_bytes = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+}
+
+/* ---- Copies, private snapshots and the schema version (backup, restore,
+ * migrate). Self-contained: nothing above calls these. ---- */
+
+int store_copy_fd(struct store *s, int fd)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&s->map);
+	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	if (rc == MDB_MAP_RESIZED) {
+		/* The server grew the map since we opened: adopt its size. The
+		 * copy failed at its first step, before writing anything. */
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	}
+	pthread_rwlock_unlock(&s->map);
+	return map_err(rc);
+}
+
+int store_open_file(struct store **out, const char *path, char *detail)
+{
+	struct store *s;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return FN_NO_MEMORY;
+	s->map_size = 0;
+	s->map_max = 0; /* never grows: the copy is only read */
+	pthread_rwlock_init(&s->map, NULL);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	s->queue_tail = &s->queue;
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto fail;
+	mdb_env_set_maxdbs(s->env, STORE_MAX_DBS + 1);
+	/* No lock file: the copy is private to this process. Not read-only,
+	 * because store_db_open opens databases in a write transaction. */
+	rc = mdb_env_open(s->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS, 0600);
+	if (rc != 0)
+		goto fail;
+	MDB_txn *txn;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	rc = mdb_dbi_open(txn, "meta", 0, &s->meta);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc != 0)
+		goto fail;
+	*out = s;
+	return FN_OK;
+fail:
+	set_detail(detail, "cannot open the copy", rc);
+	store_close(s);
+	return rc == MDB_NOTFOUND ? FN_IO_ERROR : map_err(rc);
+}
+
+#define SCHEMA_KEY "schema_version"
+
+int store_schema_version(struct store_txn *t, int *out)
+{
+	MDB_val k = {sizeof SCHEMA_KEY - 1, SCHEMA_KEY}, v;
+	char buf[16];
+	char *end;
+	int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+
+	*out = 0;
+	if (rc != 0)
+		return map_err(rc);
+	if (v.mv_size == 0 || v.mv_size >= sizeof buf)
+		return FN_IO_ERROR;
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[v.mv_size] = 0;
+	long n = strtol(buf, &end, 10);
+	if (*end || n < 1 || n > 1000000)
+		return FN_IO_ERROR;
+	*out = (int)n;
+	return FN_OK;
+}
+
+int store_schema_version_set(struct store_txn *t, int version)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof buf, "%d", version);
+	MDB_val k = {sizeof SCHEMA_KEY - 1, SCHEMA_KEY}, v = {(size_t)n, buf};
+	return map_err(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+}
+
+int store_db_entries(struct store *s, store_db_entries_fn fn, void *arg)
+{
+	struct store_txn *t;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = store_read_begin(s, &t);
+
+	if (rc != FN_OK)
+		return rc;
+	/* The unnamed database lists the named ones by name. */
+	MDB_dbi main_dbi;
+	if ((rc = mdb_dbi_open(t->txn, NULL, 0, &main_dbi)) != 0 ||
+	    (rc = mdb_cursor_open(t->txn, main_dbi, &c)) != 0) {
+		store_read_end(t);
+		return map_err(rc);
+	}
+	int stop = 0;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !stop;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		char name[64];
+		MDB_dbi dbi;
+		MDB_stat st;
+		if (k.mv_size == 0 || k.mv_size >= sizeof name || memchr(k.mv_data, 0, k.mv_size))
+			continue;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = 0;
+		if (mdb_dbi_open(t->txn, name, 0, &dbi) != 0 || mdb_stat(t->txn, dbi, &st) != 0)
+			continue; /* a plain key, not a database */
+		stop = fn(name, (uint64_t)st.ms_entries, arg);
+	}
+	mdb_cursor_close(c);
+	store_read_end(t);
+	return stop ? stop : rc == MDB_NOTFOUND || rc == 0 ? FN_OK : map_err(rc);
+}
+
+int store_in_use(const char *dir, long *pid)
+{
+	char path[4096];
+	struct flock lk = {0};
+
+	*pid = 0;
+	snprintf(path, sizeof path, "%s/lock.mdb", dir);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	/* Every process with the environment open holds a shared lock on
+	 * byte 0 of lock.mdb (LMDB's liveness lock); F_GETLK asks without
+	 * taking it. Call before opening the store in this process: closing
+	 * any descriptor of the file drops this process's own locks. */
+	lk.l_type = F_WRLCK;
+	lk.l_whence = SEEK_SET;
+	lk.l_start = 0;
+	lk.l_len = 1;
+	int rc = fcntl(fd, F_GETLK, &lk);
+	close(fd);
+	if (rc != 0)
+		return -1;
+	if (lk.l_type == F_UNLCK)
+		return 0;
+	*pid = (long)lk.l_pid;
+	return 1;
 }

@@ -148,4 +148,32 @@ struct store_stats {
 };
 void store_stats(struct store *s, struct store_stats *out);
 
+/* ---- Backup, restore and migration support ---- */
+
+/* Writes a compacted, consistent copy of the whole store to fd (a file or
+ * a pipe) from one read transaction, while other processes keep writing.
+ * Blocks until the copy is written; fd stays open. */
+int store_copy_fd(struct store *s, int fd);
+
+/* Opens a copy made by store_copy_fd, as one file at `path`, private to
+ * this process (no lock file; nobody else may open it). It does not check
+ * or set the schema version: read it with store_schema_version. Close it
+ * with store_close. `detail` as for store_open. */
+int store_open_file(struct store **out, const char *path, char *detail);
+
+/* The schema version recorded in the store (FN_NOT_FOUND when none), and
+ * setting it inside a write transaction (migrations). */
+int store_schema_version(struct store_txn *t, int *out);
+int store_schema_version_set(struct store_txn *t, int version);
+
+/* Calls fn(name, entries, arg) for every named database, in name order,
+ * from one read transaction; stops when fn returns non-zero (returned). */
+typedef int (*store_db_entries_fn)(const char *name, uint64_t entries, void *arg);
+int store_db_entries(struct store *s, store_db_entries_fn fn, void *arg);
+
+/* 1 when another process has the store in `dir` open (*pid: one of them),
+ * 0 when none has, -1 on error (errno). Call it before this process opens
+ * that store: the answer is only about other processes. */
+int store_in_use(const char *dir, long *pid);
+
 #endif

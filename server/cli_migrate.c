@@ -1,0 +1,150 @@
+/* cli_migrate.c - fieldnote migrate: a verified backup, then the numbered
+ * migrations, on a store no other process has open. */
+#include "cli_backup.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "status.h"
+
+static const char migrate_usage[] =
+	"Usage:\n"
+	"  fieldnote migrate --data DIR --backup FILE (--key-file KEY | --unencrypted)\n"
+	"      Bring the store up to this program's schema version. Stop the\n"
+	"      server first. A verified backup is written to FILE before any\n"
+	"      change; then each numbered migration runs in one transaction\n"
+	"      that also records the new version, so an interrupted migration\n"
+	"      leaves the store at the last completed step and running it again\n"
+	"      carries on from there. A store already current is left alone.\n";
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "fieldnote: %s\n%s", msg, migrate_usage);
+	return 2;
+}
+
+static void report_step(const struct migration *m, void *arg)
+{
+	(void)arg;
+	printf("migrating to schema version %d: %s\n", m->to, m->what);
+	fflush(stdout);
+}
+
+struct migrate_args {
+	const char *data, *backup, *key_file;
+	int unencrypted;
+};
+
+static int parse_migrate(int argc, char **argv, struct migrate_args *a)
+{
+	memset(a, 0, sizeof *a);
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(argv[i], "--help")) {
+			fputs(migrate_usage, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--unencrypted")) {
+			a->unencrypted = 1;
+			continue;
+		} else if (!v) {
+			return usage_error("an option is missing its value");
+		} else if (!strcmp(argv[i], "--data")) {
+			a->data = v;
+		} else if (!strcmp(argv[i], "--backup")) {
+			a->backup = v;
+		} else if (!strcmp(argv[i], "--key-file")) {
+			a->key_file = v;
+		} else {
+			return usage_error("unknown option for migrate");
+		}
+		i++;
+	}
+	if (!a->data)
+		return usage_error("migrate needs --data DIR");
+	if (a->key_file && a->unencrypted)
+		return usage_error("give --key-file or --unencrypted, not both");
+	return -1;
+}
+
+/* The backup before any change; its options are checked only when there
+ * is something to migrate. */
+static int backup_first(struct store *s, const struct migrate_args *a)
+{
+	struct backup_key key;
+	struct cli_store_summary sum;
+	char detail[256];
+
+	if (!a->backup || (!a->key_file && !a->unencrypted)) {
+		usage_error("migrate changes the store: give --backup FILE and --key-file KEY "
+		            "(or --unencrypted) for the backup taken first");
+		return 2;
+	}
+	if (a->unencrypted)
+		backup_key_none(&key);
+	else if (backup_key_load(&key, a->key_file, detail) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", detail);
+		return 1;
+	}
+	int rc = cli_backup_write(s, a->backup, &key, 0, &sum, detail);
+	backup_key_wipe(&key);
+	if (rc != FN_OK) {
+		fprintf(stderr, "fieldnote: backup before migrating failed, nothing changed: %s\n", detail);
+		return 1;
+	}
+	printf("backup written to %s and verified (audit head %" PRIu64 ")\n", a->backup, sum.audit_head);
+	return 0;
+}
+
+int cli_migrate_with(int argc, char **argv, const struct migration *table,
+                     size_t n, int target)
+{
+	struct migrate_args a;
+	struct store *s;
+	char detail[256] = "";
+	long pid;
+	int rc = parse_migrate(argc, argv, &a), version, done;
+
+	if (rc >= 0)
+		return rc;
+	if (store_in_use(a.data, &pid) != 0) {
+		fprintf(stderr, "fieldnote: the store in %s is open in another process (pid %ld): "
+		        "stop the server before migrating\n", a.data, pid);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (store_open(&s, a.data, 0, NULL, detail) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", detail);
+		return 1;
+	}
+	if ((rc = migrate_version(s, &version)) != FN_OK || version >= target) {
+		if (rc != FN_OK)
+			fprintf(stderr, "fieldnote: cannot read the schema version: %s\n", sc_status_message(rc));
+		else if (version > target)
+			fprintf(stderr, "fieldnote: the store is at schema version %d, newer than this program's %d\n",
+			        version, target);
+		else
+			printf("store %s is at schema version %d, the current one: nothing to do\n", a.data, version);
+		store_close(s);
+		return rc != FN_OK || version > target ? 1 : 0;
+	}
+	if ((rc = backup_first(s, &a)) != 0) {
+		store_close(s);
+		return rc;
+	}
+	rc = migrate_run(s, table, n, target, report_step, NULL, &done, detail);
+	store_close(s);
+	if (rc != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", detail);
+		return 1;
+	}
+	printf("store %s migrated from schema version %d to %d (%d step%s)\n", a.data, version, target,
+	       done, done == 1 ? "" : "s");
+	return 0;
+}
+
+int cli_migrate(int argc, char **argv)
+{
+	return cli_migrate_with(argc, argv, migrate_table, migrate_table_len, STORE_SCHEMA_VERSION);
+}
