@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "rules.h"
+#include "throttle.h"
 
 struct config {
 	char data_dir[1024];
@@ -19,8 +20,7 @@ struct config {
 	size_t max_body;
 	int access_log;
 	unsigned max_batch;
-	unsigned login_max_failures;
-	int64_t login_window;
+	struct throttle_config login; /* sign-in throttling */
 	struct auth_config auth;
 	struct rules_config rules;
 };
