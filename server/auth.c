@@ -16,7 +16,6 @@
 #define SALT_BYTES 16
 #define HASH_BYTES 32
 
-
 static const char *const role_names[] = {"officer", "worker", "supervisor", "admin"};
 
 enum auth_role auth_role_parse(const char *s, size_t n)
@@ -200,7 +199,7 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
 }
 
 int auth_load_user(struct auth *a, struct store_txn *t, const char *name, size_t n,
-                     struct sc_arena *arena, struct sc_user_record **out)
+                   struct sc_arena *arena, struct sc_user_record **out)
 {
 	struct sc_str val;
 	int rc = store_get(t, a->users, name, n, &val);
