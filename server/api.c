@@ -106,11 +106,7 @@ static int post_session(struct http_req *r)
 
 static int delete_session(struct http_req *r)
 {
-	int rc = auth_logout(r->app->auth, &r->who);
-	struct audit_event ev = {"session.logout", r->who.user->username, auth_role_name(r->who.role),
-	                         r->who.device_id, r->who.user->username, "ok", r->ri->remote_addr};
-	if (rc == FN_OK)
-		audit_record(r->app->audit, &ev, (int64_t)time(NULL));
+	int rc = auth_logout(r->app->auth, &r->who, r->ri->remote_addr);
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "cannot sign out now");
 	return http_send_bytes(r, 204, NULL, NULL, 0, "Cache-Control: no-store\r\n");

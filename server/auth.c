@@ -372,19 +372,26 @@ int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
 }
 
 struct token_del {
-	store_db db;
-	const unsigned char *hash;
+	struct auth *a;
+	const struct auth_principal *p;
+	const char *address;
 };
 
+/* Ends the token and audits it in one transaction. */
 static int del_token(struct store_txn *t, void *arg)
 {
 	struct token_del *td = arg;
-	int rc = store_del(t, td->db, td->hash, 32);
-	return rc == FN_NOT_FOUND ? FN_OK : rc;
+	const struct auth_principal *p = td->p;
+	int rc = store_del(t, td->a->tokens, p->token_hash, 32);
+	if (rc != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	struct audit_event ev = {"session.logout", p->user->username, auth_role_name(p->role), p->device_id,
+	                         p->user->username, "ok", td->address};
+	return audit_append(td->a->audit, t, &ev, time(NULL));
 }
 
-int auth_logout(struct auth *a, const struct auth_principal *p)
+int auth_logout(struct auth *a, const struct auth_principal *p, const char *address)
 {
-	struct token_del td = {a->tokens, p->token_hash};
+	struct token_del td = {a, p, address};
 	return store_write(a->store, del_token, &td);
 }

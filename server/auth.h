@@ -95,8 +95,9 @@ int auth_user_set_disabled(struct auth *a, const char *username, int disabled, c
 /* Reports a device lost: its sessions end and it cannot sign in again. */
 int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, char *detail);
 
-/* Ends the session of the given principal's token. */
-int auth_logout(struct auth *a, const struct auth_principal *p);
+/* Ends the session of the given principal's token and audits it
+ * ("session.logout", with `address`, may be NULL) in the same transaction. */
+int auth_logout(struct auth *a, const struct auth_principal *p, const char *address);
 
 /* Fills a user summary (the public view) from a stored user record. */
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out);

@@ -1,5 +1,6 @@
 /* test_auth.c - sign-in against a real store: the token and its audit entry
- * commit together or not at all (issue 9 item 14). */
+ * commit together or not at all (issue 9 item 14), and so do sign-out and
+ * its entry. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,31 @@ static int test_login_and_its_audit_entry_commit_together(void)
 	return 0;
 }
 
+static int test_logout_and_its_audit_entry_commit_together(void)
+{
+	struct fixture f;
+	struct sc_session_reply first, second;
+	struct auth_principal who;
+	struct sc_arena *ar = sc_arena_new(0);
+	CHECK(ar && fixture_open(&f) == 0);
+	CHECK_EQ_INT(login(&f, "right-pass-1", ar, &first), FN_OK);
+	CHECK_EQ_INT(login(&f, "right-pass-1", ar, &second), FN_OK);
+	CHECK_EQ_INT(auth_check(f.auth, second.token.p, second.token.n, NULL, ar, &who), FN_OK);
+	size_t audited = count(&f, f.log);
+	CHECK_EQ_INT(auth_logout(f.auth, &who, "127.0.0.9"), FN_OK);
+	CHECK_EQ_INT(count(&f, f.tokens), 1);
+	CHECK_EQ_INT(count(&f, f.log), audited + 1); /* session.logout, same commit */
+	CHECK_EQ_INT(auth_check(f.auth, first.token.p, first.token.n, NULL, ar, &who), FN_OK);
+	CHECK_EQ_INT(store_write(f.store, break_audit, &f), FN_OK);
+	CHECK(auth_logout(f.auth, &who, "127.0.0.9") != FN_OK);
+	CHECK_EQ_INT(count(&f, f.tokens), 1); /* not ended without its entry */
+	fixture_close(&f);
+	sc_arena_free(ar);
+	return 0;
+}
+
 const struct unit_case auth_cases[] = {
+	{"auth/logout_and_its_audit_entry_commit_together", test_logout_and_its_audit_entry_commit_together},
 	{"auth/login_and_its_audit_entry_commit_together", test_login_and_its_audit_entry_commit_together},
 	{NULL, NULL},
 };
