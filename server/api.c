@@ -17,63 +17,96 @@
 #define FEED_DEFAULT_LIMIT 100
 #define FEED_MAX_LIMIT 500
 
-static int too_many(struct http_req *r, int64_t wait)
+static int too_many(struct http_req *r, int64_t wait, enum throttle_reason why)
 {
 	char headers[64];
 	snprintf(headers, sizeof headers, "Retry-After: %lld\r\n", (long long)wait);
 	return http_send_error_hdr(r, FN_TOO_MANY_REQUESTS, NULL, headers,
-	                           "too many failed sign-ins; try again in %lld seconds", (long long)wait);
+	                           "too many sign-ins (%s); try again in %lld seconds",
+	                           throttle_reason_name(why), (long long)wait);
 }
 
-static int post_session(struct http_req *r)
+/* Refused sign-ins are counted by the throttle and audited in summary: the
+ * first refusal of a window, then one entry with the count (a flood of
+ * refusals must not become a flood of fsynced audit entries). */
+static void audit_refusals(struct app *app, const struct throttle_reports *due, int64_t now)
 {
-	struct sc_session_request req = {0};
-	struct sc_session_reply reply;
+	for (unsigned i = 0; i < due->n; i++) {
+		const struct throttle_report *p = &due->r[i];
+		char record[160];
+		int n = snprintf(record, sizeof record, "%u refused since %lld: %s", (unsigned)p->refused,
+		                 (long long)p->since, throttle_reason_name(p->reason));
+		struct audit_event ev = {"session.login_throttled", {p->label, strlen(p->label)}, NULL, {"", 0},
+		                         {record, (size_t)n}, "denied", p->address};
+		if (audit_record(app->audit, &ev, now) != FN_OK)
+			fprintf(stderr, "fieldnote: cannot audit %u refused sign-ins from %s\n", (unsigned)p->refused,
+			        p->address);
+	}
+}
 
-	if (http_read_record(r, &sc_rec_session_request, &req) != FN_OK)
-		return r->status;
-	int64_t now = (int64_t)time(NULL);
-	char account[80], address[80];
-	snprintf(account, sizeof account, "u:%s", req.username.p);
-	snprintf(address, sizeof address, "a:%s", r->ri->remote_addr);
-	int64_t wait = throttle_wait(r->app->account_throttle, account, now);
-	int64_t wait2 = throttle_wait(r->app->address_throttle, address, now);
-	if (wait2 > wait)
-		wait = wait2;
-	struct audit_event ev = {"session.login_throttled", req.username, NULL, req.device_id, req.username,
-	                         "denied", r->ri->remote_addr};
-	if (wait > 0) {
-		audit_record(r->app->audit, &ev, now);
-		return too_many(r, wait);
+void api_session_flush(struct app *app)
+{
+	struct throttle_reports due = {0};
+	if (!app->throttle || !app->audit)
+		return;
+	while (throttle_flush(app->throttle, &due) > 0) {
+		audit_refusals(app, &due, (int64_t)time(NULL));
+		due.n = 0;
 	}
-	int rc = auth_login(r->app->auth, &req, tls_peer_identity(), r->arena, &reply);
-	ev.action = rc == FN_OK ? "session.login" : "session.login_failed";
-	ev.role = rc == FN_OK ? reply.user->role.p : NULL;
-	ev.outcome = rc == FN_OK ? "ok" : sc_status_name(rc);
-	if (audit_record(r->app->audit, &ev, now) != FN_OK)
-		return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot record the sign-in; try again");
-	if (rc == FN_UNAUTHORIZED) {
-		throttle_fail(r->app->account_throttle, account, now);
-		throttle_fail(r->app->address_throttle, address, now);
+}
+
+static int session_error(struct http_req *r, int rc)
+{
+	if (rc == FN_UNAUTHORIZED)
 		return http_send_error(r, rc, NULL, "wrong username or password");
-	}
 	if (rc == FN_DEVICE_REVOKED)
 		return http_send_error(r, rc, "device_id", "this device has been reported lost or revoked");
 	if (rc == FN_FORBIDDEN)
 		return http_send_error(r, rc, "device_id", "device_id must match this device's certificate");
-	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "cannot sign in now");
-	throttle_clear(r->app->account_throttle, account);
-	return http_send_record(r, 201, &sc_rec_session_reply, &reply);
+	return http_send_error(r, rc, NULL, "cannot sign in now");
+}
+
+/* Throttle first (counting the attempt), then the password; a success is
+ * audited in the transaction that stores the token (auth_login), a failure
+ * here under the account's label (never an unknown typed name). */
+static int post_session(struct http_req *r)
+{
+	struct sc_session_request req = {0};
+	struct sc_session_reply reply;
+	struct auth_signin_facts facts;
+	struct throttle_reports due = {0};
+	enum throttle_reason why;
+
+	if (http_read_record(r, &sc_rec_session_request, &req) != FN_OK)
+		return r->status;
+	int64_t now = (int64_t)time(NULL);
+	const char *address = r->ri->remote_addr;
+	if (auth_signin_facts(r->app->auth, req.username, req.device_id, &facts) != FN_OK)
+		return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot sign in now; try again");
+	struct throttle_attempt at = {req.username, address, facts.label, facts.known_device, facts.unlocked_at};
+	int64_t wait = throttle_check(r->app->throttle, &at, now, &why, &due);
+	audit_refusals(r->app, &due, now);
+	if (wait > 0)
+		return too_many(r, wait, why);
+
+	int rc = auth_login(r->app->auth, &req, tls_peer_identity(), address, r->arena, &reply);
+	throttle_done(r->app->throttle, &at,
+	              rc == FN_OK ? THROTTLE_SUCCEEDED
+	              : rc == FN_UNAUTHORIZED || rc == FN_DEVICE_REVOKED ? THROTTLE_FAILED : THROTTLE_NOT_TRIED,
+	              now);
+	if (rc == FN_OK)
+		return http_send_record(r, 201, &sc_rec_session_reply, &reply);
+	struct sc_str label = {facts.label, strlen(facts.label)};
+	struct audit_event ev = {"session.login_failed", label, NULL, req.device_id, label,
+	                         sc_status_name(rc), address};
+	if (audit_record(r->app->audit, &ev, now) != FN_OK)
+		return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot record the sign-in; try again");
+	return session_error(r, rc);
 }
 
 static int delete_session(struct http_req *r)
 {
-	int rc = auth_logout(r->app->auth, &r->who);
-	struct audit_event ev = {"session.logout", r->who.user->username, auth_role_name(r->who.role),
-	                         r->who.device_id, r->who.user->username, "ok", r->ri->remote_addr};
-	if (rc == FN_OK)
-		audit_record(r->app->audit, &ev, (int64_t)time(NULL));
+	int rc = auth_logout(r->app->auth, &r->who, r->ri->remote_addr);
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "cannot sign out now");
 	return http_send_bytes(r, 204, NULL, NULL, 0, "Cache-Control: no-store\r\n");
@@ -271,6 +304,19 @@ static int post_user_enable(struct http_req *r)
 	return post_user_state(r, 0);
 }
 
+/* Sign-in counters live in the server's memory; the unlock is stored (and
+ * audited) so that `fieldnote user unlock` reaches a running server too. */
+static int post_user_unlock(struct http_req *r)
+{
+	char name[80], detail[256] = "";
+	if (r->params[0].n >= sizeof name)
+		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
+	memcpy(name, r->params[0].p, r->params[0].n);
+	name[r->params[0].n] = 0;
+	int rc = auth_user_unlock(r->app->auth, name, r->who.user->username, detail);
+	return admin_done(r, rc, detail, "unlocked");
+}
+
 /* The access table: every route, and which roles may call it. Who may see
  * which record (own, same team, other team) is decided in the notes module
  * (notes_may_see) and answered 404, so that other teams' notes do not even
@@ -294,6 +340,7 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},
 	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},
 	{"POST", "/v1/admin/users/*/enable", HTTP_ROLE(ROLE_ADMIN), post_user_enable},
+	{"POST", "/v1/admin/users/*/unlock", HTTP_ROLE(ROLE_ADMIN), post_user_unlock},
 	/* the supervisor's review page (server/web/); its API calls sign in */
 	{"GET", "/", HTTP_PUBLIC, web_serve, HTTP_PAGE}, /* redirects to /review/ */
 	{"GET", "/review", HTTP_PUBLIC, web_serve, HTTP_PAGE},

@@ -10,6 +10,11 @@
 extern const struct http_route api_routes[];
 extern const size_t api_nroutes;
 
+struct app;
+/* Writes the summaries of refused sign-ins still counted in memory to the
+ * audit log: call once no request is being served, before closing. */
+void api_session_flush(struct app *app);
+
 /* Handlers defined outside api.c. */
 int api_post_notes(struct http_req *r);
 int api_get_note(struct http_req *r);

@@ -22,7 +22,7 @@ struct app {
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;
-	struct throttle *account_throttle, *address_throttle;
+	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */
 	size_t nroutes;

@@ -9,22 +9,12 @@
 #include <time.h>
 
 #include "audit.h"
+#include "auth_internal.h"
 #include "mbedtls/sha256.h"
 #include "status.h"
 
-#define TOKEN_BYTES 32 /* 256 random bits */
 #define SALT_BYTES 16
 #define HASH_BYTES 32
-
-struct auth {
-	struct store *store;
-	struct audit *audit;
-	store_db users, tokens, devices;
-	struct auth_config cfg;
-	/* Verified against when the user is unknown, so that an unknown name
-	 * costs the same time as a wrong password. */
-	char dummy_hash[256];
-};
 
 static const char *const role_names[] = {"officer", "worker", "supervisor", "admin"};
 
@@ -41,7 +31,7 @@ const char *auth_role_name(enum auth_role r)
 	return r < ROLE_NONE ? role_names[r] : "none";
 }
 
-static int fill_random(void *buf, size_t n)
+int auth_fill_random(void *buf, size_t n)
 {
 	unsigned char *p = buf;
 	while (n > 0) {
@@ -58,7 +48,7 @@ static int hash_password(const struct auth *a, const char *pw, size_t n,
                          char *out, size_t outlen)
 {
 	unsigned char salt[SALT_BYTES];
-	if (fill_random(salt, sizeof salt) != FN_OK)
+	if (auth_fill_random(salt, sizeof salt) != FN_OK)
 		return FN_INTERNAL;
 	int rc = argon2id_hash_encoded(a->cfg.argon_t, a->cfg.argon_m_kib, a->cfg.argon_p,
 	                               pw, n, salt, sizeof salt, HASH_BYTES, out, outlen);
@@ -91,6 +81,9 @@ int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
 	if ((rc = store_db_open(s, "auth.users", &a->users)) != FN_OK ||
 	    (rc = store_db_open(s, "auth.tokens", &a->tokens)) != FN_OK ||
 	    (rc = store_db_open(s, "auth.devices", &a->devices)) != FN_OK ||
+	    (rc = store_db_open(s, "auth.known", &a->known)) != FN_OK ||
+	    (rc = store_db_open(s, "auth.unlocks", &a->unlocks)) != FN_OK ||
+	    (rc = auth_fill_random(a->label_key, sizeof a->label_key)) != FN_OK ||
 	    (rc = hash_password(a, "fieldnote-timing-equaliser", 26, a->dummy_hash,
 	                        sizeof a->dummy_hash)) != FN_OK) {
 		free(a);
@@ -102,6 +95,8 @@ int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
 
 void auth_close(struct auth *a)
 {
+	if (a)
+		explicit_bzero(a->label_key, sizeof a->label_key);
 	free(a);
 }
 
@@ -203,8 +198,8 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
 	return rc;
 }
 
-static int load_user(struct auth *a, struct store_txn *t, const char *name, size_t n,
-                     struct sc_arena *arena, struct sc_user_record **out)
+int auth_load_user(struct auth *a, struct store_txn *t, const char *name, size_t n,
+                   struct sc_arena *arena, struct sc_user_record **out)
 {
 	struct sc_str val;
 	int rc = store_get(t, a->users, name, n, &val);
@@ -230,7 +225,7 @@ int auth_user_set_disabled(struct auth *a, const char *username, int disabled, c
 	if (!ar)
 		return FN_NO_MEMORY;
 	if ((rc = store_read_begin(a->store, &t)) == FN_OK) {
-		rc = load_user(a, t, username, strlen(username), ar, &u);
+		rc = auth_load_user(a, t, username, strlen(username), ar, &u);
 		store_read_end(t);
 	}
 	if (rc == FN_OK) {
@@ -278,125 +273,15 @@ int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str acto
 	return rc;
 }
 
-static int device_revoked(struct auth *a, struct store_txn *t, struct sc_str device)
+int auth_device_revoked(struct auth *a, struct store_txn *t, struct sc_str device)
 {
 	struct sc_str v;
 	return store_get(t, a->devices, device.p, device.n, &v) == FN_OK;
 }
 
-static void token_hash(const char *token, size_t n, unsigned char out[32])
+void auth_token_hash(const char *token, size_t n, unsigned char out[32])
 {
 	mbedtls_sha256((const unsigned char *)token, n, out, 0);
-}
-
-static void b64url(const unsigned char *in, size_t n, char *out)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0, i = 0;
-	for (; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = tab[v >> 6 & 63];
-		out[o++] = tab[v & 63];
-	}
-	if (n - i == 1) {
-		unsigned v = (unsigned)in[i] << 16;
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-	} else if (n - i == 2) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = tab[v >> 6 & 63];
-	}
-	out[o] = 0;
-}
-
-struct token_put {
-	store_db db;
-	unsigned char hash[32];
-	struct sc_buf enc;
-};
-
-static int put_token(struct store_txn *t, void *arg)
-{
-	struct token_put *tp = arg;
-	return store_put(t, tp->db, tp->hash, sizeof tp->hash, tp->enc.p, tp->enc.n, 0, NULL);
-}
-
-int auth_login(struct auth *a, const struct sc_session_request *req,
-               const char *peer, struct sc_arena *arena, struct sc_session_reply *reply)
-{
-	struct store_txn *t;
-	struct sc_user_record *u = NULL;
-	int rc, revoked;
-
-	if (peer && !sc_str_eq(req->device_id, peer))
-		return FN_FORBIDDEN; /* device_id must be the certificate's device */
-	if ((rc = store_read_begin(a->store, &t)) != FN_OK)
-		return rc;
-	rc = load_user(a, t, req->username.p, req->username.n, arena, &u);
-	revoked = device_revoked(a, t, req->device_id);
-	store_read_end(t);
-	if (rc != FN_OK && rc != FN_NOT_FOUND)
-		return rc;
-
-	/* Verify even when the user is unknown, against a dummy hash. */
-	const char *encoded = u ? u->password_hash.p : a->dummy_hash;
-	int ok = argon2id_verify(encoded, req->password.p, req->password.n) == ARGON2_OK;
-	if (!u || !ok || (SC_HAS(user_record, u, disabled) && u->disabled))
-		return FN_UNAUTHORIZED;
-	if (revoked)
-		return FN_DEVICE_REVOKED;
-
-	unsigned char raw[TOKEN_BYTES];
-	char *token = sc_arena_alloc(arena, TOKEN_BYTES * 2);
-	if (!token)
-		return FN_NO_MEMORY;
-	if (fill_random(raw, sizeof raw) != FN_OK)
-		return FN_INTERNAL;
-	b64url(raw, sizeof raw, token);
-
-	int64_t now = time(NULL);
-	struct sc_token_record tr = {0};
-	tr.username = u->username;
-	SC_SET(token_record, &tr, username);
-	tr.device_id = req->device_id;
-	SC_SET(token_record, &tr, device_id);
-	tr.created = now;
-	SC_SET(token_record, &tr, created);
-	tr.expires_at = now + a->cfg.token_ttl;
-	SC_SET(token_record, &tr, expires_at);
-	tr.epoch = SC_HAS(user_record, u, epoch) ? u->epoch : 0;
-	SC_SET(token_record, &tr, epoch);
-	tr.last_used = now;
-	SC_SET(token_record, &tr, last_used);
-	if (peer) {
-		tr.peer = (struct sc_str){peer, strlen(peer)};
-		SC_SET(token_record, &tr, peer);
-	}
-
-	struct token_put tp = {.db = a->tokens};
-	token_hash(token, strlen(token), tp.hash);
-	if ((rc = sc_encode(&sc_rec_token_record, SC_MSGPACK, &tr, &tp.enc)) == FN_OK)
-		rc = store_write(a->store, put_token, &tp);
-	sc_buf_free(&tp.enc);
-	if (rc != FN_OK)
-		return rc;
-
-	struct sc_user_summary *sum = sc_arena_alloc(arena, sizeof *sum);
-	if (!sum)
-		return FN_NO_MEMORY;
-	auth_user_summary(u, sum);
-	memset(reply, 0, sizeof *reply);
-	reply->token = (struct sc_str){token, strlen(token)};
-	SC_SET(session_reply, reply, token);
-	reply->expires_at = tr.expires_at;
-	SC_SET(session_reply, reply, expires_at);
-	reply->user = sum;
-	SC_SET(session_reply, reply, user);
-	return FN_OK;
 }
 
 struct touch_job {
@@ -446,16 +331,16 @@ int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
 	memset(out, 0, sizeof *out);
 	if (n < 16 || n > 128)
 		return FN_UNAUTHORIZED;
-	token_hash(token, n, out->token_hash);
+	auth_token_hash(token, n, out->token_hash);
 	if ((rc = store_read_begin(a->store, &t)) != FN_OK)
 		return rc;
 	rc = store_get(t, a->tokens, out->token_hash, 32, &val);
 	if (rc == FN_OK)
 		rc = sc_decode(&sc_rec_token_record, SC_MSGPACK, val.p, val.n, &sc_limits_default, arena, &tr, NULL);
 	if (rc == FN_OK)
-		rc = load_user(a, t, tr.username.p, tr.username.n, arena, &u);
+		rc = auth_load_user(a, t, tr.username.p, tr.username.n, arena, &u);
 	if (rc == FN_OK)
-		revoked = device_revoked(a, t, tr.device_id);
+		revoked = auth_device_revoked(a, t, tr.device_id);
 	store_read_end(t);
 	if (rc == FN_NOT_FOUND)
 		return FN_UNAUTHORIZED;
@@ -489,19 +374,26 @@ int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
 }
 
 struct token_del {
-	store_db db;
-	const unsigned char *hash;
+	struct auth *a;
+	const struct auth_principal *p;
+	const char *address;
 };
 
+/* Ends the token and audits it in one transaction. */
 static int del_token(struct store_txn *t, void *arg)
 {
 	struct token_del *td = arg;
-	int rc = store_del(t, td->db, td->hash, 32);
-	return rc == FN_NOT_FOUND ? FN_OK : rc;
+	const struct auth_principal *p = td->p;
+	int rc = store_del(t, td->a->tokens, p->token_hash, 32);
+	if (rc != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	struct audit_event ev = {"session.logout", p->user->username, auth_role_name(p->role), p->device_id,
+	                         p->user->username, "ok", td->address};
+	return audit_append(td->a->audit, t, &ev, time(NULL));
 }
 
-int auth_logout(struct auth *a, const struct auth_principal *p)
+int auth_logout(struct auth *a, const struct auth_principal *p, const char *address)
 {
-	struct token_del td = {a->tokens, p->token_hash};
+	struct token_del td = {a, p, address};
 	return store_write(a->store, del_token, &td);
 }

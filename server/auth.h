@@ -1,5 +1,6 @@
 /* auth.h - users, password hashing (Argon2id), session tokens. Owns the
- * "users" and "tokens" databases. */
+ * "auth.users", "auth.tokens", "auth.devices", "auth.known" (devices that
+ * signed in to an account) and "auth.unlocks" databases. */
 #ifndef FN_AUTH_H
 #define FN_AUTH_H
 
@@ -48,11 +49,36 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
                   const char *password, size_t pwlen, int replace,
                   char *detail);
 
+/* What sign-in throttling needs to know about an attempt, read from the
+ * store before the password is checked. */
+struct auth_signin_facts {
+	int user_exists;
+	int known_device;    /* this device_id has signed in to this account */
+	int64_t unlocked_at; /* the account's last unlock (auth_user_unlock), 0 if never */
+	/* The account as it may be logged: the username when such a user
+	 * exists, else "unknown:" and a keyed hash of the typed name (it may
+	 * be a password typed into the wrong field). The key is random per
+	 * process: the same name gives the same label until a restart. */
+	char label[80];
+};
+int auth_signin_facts(struct auth *a, struct sc_str username, struct sc_str device_id,
+                      struct auth_signin_facts *out);
+
 /* Checks credentials; on success issues a token (returned once, in reply;
- * only its hash is stored). FN_UNAUTHORIZED for an unknown user or a wrong
- * password, indistinguishable in answer and in time. */
+ * only its hash is stored) and, in the same transaction, records the
+ * device as known to the account and appends the "session.login" audit
+ * entry (with `address`, may be NULL): all or none of them commit.
+ * FN_UNAUTHORIZED for an unknown user or a wrong password,
+ * indistinguishable in answer and in time. Failures are not audited here
+ * (the caller records them, with auth_signin_facts' label). */
 int auth_login(struct auth *a, const struct sc_session_request *req,
-               const char *peer, struct sc_arena *arena, struct sc_session_reply *reply);
+               const char *peer, const char *address, struct sc_arena *arena,
+               struct sc_session_reply *reply);
+
+/* Unlocks an account's sign-ins: stores the time (which a running server
+ * reads with every attempt, see auth_signin_facts) and audits it as
+ * "user.unlocked" by `actor`. FN_NOT_FOUND for no such user. */
+int auth_user_unlock(struct auth *a, const char *username, struct sc_str actor, char *detail);
 
 /* Resolves "Authorization: Bearer ..." token text to a principal. `peer` is
  * the verified device certificate's identity on this connection, or NULL:
@@ -69,8 +95,9 @@ int auth_user_set_disabled(struct auth *a, const char *username, int disabled, c
 /* Reports a device lost: its sessions end and it cannot sign in again. */
 int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, char *detail);
 
-/* Ends the session of the given principal's token. */
-int auth_logout(struct auth *a, const struct auth_principal *p);
+/* Ends the session of the given principal's token and audits it
+ * ("session.logout", with `address`, may be NULL) in the same transaction. */
+int auth_logout(struct auth *a, const struct auth_principal *p, const char *address);
 
 /* Fills a user summary (the public view) from a stored user record. */
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out);

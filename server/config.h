@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "rules.h"
+#include "throttle.h"
 
 struct config {
 	char data_dir[1024];
@@ -25,10 +26,9 @@ struct config {
 	size_t max_values;       /* sc_limits.max_values */
 	int access_log;
 	unsigned max_batch;
-	unsigned login_max_failures;
-	int64_t login_window;
 	size_t map_size, map_max, store_reserve;
 	size_t write_quota_daily;
+	struct throttle_config login; /* sign-in throttling */
 	struct auth_config auth;
 	struct rules_config rules;
 };

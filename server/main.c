@@ -35,6 +35,11 @@ static const char usage[] =
 	"      read from standard input (one line, 8 to 256 bytes).\n"
 	"  fieldnote user disable|enable --data DIR --username U\n"
 	"      Disabling ends every session of the user at once.\n"
+	"  fieldnote user unlock --data DIR --username U\n"
+	"      Clear U's sign-in throttling (failures and backoff). The counters\n"
+	"      live in the server's memory; the unlock is stored, and a running\n"
+	"      server applies it at U's next sign-in attempt (the admin API's\n"
+	"      POST /v1/admin/users/U/unlock does the same).\n"
 	"  fieldnote device revoke --data DIR --device ID\n"
 	"      Report a handheld lost: its sessions end, it cannot sign in again.\n"
 	"  fieldnote guidance import --data DIR FILE...\n"
@@ -121,8 +126,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
-	    (rc = throttle_open(&app->account_throttle, cfg->login_max_failures, cfg->login_window)) != FN_OK ||
-	    (rc = throttle_open(&app->address_throttle, cfg->login_max_failures * 4, cfg->login_window)) != FN_OK) {
+	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
 	}
@@ -131,8 +135,8 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 
 static void close_app(struct app *app)
 {
-	throttle_close(app->address_throttle);
-	throttle_close(app->account_throttle);
+	api_session_flush(app);
+	throttle_close(app->throttle);
 	notes_close(app->notes);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
@@ -429,7 +433,7 @@ static int cmd_guidance(struct config *cfg, const char *sub, int argc, char **ar
 	return failed ? 1 : 0;
 }
 
-/* user disable|enable --username U, device revoke --device ID */
+/* user disable|enable|unlock --username U, device revoke --device ID */
 static int cmd_account(struct config *cfg, int argc, char **argv)
 {
 	const char *who = NULL;
@@ -449,21 +453,26 @@ static int cmd_account(struct config *cfg, int argc, char **argv)
 				*k = '_';
 		if (strncmp(argv[i], "--", 2) != 0 || config_set(cfg, key, argv[i + 1], detail) != FN_OK)
 			return fail_usage(device ? "device revoke needs --data DIR --device ID"
-			                         : "user disable|enable needs --data DIR --username U");
+			                         : "user disable|enable|unlock needs --data DIR --username U");
 	}
 	if (!who)
 		return fail_usage(device ? "device revoke needs --device ID" : "needs --username U");
 	struct app app;
 	if (open_app(&app, cfg, 0) != FN_OK)
 		return 1;
+	int unlock = !device && !strcmp(argv[2], "unlock");
 	int rc = device ? auth_device_revoke(app.auth, who, SC_STR_LIT("cli"), detail)
-	                : auth_user_set_disabled(app.auth, who, !strcmp(argv[2], "disable"), detail);
+	         : unlock ? auth_user_unlock(app.auth, who, SC_STR_LIT("cli"), detail)
+	                  : auth_user_set_disabled(app.auth, who, !strcmp(argv[2], "disable"), detail);
 	close_app(&app);
 	if (rc != FN_OK) {
 		fprintf(stderr, "fieldnote: %s\n", detail);
 		return 1;
 	}
-	printf("%s %s: %s\n", device ? "device" : "user", who, device ? "revoked" : argv[2][0] == 'd' ? "disabled" : "enabled");
+	if (unlock)
+		printf("user %s: unlocked (a running server applies it at the next sign-in attempt)\n", who);
+	else
+		printf("%s %s: %s\n", device ? "device" : "user", who, device ? "revoked" : argv[2][0] == 'd' ? "disabled" : "enabled");
 	return 0;
 }
 
@@ -613,7 +622,8 @@ int main(int argc, char **argv)
 		}
 		return cmd_user_add(&cfg, nrest, rest, 0);
 	}
-	if ((!strcmp(cmd, "user") && argc > 2 && (!strcmp(argv[2], "disable") || !strcmp(argv[2], "enable"))) ||
+	if ((!strcmp(cmd, "user") && argc > 2 &&
+	     (!strcmp(argv[2], "disable") || !strcmp(argv[2], "enable") || !strcmp(argv[2], "unlock"))) ||
 	    (!strcmp(cmd, "device") && argc > 2 && !strcmp(argv[2], "revoke")))
 		return cmd_account(&cfg, argc, argv);
 	if (!strcmp(cmd, "audit") && argc > 2 && !strcmp(argv[2], "verify")) {

@@ -196,7 +196,7 @@ test_token_absolute_and_idle_limits() {
 }
 
 test_login_throttled_per_account_and_address() {
-	fn_start --login-max-failures 3 --login-window 60 || return 1
+	fn_start --login-max-failures 3 --login-window 60 --login-address-failures 12 || return 1
 	local i codes="" retry
 	for i in 1 2 3 4; do
 		req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer2","password":"wrong-wrong","device_id":"d"}'
@@ -206,21 +206,25 @@ test_login_throttled_per_account_and_address() {
 	# Even the right password waits now.
 	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer2","password":"other-pass-1","device_id":"d"}'
 	local right=$STATUS name; name=$(json_get name)
-	# Another account from the same address is still allowed, until the
-	# address limit (4 x 3 failures) is reached.
+	# Another account from the same address is still allowed (and its
+	# device "d" is now known to it), until the address limit (12) is reached.
 	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"d"}'
 	local other=$STATUS
 	for i in $(seq 1 12); do
 		req POST /v1/session -H 'Content-Type: application/json' -d "{\"username\":\"nobody$i\",\"password\":\"wrong-wrong\",\"device_id\":\"d\"}"
 	done
-	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"d"}'
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"d-new"}'
 	local addr=$STATUS
+	# A device that has signed in to the account before is let through.
+	req POST /v1/session -H 'Content-Type: application/json' -d '{"username":"officer1","password":"'"$PW_OFFICER"'","device_id":"d"}'
+	local known=$STATUS
 	fn_stop
 	[ "$codes" = " 401 401 401 429" ] || { fail "codes:$codes"; return 1; }
 	[ -n "$retry" ] && [ "$retry" -gt 0 ] && [ "$retry" -le 60 ] || { fail "Retry-After '$retry'"; return 1; }
 	[ "$right" = 429 ] && [ "$name" = TOO_MANY_REQUESTS ] || { fail "right password: $right $name"; return 1; }
 	[ "$other" = 201 ] || { fail "other account: $other"; return 1; }
-	[ "$addr" = 429 ] || fail "address limit: $addr"
+	[ "$addr" = 429 ] || { fail "address limit: $addr"; return 1; }
+	[ "$known" = 201 ] || fail "known device behind a limited address: $known"
 }
 
 test_audit_records_reads_decisions_and_sign_ins() {
