@@ -11,13 +11,9 @@
 
 #include "buf.h"
 #include "quota.h"
+#include "civet_hooks.h"
 #include "status.h"
 #include "tls.h"
-
-/* civetweb-unit.inc */
-void http_conn_must_close(struct mg_connection *conn);
-int http_conn_headers_overflowed(const struct mg_connection *conn);
-int http_conn_deadline_passed(const struct mg_connection *conn);
 
 const char *http_header(struct http_req *r, const char *name)
 {

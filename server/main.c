@@ -1,23 +1,17 @@
 /* main.c - the fieldnote command line: init, serve, user add, guidance. */
-#include <civetweb.h>
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "app.h"
 #include "cli_backup.h"
 #include "config.h"
-#include "connlimit.h"
-#include "listen.h"
+#include "serve.h"
 #include "buf.h"
 #include "status.h"
-#include "tls.h"
 
 static const char usage[] =
 	"fieldnote - voice-of-the-child notes and operational guidance server\n"
@@ -154,167 +148,20 @@ static int cmd_init(struct config *cfg)
 	return 0;
 }
 
-/* civetweb's listening_ports value, whose trailing "s" (TLS) is not shown. */
-static const char *serve_spec = "";
-
-/* Prints text with serve_spec written without its "s". */
-static void put_spec_plain(FILE *f, const char *text)
-{
-	size_t sn = strlen(serve_spec);
-	const char *at = sn ? strstr(text, serve_spec) : NULL;
-	if (at)
-		fprintf(f, "%.*s%.*s%s", (int)(at - text), text, (int)(sn - 1), serve_spec, at + sn);
-	else
-		fputs(text, f);
-}
-
-/* civetweb's own diagnostics, without request details. */
-static int log_message(const struct mg_connection *conn, const char *message)
-{
-	(void)conn;
-	fputs("civetweb: ", stderr);
-	put_spec_plain(stderr, message);
-	fputc('\n', stderr);
-	return 1;
-}
-
-/* civetweb's options from the settings; the numbers are kept in o. */
-struct serve_options {
-	char threads[16], timeout[16], deadline[16], first_byte[16];
-	const char *v[32];
-};
-
-static void serve_options(const struct config *cfg, const char *ports, struct serve_options *o)
-{
-	snprintf(o->threads, sizeof o->threads, "%u", cfg->threads);
-	snprintf(o->timeout, sizeof o->timeout, "%u", cfg->request_timeout_ms);
-	snprintf(o->deadline, sizeof o->deadline, "%u", cfg->request_deadline_ms);
-	snprintf(o->first_byte, sizeof o->first_byte, "%u", cfg->first_byte_timeout_ms);
-	const char *v[] = {
-		"listening_ports", ports,
-		"ssl_certificate", cfg->cert,
-		"num_threads", o->threads,
-		"request_timeout_ms", o->timeout,
-		"request_deadline_ms", o->deadline,
-		"first_byte_timeout_ms", o->first_byte,
-		"keep_alive_timeout_ms", "30000",
-		"enable_keep_alive", "yes",
-		"tcp_nodelay", "1",
-		"max_request_size", "16384",
-		/* No linger_timeout_ms: civetweb turns 0 into SO_LINGER {1, 0},
-		 * an abortive close whose reset discarded the unsent end of every
-		 * large reply sent with Connection: close. Without it, close()
-		 * returns at once and the kernel finishes sending. */
-		NULL,
-	};
-	memcpy(o->v, v, sizeof v);
-}
-
-/* Graceful stop: no new connections, handshakes and idle connections
- * closed at once, requests in progress finish (each within its deadline
- * and write timeout), then civetweb stops. */
-static void serve_stop(struct mg_context *ctx, struct app *app)
-{
-	const struct config *cfg = app->cfg;
-	mg_drain(ctx);
-	tls_drain();
-	if (connlimit_wait_idle(app->conns, cfg->request_deadline_ms + cfg->request_timeout_ms) != 0)
-		fprintf(stderr, "fieldnote: %zu connections still open; closing them\n",
-		        connlimit_total(app->conns));
-	mg_stop(ctx);
-}
-
+/* serve: the checks and TLS set-up first (serve_prepare), then the store,
+ * then civetweb until a signal (serve_run). */
 static int cmd_serve(struct config *cfg)
 {
+	struct serve_plan plan;
 	struct app app;
-	struct listen_addr where;
-	struct serve_options so;
-	char ports[300], url[128], detail[256];
-	sigset_t sigs;
-	int sig;
-
-	if (listen_parse(cfg->listen, &where, detail) != 0 ||
-	    listen_civetweb_spec(&where, ports, sizeof ports) != 0) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
-		return 2;
-	}
-	serve_spec = ports;
-	/* Before anything else, so it is the first thing an operator sees. */
-	if (!where.loopback) {
-		listen_url(&where, where.port, url, sizeof url);
-		fprintf(stderr, "fieldnote: WARNING: serving on %s, reachable from %s; "
-		        "use --listen 127.0.0.1:PORT to serve this machine only\n", url,
-		        where.any ? "every network this machine is on" : "other machines");
-	}
-
-	if (access(cfg->cert, R_OK) != 0 || access(cfg->key, R_OK) != 0) {
-		fprintf(stderr, "fieldnote: cannot read certificate %s or key %s: %s (make certs creates dev ones)\n",
-		        cfg->cert, cfg->key, strerror(errno));
-		return 1;
-	}
-	struct tls_options topt = {cfg->cert, cfg->key, cfg->device_ca[0] ? cfg->device_ca : NULL, 0,
-	                           cfg->handshake_timeout_ms};
-	if (tls_configure(&topt) != 0) {
-		fprintf(stderr, "fieldnote: TLS set-up failed: %s\n", tls_last_error());
-		return 1;
-	}
+	int rc = serve_prepare(cfg, &plan);
+	if (rc != 0)
+		return rc;
 	if (open_app(&app, cfg, 0) != FN_OK)
 		return 1;
-	/* Room for every connection that can be open: waiting for a first
-	 * byte (civetweb's 1024), queued, and served. */
-	app.conns = connlimit_new(cfg->max_conns_per_address, 2048 + (size_t)cfg->threads);
-	if (!app.conns) {
-		fprintf(stderr, "fieldnote: out of memory\n");
-		close_app(&app);
-		return 1;
-	}
-
-	/* Workers inherit this mask; only the main thread takes the signals. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	serve_options(cfg, ports, &so);
-	struct mg_callbacks cb = {0};
-	cb.log_message = log_message;
-	cb.http_error = http_civetweb_error;
-	cb.accept_connection = connlimit_accept_cb;
-	cb.release_connection = connlimit_release_cb;
-	struct mg_init_data init = {&cb, &app, so.v};
-	struct mg_error_data err = {0};
-	char errtext[256] = "";
-	err.text = errtext;
-	err.text_buffer_size = sizeof errtext;
-
-	mg_init_library(MG_FEATURES_TLS);
-	struct mg_context *ctx = mg_start2(&init, &err);
-	if (!ctx) {
-		fprintf(stderr, "fieldnote: cannot serve on %.*s: ", (int)strlen(ports) - 1, ports);
-		put_spec_plain(stderr, errtext);
-		fprintf(stderr, "%s%s\n", tls_last_error()[0] ? ": " : "", tls_last_error());
-		connlimit_free(app.conns);
-		close_app(&app);
-		mg_exit_library();
-		return 1;
-	}
-	http_mount(ctx, &app, api_routes, api_nroutes);
-
-	struct mg_server_port sp[4];
-	int np = mg_get_server_ports(ctx, 4, sp);
-	listen_url(&where, np > 0 ? (unsigned)sp[0].port : where.port, url, sizeof url);
-	printf("fieldnote: serving %s (store %s)\n", url, cfg->data_dir);
-	fflush(stdout);
-
-	sigwait(&sigs, &sig);
-	fprintf(stderr, "fieldnote: %s received, finishing in-flight requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	serve_stop(ctx, &app);
-	connlimit_free(app.conns);
+	rc = serve_run(&app, &plan);
 	close_app(&app);
-	mg_exit_library();
-	fprintf(stderr, "fieldnote: stopped cleanly\n");
-	return 0;
+	return rc;
 }
 
 static int read_password(char *buf, size_t cap, size_t *n)

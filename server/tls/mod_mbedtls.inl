@@ -59,6 +59,10 @@
 
 #include "tls.h"
 
+#if CIVETWEB_VERSION_MAJOR != 1 || CIVETWEB_VERSION_MINOR != 16
+#error "fieldnote's TLS adapter keeps civetweb 1.16's mbed_* interface: check it against this version"
+#endif
+
 #if !defined(MBEDTLS_THREADING_C) || !defined(MBEDTLS_SSL_PROTO_TLS1_3)      \
     || !defined(MBEDTLS_SSL_TICKET_C) || !defined(MBEDTLS_SSL_CACHE_C)        \
     || !defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
