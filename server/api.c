@@ -234,13 +234,16 @@ static int get_metrics(struct http_req *r)
 	                 "fieldnote_store_commits_total %" PRIu64 "\n"
 	                 "fieldnote_store_writes_total %" PRIu64 "\n"
 	                 "fieldnote_store_map_grows_total %" PRIu64 "\n"
+	                 "fieldnote_store_full_refusals_total %" PRIu64 "\n"
+	                 "# TYPE fieldnote_store_disk_full gauge\n"
+	                 "fieldnote_store_disk_full %d\n"
 	                 "# TYPE fieldnote_store_map_bytes gauge\n"
 	                 "fieldnote_store_map_bytes %zu\n"
 	                 "fieldnote_store_used_bytes %zu\n",
 	                 atomic_load(&a->requests), atomic_load(&a->by_class[2]),
 	                 atomic_load(&a->by_class[3]), atomic_load(&a->by_class[4]),
 	                 atomic_load(&a->by_class[5]), st.commits, st.writes, st.map_grows,
-	                 st.map_size, st.used_bytes);
+	                 st.full_refusals, st.disk_full, st.map_size, st.used_bytes);
 	return http_send_bytes(r, 200, "text/plain; version=0.0.4", out, (size_t)n, NULL);
 }
 

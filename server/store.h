@@ -1,6 +1,7 @@
 /* store.h - the server's LMDB store: one environment, named databases owned
- * by modules, group-committed durable writes, map growth. Only store.c
- * includes lmdb.h; feature modules speak to LMDB through these functions. */
+ * by modules, group-committed durable writes, map growth. Only the store
+ * module (store.c, store_commit.c) includes lmdb.h; feature modules speak
+ * to LMDB through these functions. */
 #ifndef FN_STORE_H
 #define FN_STORE_H
 

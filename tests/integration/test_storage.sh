@@ -125,6 +125,7 @@ disk_reserve_keeps_sign_in_and_reads() {
 	[ "$(grep -c 'store: disk full' "$FN_TMP/err")" = 1 ] ||
 		{ fail "the full disk was not logged exactly once: $(grep 'store:' "$FN_TMP/err" | head -5)"; return 1; }
 	grep -q 'store: disk full.*KiB free' "$FN_TMP/err" || { fail "the log does not give the free space"; return 1; }
+	[ "$(metric fieldnote_store_disk_full)" = 1 ] || { fail "/metrics does not show the full disk"; return 1; }
 	login officer1 "$PW_OFFICER" || { fail "no sign-in on a full disk"; return 1; }
 	req GET /v1/guidance/s136 -H "Authorization: Bearer $TOKEN"
 	expect_status 200 || return 1
@@ -134,6 +135,7 @@ disk_reserve_keeps_sign_in_and_reads() {
 	out=$(load upload r3 2 2)
 	[ "$out" = "stored 80" ] || { fail "uploads did not resume after space returned: $out"; return 1; }
 	grep -q 'store: disk space back' "$FN_TMP/err" || { fail "recovery not logged"; return 1; }
+	[ "$(metric fieldnote_store_disk_full)" = 0 ] || { fail "/metrics still shows a full disk"; return 1; }
 	fn_stop || return 1
 	fn_start --write-quota-daily 0 || return 1
 	login officer1 "$PW_OFFICER" || return 1
