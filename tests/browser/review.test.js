@@ -614,6 +614,42 @@ async function main() {
 		await page.locator('#signin-view').waitFor({ state: 'visible' });
 	});
 
+	await check('a_reply_that_arrives_after_sign_out_is_dropped', async () => {
+		await page.fill('#username', env('FN_SUPER'));
+		await page.fill('#password', env('FN_SUPER_PW'));
+		await page.click('#signin-button');
+		await queueShown();
+		// The next queue reply, made while signed in, is held until the
+		// supervisor has signed out.
+		let release;
+		const held = new Promise((r) => { release = r; });
+		let arrived;
+		const seen = new Promise((r) => { arrived = r; });
+		const reply = await page.evaluate(async () => {
+			const { token } = JSON.parse(sessionStorage.getItem('fieldnote.review.session'));
+			const r = await fetch('/v1/review/queue?limit=50', { headers: { Authorization: `Bearer ${token}` } });
+			return r.text();
+		});
+		await page.route('**/v1/review/queue*', async (route) => {
+			arrived();
+			await held;
+			await route.fulfill({ status: 200, contentType: 'application/json', body: reply });
+		});
+		await page.getByRole('button', { name: 'Refresh' }).click();
+		await seen;
+		await page.getByRole('button', { name: 'Sign out' }).click();
+		await page.locator('#signin-view').waitFor({ state: 'visible' });
+		const answered = page.waitForResponse('**/v1/review/queue*');
+		release();
+		await answered;
+		// Give the page's own handlers their turn before looking.
+		await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+		await page.unroute('**/v1/review/queue*');
+		assert.equal(await page.locator('#queue-body tr').count(), 0, 'the late reply filled the queue');
+		assert.ok(!(await page.evaluate(() => document.body.textContent)).includes('C-FIL-'));
+		assert.ok(await page.locator('#signin-view').isVisible());
+	});
+
 	await phoneChecks(browser, problems, requested);
 
 	await check('no_script_errors_or_csp_violations', async () => {
