@@ -56,11 +56,15 @@
 	/* Everything the page holds about what the supervisor has read; reset
 	 * (FN.resetState) when the session ends. */
 	FN.S = {};
+	/* Counts resets: a reply to a request made before the last one is
+	 * dropped (FN.api), so nothing reappears after sign-out. */
+	FN.epoch = 0;
 	FN.resetState = function () {
 		var S = FN.S;
+		FN.epoch++;
 		S.token = null; S.user = null; S.expires = 0;
 		S.filters = { status: '', team: '', flag: '', overdue: false };
-		S.items = []; S.next = null; S.shown = 0;
+		S.items = []; S.next = null; S.shown = 0; S.lastPage = [];
 		S.note = null; S.contacts = null; S.openedId = null;
 		S.child = null;
 		S.busy = false;
@@ -144,9 +148,12 @@
 		this.status = status; this.name = name || ''; this.message = message; this.field = field || '';
 	}
 
-	/* A 401 on any call but sign-in ends the session: FN.onSessionEnded. */
+	/* A 401 on any call but sign-in ends the session: FN.onSessionEnded.
+	 * A reply that arrives after the page was reset (sign-out) never
+	 * settles: no handler of the old session runs. */
 	FN.api = function (method, path, body) {
-		var S = FN.S;
+		var S = FN.S, epoch = FN.epoch;
+		var never = function () { return new Promise(function () {}); };
 		var headers = { Accept: 'application/json' };
 		if (S.token) headers.Authorization = 'Bearer ' + S.token;
 		var init = { method: method, headers: headers, cache: 'no-store', credentials: 'omit',
@@ -157,6 +164,7 @@
 		}
 		return fetch(path, init).then(function (res) {
 			return res.text().then(function (text) {
+				if (epoch !== FN.epoch) return never();
 				var data = null;
 				if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
 				if (res.ok) return data;
@@ -168,6 +176,7 @@
 				throw err;
 			});
 		}, function () {
+			if (epoch !== FN.epoch) return never();
 			throw new ApiError(0, 'NETWORK', 'Cannot reach the server. Check the connection and try again.');
 		});
 	};
