@@ -65,8 +65,12 @@ for bin in "${bins[@]}"; do
 	port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/out")
 	[ -n "$port" ] || { cat "$tmp/err"; exit 1; }
 	for mode in new reuse; do
-		printf 'handshakes %s TLS1.3 %-5s ' "$bin" "$mode"
-		"$build/bench/tlsconn" -p "$port" -v 1.3 $([ $mode = reuse ] && echo -r) -j 1 -t "$dur"
+		before=$(cpu_ticks "$pid")
+		out=$("$build/bench/tlsconn" -p "$port" -v 1.3 $([ $mode = reuse ] && echo -r) -j 1 -t "$dur")
+		after=$(cpu_ticks "$pid")
+		conns=$(awk '/^tlsconn:/ {print $2}' <<<"$out")
+		printf 'handshakes %s TLS1.3 %-5s %s; server CPU %s us/handshake\n' "$bin" "$mode" "$out" \
+			"$(python3 -c "print(round(($after - $before) / $tick / max($conns, 1) * 1e6))")"
 	done
 	command -v wrk >/dev/null && guidance_row "$bin" "$port"
 	kill "$pid" && wait "$pid" 2>/dev/null || true
