@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "app.h"
 #include "cli_backup.h"
 #include "config.h"
