@@ -6,7 +6,7 @@
 
 #include "unit.h"
 
-#define SUITES(X) X(schema) X(limits) X(items) X(store) X(net)
+#define SUITES(X) X(schema) X(limits) X(items) X(store) X(net) X(tls)
 
 #define DECLARE(s) extern const struct unit_case s##_cases[];
 SUITES(DECLARE)
