@@ -10,7 +10,7 @@ Subcommands (HOST PORT first; the CA is certs/dev/ca.crt unless --ca):
                             /v1/session with Content-Length: 100000 and one
                             body byte a second; prints "started" when all
                             have sent their headers, then how long each
-                            stayed open ("closed S" or "open S").
+                            stayed open after that ("closed S" or "open S").
   hold SILENT IDLE SECONDS TOKEN PATH SRC...
                             opens SILENT plain TCP connections that send
                             nothing and IDLE TLS keep-alive connections that
@@ -134,6 +134,7 @@ def cmd_trickle(host, port, n, seconds):
                                       server_hostname="localhost")
                 tls.sendall(b"POST /v1/session HTTP/1.1\r\nHost: localhost\r\n"
                             b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+                t0 = time.monotonic()  # the request's first byte is out
             finally:
                 started.release()
             while time.monotonic() - t0 < seconds:

@@ -28,10 +28,12 @@ test_trickled_bodies_are_cut_at_the_deadline() {
 	timed_get || rc=1
 	wait $pid
 	sed -i '/^started/d' "$FN_TMP/trickle"
-	# Each was closed after the 3 s deadline and well before its 9 s end.
+	# Each was closed after the 3 s deadline and well before its 9 s end
+	# (a trickler notices when its next byte, a second later, fails; the
+	# rest is slack for a loaded machine).
 	local late
-	late=$(awk '$1 != "closed" || $2 > 6.0 || $2 < 2.5' "$FN_TMP/trickle")
-	[ -z "$late" ] || { fail "not cut at the deadline: $(sort "$FN_TMP/trickle" | uniq -c | head -5)"; rc=1; }
+	late=$(awk '$1 != "closed" || $2 > 7.0 || $2 < 2.5' "$FN_TMP/trickle")
+	[ -z "$late" ] || { fail "not cut at the deadline: $(sort -k2 -n "$FN_TMP/trickle" | uniq -c | tail -5)"; rc=1; }
 	fn_stop || rc=1
 	return $rc
 }

@@ -1,11 +1,12 @@
-/* tls_identity: the client identity behind tls_peer_identity().
- *
- * Part of the TLS adapter, #included by mod_mbedtls.inl (which defines
- * SSL_CTX first) and so compiled once, inside civetweb.c. It takes the
- * subject CN of a verified client certificate into thread-local storage, and
- * carries it inside session tickets so that a resumed session, which in TLS
- * 1.3 has no certificate, keeps its identity.
- */
+/* tls_identity.c - the client identity behind tls_peer_identity(): the
+ * subject CN of a verified client certificate, kept in thread-local
+ * storage, and carried inside session tickets so that a resumed session,
+ * which in TLS 1.3 has no certificate, keeps its identity. */
+#include "tls_adapter.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 /* The client identity appended to session tickets (see tls_ticket_write):
  * nonce, GCM tag and a one-byte identity length. */
@@ -29,7 +30,7 @@ tls_peer_identity(void)
 	return tls_peer_id[0] != '\0' ? tls_peer_id : NULL;
 }
 
-static void
+void
 tls_identity_clear(void)
 {
 	tls_peer_id[0] = '\0';
@@ -69,7 +70,7 @@ tls_cn_copy(const mbedtls_x509_crt *crt, char *out, size_t outsz)
 /* Chain verification callback, called from top to leaf (depth 0). A leaf
  * that verified but has no usable CN is rejected here, inside the
  * handshake, so the client gets an alert rather than a closed socket. */
-static int
+int
 tls_verify_cb(void *unused, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	(void)unused;
@@ -86,8 +87,8 @@ tls_verify_cb(void *unused, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
  * A TLS 1.2 resumption restores the peer certificate from the cache or the
  * ticket. A TLS 1.3 resumption has no certificate at all (mbedTLS does not
  * keep it in 1.3 tickets), so the identity comes from the ticket. */
-static int
-tls_identity_take(const mbedtls_ssl_context *ssl, const SSL_CTX *ctx)
+int
+tls_identity_take(const mbedtls_ssl_context *ssl, const struct tls_ctx *ctx)
 {
 	const mbedtls_x509_crt *peer;
 
@@ -118,7 +119,7 @@ tls_identity_take(const mbedtls_ssl_context *ssl, const SSL_CTX *ctx)
  * moved onto another ticket. The inner ticket keeps mbedTLS's key rotation
  * and expiry; id_key lives as long as the process, like the ticket keys. */
 static int
-tls_id_gcm(const SSL_CTX *ctx, int mode, const unsigned char *nonce,
+tls_id_gcm(const struct tls_ctx *ctx, int mode, const unsigned char *nonce,
            const unsigned char *aad, size_t aad_len, const unsigned char *in,
            unsigned char *out, size_t len, unsigned char *tag)
 {
@@ -138,12 +139,12 @@ tls_id_gcm(const SSL_CTX *ctx, int mode, const unsigned char *nonce,
 	return rc;
 }
 
-static int
+int
 tls_ticket_write(void *p_ctx, const mbedtls_ssl_session *session,
                  unsigned char *start, const unsigned char *end,
                  size_t *tlen, uint32_t *lifetime)
 {
-	SSL_CTX *ctx = (SSL_CTX *)p_ctx;
+	struct tls_ctx *ctx = (struct tls_ctx *)p_ctx;
 	size_t idlen = strlen(tls_hs_id), inner;
 	unsigned char *q;
 	int rc;
@@ -172,11 +173,11 @@ tls_ticket_write(void *p_ctx, const mbedtls_ssl_session *session,
 	return 0;
 }
 
-static int
+int
 tls_ticket_parse(void *p_ctx, mbedtls_ssl_session *session,
                  unsigned char *buf, size_t len)
 {
-	SSL_CTX *ctx = (SSL_CTX *)p_ctx;
+	struct tls_ctx *ctx = (struct tls_ctx *)p_ctx;
 	char id[TLS_IDENTITY_MAX + 1];
 	size_t idlen, inner;
 	unsigned char *q;
