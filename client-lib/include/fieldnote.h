@@ -347,7 +347,8 @@ FN_API int fn_outbox_export(fn_client *c, const char *path, uint64_t *count_out)
  * returned note being amended: state queued, sent_state returned).
  * child_ref, context and occurred_at are absent once the device dropped
  * the note's content (accepted or escalated). Opens each note's record:
- * proportional to the notes kept. FN_OK, FN_WRONG_KEY, FN_NO_MEMORY.
+ * proportional to the notes kept. *out is owned by the caller (fn_free).
+ * FN_OK, FN_BAD_ARGUMENT, FN_WRONG_KEY, FN_IO_ERROR, FN_NO_MEMORY.
  */
 FN_API int fn_note_list(fn_client *c, char **out);
 
@@ -389,15 +390,16 @@ FN_API int fn_feedback_list(fn_client *c, char **out);
  * given; next is the last local_seq given (`after` when none), to pass
  * to fn_feedback_ack once the user has seen them; acked is the acknowledged cursor. after ==
  * FN_FEEDBACK_UNACKED means the acknowledged cursor (0 when nothing was
- * ever acknowledged). FN_OK, FN_WRONG_KEY, FN_NO_MEMORY.
+ * ever acknowledged). *out is owned by the caller (fn_free). FN_OK,
+ * FN_BAD_ARGUMENT, FN_WRONG_KEY, FN_IO_ERROR, FN_NO_MEMORY.
  */
 FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out);
 
 /*
  * Records that the user has seen feedback up to local_seq `upto` (kept in
  * the store; the cursor only moves forward: a smaller value is ignored;
- * a value beyond the newest item is clamped to it). FN_OK, FN_IO_ERROR,
- * FN_STORE_FULL.
+ * a value beyond the newest item is clamped to it). FN_OK,
+ * FN_BAD_ARGUMENT, FN_IO_ERROR, FN_STORE_FULL.
  */
 FN_API int fn_feedback_ack(fn_client *c, uint64_t upto);
 
@@ -503,12 +505,13 @@ typedef struct fn_sync_options {
 	                         "retry_after"); default 30000 */
 } fn_sync_options;
 
-/* Zeroes *opt and sets opt->size. */
+/* Zeroes *opt and sets opt->size. NULL is a no-op. */
 FN_API void fn_sync_options_init(fn_sync_options *opt);
 
 /*
  * fn_sync_run with a retry policy for this call (opt may be NULL: the
- * handle's). Retry-After (seconds or an HTTP date, on 429, 503 or 507) is
+ * handle's; it is read during the call only, and one whose size is too
+ * small for flags is ignored). Retry-After (seconds or an HTTP date, on 429, 503 or 507) is
  * honoured: the next try waits at least that long, or, when that is
  * longer than opt.max_wait_ms or passes the deadline, the sync stops
  * there with the server's status and the summary's "retry_after".

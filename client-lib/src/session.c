@@ -220,7 +220,8 @@ FN_API int fn_logout(fn_client *c)
 	int server = FN_NETWORK_ERROR; /* no server URL: the server is not told */
 	if (c->online) {
 		pthread_mutex_unlock(&c->mu);
-		x.attempts = 2; /* signing out must not keep the user waiting */
+		x.attempts = 2; /* signing out must not keep the user waiting, */
+		x.max_wait_ms = 2000; /* nor wait long on Retry-After */
 		server = rpc_call(&x, "DELETE", "/v1/session", NULL, 0, 1);
 		net_close(&c->net, 1);
 		pthread_mutex_lock(&c->mu);
