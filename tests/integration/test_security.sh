@@ -84,7 +84,7 @@ super1   POST /v1/admin/users/officer2/disable - 403
 officer1 GET /v1/guidance/s136 - 200
 worker4  GET /v1/guidance - 200
 super1   GET /v1/sync/guidance - 200
-admin1   GET /v1/guidance/s136 - 200
+admin1   GET /v1/guidance/s136 - 404
 -        GET /v1/guidance/s136 - 401
 -        GET /v1/notes/mx-own - 401
 -        POST /v1/notes note 401
