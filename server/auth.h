@@ -51,6 +51,11 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
 
 /* What sign-in throttling needs to know about an attempt, read from the
  * store before the password is checked. */
+/* 1 if `device_id` has signed in to `username`'s account before (the
+ * "auth.known" record written with every sign-in), else 0 (also when the
+ * store cannot be read: the caller then refuses). */
+int auth_device_known(struct auth *a, struct sc_str username, struct sc_str device_id);
+
 struct auth_signin_facts {
 	int user_exists;
 	int known_device;    /* this device_id has signed in to this account */

@@ -62,6 +62,12 @@ static void unknown_label(const struct auth *a, struct sc_str name, char out[80]
 	out[24] = 0;
 }
 
+int auth_device_known(struct auth *a, struct sc_str username, struct sc_str device_id)
+{
+	struct auth_signin_facts f;
+	return auth_signin_facts(a, username, device_id, &f) == FN_OK && f.known_device;
+}
+
 int auth_signin_facts(struct auth *a, struct sc_str username, struct sc_str device_id,
                       struct auth_signin_facts *out)
 {

@@ -119,7 +119,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	if ((rc = audit_open(&app->audit, app->store)) != FN_OK ||
 	    (rc = auth_open(&app->auth, app->store, &cfg->auth, app->audit)) != FN_OK ||
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
-	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit)) != FN_OK ||
+	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
 	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));

@@ -7,46 +7,6 @@
 #include "buf.h"
 #include "status.h"
 
-/* --- keys ----------------------------------------------------------------- */
-
-void key_str(struct key *k, struct sc_str s)
-{
-	size_t n = s.n < KEY_MAX - k->n - 1 ? s.n : KEY_MAX - k->n - 1;
-	memcpy(k->b + k->n, s.p, n);
-	k->n += n;
-	k->b[k->n++] = 0;
-}
-
-void key_raw(struct key *k, struct sc_str s)
-{
-	size_t n = s.n < KEY_MAX - k->n ? s.n : KEY_MAX - k->n;
-	memcpy(k->b + k->n, s.p, n);
-	k->n += n;
-}
-
-void key_u64(struct key *k, uint64_t v)
-{
-	if (k->n + 8 <= KEY_MAX) {
-		store_u64_key(v, k->b + k->n);
-		k->n += 8;
-	}
-}
-
-void key_u32(struct key *k, uint32_t v)
-{
-	if (k->n + 4 <= KEY_MAX) {
-		for (int i = 3; i >= 0; i--, v >>= 8)
-			k->b[k->n + (size_t)i] = (unsigned char)(v & 0xff);
-		k->n += 4;
-	}
-}
-
-void key_u8(struct key *k, unsigned v)
-{
-	if (k->n < KEY_MAX)
-		k->b[k->n++] = (unsigned char)v;
-}
-
 /* Revisions are 1..2^31-1 (SC_POS31; rules_check_note refuses others), so
  * 4-byte keys hold them untruncated; one read from the store is checked. */
 static int rev_in_range(int64_t rev)
@@ -63,7 +23,7 @@ struct key rev_key(struct sc_str id, int64_t rev)
 }
 
 int notes_open(struct notes **out, struct store *s, const struct rules_config *rc,
-               struct audit *audit)
+               struct audit *audit, struct auth *auth)
 {
 	struct notes *ns = calloc(1, sizeof *ns);
 	int rc2;
@@ -73,6 +33,7 @@ int notes_open(struct notes **out, struct store *s, const struct rules_config *r
 		return FN_NO_MEMORY;
 	ns->store = s;
 	ns->audit = audit;
+	ns->auth = auth;
 	if (rc)
 		ns->rc = *rc;
 	else
@@ -196,25 +157,6 @@ int notes_put_head(struct notes *ns, struct store_txn *t, const struct sc_note_h
 		rc = store_put(t, ns->heads, h->id.p, h->id.n, b.p, b.n, 0, NULL);
 	sc_buf_free(&b);
 	return rc;
-}
-
-struct key queue_key(const struct sc_note_head *h)
-{
-	struct key k = {.n = 0};
-	key_str(&k, h->team);
-	key_u8(&k, (unsigned)sc_enum_index(sc_enum_note_status, h->status));
-	key_u64(&k, (uint64_t)h->updated_at);
-	key_raw(&k, h->id);
-	return k;
-}
-
-struct key child_key(struct sc_str child_ref, int64_t occurred, struct sc_str id)
-{
-	struct key k = {.n = 0};
-	key_str(&k, child_ref);
-	key_u64(&k, (uint64_t)occurred);
-	key_raw(&k, id);
-	return k;
 }
 
 int notes_requeue(struct notes *ns, struct store_txn *t, const struct sc_note_head *old,
@@ -444,18 +386,21 @@ static int submit_txn(struct store_txn *t, void *arg)
 }
 
 /* Provenance: the note says who wrote it, in which team, on which device;
- * each must be the session's own. */
-static int author_ok(const struct auth_principal *who, const struct sc_note *n, struct sc_note_result *r,
-                     struct sc_arena *a)
+ * each must be the session's own. A device the author signed in from before
+ * is accepted too: that is re-enrolment (client-lib/README.md), where a
+ * revoked handheld's kept notes travel under a new identity, unchanged. */
+static int author_ok(struct notes *ns, const struct auth_principal *who, const struct sc_note *n,
+                     struct sc_note_result *r, struct sc_arena *a)
 {
 	const struct sc_user_record *u = who->user;
 	if (!sc_str_eq(n->author, u->username.p)) {
 		invalid(r, n, a, "author", "must be the signed-in user");
 		return 0;
 	}
-	if (n->device_id.n != who->device_id.n ||
-	    memcmp(n->device_id.p, who->device_id.p, n->device_id.n) != 0) {
-		invalid(r, n, a, "device_id", "must be the device this session signed in with");
+	if ((n->device_id.n != who->device_id.n ||
+	     memcmp(n->device_id.p, who->device_id.p, n->device_id.n) != 0) &&
+	    !(ns->auth && auth_device_known(ns->auth, u->username, n->device_id))) {
+		invalid(r, n, a, "device_id", "must be the device this session signed in with, or one the author signed in from before");
 		return 0;
 	}
 	if (notes_in_teams(u, n->team))
@@ -493,7 +438,7 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 			           errs.n == 1 ? "a field failed validation" : "fields failed validation");
 			continue;
 		}
-		if (!author_ok(who, it->note, it->result, a))
+		if (!author_ok(ns, who, it->note, it->result, a))
 			continue;
 		if ((rc = sc_encode(&sc_rec_note, SC_MSGPACK, it->note, &it->enc)) != FN_OK)
 			break;

@@ -17,8 +17,10 @@ struct notes;
 struct audit;
 
 /* Notes record what they store and decide in `audit` (same transaction). */
+/* `auth` answers whether a note's device has signed in to its author's
+ * account before (provenance; see notes_submit). */
 int notes_open(struct notes **out, struct store *s, const struct rules_config *rc,
-               struct audit *audit);
+               struct audit *audit, struct auth *auth);
 void notes_close(struct notes *ns);
 /* Gives every author a quota of bytes of notes stored per UTC day (0: none),
  * beyond which notes_submit answers FN_QUOTA_EXCEEDED. Call at start-up. */

@@ -15,6 +15,7 @@ struct notes {
 	struct store *store;
 	struct rules_config rc;
 	struct audit *audit;
+	struct auth *auth;
 	struct quota *quota; /* NULL: no daily write quota */
 	store_db revs;      /* id 0 rev(4) -> canonical msgpack note */
 	store_db heads;     /* id -> note_head */

@@ -247,4 +247,20 @@ test_device_id_must_be_the_sessions_device() {
 	expect_status 201
 }
 
+# Re-enrolment (client-lib/README.md): a revoked handheld's kept notes are
+# sent, unchanged, from the author's new device; the old device has signed in
+# to the same account before, so its id is accepted. Another account's device
+# is not.
+test_device_id_of_an_earlier_sign_in_is_accepted() {
+	login officer1 "$PW_OFFICER" || return 1 # as dev-test-1
+	req POST /v1/session -H 'Content-Type: application/json' \
+		-d "{\"username\":\"officer1\",\"password\":\"$PW_OFFICER\",\"device_id\":\"dev-new-2\"}"
+	expect_status 201 || return 1
+	TOKEN=$(json_get token)
+	note_with in-dev-3 "n['device_id']='dev-test-1'"
+	expect_status 201 || return 1
+	note_with in-dev-4 "n['device_id']='dev-never-seen-9'"
+	expect_invalid_field device_id
+}
+
 run_suite

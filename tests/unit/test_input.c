@@ -362,7 +362,7 @@ static int test_note_path_allocation_failures(void)
 	rules_defaults(&rc);
 	CHECK_EQ_INT(store_open(&env.s, dir, 1, &opt, detail), FN_OK);
 	CHECK_EQ_INT(audit_open(&au, env.s), FN_OK);
-	CHECK_EQ_INT(notes_open(&env.ns, env.s, &rc, au), FN_OK);
+	CHECK_EQ_INT(notes_open(&env.ns, env.s, &rc, au, NULL), FN_OK);
 	user.username = SC_STR_LIT("officer1");
 	user.teams = (struct sc_strs){ teams, 1 };
 	SC_SET(user_record, &user, username);
