@@ -20,6 +20,7 @@ struct slot {
 	uint64_t account;   /* digest of the account, for unlocks; 0 if none */
 	int64_t since;      /* window start; for a pair, its first failure */
 	int64_t last;       /* a pair's last failure */
+	int64_t unlock_seen; /* the latest unlock this counter has applied */
 	uint32_t count;
 	uint8_t kind;
 };
@@ -350,14 +351,19 @@ static int counters(struct throttle *t, const struct throttle_attempt *a, int64_
 }
 
 /* Starts a counter afresh when its window is over or its account was
- * unlocked since it started counting. */
+ * unlocked since the counter last looked. Each unlock applies once:
+ * unlock times are whole seconds, so comparing them with the counter's
+ * start would restart it at every attempt in the unlock's own second. */
 static void refresh(const struct throttle *t, struct slot *s, const struct throttle_attempt *a, int64_t now)
 {
-	if (now >= expires(t, s) || (s->account && a->unlocked_at >= s->since)) {
+	int unlocked = s->account && a->unlocked_at > s->unlock_seen;
+	if (now >= expires(t, s) || unlocked) {
 		s->count = 0;
 		s->since = now;
 		s->last = 0;
 	}
+	if (unlocked)
+		s->unlock_seen = a->unlocked_at;
 }
 
 static int64_t until(int64_t when, int64_t now)

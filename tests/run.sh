@@ -33,7 +33,9 @@ for build in "$@"; do
 	for t in tests/integration/test_*.sh; do
 		echo "== $(basename "$t" .sh) ($label)"
 		res=$(mktemp)
-		FN_BUILD=$build FN_RESULTS=$res bash "$t"
+		start=$SECONDS
+		FN_BUILD=$build FN_FIRST_BUILD=$1 FN_RESULTS=$res bash "$t"
+		echo "   ($((SECONDS - start)) s)"
 		while read -r st name; do
 			case $st in PASS) count "$label/$name" 0 ;; FAIL) count "$label/$name" 1 ;; esac
 		done < "$res"

@@ -28,11 +28,13 @@ test_trickled_bodies_are_cut_at_the_deadline() {
 	timed_get || rc=1
 	wait $pid
 	sed -i '/^started/d' "$FN_TMP/trickle"
-	# Each was closed after the 3 s deadline and well before its 9 s end
-	# (a trickler notices when its next byte, a second later, fails; the
-	# rest is slack for a loaded machine).
+	# Each was closed at the 3 s deadline, well before its 9 s end. The
+	# deadline runs from when the server starts reading the request (right
+	# after the handshake); the trickler's clock from after its own send of
+	# the headers, which with 64 Python threads on a loaded machine can lag
+	# by a second or more; and it notices the cut at its next byte.
 	local late
-	late=$(awk '$1 != "closed" || $2 > 7.0 || $2 < 2.5' "$FN_TMP/trickle")
+	late=$(awk '$1 != "closed" || $2 > 7.0 || $2 < 1.0' "$FN_TMP/trickle")
 	[ -z "$late" ] || { fail "not cut at the deadline: $(sort -k2 -n "$FN_TMP/trickle" | uniq -c | tail -5)"; rc=1; }
 	fn_stop || rc=1
 	return $rc

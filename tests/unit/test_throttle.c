@@ -154,6 +154,27 @@ static int test_unlock_drops_older_counters(void)
 	return 0;
 }
 
+/* Regression: failures in the same second as an unlock were never counted
+ * (a counter restarted whenever unlocked_at >= its start, and a restarted
+ * counter starts at now), so an unlock opened the account for that second. */
+static int test_failures_after_an_unlock_in_the_same_second_count(void)
+{
+	struct throttle_config cfg = {.account_max = 2, .pair_free = 2};
+	struct throttle *t;
+	enum throttle_reason why;
+	struct throttle_attempt a = who("officer1", "10.0.5.1");
+	CHECK_EQ_INT(throttle_open(&t, &cfg), FN_OK);
+	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
+	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
+	CHECK(fail_at(t, &a, T0 + 5, &why) > 0);
+	a.unlocked_at = T0 + 6;
+	CHECK_EQ_INT(fail_at(t, &a, T0 + 6, &why), 0);
+	CHECK_EQ_INT(fail_at(t, &a, T0 + 6, &why), 0);
+	CHECK(fail_at(t, &a, T0 + 6, &why) > 0);
+	throttle_close(t);
+	return 0;
+}
+
 /* In a table of 16 slots every key lands in the same probe window: the
  * worst collision an attacker could hope for. The target's counter stays;
  * the colliding attempts are refused instead. */
@@ -256,6 +277,7 @@ const struct unit_case throttle_cases[] = {
 	{"throttle/address_limit_spares_known_devices", test_address_limit_spares_known_devices},
 	{"throttle/successful_sign_ins_limited", test_successful_sign_ins_limited},
 	{"throttle/unlock_drops_older_counters", test_unlock_drops_older_counters},
+	{"throttle/failures_after_an_unlock_in_the_same_second_count", test_failures_after_an_unlock_in_the_same_second_count},
 	{"throttle/colliding_keys_never_evict_a_counter", test_colliding_keys_never_evict_a_counter},
 	{"throttle/full_table_fails_safe_then_recovers", test_full_table_fails_safe_then_recovers},
 	{"throttle/refusals_summarised_once_per_window", test_refusals_summarised_once_per_window},
