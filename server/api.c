@@ -83,7 +83,7 @@ static int post_session(struct http_req *r)
 	const char *address = r->ri->remote_addr;
 	if (auth_signin_facts(r->app->auth, req.username, req.device_id, &facts) != FN_OK)
 		return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot sign in now; try again");
-	struct throttle_attempt at = {req.username, address, facts.label, facts.known_device, facts.unlocked_at};
+	struct throttle_attempt at = {req.username, address, facts.label, facts.known_device, facts.unlocks};
 	int64_t wait = throttle_check(r->app->throttle, &at, now, &why, &due);
 	audit_refusals(r->app, &due, now);
 	if (wait > 0)

@@ -59,7 +59,7 @@ int auth_device_known(struct auth *a, struct sc_str username, struct sc_str devi
 struct auth_signin_facts {
 	int user_exists;
 	int known_device;    /* this device_id has signed in to this account */
-	int64_t unlocked_at; /* the account's last unlock (auth_user_unlock), 0 if never */
+	int64_t unlocks;     /* how many times the account was unlocked (auth_user_unlock) */
 	/* The account as it may be logged: the username when such a user
 	 * exists, else "unknown:" and a keyed hash of the typed name (it may
 	 * be a password typed into the wrong field). The key is random per

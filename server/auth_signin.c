@@ -86,7 +86,7 @@ int auth_signin_facts(struct auth *a, struct sc_str username, struct sc_str devi
 		out->known_device = 1;
 	if ((rc == FN_OK || rc == FN_NOT_FOUND) && out->user_exists &&
 	    (rc = store_get(t, a->unlocks, username.p, username.n, &v)) == FN_OK && v.n == 8)
-		out->unlocked_at = (int64_t)store_key_u64(v.p);
+		out->unlocks = (int64_t)store_key_u64(v.p);
 	store_read_end(t);
 	if (rc != FN_OK && rc != FN_NOT_FOUND)
 		return rc;
@@ -218,13 +218,19 @@ static int unlock_txn(struct store_txn *t, void *arg)
 {
 	struct unlock_job *j = arg;
 	struct sc_str v;
-	unsigned char when[8];
+	unsigned char count[8];
+	uint64_t unlocks = 0;
 	int64_t now = time(NULL);
 	int rc = store_get(t, j->a->users, j->user.p, j->user.n, &v);
 	if (rc != FN_OK)
 		return rc;
-	store_u64_key((uint64_t)now, when);
-	if ((rc = store_put(t, j->a->unlocks, j->user.p, j->user.n, when, 8, 0, NULL)) != FN_OK)
+	/* A count, not a time: two unlocks in one second must both read as new. */
+	if ((rc = store_get(t, j->a->unlocks, j->user.p, j->user.n, &v)) == FN_OK && v.n == 8)
+		unlocks = store_key_u64(v.p);
+	else if (rc != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	store_u64_key(unlocks + 1, count);
+	if ((rc = store_put(t, j->a->unlocks, j->user.p, j->user.n, count, 8, 0, NULL)) != FN_OK)
 		return rc;
 	struct audit_event ev = {"user.unlocked", j->actor, "admin", {"", 0}, j->user, "ok", NULL};
 	return audit_append(j->a->audit, t, &ev, now);

@@ -351,19 +351,18 @@ static int counters(struct throttle *t, const struct throttle_attempt *a, int64_
 }
 
 /* Starts a counter afresh when its window is over or its account was
- * unlocked since the counter last looked. Each unlock applies once:
- * unlock times are whole seconds, so comparing them with the counter's
- * start would restart it at every attempt in the unlock's own second. */
+ * unlocked since the counter last looked. Each unlock applies once (the
+ * count, not a time, so that attempts after it count again). */
 static void refresh(const struct throttle *t, struct slot *s, const struct throttle_attempt *a, int64_t now)
 {
-	int unlocked = s->account && a->unlocked_at > s->unlock_seen;
+	int unlocked = s->account && a->unlocks > s->unlock_seen;
 	if (now >= expires(t, s) || unlocked) {
 		s->count = 0;
 		s->since = now;
 		s->last = 0;
 	}
 	if (unlocked)
-		s->unlock_seen = a->unlocked_at;
+		s->unlock_seen = a->unlocks;
 }
 
 static int64_t until(int64_t when, int64_t now)

@@ -6,8 +6,8 @@
  * the store would cost a durable write (fsync) per guess, the flood this
  * module exists to stop. A restart forgets it (Argon2 still makes guessing
  * slow). Unlocking an account reaches a running server through the store:
- * the caller passes the account's last unlock time with every attempt and
- * counters for that account older than it are dropped.
+ * the caller passes the account's unlock count with every attempt and a
+ * counter that has not seen the latest unlock starts afresh.
  *
  * Keys are hashed with SipHash under a random per-process key, so names
  * cannot be chosen offline to collide; a slot that is still counting is
@@ -48,7 +48,7 @@ struct throttle_attempt {
 	const char *address;   /* client address text */
 	const char *label;     /* the account as it may be logged (see auth.h) */
 	int known_device;      /* the device signed in to the account before */
-	int64_t unlocked_at;   /* the account's last unlock, 0 if never */
+	int64_t unlocks;       /* how many times the account was unlocked */
 };
 
 /* Refused attempts due for the audit log: the first refusal of a window

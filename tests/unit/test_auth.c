@@ -134,7 +134,30 @@ static int test_logout_and_its_audit_entry_commit_together(void)
 	return 0;
 }
 
+/* Regression (CI, release build): two unlocks in the same second were
+ * stored as the same time, so a running server took the second for one it
+ * had already applied and the account stayed locked. Every unlock must
+ * read as new. */
+static int test_each_unlock_is_seen_as_new(void)
+{
+	struct fixture f;
+	struct auth_signin_facts before, once, twice;
+	char detail[256] = "";
+	struct sc_str user = SC_STR_LIT("officer1"), device = SC_STR_LIT("dev-1");
+	CHECK(fixture_open(&f) == 0);
+	CHECK_EQ_INT(auth_signin_facts(f.auth, user, device, &before), FN_OK);
+	CHECK_EQ_INT(auth_user_unlock(f.auth, "officer1", SC_STR_LIT("cli"), detail), FN_OK);
+	CHECK_EQ_INT(auth_signin_facts(f.auth, user, device, &once), FN_OK);
+	CHECK_EQ_INT(auth_user_unlock(f.auth, "officer1", SC_STR_LIT("cli"), detail), FN_OK);
+	CHECK_EQ_INT(auth_signin_facts(f.auth, user, device, &twice), FN_OK);
+	CHECK(once.unlocks > before.unlocks);
+	CHECK(twice.unlocks > once.unlocks);
+	fixture_close(&f);
+	return 0;
+}
+
 const struct unit_case auth_cases[] = {
+	{"auth/each_unlock_is_seen_as_new", test_each_unlock_is_seen_as_new},
 	{"auth/logout_and_its_audit_entry_commit_together", test_logout_and_its_audit_entry_commit_together},
 	{"auth/login_and_its_audit_entry_commit_together", test_login_and_its_audit_entry_commit_together},
 	{NULL, NULL},

@@ -148,14 +148,14 @@ static int test_unlock_drops_older_counters(void)
 	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
 	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
 	CHECK(fail_at(t, &a, T0 + 5, &why) > 0);
-	a.unlocked_at = T0 + 6;
+	a.unlocks = 1;
 	CHECK_EQ_INT(succeed_at(t, &a, T0 + 7, &why), 0);
 	throttle_close(t);
 	return 0;
 }
 
 /* Regression: failures in the same second as an unlock were never counted
- * (a counter restarted whenever unlocked_at >= its start, and a restarted
+ * (a counter restarted whenever the unlock time >= its start, and a restarted
  * counter starts at now), so an unlock opened the account for that second. */
 static int test_failures_after_an_unlock_in_the_same_second_count(void)
 {
@@ -167,7 +167,7 @@ static int test_failures_after_an_unlock_in_the_same_second_count(void)
 	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
 	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
 	CHECK(fail_at(t, &a, T0 + 5, &why) > 0);
-	a.unlocked_at = T0 + 6;
+	a.unlocks = 1;
 	CHECK_EQ_INT(fail_at(t, &a, T0 + 6, &why), 0);
 	CHECK_EQ_INT(fail_at(t, &a, T0 + 6, &why), 0);
 	CHECK(fail_at(t, &a, T0 + 6, &why) > 0);
