@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "status.h"
 #include "tls.h"
 #include "web.h"
@@ -50,7 +51,7 @@ void api_session_flush(struct app *app)
 	if (!app->throttle || !app->audit)
 		return;
 	while (throttle_flush(app->throttle, &due) > 0) {
-		audit_refusals(app, &due, (int64_t)time(NULL));
+		audit_refusals(app, &due, clock_now());
 		due.n = 0;
 	}
 }
@@ -79,7 +80,7 @@ static int post_session(struct http_req *r)
 
 	if (http_read_record(r, &sc_rec_session_request, &req) != FN_OK)
 		return r->status;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	const char *address = r->ri->remote_addr;
 	if (auth_signin_facts(r->app->auth, req.username, req.device_id, &facts) != FN_OK)
 		return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot sign in now; try again");

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "notes.h"
 #include "status.h"
 
@@ -88,7 +89,7 @@ int api_post_notes(struct http_req *r)
 	if (rc != FN_OK)
 		return http_send_error(r, rc, err.field, "%s", err.message[0] ? err.message : sc_status_message(rc));
 
-	rc = notes_submit(r->app->notes, &r->who, c.items, c.n, (int64_t)time(NULL), r->arena);
+	rc = notes_submit(r->app->notes, &r->who, c.items, c.n, clock_now(), r->arena);
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "the notes were not stored: %s; send them again",
 		                       sc_status_message(rc));
@@ -114,7 +115,7 @@ int api_get_note(struct http_req *r)
 
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "the store is unavailable");
-	rc = notes_get(r->app->notes, t, &r->who, r->params[0], (int64_t)time(NULL), r->arena, &view);
+	rc = notes_get(r->app->notes, t, &r->who, r->params[0], clock_now(), r->arena, &view);
 	/* The view lives in the arena; the write below must not run inside a
 	 * read transaction (a map growth would wait for it). */
 	store_read_end(t);
@@ -122,7 +123,7 @@ int api_get_note(struct http_req *r)
 	if (rc == FN_OK && !sc_str_eq(view.author, r->who.user->username.p)) {
 		struct audit_event ev = {"note.read", r->who.user->username, auth_role_name(r->who.role),
 		                         r->who.device_id, view.id, "ok", r->ri->remote_addr};
-		if (audit_record(r->app->audit, &ev, (int64_t)time(NULL)) != FN_OK)
+		if (audit_record(r->app->audit, &ev, clock_now()) != FN_OK)
 			return http_send_error(r, FN_UNAVAILABLE, NULL, "cannot record this read; try again");
 	}
 	if (rc == FN_OK)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "notes.h"
 #include "status.h"
 
@@ -50,7 +51,7 @@ int api_get_queue(struct http_req *r)
 		q.overdue_only = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
 	if (read_txn(r, &t) != FN_OK)
 		return r->status;
-	int rc = notes_queue(r->app->notes, t, &r->who, &q, (int64_t)time(NULL), r->arena, &page, detail);
+	int rc = notes_queue(r->app->notes, t, &r->who, &q, clock_now(), r->arena, &page, detail);
 	store_read_end(t); /* the page lives in the arena: see store.h */
 	if (rc == FN_OK)
 		return http_send_record(r, 200, &sc_rec_queue_page, &page);
@@ -66,7 +67,7 @@ int api_post_review(struct http_req *r)
 
 	if (http_read_record(r, &sc_rec_review_request, &req) != FN_OK)
 		return r->status;
-	int rc = notes_review(r->app->notes, &r->who, r->params[0], &req, (int64_t)time(NULL), r->arena, &out,
+	int rc = notes_review(r->app->notes, &r->who, r->params[0], &req, clock_now(), r->arena, &out,
 	                      detail, sizeof detail);
 	if (rc == FN_OK)
 		return http_send_record(r, 201, &sc_rec_review, &out);
@@ -114,7 +115,7 @@ int api_get_contacts(struct http_req *r)
 	store_read_end(t); /* the page lives in the arena */
 	struct audit_event ev = {"child.contacts_read", r->who.user->username, auth_role_name(r->who.role),
 	                         r->who.device_id, r->params[0], "ok", r->ri->remote_addr};
-	if (rc == FN_OK && audit_record(r->app->audit, &ev, (int64_t)time(NULL)) != FN_OK)
+	if (rc == FN_OK && audit_record(r->app->audit, &ev, clock_now()) != FN_OK)
 		rc = FN_UNAVAILABLE;
 	if (rc == FN_OK)
 		rc = http_send_record(r, 200, &sc_rec_contacts_page, &page);

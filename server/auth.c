@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "auth_internal.h"
+#include "clock.h"
 #include "mbedtls/sha256.h"
 #include "status.h"
 
@@ -160,7 +161,7 @@ static int put_user(struct store_txn *t, void *arg)
 	const char *what = up->disable == 1 ? "user.disabled" : up->disable == 0 ? "user.enabled"
 	                 : up->replace ? "user.updated" : "user.added";
 	struct audit_event ev = {what, SC_STR_LIT("cli"), "admin", {"", 0}, u->username, "ok", NULL};
-	return audit_append(a->audit, t, &ev, time(NULL));
+	return audit_append(a->audit, t, &ev, clock_now());
 }
 
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
@@ -181,7 +182,7 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
 	}
 	rec.password_hash = (struct sc_str){hash, strlen(hash)};
 	SC_SET(user_record, &rec, password_hash);
-	rec.password_changed = time(NULL);
+	rec.password_changed = clock_now();
 	SC_SET(user_record, &rec, password_changed);
 	if ((rc = sc_validate(&sc_rec_user_record, &rec, &err)) != FN_OK) {
 		snprintf(detail, 256, "%.100s: %.150s", err.field, err.message);
@@ -251,7 +252,7 @@ static int revoke_txn(struct store_txn *t, void *arg)
 {
 	struct device_job *j = arg;
 	unsigned char when[8];
-	int64_t now = time(NULL);
+	int64_t now = clock_now();
 	store_u64_key((uint64_t)now, when);
 	int rc = store_put(t, j->a->devices, j->device.p, j->device.n, when, 8, 0, NULL);
 	if (rc != FN_OK)
@@ -326,7 +327,7 @@ int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
 	struct sc_token_record tr = {0};
 	struct sc_user_record *u = NULL;
 	int rc, revoked = 0;
-	int64_t now = time(NULL);
+	int64_t now = clock_now();
 
 	memset(out, 0, sizeof *out);
 	if (n < 16 || n > 128)
@@ -389,7 +390,7 @@ static int del_token(struct store_txn *t, void *arg)
 		return rc;
 	struct audit_event ev = {"session.logout", p->user->username, auth_role_name(p->role), p->device_id,
 	                         p->user->username, "ok", td->address};
-	return audit_append(td->a->audit, t, &ev, time(NULL));
+	return audit_append(td->a->audit, t, &ev, clock_now());
 }
 
 int auth_logout(struct auth *a, const struct auth_principal *p, const char *address)

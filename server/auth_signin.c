@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "auth_internal.h"
+#include "clock.h"
 #include "mbedtls/md.h"
 #include "status.h"
 
@@ -181,7 +182,7 @@ int auth_login(struct auth *a, const struct sc_session_request *req,
 		return FN_INTERNAL;
 	b64url(raw, sizeof raw, token);
 
-	int64_t now = time(NULL);
+	int64_t now = clock_now();
 	struct sc_token_record tr = {0};
 	tr.username = u->username;
 	SC_SET(token_record, &tr, username);
@@ -220,7 +221,7 @@ static int unlock_txn(struct store_txn *t, void *arg)
 	struct sc_str v;
 	unsigned char count[8];
 	uint64_t unlocks = 0;
-	int64_t now = time(NULL);
+	int64_t now = clock_now();
 	int rc = store_get(t, j->a->users, j->user.p, j->user.n, &v);
 	if (rc != FN_OK)
 		return rc;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "mbedtls/gcm.h"
 #include "mbedtls/md.h"
 #include "mbedtls/sha256.h"
@@ -239,7 +240,7 @@ static void fill_header(unsigned char h[BACKUP_HEADER_SIZE], const struct backup
 	h[9] = key->none ? 0 : 1;
 	put32(h + 12, chunk_size);
 	put32(h + 16, (uint32_t)schema_version);
-	put64(h + 20, (uint64_t)time(NULL));
+	put64(h + 20, (uint64_t)clock_now());
 	memcpy(h + 28, id, 16);
 	key_id(key, h + 44);
 }

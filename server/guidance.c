@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "clock.h"
 #include "status.h"
 
 #define MAX_FILE (256 * 1024 + 4096)
@@ -253,7 +254,7 @@ static int import_txn(struct store_txn *t, void *arg)
 	if ((rc = store_counter_next(t, "guidance.seq", &seq)) != FN_OK)
 		return rc;
 	d->seq = (int64_t)seq;
-	d->updated = time(NULL);
+	d->updated = clock_now();
 	SC_SET(guidance_doc, d, version);
 	SC_SET(guidance_doc, d, seq);
 	SC_SET(guidance_doc, d, updated);
@@ -369,7 +370,7 @@ static int withdraw_txn(struct store_txn *t, void *arg)
 	if ((rc = store_del(t, g->docs, w->id, w->n)) != FN_OK)
 		return rc;
 	struct audit_event ev = {"guidance.withdrawn", SC_STR_LIT("cli"), "admin", {"", 0}, {w->id, w->n}, "ok", NULL};
-	if ((rc = audit_append(g->audit, t, &ev, time(NULL))) != FN_OK)
+	if ((rc = audit_append(g->audit, t, &ev, clock_now())) != FN_OK)
 		return rc;
 	return store_del(t, g->json, w->id, w->n);
 }

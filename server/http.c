@@ -10,8 +10,9 @@
 #include <time.h>
 
 #include "buf.h"
-#include "quota.h"
 #include "civet_hooks.h"
+#include "clock.h"
+#include "quota.h"
 #include "status.h"
 #include "tls.h"
 
@@ -81,7 +82,7 @@ int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
 	char head[1024];
 	int close = http_status == 413;
 	char length[40] = "", date[48];
-	time_t now = time(NULL);
+	time_t now = clock_now();
 	struct tm tm;
 	/* Date lets a device whose clock is off correct its times (RFC 9110). */
 	gmtime_r(&now, &tm);
@@ -175,7 +176,7 @@ static void retry_after(int status, const char *headers, char *out, size_t n)
 	if (status == FN_STORE_FULL)
 		wait = STORE_FULL_RETRY_AFTER;
 	else if (status == FN_QUOTA_EXCEEDED)
-		wait = (long long)quota_retry_after((int64_t)time(NULL));
+		wait = (long long)quota_retry_after(clock_now());
 	if (wait && !(headers && strcasestr(headers, "Retry-After:")))
 		snprintf(out, n, "Retry-After: %lld\r\n", wait);
 	else

@@ -8,10 +8,11 @@
 
 #include "api.h"
 #include "app.h"
+#include "buf.h"
 #include "cli_backup.h"
+#include "clock.h"
 #include "config.h"
 #include "serve.h"
-#include "buf.h"
 #include "status.h"
 
 static const char usage[] =
@@ -218,7 +219,7 @@ static int cmd_user_add(struct config *cfg, int argc, char **argv, int i)
 		return fail_usage("user add needs --username, --role and at least one --team");
 	u.teams = (struct sc_strs){teams, nteams};
 	SC_SET(user_record, &u, teams);
-	u.created = time(NULL);
+	u.created = clock_now();
 	SC_SET(user_record, &u, created);
 
 	char pw[300];
@@ -411,6 +412,9 @@ int main(int argc, char **argv)
 	int i;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	const char *test_clock = clock_init();
+	if (test_clock && argc > 1 && !strcmp(argv[1], "serve"))
+		fprintf(stderr, "fieldnote: test clock: real time plus the seconds in %s\n", test_clock);
 	config_defaults(&cfg);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, argc < 2 ? stderr : stdout);

@@ -41,7 +41,8 @@ fn_start() {
 	local d=$FN_TMP/data
 	[ -d "$d" ] || fn_store "$d" || { echo "    store set-up failed" >&2; return 1; }
 	: >"$FN_TMP/out"
-	"$FN_BIN" serve --data "$d" --listen 127.0.0.1:0 --cert certs/dev/server.crt \
+	echo 0 >"$FN_TMP/clock"
+	FN_TEST_CLOCK_FILE=$FN_TMP/clock "$FN_BIN" serve --data "$d" --listen 127.0.0.1:0 --cert certs/dev/server.crt \
 		--key certs/dev/server.key --access-log no "$@" >"$FN_TMP/out" 2>"$FN_TMP/err" &
 	FN_PID=$!
 	local i
@@ -57,6 +58,12 @@ fn_start() {
 	echo "    server did not start:" >&2
 	cat "$FN_TMP/err" >&2
 	return 1
+}
+
+# clock_advance SECONDS: moves the running server's clock forward (fn_start
+# gives every server a test clock at its real time; server/clock.h).
+clock_advance() {
+	echo $(($(cat "$FN_TMP/clock") + $1)) >"$FN_TMP/clock.new" && mv "$FN_TMP/clock.new" "$FN_TMP/clock"
 }
 
 # fn_stop: SIGTERM, then the server must exit 0 (sanitizers report here).
@@ -130,13 +137,14 @@ run_suite() {
 
 # run_tests: runs every test_* function defined by the sourcing file.
 run_tests() {
-	local t
+	local t start
 	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+		start=$SECONDS
 		if ( set -u; $t ); then
-			echo "  PASS $t"
+			echo "  PASS $t ($((SECONDS - start)) s)"
 			echo "PASS ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
 		else
-			echo "  FAIL $t"
+			echo "  FAIL $t ($((SECONDS - start)) s)"
 			echo "FAIL ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
 		fi
 	done

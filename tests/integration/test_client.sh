@@ -143,13 +143,14 @@ session_stopped() {
 }
 
 test_expired_session_stops_sync_and_keeps_outbox() {
-	# A server of its own with 1-second tokens; the suite's server (same
-	# users) finishes the job once the device has signed in again.
+	# A server of its own whose clock moves past the token's life; the
+	# suite's server (same users) finishes the job once the device has
+	# signed in again.
 	local main_url=$URL
-	side_start "$FN_TMP/exp-data" --token-ttl 1 || return 1
+	side_start "$FN_TMP/exp-data" --token-ttl 60 || return 1
 	devlogin exp || { side_stop; return 1; }
 	for i in 1 2 3; do addnote exp >/dev/null || { side_stop; return 1; }; done
-	sleep 2
+	echo 61 >"$FN_TMP/side.clock"
 	dev exp sync >"$FN_TMP/out" 2>"$FN_TMP/err"
 	local rc=$?
 	side_stop
@@ -165,9 +166,9 @@ test_revoked_session_stops_sync_and_keeps_outbox() {
 	devlogin rev officer9 rev-pass-1 || return 1
 	for i in 1 2 3; do addnote rev >/dev/null || return 1; done
 	# The server ends the device's token: a password change revokes every
-	# token issued before it.
-	sleep 1
-	echo rev-pass-2 | "$FN_BIN" user add --data "$d" --username officer9 --role officer --team north --replace $FN_FAST >/dev/null ||
+	# token issued before it (a second later on the server's clock).
+	clock_advance 1
+	echo rev-pass-2 | FN_TEST_CLOCK_FILE=$FN_TMP/clock "$FN_BIN" user add --data "$d" --username officer9 --role officer --team north --replace $FN_FAST >/dev/null ||
 		{ fail "password change"; return 1; }
 	dev rev sync >"$FN_TMP/out" 2>"$FN_TMP/err" && { fail "sync succeeded: $(cat "$FN_TMP/out")"; return 1; }
 	session_stopped rev TOKEN_REVOKED || return 1

@@ -44,9 +44,9 @@ queue_order() {
 	as officer1 "$PW_OFFICER" || return 1
 	# The example note carries a referral (a risk); these two do not.
 	post_note "$(mknote qo-1 C-400-AA $((NOW - 3 * DAY)) "n['referral']={'type':'none'}")" || return 1
-	sleep 1
+	clock_advance 1
 	post_note "$(mknote qo-2 C-401-AA $((NOW - 2 * DAY)) "n['referral']={'type':'none'}; n['mental_health']={'self_harm':True}")"
-	sleep 1
+	clock_advance 1
 	post_note "$(mknote qo-3 C-402-AA $((NOW - DAY)) "n['referral']={'type':'none'}")"
 	as super1 "$PW_SUPER" || return 1
 	local ids; ids=$(queue_ids 'limit=50&team=north') || return 1
