@@ -9,6 +9,7 @@ DEPS    := build/deps
 MBED    := $(DEPS)/mbedtls
 CIVET   := $(DEPS)/civetweb
 PKGS    := lmdb msgpack jansson libargon2
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 OPT     ?= -O2 -g
 # Detail messages are cut to their buffers on purpose (snprintf); gcc warns
@@ -95,8 +96,8 @@ run: all certs
 	@server/demo.sh $(BUILD)
 
 test: certs
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 OPT="-O1 -g" all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SANITIZE=1 OPT="-O1 -g" all
 	@tests/run.sh build build/asan
 
 bench: all certs

@@ -26,6 +26,18 @@ trap cleanup EXIT
 
 fail() { echo "    $*" >&2; return 1; }
 
+# tools_locked CMD...: runs a command that may install packages while
+# holding a machine-wide lock, so that two test passes running side by side
+# (tests/run.sh) never run apt-get or npm at once.
+tools_locked() {
+	local rc=0
+	exec 9>/tmp/fieldnote-test-tools.lock
+	flock 9
+	"$@" || rc=$?
+	exec 9>&-
+	return $rc
+}
+
 # fn_store DIR: a store with three users and the guidance pack.
 fn_store() {
 	local d=$1

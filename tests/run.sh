@@ -2,50 +2,85 @@
 # tests/run.sh BUILD_DIR... - the one test entry point: for each build
 # (normal, then sanitizers) runs the unit-test runner and every integration
 # test, printing PASS/FAIL per test and one closing "N passed, N failed" line.
+#
+# The builds' passes run side by side (most of a test's time is spent
+# waiting on a server, a handshake or a child process, so two passes share
+# two cores well): the first build's output streams, the others' follow when
+# it ends. FN_TEST_SERIAL=1 runs them one after another instead;
+# FN_ONLY="serve demo" runs only those integration suites.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-passed=0
-failed=0
-failures=()
+work=$(mktemp -d /tmp/fieldnote-run.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 
-count() { # label status
-	if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
-}
+# record LABEL NAME STATUS: one result line for the summary.
+record() { echo "$([ "$3" -eq 0 ] && echo PASS || echo FAIL) $1/$2" >>"$results"; }
 
-for build in "$@"; do
+# pass BUILD: every test with one build; results in $results.
+pass() {
+	local build=$1 label out rc t res start st name
 	label=$(basename "$build")
 	[ "$build" = build ] && label=release
 	echo "== unit tests ($label)"
-	out=$(mktemp)
+	out=$(mktemp -p "$work")
 	"$build/bin/unit-tests" >"$out" 2>"$out.err"
 	rc=$?
-	cat "$out" | grep -E '^(PASS|FAIL) ' | sed "s/^/  /"
+	grep -E '^(PASS|FAIL) ' "$out" | sed "s/^/  /"
 	grep -q . "$out.err" && sed 's/^/    /' "$out.err" | head -50
 	while read -r st name; do
-		case $st in PASS) count "$label/unit/$name" 0 ;; FAIL) count "$label/unit/$name" 1 ;; esac
+		record "$label" "unit/$name" "$([ "$st" = PASS ] && echo 0 || echo 1)"
 	done < <(grep -E '^(PASS|FAIL) ' "$out")
 	if [ $rc -gt 1 ] || ! grep -q ' passed, ' "$out"; then
-		count "$label/unit (runner crashed, status $rc)" 1
+		record "$label" "unit (runner crashed, status $rc)" 1
 	fi
-	rm -f "$out" "$out.err"
 
 	for t in tests/integration/test_*.sh; do
+		[ -z "${FN_ONLY:-}" ] || [[ " $FN_ONLY " == *" $(basename "$t" .sh | sed 's/^test_//') "* ]] || continue
 		echo "== $(basename "$t" .sh) ($label)"
-		res=$(mktemp)
+		res=$(mktemp -p "$work")
 		start=$SECONDS
-		FN_BUILD=$build FN_FIRST_BUILD=$1 FN_RESULTS=$res bash "$t"
+		FN_BUILD=$build FN_FIRST_BUILD=$first FN_RESULTS=$res bash "$t"
 		echo "   ($((SECONDS - start)) s)"
 		while read -r st name; do
-			case $st in PASS) count "$label/$name" 0 ;; FAIL) count "$label/$name" 1 ;; esac
-		done < "$res"
-		rm -f "$res"
+			case $st in PASS | FAIL) echo "$st $label/$name" >>"$results" ;; esac
+		done <"$res"
 	done
-done
+}
 
-if [ ${#failures[@]} -gt 0 ]; then
-	echo "== failed:"
-	printf '  %s\n' "${failures[@]}"
+first=$1
+start=$SECONDS
+pids=()
+i=0
+for build in "$@"; do
+	i=$((i + 1))
+	results=$work/results.$i
+	: >"$results"
+	if [ -n "${FN_TEST_SERIAL:-}" ]; then
+		pass "$build"
+	elif [ $i -gt 1 ]; then
+		pass "$build" >"$work/output.$i" 2>&1 &
+		pids+=($!)
+	fi
+done
+if [ -z "${FN_TEST_SERIAL:-}" ]; then
+	results=$work/results.1
+	pass "$first"
+	# The first pass streamed; the others' output follows, in order.
+	i=1
+	for pid in "${pids[@]}"; do
+		i=$((i + 1))
+		wait "$pid"
+		cat "$work/output.$i"
+	done
 fi
+
+passed=$(cat "$work"/results.* | grep -c '^PASS ')
+failed=$(cat "$work"/results.* | grep -c '^FAIL ')
+if [ "$failed" -gt 0 ]; then
+	echo "== failed:"
+	cat "$work"/results.* | sed -n 's/^FAIL /  /p'
+fi
+echo "   (all tests: $((SECONDS - start)) s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

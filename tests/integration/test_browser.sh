@@ -263,7 +263,7 @@ if ! fn_start --review-hours-risk 0 --review-hours 72; then
 	exit 0
 fi
 run_tests
-if ! ensure_tools; then
+if ! tools_locked ensure_tools; then
 	echo "  FAIL browser_tools: $MISSING_WHY (the review page was NOT tested in a browser)"
 	echo "FAIL browser/browser_tools" >>"$FN_RESULTS"
 elif setup_data; then

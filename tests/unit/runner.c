@@ -6,7 +6,14 @@
 
 #include "unit.h"
 
+/* The same runner serves two programs: unit-tests (server and schema) and,
+ * compiled with -DUNIT_CLIENT, client-unit-tests (libfieldnote's internals,
+ * tests/unit/client/). */
+#ifdef UNIT_CLIENT
+#define SUITES(X) X(client) X(client_api) X(client_app)
+#else
 #define SUITES(X) X(schema) X(limits) X(items) X(store) X(net) X(input) X(backup) X(migrate) X(throttle) X(auth) X(tls)
+#endif
 
 #define DECLARE(s) extern const struct unit_case s##_cases[];
 SUITES(DECLARE)

@@ -246,7 +246,7 @@ static int test_outbox_entry_layout(void)
 	return 0;
 }
 
-static const struct unit_case client_cases[] = {
+const struct unit_case client_cases[] = {
 	{"client/status_codes_match_schema", test_status_codes_match_schema},
 	{"client/seal_roundtrip_and_tamper", test_seal_roundtrip_and_tamper},
 	{"client/ulid", test_ulid},
@@ -256,26 +256,3 @@ static const struct unit_case client_cases[] = {
 	{"client/outbox_entry_layout", test_outbox_entry_layout},
 	{NULL, NULL},
 };
-
-/* test_client_api.c, test_client_app.c */
-extern const struct unit_case client_api_cases[];
-extern const struct unit_case client_app_cases[];
-
-/* The client unit runner: every case of both tables (or those whose name
- * contains argv[1]), a PASS/FAIL line each and a closing count. */
-int main(int argc, char **argv)
-{
-	const struct unit_case *const tables[] = {client_cases, client_api_cases, client_app_cases};
-	int passed = 0, failed = 0;
-	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-		for (const struct unit_case *c = tables[t]; c->name; c++) {
-			if (argc > 1 && !strstr(c->name, argv[1]))
-				continue;
-			int rc = c->fn();
-			printf("%s %s\n", rc == 0 ? "PASS" : "FAIL", c->name);
-			fflush(stdout);
-			rc == 0 ? passed++ : failed++;
-		}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
-}
