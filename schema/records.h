@@ -226,18 +226,6 @@
 	F(OBJ, note,        SC_REQ, 0, note) \
 	F(INT, received_at, SC_REQ, 0, _)
 
-/* Server-side summary of a note across its revisions (stored). */
-#define SC_FIELDS_note_head(F) \
-	F(STR,  id,           SC_REQ|SC_ID, 64, _) \
-	F(STR,  author,       SC_REQ|SC_ID, 64, _) \
-	F(STR,  team,         SC_REQ|SC_ID, 64, _) \
-	F(STR,  child_ref,    SC_REQ, 64, _) \
-	F(ENUM, status,       SC_REQ, 0, note_status) \
-	F(INT,  latest,       SC_REQ, 0, _) \
-	F(INT,  received_at,  SC_REQ, 0, _) \
-	F(INT,  occurred_at,  SC_REQ, 0, _) \
-	F(INT,  updated_at,   SC_REQ, 0, _)
-
 /* A supervisor's decision on one revision. Appended, never edited. seq is
  * the feedback cursor position (GET /v1/sync/feedback). */
 #define SC_FIELDS_review(F) \
@@ -340,34 +328,12 @@
 	F(INT,  next,  SC_REQ, 0, _) \
 	F(BOOL, more,  SC_REQ, 0, _)
 
-/* Stored, never sent: the server's user and session records. */
-#define SC_FIELDS_user_record(F) \
-	F(STR,  username,         SC_REQ|SC_ID, 64, _) \
-	F(ENUM, role,             SC_REQ, 0, role) \
-	F(STR,  agency,           SC_OPT, 64, _) \
-	F(STRS, teams,            SC_OPT, 16, _) \
-	F(STR,  password_hash,    SC_REQ|SC_NONEMPTY, 256, _) \
-	F(BOOL, disabled,         SC_OPT, 0, _) \
-	F(INT,  created,          SC_OPT, 0, _) \
-	F(INT,  password_changed, SC_OPT, 0, _) \
-	F(INT,  epoch,            SC_OPT, 0, _)
-
-#define SC_FIELDS_token_record(F) \
-	F(STR, username,   SC_REQ|SC_ID, 64, _) \
-	F(STR, device_id,  SC_REQ|SC_ID, 128, _) \
-	F(INT, created,    SC_REQ, 0, _) \
-	F(INT, expires_at, SC_REQ, 0, _) \
-	F(INT, epoch,      SC_OPT, 0, _) \
-	F(INT, last_used,  SC_OPT, 0, _) \
-	F(STR, peer,       SC_OPT, 128, _)
-
 /* The master list, in dependency order (sub-records first). */
 #define SC_RECORDS(R) R(error_reply) R(user_summary) R(session_request) R(session_reply) \
 	R(guidance_summary) R(guidance_doc) R(guidance_list) R(guidance_change) R(change_page) R(health) \
-	R(user_record) R(token_record) \
 	R(mental_health) R(thrive) R(referral) R(sharing) R(action) R(next_steps) R(guidance_ref) \
 	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
-	R(note_head) R(review) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
+	R(review) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
 	R(contact) R(contacts_page) R(audit_entry) R(audit_page)
 
 /* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "records.h"
+#include "stored.h"
 #include "store.h"
 
 enum auth_role { ROLE_OFFICER, ROLE_WORKER, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_NONE };

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "serve.h"
 #include "status.h"
+#include "stored.h"
 
 static const char usage[] =
 	"fieldnote - voice-of-the-child notes and operational guidance server\n"
@@ -351,7 +352,7 @@ static const struct {
 	const struct sc_record *rec;
 } records[] = {
 #define R(n) {#n, &sc_rec_##n},
-	SC_RECORDS(R)
+	SC_RECORDS(R) SC_STORED_RECORDS(R)
 #undef R
 };
 

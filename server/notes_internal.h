@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "notes.h"
 #include "quota.h"
+#include "stored.h"
 
 #define DAY 86400
 #define KEY_MAX 160

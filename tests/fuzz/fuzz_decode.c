@@ -1,7 +1,7 @@
 /* fuzz_decode.c - libFuzzer target for the schema decoders (sc_decode, sc_decode_items).
  *
  * Input: byte 0 picks the record (bits 1..7, modulo the number of records in
- * SC_RECORDS) and the format (bit 0: 0 msgpack, 1 JSON); the rest is the body.
+ * SC_RECORDS, then SC_STORED_RECORDS) and the format (bit 0: 0 msgpack, 1 JSON); the rest is the body.
  *
  * Besides what ASan and UBSan catch, every promise below aborts when broken:
  *  - sc_decode returns a documented status, and err->status equals it;
@@ -28,9 +28,10 @@
 #include <string.h>
 
 #include "records.h"
+#include "stored.h"
 
 #define REC_PTR(name) &sc_rec_##name,
-static const struct sc_record *const recs[] = { SC_RECORDS(REC_PTR) };
+static const struct sc_record *const recs[] = { SC_RECORDS(REC_PTR) SC_STORED_RECORDS(REC_PTR) };
 #define NRECS (sizeof recs / sizeof recs[0])
 
 static void die(const char *what, const struct sc_record *rec, int fmt, const struct sc_error *err)

@@ -8,7 +8,7 @@
  * A note is also written wrapped as a note_batch {"notes": [note]}, which
  * drives sc_decode_items. DICT gets every field name and enum value, quoted
  * for JSON and as a msgpack str, in libFuzzer's dictionary format.
- * Needs only the tables (schema/records.c), not the codecs.
+ * Needs only the tables (schema/records.c, server/stored.c), not the codecs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,9 +16,10 @@
 #include <string.h>
 
 #include "records.h"
+#include "stored.h"
 
 #define REC_PTR(name) &sc_rec_##name,
-static const struct sc_record *const recs[] = { SC_RECORDS(REC_PTR) };
+static const struct sc_record *const recs[] = { SC_RECORDS(REC_PTR) SC_STORED_RECORDS(REC_PTR) };
 #define NRECS (sizeof recs / sizeof recs[0])
 
 static int rec_index(const char *name)

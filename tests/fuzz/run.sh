@@ -54,11 +54,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/obj" "$work/seeds"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 WARN="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers"
-COMMON="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Ischema"
+COMMON="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Ischema -Iserver"
 warnlog=$work/schema-warnings.log
 : >"$warnlog"
 objs=()
-for src in schema/*.c; do
+# server/stored.c: the records the server stores (and decodes back) only.
+for src in schema/*.c server/stored.c; do
 	obj=$work/obj/$(basename "$src" .c).o
 	# shellcheck disable=SC2086
 	$CC $COMMON $WARN $SAN -c "$src" -o "$obj" 2>>"$warnlog" || { cat "$warnlog" >&2; die "compiling $src failed"; }
@@ -77,7 +78,7 @@ $CC $COMMON $WARN -Werror $SAN tests/fuzz/fuzz_decode.c "${objs[@]}" -lmsgpackc 
 cp "$bin" "$out/.fuzz_decode.$$" && mv -f "$out/.fuzz_decode.$$" "$out/fuzz_decode"
 # The seed writer needs only the tables; no sanitizers, no libFuzzer.
 # shellcheck disable=SC2086
-$CC $COMMON $WARN -Werror tests/fuzz/mkseeds.c schema/records.c -o "$work/mkseeds" ||
+$CC $COMMON $WARN -Werror tests/fuzz/mkseeds.c schema/records.c server/stored.c -o "$work/mkseeds" ||
 	die "building mkseeds failed"
 
 # --- seeds and dictionary, generated fresh each run (never committed)

@@ -43,6 +43,14 @@ test_shared_library_exports_only_fn() {
 	done
 }
 
+# The server's stored-only records (users with password hashes, tokens,
+# note heads: server/stored.h) are not compiled into the handheld library.
+test_library_carries_no_server_records() {
+	local found
+	found=$(strings "$LIB/libfieldnote.a" "$LIB/libfieldnote.so.1" | grep -E 'password_hash|user_record|token_record|note_head' | sort -u | head -3)
+	[ -z "$found" ] || fail "server-only records in libfieldnote: $found"
+}
+
 test_header_is_self_contained_c99() {
 	printf '#include <fieldnote.h>\nint main(void) { enum fn_status s = FN_WRONG_KEY; fn_options o; fn_options_init(&o); return s == 25 && o.size == sizeof o ? 0 : 1; }\n' >"$FN_TMP/h.c"
 	cc -std=c99 -pedantic -Wall -Wextra -Werror -Iclient-lib/include -c "$FN_TMP/h.c" -o "$FN_TMP/h.o" ||

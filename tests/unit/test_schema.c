@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "records.h"
+#include "stored.h"
 #include "test_schema_util.h"
 #include "unit.h"
 
@@ -663,6 +664,7 @@ static int test_tables(void)
 		CHECK((f->type == SC_ENUM) == (f->enum_values != NULL));            \
 	}
 	SC_RECORDS(R)
+	SC_STORED_RECORDS(R)
 #undef R
 	struct sc_guidance_doc d = { 0 };
 	SC_SET(guidance_doc, &d, body);
