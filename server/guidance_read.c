@@ -1,9 +1,9 @@
 /* guidance_read.c - guidance lookup, search and the change feed, each
  * showing a reader only the documents meant for their role. */
 #include <string.h>
-#include <strings.h>
 
 #include "guidance_internal.h"
+#include "search.h"
 #include "status.h"
 
 /* Whether a reader in `role` may see d (see guidance.h). */
@@ -47,37 +47,6 @@ int guidance_get(struct guidance *g, struct store_txn *t, const char *role,
 	return FN_OK;
 }
 
-/* Case-insensitive search for word w in s. */
-static int contains_word(struct sc_str s, const char *w, size_t wn)
-{
-	if (wn == 0)
-		return 1;
-	for (size_t i = 0; i + wn <= s.n; i++)
-		if (strncasecmp(s.p + i, w, wn) == 0)
-			return 1;
-	return 0;
-}
-
-static int doc_matches(const struct sc_guidance_doc *d, const char *q)
-{
-	const char *p = q;
-	while (*p) {
-		while (*p == ' ' || *p == '+' || *p == ',')
-			p++;
-		size_t wn = strcspn(p, " +,");
-		if (wn == 0)
-			break;
-		int hit = contains_word(d->title, p, wn) || contains_word(d->body, p, wn) ||
-		          contains_word(d->id, p, wn);
-		for (size_t i = 0; !hit && i < d->tags.n; i++)
-			hit = contains_word(d->tags.v[i], p, wn);
-		if (!hit)
-			return 0;
-		p += wn;
-	}
-	return 1;
-}
-
 struct list_ctx {
 	struct sc_arena *arena;
 	const char *role;
@@ -95,7 +64,7 @@ static int list_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	c->rc = sc_decode(&sc_rec_guidance_doc, SC_MSGPACK, val->p, val->n, &sc_limits_default, c->arena, &d, NULL);
 	if (c->rc != FN_OK)
 		return STORE_SCAN_STOP;
-	if (!for_role(&d, c->role) || (c->q && !doc_matches(&d, c->q)))
+	if (!for_role(&d, c->role) || (c->q && !sc_guidance_matches(&d, (struct sc_str){c->q, strlen(c->q)})))
 		return STORE_SCAN_CONTINUE;
 	struct sc_guidance_summary *v = sc_arena_grow(c->arena, c->out->items.v, c->out->items.n, &c->cap,
 	                                              sizeof *v, 32);

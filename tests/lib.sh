@@ -147,10 +147,12 @@ run_suite() {
 	fi
 }
 
-# run_tests: runs every test_* function defined by the sourcing file.
+# run_tests: runs every test_* function defined by the sourcing file (only
+# those whose name contains $FN_TEST, when it is set).
 run_tests() {
 	local t start
 	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+		[ -z "${FN_TEST:-}" ] || [[ $t == *"$FN_TEST"* ]] || continue
 		start=$SECONDS
 		if ( set -u; $t ); then
 			echo "  PASS $t ($((SECONDS - start)) s)"

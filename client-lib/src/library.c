@@ -1,11 +1,12 @@
 /* library.c - offline reading: cached guidance (get, search) and supervisors' feedback. */
 #include "fieldnote_int.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "search.h"
 
 /* Opens one sealed value into b (reset first) and decodes it as rec. */
 static int open_record(fn_client *c, int db, const MDB_val *k, const MDB_val *v, const struct sc_record *rec,
@@ -118,47 +119,6 @@ out:
 	return rc;
 }
 
-/* Splits words on white space into NUL-terminated copies in a. */
-static int split_words(const char *words, struct sc_arena *a, struct sc_strs *out)
-{
-	size_t n = 0, cap = 0;
-	out->v = NULL;
-	out->n = 0;
-	for (const char *p = words ? words : ""; *p;) {
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		size_t len = 0;
-		while (p[len] && !isspace((unsigned char)p[len]))
-			len++;
-		if (!len)
-			break;
-		struct sc_str *v = sc_arena_grow(a, out->v, n, &cap, sizeof *v, 8);
-		if (!v)
-			return FN_NO_MEMORY;
-		out->v = v;
-		char *w = sc_arena_strndup(a, p, len);
-		if (!w)
-			return FN_NO_MEMORY;
-		out->v[n++] = (struct sc_str){w, len};
-		out->n = n;
-		p += len;
-	}
-	return FN_OK;
-}
-
-static int doc_matches(const struct sc_guidance_doc *d, const struct sc_strs *words)
-{
-	for (size_t i = 0; i < words->n; i++) {
-		const char *w = words->v[i].p;
-		int hit = strcasestr(d->title.p, w) || strcasestr(d->body.p, w);
-		for (size_t j = 0; !hit && j < d->tags.n; j++)
-			hit = strcasestr(d->tags.v[j].p, w) != NULL;
-		if (!hit)
-			return 0;
-	}
-	return 1;
-}
-
 /* A summary of d whose strings live in keep (d's arena is reused). */
 static int summarize(const struct sc_guidance_doc *d, struct sc_arena *keep, struct sc_guidance_summary *s)
 {
@@ -194,7 +154,6 @@ FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
 	struct sc_arena *keep = NULL, *scratch = NULL;
 	struct sc_buf b = {0};
 	struct sc_guidance_list list = {0};
-	struct sc_strs w;
 	MDB_txn *t = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -207,7 +166,7 @@ FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
 	pthread_mutex_lock(&c->mu);
 	keep = sc_arena_new(0);
 	scratch = sc_arena_new(0);
-	if (!keep || !scratch || split_words(words, keep, &w) != FN_OK) {
+	if (!keep || !scratch) {
 		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
 		goto out;
 	}
@@ -225,7 +184,7 @@ FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
 		sc_arena_reset(scratch);
 		if ((rc = open_record(c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, scratch, &b, &d)) != FN_OK)
 			break;
-		if (!doc_matches(&d, &w))
+		if (!sc_guidance_matches(&d, (struct sc_str){words ? words : "", words ? strlen(words) : 0}))
 			continue;
 		struct sc_guidance_summary *nv = sc_arena_grow(keep, list.items.v, list.items.n, &cap, sizeof *nv, 32);
 		if (!nv) {

@@ -41,6 +41,26 @@ test_sync_pulls_guidance_for_offline_reading() {
 	grep -q NOT_FOUND "$FN_TMP/err" || fail "unknown document: $(cat "$FN_TMP/err")"
 }
 
+# One search (schema/search.c) online and offline: the same words find the
+# same documents from the server and from the handheld's cache.
+test_search_answers_the_same_online_and_offline() {
+	devlogin srch || return 1
+	dev srch sync >/dev/null || return 1
+	login officer1 "$PW_OFFICER" || return 1
+	local q online offline bad=0
+	for q in "place of safety" "camhs,referral" "UNDER-18-place" "warrant magistrate" "s136" "zzzznotaword"; do
+		req GET "/v1/guidance?q=$(sed 's/ /+/g' <<<"$q")" -H "Authorization: Bearer $TOKEN"
+		online=$(json_get "' '.join(sorted(i['id'] for i in j['items']))")
+		offline=$(DEV_URL=https://localhost:1 dev srch guidance search $q |
+			python3 -c 'import json,sys; print(" ".join(sorted(i["id"] for i in json.load(sys.stdin)["items"])))')
+		if [ "$online" != "$offline" ]; then
+			echo "    \"$q\": server [$online], handheld [$offline]" >&2
+			bad=$((bad + 1))
+		fi
+	done
+	[ $bad = 0 ] || fail "$bad queries answered differently"
+}
+
 test_same_note_never_stored_twice() {
 	devlogin twice || return 1
 	addnote twice >/dev/null || return 1
