@@ -91,41 +91,10 @@ static int test_integer_ranges(void)
 
 /* ------------------------------------------------------------- rules --- */
 
-/* The example note, decoded into a; NULL after saying why. */
-static struct sc_note *example_note(struct sc_arena *a)
-{
-	size_t n;
-	char *text = tu_read_file(EXAMPLE_DIR "note.json", &n);
-	struct sc_note *note = text ? sc_arena_alloc(a, sizeof *note) : NULL;
-	struct sc_error err;
-	if (note && sc_decode(&sc_rec_note, SC_JSON, text, n, NULL, a, note, &err) != FN_OK) {
-		fprintf(stderr, "example note: %s: %s\n", err.field, err.message);
-		note = NULL;
-	}
-	free(text);
-	return note;
-}
-
-/* 1 when the only error rules_check_note finds names `field`. */
-static int only_error(const struct sc_note *n, int64_t now, const char *field)
-{
-	struct rules_config rc;
-	rules_defaults(&rc);
-	struct sc_arena *a = sc_arena_new(0);
-	struct rules_errors e = { NULL, 0, 0, a, 0, 0 };
-	size_t found = rules_check_note(n, now, &rc, &e);
-	int ok = found == 1 && e.n == 1 && sc_str_eq(e.v[0].field, field);
-	if (!ok)
-		fprintf(stderr, "expected one error on %s, got %zu (first: %.*s)\n", field, found,
-		        e.n ? (int)e.v[0].field.n : 0, e.n ? e.v[0].field.p : "");
-	sc_arena_free(a);
-	return ok;
-}
-
 static int test_rules_time_windows(void)
 {
 	struct sc_arena *a = sc_arena_new(0);
-	struct sc_note *n = example_note(a);
+	struct sc_note *n = tu_example_note(a);
 	CHECK(n);
 	int64_t now = n->created_at + 3600, day = 86400;
 	struct sc_referral *r = n->referral;
@@ -136,24 +105,24 @@ static int test_rules_time_windows(void)
 	CHECK_EQ_INT(rules_check_note(n, now, &rc, &e), 0);
 
 	r->sent_at = now + day;
-	CHECK(only_error(n, now, "referral.sent_at"));
+	CHECK(tu_only_error(n, now, NULL, "referral.sent_at", NULL));
 	r->sent_at = INT64_MIN;
-	CHECK(only_error(n, now, "referral.sent_at"));
+	CHECK(tu_only_error(n, now, NULL, "referral.sent_at", NULL));
 	r->sent_at = now - day;
 	r->outcome_at = now + day;
 	r->outcome = SC_STR_LIT("seen by early help");
 	SC_SET(referral, r, outcome_at);
 	SC_SET(referral, r, outcome);
-	CHECK(only_error(n, now, "referral.outcome_at"));
+	CHECK(tu_only_error(n, now, NULL, "referral.outcome_at", NULL));
 	SC_CLEAR(referral, r, outcome_at);
 	SC_CLEAR(referral, r, outcome);
 	act->due = now + 731 * day;
-	CHECK(only_error(n, now, "next_steps.actions[1].due"));
+	CHECK(tu_only_error(n, now, NULL, "next_steps.actions[1].due", NULL));
 	act->due = now + 700 * day;
 	n->revision = (INT64_C(1) << 32) + 2;
 	n->replaces = 1;
 	SC_SET(note, n, replaces);
-	CHECK(only_error(n, now, "revision"));
+	CHECK(tu_only_error(n, now, NULL, "revision", NULL));
 	sc_arena_free(a);
 	return 0;
 }
@@ -163,7 +132,7 @@ static int test_rules_time_windows(void)
 static int test_rules_flags_extreme_sent_at(void)
 {
 	struct sc_arena *a = sc_arena_new(0);
-	struct sc_note *n = example_note(a);
+	struct sc_note *n = tu_example_note(a);
 	struct rules_config rc;
 	struct sc_strs flags;
 	CHECK(n);
@@ -224,7 +193,7 @@ static int test_rules_fail_closed_when_memory_runs_out(void)
 	for (int persist = 0; persist <= 1; persist++) {
 		for (long at = 1;; at++) {
 			struct sc_arena *a = sc_arena_new(0);
-			struct sc_note *n = example_note(a);
+			struct sc_note *n = tu_example_note(a);
 			CHECK(n);
 			make_bad(n, a);
 			struct fault f = { 0, at, persist, 0 };

@@ -1,4 +1,4 @@
-/* test_schema_util.c - helpers the schema test files share (see test_schema_util.h). */
+/* test_schema_util.c - helpers the schema and rules test files share (see test_schema_util.h). */
 #include <errno.h>
 #include <jansson.h>
 #include <msgpack.h>
@@ -128,4 +128,56 @@ int tu_decode_raw(const struct sc_record *rec, int fmt, const void *p, size_t n,
 	int rc = sc_decode(rec, fmt, p, n, lim, a, out, err);
 	sc_arena_free(a);
 	return rc;
+}
+
+struct sc_note *tu_example_note(struct sc_arena *a)
+{
+	size_t n;
+	char *text = tu_read_file(EXAMPLE_DIR "note.json", &n);
+	struct sc_note *note = text ? sc_arena_alloc(a, sizeof *note) : NULL;
+	struct sc_error err;
+	if (note && sc_decode(&sc_rec_note, SC_JSON, text, n, NULL, a, note, &err) != FN_OK) {
+		fprintf(stderr, "example note: %s: %s\n", err.field, err.message);
+		note = NULL;
+	}
+	free(text);
+	return note;
+}
+
+size_t tu_rule_errors(const struct sc_note *n, int64_t now, const struct rules_config *c,
+                      const char *field, const char *part, int *match, int quiet)
+{
+	struct rules_config defaults;
+	if (!c) {
+		rules_defaults(&defaults);
+		c = &defaults;
+	}
+	struct sc_arena *a = sc_arena_new(0);
+	struct rules_errors e = { NULL, 0, 0, a, 0, 0 };
+	size_t found = rules_check_note(n, now, c, &e);
+	*match = 0;
+	for (size_t i = 0; i < e.n; i++) {
+		const struct sc_field_error *fe = &e.v[i];
+		if (sc_str_eq(fe->field, field) &&
+		    (!part || memmem(fe->message.p, fe->message.n, part, strlen(part))))
+			*match = 1;
+		if (!quiet)
+			fprintf(stderr, "  %.*s: %.*s\n", (int)fe->field.n, fe->field.p, (int)fe->message.n,
+			        fe->message.p);
+	}
+	sc_arena_free(a);
+	return found;
+}
+
+int tu_only_error(const struct sc_note *n, int64_t now, const struct rules_config *c,
+                  const char *field, const char *part)
+{
+	int match;
+	size_t found = tu_rule_errors(n, now, c, field, part, &match, 1);
+	if (found == 1 && match)
+		return 1;
+	fprintf(stderr, "expected one error on %s%s%s, got %zu:\n", field, part ? " saying " : "",
+	        part ? part : "", found);
+	tu_rule_errors(n, now, c, field, part, &match, 0);
+	return 0;
 }

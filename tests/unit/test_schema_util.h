@@ -1,10 +1,12 @@
-/* test_schema_util.h - helpers the schema test files share: files, byte comparison, one JSON input decoded as both formats. */
+/* test_schema_util.h - helpers the schema and rules test files share: files, byte comparison, one JSON input decoded as both formats, the example note. */
 #ifndef FN_TEST_SCHEMA_UTIL_H
 #define FN_TEST_SCHEMA_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "records.h"
+#include "rules.h"
 
 /* Tests run from the repository root. */
 #define VECTOR_DIR "schema/vectors/"
@@ -37,5 +39,21 @@ int tu_decode_raw(const struct sc_record *rec, int fmt, const void *p, size_t n,
                   const struct sc_limits *lim, struct sc_error *err);
 #define MP(rec, bytes) tu_decode_raw(&sc_rec_##rec, SC_MSGPACK, bytes, sizeof(bytes) - 1, NULL, NULL)
 #define JS(rec, text) tu_decode_raw(&sc_rec_##rec, SC_JSON, text, strlen(text), NULL, NULL)
+
+/* schema/examples/note.json decoded into a (which owns it: a test may
+ * change it freely); NULL after saying why. It passes every rule at any
+ * time from its created_at to a week on. */
+struct sc_note *tu_example_note(struct sc_arena *a);
+
+/* rules_check_note at `now` (c NULL: the defaults): the number of errors
+ * found; *match is set when one names `field` and, if part is not NULL,
+ * its message contains part. Lists the errors on stderr when quiet is 0. */
+size_t tu_rule_errors(const struct sc_note *n, int64_t now, const struct rules_config *c,
+                      const char *field, const char *part, int *match, int quiet);
+
+/* 1 when the note has exactly one error and it is that one; else 0 after
+ * listing what was found. */
+int tu_only_error(const struct sc_note *n, int64_t now, const struct rules_config *c,
+                  const char *field, const char *part);
 
 #endif
