@@ -84,6 +84,7 @@ ifneq ($(CROSS),)
 $(DEPS_STAMP): $(DEPS)/.done .ci/mbedtls-cross.sh
 	@.ci/mbedtls-cross.sh $(CROSS) $(BUILD)/deps
 	@touch $@
+$(MBEDLIBS): $(DEPS_STAMP) ;
 endif
 
 # Everything compiled needs the dependencies in place first.
