@@ -24,16 +24,22 @@ build_java() {
 	.ci/java.sh >"$FN_TMP/java.log" 2>&1 || { cat "$FN_TMP/java.log" >&2; return 1; }
 	nice -n 5 make -s --no-print-directory BUILD="$FN_BUILD" java >>"$FN_TMP/java.log" 2>&1 ||
 		{ tail -20 "$FN_TMP/java.log" >&2; return 1; }
-	mkdir -p "$FN_TMP/classes"
-	javac -Xlint:all -Werror -cp "$FN_BUILD/java/fieldnote.jar" -d "$FN_TMP/classes" tests/java/FieldnoteTest.java \
-		>>"$FN_TMP/java.log" 2>&1 || { tail -20 "$FN_TMP/java.log" >&2; return 1; }
+	# javac takes seconds: the test class is kept beside the jar and
+	# compiled again only when it or the jar changed.
+	TEST_CLASSES=$FN_BUILD/java/test-classes
+	if [ ! "$TEST_CLASSES/FieldnoteTest.class" -nt tests/java/FieldnoteTest.java ] ||
+		[ ! "$TEST_CLASSES/FieldnoteTest.class" -nt "$FN_BUILD/java/fieldnote.jar" ]; then
+		rm -rf "$TEST_CLASSES" && mkdir -p "$TEST_CLASSES"
+		javac -Xlint:all -Werror -cp "$FN_BUILD/java/fieldnote.jar" -d "$TEST_CLASSES" tests/java/FieldnoteTest.java \
+			>>"$FN_TMP/java.log" 2>&1 || { tail -20 "$FN_TMP/java.log" >&2; rm -rf "$TEST_CLASSES"; return 1; }
+	fi
 }
 
 # jvm PHASE ARGS...: one run of FieldnoteTest; its PASS/FAIL lines become results.
 jvm() {
 	local out=$FN_TMP/jvm.out rc=0
 	FN_PASSWORD=$PW_OFFICER timeout 120 java -Xcheck:jni -Djava.library.path="$FN_TOP/$FN_BUILD/lib" \
-		-cp "$FN_BUILD/java/fieldnote.jar:$FN_TMP/classes" FieldnoteTest "$@" >"$out" 2>"$FN_TMP/jvm.err" || rc=$?
+		-cp "$FN_BUILD/java/fieldnote.jar:$TEST_CLASSES" FieldnoteTest "$@" >"$out" 2>"$FN_TMP/jvm.err" || rc=$?
 	grep -E '^(PASS|FAIL) ' "$out" | while read -r st name rest; do
 		result "$st" "$name"
 		[ -n "$rest" ] && echo "    $rest"
