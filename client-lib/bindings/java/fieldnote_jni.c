@@ -59,18 +59,15 @@ static jbyteArray bytes_new(JNIEnv *env, const char *p, size_t len)
 	return a;
 }
 
-/* Throws FieldnoteException for status rc (summary: JSON or NULL). */
-static void throw_status(JNIEnv *env, fn_client *c, int rc, const char *summary)
+/* Throws FieldnoteException(rc, detail, summary); summary may be NULL. */
+static void throw_exc(JNIEnv *env, int rc, const char *detail, const char *summary)
 {
-	char detail[1024] = "";
 	jstring name, text;
 	jbyteArray d, s;
 	jobject e;
 
 	if ((*env)->ExceptionCheck(env))
 		return; /* a listener's own exception goes first */
-	if (c)
-		fn_client_last_error(c, detail, sizeof detail);
 	name = (*env)->NewStringUTF(env, fn_status_name(rc)); /* static ASCII */
 	text = (*env)->NewStringUTF(env, fn_strerror(rc));
 	d = bytes_new(env, detail, strlen(detail));
@@ -82,15 +79,25 @@ static void throw_status(JNIEnv *env, fn_client *c, int rc, const char *summary)
 		(*env)->Throw(env, (jthrowable)e);
 }
 
+/* Throws for status rc of a call on c, with c's detail of it. */
+static void throw_status(JNIEnv *env, fn_client *c, int rc, const char *summary)
+{
+	char detail[1024] = "";
+
+	if (c)
+		fn_client_last_error(c, detail, sizeof detail);
+	throw_exc(env, rc, detail, summary);
+}
+
 /* The bytes of a NUL-terminated byte[] from Fieldnote.cstr, copied (NULL for
- * null; NULL with an exception pending when memory ran out or the array
- * lacks its NUL). The caller frees it with cstr_free. */
+ * null or when *bad is already set; NULL with *bad set and an exception
+ * pending when memory ran out). The caller frees it with cstr_free. */
 static char *cstr_get(JNIEnv *env, jbyteArray a, int *bad)
 {
 	jsize n;
 	char *p;
 
-	if (!a)
+	if (!a || *bad) /* after a failure an exception is pending: no more JNI */
 		return NULL;
 	n = (*env)->GetArrayLength(env, a);
 	if (!(p = malloc((size_t)n + 1))) {
@@ -137,45 +144,47 @@ static jbyteArray json_result(JNIEnv *env, fn_client *c, int rc, char *out)
 
 /* ------------------------------------------------------------ handles --- */
 
+/* fn_options from nOpen's arguments (num: the six numbers of Options). */
+static void options_fill(fn_options *o, const unsigned char *key, char *const str[6], const jint num[6])
+{
+	fn_options_init(o);
+	o->key = key;
+	o->store_dir = str[0];
+	o->server_url = str[1];
+	o->ca_file = str[2];
+	o->cert_file = str[3];
+	o->cert_key_file = str[4];
+	o->device_id = str[5];
+	o->connect_timeout_ms = (unsigned)num[0];
+	o->read_timeout_ms = (unsigned)num[1];
+	o->request_timeout_ms = (unsigned)num[2];
+	o->attempts = (unsigned)num[3];
+	o->backoff_ms = (unsigned)num[4];
+	o->batch = (unsigned)num[5];
+}
+
 JNIEXPORT jlong JFN(nOpen)(JARGS, jbyteArray jdir, jbyteArray jkey, jbyteArray jurl, jbyteArray jca,
                            jbyteArray jcert, jbyteArray jcertkey, jbyteArray jdevid, jintArray jnum)
 {
 	unsigned char key[FN_KEY_SIZE];
-	char why[512] = "";
+	char why[512] = "", *str[6];
+	jbyteArray jstr[6] = { jdir, jurl, jca, jcert, jcertkey, jdevid };
 	jint num[6] = { 0 };
-	char *dir, *url, *ca, *cert, *certkey, *devid;
 	fn_options o;
 	fn_client *c = NULL;
 	int bad = 0, rc = FN_BAD_ARGUMENT;
 
 	(void)cls;
 	if (!jkey || (*env)->GetArrayLength(env, jkey) != FN_KEY_SIZE || !jnum || (*env)->GetArrayLength(env, jnum) != 6) {
-		throw_status(env, NULL, FN_BAD_ARGUMENT, NULL);
+		throw_exc(env, FN_BAD_ARGUMENT, "key or options", NULL);
 		return 0;
 	}
 	(*env)->GetByteArrayRegion(env, jkey, 0, FN_KEY_SIZE, (jbyte *)key);
 	(*env)->GetIntArrayRegion(env, jnum, 0, 6, num);
-	dir = cstr_get(env, jdir, &bad);
-	url = cstr_get(env, jurl, &bad);
-	ca = cstr_get(env, jca, &bad);
-	cert = cstr_get(env, jcert, &bad);
-	certkey = cstr_get(env, jcertkey, &bad);
-	devid = cstr_get(env, jdevid, &bad);
+	for (int i = 0; i < 6; i++)
+		str[i] = cstr_get(env, jstr[i], &bad);
 	if (!bad) {
-		fn_options_init(&o);
-		o.store_dir = dir;
-		o.key = key;
-		o.server_url = url;
-		o.ca_file = ca;
-		o.cert_file = cert;
-		o.cert_key_file = certkey;
-		o.device_id = devid;
-		o.connect_timeout_ms = (unsigned)num[0];
-		o.read_timeout_ms = (unsigned)num[1];
-		o.request_timeout_ms = (unsigned)num[2];
-		o.attempts = (unsigned)num[3];
-		o.backoff_ms = (unsigned)num[4];
-		o.batch = (unsigned)num[5];
+		options_fill(&o, key, str, num);
 		o.open_error = why;
 		o.open_error_size = sizeof why;
 		rc = fn_client_open(&c, &o);
@@ -185,17 +194,12 @@ JNIEXPORT jlong JFN(nOpen)(JARGS, jbyteArray jdir, jbyteArray jkey, jbyteArray j
 		for (size_t i = 0; i < sizeof key; i++)
 			v[i] = 0;
 	}
-	cstr_free(dir), cstr_free(url), cstr_free(ca), cstr_free(cert), cstr_free(certkey), cstr_free(devid);
+	for (int i = 0; i < 6; i++)
+		cstr_free(str[i]);
 	if (bad)
 		return 0;
 	if (rc != FN_OK) {
-		/* No handle to ask: the detail is open_error's. */
-		jstring name = (*env)->NewStringUTF(env, fn_status_name(rc));
-		jstring text = (*env)->NewStringUTF(env, fn_strerror(rc));
-		jbyteArray d = bytes_new(env, why, strlen(why));
-		jobject e;
-		if (!(*env)->ExceptionCheck(env) && (e = (*env)->NewObject(env, exc_class, exc_ctor, (jint)rc, name, text, d, NULL)))
-			(*env)->Throw(env, (jthrowable)e);
+		throw_exc(env, rc, why, NULL); /* no handle to ask: open_error's detail */
 		return 0;
 	}
 	return (jlong)(intptr_t)c;

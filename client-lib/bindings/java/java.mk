@@ -33,3 +33,8 @@ $(JAVA_JAR): $(JAVA_SRC)
 	$(JAVAC) --release 8 -Xlint:all -Xlint:-options -Werror -d $(BUILD)/java/classes $(JAVA_SRC)
 	$(JAR) cf $@.tmp -C $(BUILD)/java/classes .
 	mv -f $@.tmp $@
+
+.PHONY: clean-java
+clean: clean-java
+clean-java:
+	rm -rf $(BUILD)/java $(JNI_SO)
