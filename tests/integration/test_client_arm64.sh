@@ -59,16 +59,15 @@ test_binaries_are_arm64() {
 	return 0
 }
 
-test_client_unit_tests_under_qemu() {
-	local out=$FN_TMP/unit.out rc=0 n
+# The client unit tests under qemu, one result per case (client_arm64/unit/NAME).
+unit_tests_under_qemu() {
+	local out=$FN_TMP/unit.out rc=0
 	qemu-aarch64 "$ARM/bin/client-unit-tests" >"$out" 2>"$FN_TMP/unit.err" || rc=$?
-	grep '^FAIL ' "$out" | sed 's/^/    /' >&2
-	n=$(grep -c '^PASS ' "$out")
-	echo "    $n unit tests passed under qemu-aarch64" >&2
-	[ $rc = 0 ] && [ "$n" -gt 0 ] && ! grep -q '^FAIL ' "$out" || {
-		fail "client-unit-tests status $rc: $(tail -3 "$FN_TMP/unit.err")"
-		return 1
-	}
+	grep -E '^(PASS|FAIL) ' "$out" | while read -r st name; do result "$st" "unit/${name#client/}"; done
+	grep -q . "$FN_TMP/unit.err" && sed 's/^/    /' "$FN_TMP/unit.err" | head -20
+	if [ $rc -gt 1 ] || ! grep -q ' passed, ' "$out"; then
+		result FAIL "unit/runner (status $rc under qemu-aarch64)"
+	fi
 }
 
 test_device_signin_save_sync_against_x86_server() {
@@ -83,4 +82,5 @@ test_device_signin_save_sync_against_x86_server() {
 	[ "$(outbox_count arm)" = 0 ] || fail "outbox not empty"
 }
 
+unit_tests_under_qemu
 run_suite
