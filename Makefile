@@ -4,9 +4,24 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-BUILD   ?= build
+AR      := ar
+OBJCOPY := objcopy
 DEPS    := build/deps
 MBED    := $(DEPS)/mbedtls
+# make CROSS=aarch64-linux-gnu- : the client library, fieldnote-device and
+# the client unit tests for another architecture (Debian's cross gcc, its
+# multiarch -dev packages), into build/arm64 (build/<arch>), with their own
+# mbedTLS (.ci/mbedtls-cross.sh; no x86 flags, no libgcrypt). The server
+# is not cross-built. .ci/cross-arm64.sh installs the toolchain.
+ifneq ($(CROSS),)
+CROSS_ARCH := $(patsubst aarch64,arm64,$(firstword $(subst -, ,$(CROSS))))
+CC      := $(CROSS)gcc
+AR      := $(CROSS)ar
+OBJCOPY := $(CROSS)objcopy
+BUILD   ?= build/$(CROSS_ARCH)
+MBED    := $(BUILD)/deps/mbedtls
+endif
+BUILD   ?= build
 CIVET   := $(DEPS)/civetweb
 PKGS    := lmdb msgpack jansson libargon2
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
@@ -46,18 +61,32 @@ SCHEMA_LIB := $(BUILD)/lib/libfnschema.a
 SERVER_BIN := $(BUILD)/bin/fieldnote
 UNIT_BIN   := $(BUILD)/bin/unit-tests
 DEPS_STAMP := $(DEPS)/.done
+ifneq ($(CROSS),)
+# The host's dependency step (the patched mbedTLS source), then the cross one.
+DEPS_STAMP := $(BUILD)/deps/.done
+endif
 
 .PHONY: all deps certs run test bench soak fuzz install clean tls-check
+ifeq ($(CROSS),)
 all: $(SERVER_BIN) $(UNIT_BIN)
+else
+all: client
+endif
 
 # The review page, embedded (defines WEB_OBJ; before the link rules,
 # whose prerequisites are expanded as they are read).
 include server/web/web.mk
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): .ci/deps.sh $(wildcard .ci/patches/*/*.patch) $(wildcard server/tls/mbedtls_alt/*)
+$(DEPS)/.done: .ci/deps.sh $(wildcard .ci/patches/*/*.patch) $(wildcard server/tls/mbedtls_alt/*)
 	@.ci/deps.sh $(CURDIR)/build
 	@touch $@
+ifneq ($(CROSS),)
+$(DEPS_STAMP): $(DEPS)/.done .ci/mbedtls-cross.sh
+	@.ci/mbedtls-cross.sh $(CROSS) $(BUILD)/deps
+	@touch $@
+$(MBEDLIBS): $(DEPS_STAMP) ;
+endif
 
 # Everything compiled needs the dependencies in place first.
 $(SCHEMA_OBJ) $(SERVER_OBJ) $(UNIT_OBJ) $(CIVET_OBJ) $(BUILD)/obj/server/main.o: | $(DEPS_STAMP)
@@ -120,5 +149,6 @@ clean:
 	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/civetweb build/asan
 
 include client-lib/client.mk
+include client-lib/bindings/java/java.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

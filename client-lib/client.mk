@@ -10,7 +10,10 @@ CLIENT_OBJDIR  := $(BUILD)/obj/fnclient
 # FN_API functions of fieldnote.h are exported from the shared library).
 CLIENT_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(SANFLAGS) -I$(MBED)/include -Ischema \
 	-Iclient-lib/include -Iclient-lib/src -fPIC -fvisibility=hidden -DFN_BUILDING_LIBRARY $(WARN) $(CFLAGS)
-CLIENT_LIBS = -llmdb -lmsgpackc -ljansson -lgcrypt -lpthread
+# libgcrypt: the host's mbedTLS takes its GCM from it (server/tls/mbedtls_alt);
+# a cross build's mbedTLS has its own (.ci/mbedtls-cross.sh).
+CLIENT_GCRYPT := $(if $(CROSS),,-lgcrypt)
+CLIENT_LIBS = -llmdb -lmsgpackc -ljansson $(CLIENT_GCRYPT) -lpthread
 
 CLIENT_SRC  := $(wildcard client-lib/src/*.c)
 CLIENT_OBJ  := $(CLIENT_SRC:client-lib/src/%.c=$(CLIENT_OBJDIR)/src/%.o)
@@ -46,7 +49,7 @@ $(CLIENT_OBJDIR)/schema/%.o: schema/%.c
 # app linking its own mbedTLS or msgpack sees no clash.
 $(CLIENT_OBJDIR)/fieldnote-all.o: $(CLIENT_OBJ) $(CLIENT_SCHEMA_OBJ) $(MBEDLIBS)
 	$(CC) -r -nostdlib -o $@.tmp $(CLIENT_OBJ) $(CLIENT_SCHEMA_OBJ) $(MBEDLIBS)
-	objcopy --wildcard --keep-global-symbol='fn_*' $@.tmp $@
+	$(OBJCOPY) --wildcard --keep-global-symbol='fn_*' $@.tmp $@
 	@rm -f $@.tmp
 
 # Outputs are written beside their target and renamed into place: tests (or
@@ -54,7 +57,7 @@ $(CLIENT_OBJDIR)/fieldnote-all.o: $(CLIENT_OBJ) $(CLIENT_SCHEMA_OBJ) $(MBEDLIBS)
 # never a half-written one.
 $(CLIENT_A): $(CLIENT_OBJDIR)/fieldnote-all.o
 	@mkdir -p $(@D)
-	rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
+	rm -f $@.tmp && $(AR) rcs $@.tmp $^ && mv -f $@.tmp $@
 
 ifeq ($(SANITIZE),1)
 CLIENT_ZDEFS :=
