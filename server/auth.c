@@ -101,6 +101,14 @@ void auth_close(struct auth *a)
 	free(a);
 }
 
+int auth_user_find(struct auth *a, struct store_txn *t, struct sc_str name, struct sc_arena *arena,
+                   struct sc_user_record **out)
+{
+	if (name.n == 0 || name.n > 64)
+		return FN_NOT_FOUND;
+	return auth_load_user(a, t, name.p, name.n, arena, out);
+}
+
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out)
 {
 	memset(out, 0, sizeof *out);

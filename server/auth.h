@@ -104,6 +104,12 @@ int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str acto
  * ("session.logout", with `address`, may be NULL) in the same transaction. */
 int auth_logout(struct auth *a, const struct auth_principal *p, const char *address);
 
+/* The user `name` inside the caller's transaction, decoded into `arena`
+ * (valid while both live): FN_OK, FN_NOT_FOUND or a store error. For
+ * modules that name users in their records (escalation holders). */
+int auth_user_find(struct auth *a, struct store_txn *t, struct sc_str name, struct sc_arena *arena,
+                   struct sc_user_record **out);
+
 /* Fills a user summary (the public view) from a stored user record. */
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out);
 

@@ -122,10 +122,12 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
+	    (rc = escalations_open(&app->escalations, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
 	}
+	notes_set_escalations(app->notes, app->escalations);
 	return FN_OK;
 }
 
@@ -134,6 +136,7 @@ static void close_app(struct app *app)
 	api_session_flush(app);
 	throttle_close(app->throttle);
 	notes_close(app->notes);
+	escalations_close(app->escalations);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
 	audit_close(app->audit);
