@@ -37,6 +37,14 @@ test_access_matrix() {
 	post_note "$(mknote mx-w C-501-AA $((NOW - 86400)) "n['author']='worker4'; n['agency']='social-care'")"
 	expect_status 201 || return 1
 	local note; note=$(mknote mx-new-USER C-502-AA $((NOW - 86400)) "n['author']='USER'")
+	# mx-esc: officer1's note, escalated by super1 (ESC in a path is its id).
+	login officer1 "$PW_OFFICER" || return 1
+	post_note "$(mknote mx-esc C-503-AA $((NOW - 86400)))"
+	login super1 "$PW_SUPER" || return 1
+	req POST /v1/notes/mx-esc/review -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		-d '{"revision":1,"decision":"escalated","target":"mash","stage":1}'
+	expect_status 201 || return 1
+	local esc; esc=$(json_get escalation) || return 1
 	local rows="
 officer1 GET /v1/notes/mx-own - 200
 officer3 GET /v1/notes/mx-own - 404
@@ -91,6 +99,24 @@ admin1   GET /v1/guidance/s136 - 404
 -        GET /v1/review/queue - 401
 -        GET /v1/audit - 401
 -        POST /v1/admin/devices/x/revoke - 401
+officer1 GET /v1/escalations - 403
+officer1 POST /v1/escalations/ESC/advance advance 403
+officer1 POST /v1/escalations/ESC/resolve resolve 403
+worker4  GET /v1/escalations - 403
+worker4  POST /v1/escalations/ESC/advance advance 403
+worker4  POST /v1/escalations/ESC/resolve resolve 403
+admin1   GET /v1/escalations - 403
+admin1   POST /v1/escalations/ESC/advance advance 403
+admin1   POST /v1/escalations/ESC/resolve resolve 403
+super2   GET /v1/escalations - 200
+super2   POST /v1/escalations/ESC/advance advance 404
+super2   POST /v1/escalations/ESC/resolve resolve 404
+super1   GET /v1/escalations - 200
+super1   POST /v1/escalations/ESC/advance advance 200
+super1   POST /v1/escalations/ESC/resolve resolve 200
+-        GET /v1/escalations - 401
+-        POST /v1/escalations/ESC/advance advance 401
+-        POST /v1/escalations/ESC/resolve resolve 401
 "
 	local user method path body want bad=0 lastuser="" args
 	while read -r user method path body want; do
@@ -104,8 +130,11 @@ admin1   GET /v1/guidance/s136 - 404
 		case $body in
 		accept) args+=(-d '{"revision":1,"decision":"accepted"}') ;;
 		note) args+=(--data-binary "${note//USER/$user}") ;;
+		advance) args+=(-d '{"to":"super1","reason":"access matrix"}') ;;
+		resolve) args+=(-d '{"resolution":"access matrix"}') ;;
 		-) [ "$method" = POST ] && args+=(-d '{}') ;;
 		esac
+		path=${path//ESC/$esc}
 		req "$method" "$path" "${args[@]}"
 		if [ "$STATUS" != "$want" ]; then
 			echo "    $user $method $path: got $STATUS, expected $want" >&2
