@@ -42,7 +42,8 @@
 
 /* ------------------------------------------------------------ enums --- */
 
-#define SC_ENUM_role(V) V(officer) V(worker) V(supervisor) V(admin)
+/* partner: a receiving agency's system or duty desk (user_record.agency) */
+#define SC_ENUM_role(V) V(officer) V(worker) V(supervisor) V(admin) V(partner)
 
 #define SC_ENUM_note_context(V) V(s136) V(s135) V(domestic_abuse) V(missing) V(custody) \
 	V(welfare_check) V(school) V(health) V(other)

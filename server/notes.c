@@ -466,6 +466,9 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h)
 {
 	const struct sc_user_record *u = who->user;
+	/* partners see what a referral or an enquiry shares, never a note */
+	if (who->role == ROLE_PARTNER)
+		return 0;
 	if (sc_str_eq(h->author, u->username.p))
 		return 1;
 	return (who->role == ROLE_SUPERVISOR && notes_in_teams(u, h->team)) ||
