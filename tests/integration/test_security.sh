@@ -120,6 +120,9 @@ worker4  POST /v1/escalations/ESC/resolve resolve 403
 admin1   GET /v1/escalations - 403
 admin1   POST /v1/escalations/ESC/advance advance 403
 admin1   POST /v1/escalations/ESC/resolve resolve 403
+mash1    GET /v1/escalations - 403
+mash1    POST /v1/escalations/ESC/advance advance 403
+mash1    POST /v1/escalations/ESC/resolve resolve 403
 super2   GET /v1/escalations - 200
 super2   POST /v1/escalations/ESC/advance advance 404
 super2   POST /v1/escalations/ESC/resolve resolve 404
