@@ -42,7 +42,8 @@
 
 /* ------------------------------------------------------------ enums --- */
 
-#define SC_ENUM_role(V) V(officer) V(worker) V(supervisor) V(admin)
+/* partner: a receiving agency's system or duty desk (user_record.agency) */
+#define SC_ENUM_role(V) V(officer) V(worker) V(supervisor) V(admin) V(partner)
 
 #define SC_ENUM_note_context(V) V(s136) V(s135) V(domestic_abuse) V(missing) V(custody) \
 	V(welfare_check) V(school) V(health) V(other)
@@ -56,9 +57,13 @@
 
 #define SC_ENUM_decision(V) V(accepted) V(returned) V(escalated)
 #define SC_ENUM_escalation_target(V) V(mash) V(early_help) V(camhs) V(duty_manager)
+/* Who an escalation is with at each stage (1, 2, 3), and whether it is done. */
+#define SC_ENUM_escalation_body(V) V(manager) V(head_of_service) V(safeguarding_partnership)
+#define SC_ENUM_escalation_state(V) V(open) V(resolved)
 
 #define SC_ENUMS(E) E(role) E(note_context) E(age_band) E(place_of_safety) E(consulted) \
-	E(referral_type) E(consent) E(note_status) E(note_result) E(decision) E(escalation_target)
+	E(referral_type) E(consent) E(note_status) E(note_result) E(decision) E(escalation_target) \
+	E(escalation_body) E(escalation_state)
 
 /* ---------------------------------------------------------- records --- */
 
@@ -227,7 +232,8 @@
 	F(INT, received_at, SC_REQ, 0, _)
 
 /* A supervisor's decision on one revision. Appended, never edited. seq is
- * the feedback cursor position (GET /v1/sync/feedback). */
+ * the feedback cursor position (GET /v1/sync/feedback); escalation: the id
+ * of the escalation an `escalated` decision opened. */
 #define SC_FIELDS_review(F) \
 	F(STR,  note_id,  SC_REQ|SC_ID, 64, _) \
 	F(INT,  revision, SC_REQ, 0, _) \
@@ -237,7 +243,8 @@
 	F(INT,  stage,    SC_OPT, 0, _) \
 	F(STR,  by,       SC_REQ|SC_ID, 64, _) \
 	F(INT,  at,       SC_REQ, 0, _) \
-	F(INT,  seq,      SC_OPT, 0, _)
+	F(INT,  seq,      SC_OPT, 0, _) \
+	F(STR,  escalation, SC_OPT, 64, _)
 
 /* POST /v1/notes/{id}/review: the revision reviewed must be the latest. */
 #define SC_FIELDS_review_request(F) \
@@ -273,7 +280,8 @@
 #define SC_FIELDS_queue_page(F) \
 	F(OBJS, items, SC_REQ, 500, queue_item) \
 	F(STR,  next,  SC_OPT, 512, _) \
-	F(BOOL, more,  SC_REQ, 0, _)
+	F(BOOL, more,  SC_REQ, 0, _) \
+	F(INT,  escalations_overdue, SC_OPT, 0, _)
 
 /* One contact (note) about a child, for GET /v1/children/{ref}/contacts. */
 #define SC_FIELDS_contact(F) \
@@ -293,6 +301,57 @@
 	F(STRS, mash_dates,       SC_OPT, 100, _) \
 	F(OBJS, contacts,         SC_REQ, 10000, contact)
 
+/* One move of an escalation: to which stage and holder, by whom, why, and
+ * the stage's deadline. The first step is the review that opened it. */
+#define SC_FIELDS_escalation_step(F) \
+	F(INT,  stage,  SC_REQ, 0, _) \
+	F(STR,  holder, SC_REQ|SC_ID, 64, _) \
+	F(STR,  by,     SC_REQ|SC_ID, 64, _) \
+	F(INT,  at,     SC_REQ, 0, _) \
+	F(INT,  due,    SC_REQ, 0, _) \
+	F(STR,  reason, SC_REQ, 4000, _)
+
+/* An escalation of a professional disagreement about a note (stored and
+ * sent). stage 1 is with the team's manager, 2 with the head of service,
+ * 3 with the safeguarding partnership (`target`); `holder` is the user who
+ * holds it now, `due` the current stage's deadline. `overdue` is computed
+ * when sent. agency: the review's escalation target, when it named one. */
+#define SC_FIELDS_escalation(F) \
+	F(STR,  id,          SC_REQ|SC_ID, 64, _) \
+	F(STR,  note_id,     SC_REQ|SC_ID, 64, _) \
+	F(INT,  revision,    SC_REQ, 0, _) \
+	F(STR,  team,        SC_REQ|SC_ID, 64, _) \
+	F(STR,  child_ref,   SC_REQ, 64, _) \
+	F(ENUM, agency,      SC_OPT, 0, escalation_target) \
+	F(INT,  stage,       SC_REQ, 0, _) \
+	F(ENUM, target,      SC_REQ, 0, escalation_body) \
+	F(STR,  holder,      SC_REQ|SC_ID, 64, _) \
+	F(STR,  reason,      SC_REQ, 4000, _) \
+	F(ENUM, state,       SC_REQ, 0, escalation_state) \
+	F(STR,  opened_by,   SC_REQ|SC_ID, 64, _) \
+	F(INT,  opened_at,   SC_REQ, 0, _) \
+	F(INT,  due,         SC_REQ, 0, _) \
+	F(BOOL, overdue,     SC_OPT, 0, _) \
+	F(STR,  resolution,  SC_OPT, 4000, _) \
+	F(STR,  resolved_by, SC_OPT, 64, _) \
+	F(INT,  resolved_at, SC_OPT, 0, _) \
+	F(OBJS, history,     SC_REQ, 16, escalation_step)
+
+/* GET /v1/escalations: the caller's teams' escalations and those it holds. */
+#define SC_FIELDS_escalation_list(F) \
+	F(OBJS, items, SC_REQ, 1000, escalation) \
+	F(BOOL, more,  SC_REQ, 0, _)
+
+/* POST /v1/escalations/{id}/advance: `to` is the supervisor who will hold
+ * the next stage. */
+#define SC_FIELDS_escalation_advance(F) \
+	F(STR, to,     SC_REQ|SC_ID, 64, _) \
+	F(STR, reason, SC_REQ|SC_NONEMPTY, 4000, _)
+
+/* POST /v1/escalations/{id}/resolve */
+#define SC_FIELDS_escalation_resolve(F) \
+	F(STR, resolution, SC_REQ|SC_NONEMPTY, 4000, _)
+
 /* A note with every revision, as GET /v1/notes/{id} answers. */
 #define SC_FIELDS_note_view(F) \
 	F(STR,  id,          SC_REQ, 64, _) \
@@ -305,7 +364,8 @@
 	F(STRS, flags,       SC_OPT, 16, _) \
 	F(OBJS, revisions,   SC_REQ, 1000, note_revision) \
 	F(OBJS, reviews,     SC_OPT, 1000, review) \
-	F(INT,  review_due,  SC_OPT, 0, _)
+	F(INT,  review_due,  SC_OPT, 0, _) \
+	F(OBJS, escalations, SC_OPT, 100, escalation)
 
 /* One audit entry: who did what to which record, when, from where. hash is
  * SHA-256 (hex) over the entry's canonical msgpack without `hash`; prev is
@@ -333,7 +393,8 @@
 	R(guidance_summary) R(guidance_doc) R(guidance_list) R(guidance_change) R(change_page) R(health) \
 	R(mental_health) R(thrive) R(referral) R(sharing) R(action) R(next_steps) R(guidance_ref) \
 	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
-	R(review) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
+	R(review) R(escalation_step) R(escalation) R(escalation_list) \
+	R(escalation_advance) R(escalation_resolve) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
 	R(contact) R(contacts_page) R(audit_entry) R(audit_page)
 
 /* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */

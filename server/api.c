@@ -339,6 +339,10 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/notes/*/review", HTTP_ROLE(ROLE_SUPERVISOR), api_post_review},
 	{"GET", "/v1/review/queue", HTTP_ROLE(ROLE_SUPERVISOR), api_get_queue},
 	{"GET", "/v1/children/*/contacts", HTTP_ROLE(ROLE_SUPERVISOR), api_get_contacts},
+	/* who may act on an escalation (team supervisor, holder) is decided per record */
+	{"GET", "/v1/escalations", HTTP_ROLE(ROLE_SUPERVISOR), api_get_escalations},
+	{"POST", "/v1/escalations/*/advance", HTTP_ROLE(ROLE_SUPERVISOR), api_post_escalation_advance},
+	{"POST", "/v1/escalations/*/resolve", HTTP_ROLE(ROLE_SUPERVISOR), api_post_escalation_resolve},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
 	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
 	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},

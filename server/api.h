@@ -22,5 +22,8 @@ int api_get_queue(struct http_req *r);
 int api_post_review(struct http_req *r);
 int api_get_feedback(struct http_req *r);
 int api_get_contacts(struct http_req *r);
+int api_get_escalations(struct http_req *r);
+int api_post_escalation_advance(struct http_req *r);
+int api_post_escalation_resolve(struct http_req *r);
 
 #endif

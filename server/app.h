@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "config.h"
+#include "escalations.h"
 #include "guidance.h"
 #include "notes.h"
 #include "store.h"
@@ -22,6 +23,7 @@ struct app {
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;
+	struct escalations *escalations;
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */

@@ -17,7 +17,7 @@
 #define SALT_BYTES 16
 #define HASH_BYTES 32
 
-static const char *const role_names[] = {"officer", "worker", "supervisor", "admin"};
+static const char *const role_names[] = {"officer", "worker", "supervisor", "admin", "partner"};
 
 enum auth_role auth_role_parse(const char *s, size_t n)
 {
@@ -101,6 +101,14 @@ void auth_close(struct auth *a)
 	free(a);
 }
 
+int auth_user_find(struct auth *a, struct store_txn *t, struct sc_str name, struct sc_arena *arena,
+                   struct sc_user_record **out)
+{
+	if (name.n == 0 || name.n > 64)
+		return FN_NOT_FOUND;
+	return auth_load_user(a, t, name.p, name.n, arena, out);
+}
+
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out)
 {
 	memset(out, 0, sizeof *out);
@@ -164,6 +172,18 @@ static int put_user(struct store_txn *t, void *arg)
 	return audit_append(a->audit, t, &ev, clock_now());
 }
 
+int auth_agency_valid(struct sc_str agency)
+{
+	if (agency.n == 0 || agency.n > 64)
+		return 0;
+	for (size_t i = 0; i < agency.n; i++) {
+		char c = agency.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
                   const char *password, size_t pwlen, int replace, char *detail)
 {
@@ -172,6 +192,14 @@ int auth_user_add(struct auth *a, const struct sc_user_record *u,
 	char hash[256];
 	int rc;
 
+	/* A partner without an agency would receive nothing, or (matched on an
+	 * empty name) everything: refuse it here, whichever path adds users. */
+	if (auth_role_parse(u->role.p, u->role.n) == ROLE_PARTNER &&
+	    (!SC_HAS(user_record, u, agency) || !auth_agency_valid(u->agency))) {
+		snprintf(detail, 256, "a partner needs --agency (the receiving agency: mash, csc, "
+		                      "early_help, camhs, yot...; lower case letters, digits and _)");
+		return FN_VALIDATION_FAILED;
+	}
 	if (pwlen < 8 || pwlen > 256) {
 		snprintf(detail, 256, "password must be 8 to 256 bytes");
 		return FN_VALIDATION_FAILED;

@@ -11,7 +11,9 @@
 #include "stored.h"
 #include "store.h"
 
-enum auth_role { ROLE_OFFICER, ROLE_WORKER, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_NONE };
+/* ROLE_PARTNER: a receiving agency (its user record's agency); it reads
+ * referrals and enquiries addressed to that agency, never notes. */
+enum auth_role { ROLE_OFFICER, ROLE_WORKER, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_PARTNER, ROLE_NONE };
 
 struct auth_config {
 	uint32_t argon_m_kib;  /* memory cost; default 19456 (19 MiB) */
@@ -43,9 +45,13 @@ void auth_close(struct auth *a);
 enum auth_role auth_role_parse(const char *s, size_t n);
 const char *auth_role_name(enum auth_role r);
 
+/* 1 when `agency` may name an agency: 1 to 64 of [a-z0-9_]. */
+int auth_agency_valid(struct sc_str agency);
+
 /* Adds a user (or replaces the password and details of an existing one when
  * `replace`, which ends the user's sessions). The password is hashed here;
- * it is never stored or logged. */
+ * it is never stored or logged. A partner must name a valid agency
+ * (FN_INVALID otherwise, with the reason in `detail`). */
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
                   const char *password, size_t pwlen, int replace,
                   char *detail);
@@ -104,6 +110,12 @@ int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str acto
 /* Ends the session of the given principal's token and audits it
  * ("session.logout", with `address`, may be NULL) in the same transaction. */
 int auth_logout(struct auth *a, const struct auth_principal *p, const char *address);
+
+/* The user `name` inside the caller's transaction, decoded into `arena`
+ * (valid while both live): FN_OK, FN_NOT_FOUND or a store error. For
+ * modules that name users in their records (escalation holders). */
+int auth_user_find(struct auth *a, struct store_txn *t, struct sc_str name, struct sc_arena *arena,
+                   struct sc_user_record **out);
 
 /* Fills a user summary (the public view) from a stored user record. */
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out);

@@ -33,7 +33,7 @@ typedef int (*http_handler)(struct http_req *r);
 
 /* Who may call a route: a mask of 1 << enum auth_role, or HTTP_PUBLIC. */
 #define HTTP_PUBLIC 0u
-#define HTTP_SIGNED_IN 0xfu
+#define HTTP_SIGNED_IN ((1u << ROLE_NONE) - 1u) /* every role */
 #define HTTP_ROLE(r) (1u << (r))
 
 /* Route flags. HTTP_PAGE: serves its own content types (the review page),

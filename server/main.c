@@ -28,7 +28,8 @@ static const char usage[] =
 	"      Port 0 picks a free port; the address is printed on stdout.\n"
 	"  fieldnote user add --data DIR --username U --role ROLE --team T\n"
 	"                     [--team T2 ...] [--agency A] [--replace]\n"
-	"      ROLE is officer, worker, supervisor or admin. The password is\n"
+	"                     (--role partner: --agency A required, no --team)\n"
+	"      ROLE is officer, worker, supervisor, admin or partner. The password is\n"
 	"      read from standard input (one line, 8 to 256 bytes).\n"
 	"  fieldnote user disable|enable --data DIR --username U\n"
 	"      Disabling ends every session of the user at once.\n"
@@ -123,10 +124,12 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
+	    (rc = escalations_open(&app->escalations, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
 	}
+	notes_set_escalations(app->notes, app->escalations);
 	return FN_OK;
 }
 
@@ -135,6 +138,7 @@ static void close_app(struct app *app)
 	api_session_flush(app);
 	throttle_close(app->throttle);
 	notes_close(app->notes);
+	escalations_close(app->escalations);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
 	audit_close(app->audit);
@@ -201,7 +205,7 @@ static int cmd_user_add(struct config *cfg, int argc, char **argv, int i)
 			SC_SET(user_record, &u, username);
 		} else if (strcmp(a, "--role") == 0) {
 			if (auth_role_parse(v, strlen(v)) == ROLE_NONE)
-				return fail_usage("--role must be officer, worker, supervisor or admin");
+				return fail_usage("--role must be officer, worker, supervisor, admin or partner");
 			u.role = (struct sc_str){v, strlen(v)};
 			SC_SET(user_record, &u, role);
 		} else if (strcmp(a, "--team") == 0) {
@@ -216,10 +220,16 @@ static int cmd_user_add(struct config *cfg, int argc, char **argv, int i)
 		}
 		i++;
 	}
-	if (!SC_HAS(user_record, &u, username) || !SC_HAS(user_record, &u, role) || nteams == 0)
+	/* A partner is an agency, not a member of a team. */
+	int partner = SC_HAS(user_record, &u, role) && auth_role_parse(u.role.p, u.role.n) == ROLE_PARTNER;
+	if (!SC_HAS(user_record, &u, username) || !SC_HAS(user_record, &u, role) || (nteams == 0 && !partner))
 		return fail_usage("user add needs --username, --role and at least one --team");
-	u.teams = (struct sc_strs){teams, nteams};
-	SC_SET(user_record, &u, teams);
+	if (partner && !SC_HAS(user_record, &u, agency))
+		return fail_usage("a partner needs --agency (mash, csc, early_help, camhs, yot...)");
+	if (nteams) {
+		u.teams = (struct sc_strs){teams, nteams};
+		SC_SET(user_record, &u, teams);
+	}
 	u.created = clock_now();
 	SC_SET(user_record, &u, created);
 

@@ -67,6 +67,11 @@ int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes)
 	return daily_bytes ? quota_open(&ns->quota, ns->store, daily_bytes) : FN_OK;
 }
 
+void notes_set_escalations(struct notes *ns, struct escalations *es)
+{
+	ns->esc = es;
+}
+
 int notes_result_http(const struct sc_note_result *r)
 {
 	if (sc_str_eq(r->result, "stored"))
@@ -258,8 +263,11 @@ int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *
 	if (rc != FN_OK)
 		return rc;
 	int reviewed = !sc_str_eq(h->status, "submitted");
+	int64_t esc_due = 0;
+	if (ns->esc && (rc = escalations_note_due(ns->esc, t, h->id, a, &esc_due)) != FN_OK)
+		return rc;
 	return rules_flags(n, now, rules_review_due(n, h->updated_at, &ns->rc), reviewed, ns_short, ns_long,
-	                   &ns->rc, a, out);
+	                   esc_due, &ns->rc, a, out);
 }
 
 /* Stores one valid note inside the shared transaction. A note refused for
@@ -458,6 +466,9 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h)
 {
 	const struct sc_user_record *u = who->user;
+	/* partners see what a referral or an enquiry shares, never a note */
+	if (who->role == ROLE_PARTNER)
+		return 0;
 	if (sc_str_eq(h->author, u->username.p))
 		return 1;
 	return (who->role == ROLE_SUPERVISOR && notes_in_teams(u, h->team)) ||
@@ -554,5 +565,10 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	SC_SET(note_view, out, reviews);
 	out->review_due = rules_review_due(latest, h.updated_at, &ns->rc);
 	SC_SET(note_view, out, review_due);
+	if (ns->esc) {
+		if ((rc = escalations_of_note(ns->esc, t, h.id, now, a, &out->escalations)) != FN_OK)
+			return rc;
+		SC_SET(note_view, out, escalations);
+	}
 	return FN_OK;
 }

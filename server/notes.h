@@ -25,6 +25,11 @@ void notes_close(struct notes *ns);
 /* Gives every author a quota of bytes of notes stored per UTC day (0: none),
  * beyond which notes_submit answers FN_QUOTA_EXCEEDED. Call at start-up. */
 int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes);
+/* Review decisions `escalated` open escalations in `es` (not owned; it
+ * must outlive ns), whose deadlines show in flags, the queue and the note
+ * view. Call at start-up. */
+struct escalations;
+void notes_set_escalations(struct notes *ns, struct escalations *es);
 
 /* One uploaded note and the answer for it. A caller fills `note` (NULL when
  * the item did not decode) and, for such an item, `result` with the decode

@@ -5,6 +5,7 @@
 #define FN_NOTES_INTERNAL_H
 
 #include "audit.h"
+#include "escalations.h"
 #include "notes.h"
 #include "quota.h"
 #include "stored.h"
@@ -18,6 +19,7 @@ struct notes {
 	struct audit *audit;
 	struct auth *auth;
 	struct quota *quota; /* NULL: no daily write quota */
+	struct escalations *esc; /* NULL: escalations not kept (tools) */
 	store_db revs;      /* id 0 rev(4) -> canonical msgpack note */
 	store_db heads;     /* id -> note_head */
 	store_db recv;      /* id 0 rev(4) -> received_at(8) */

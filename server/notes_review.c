@@ -225,6 +225,14 @@ int notes_queue(struct notes *ns, struct store_txn *t, const struct auth_princip
 	SC_SET(queue_page, out, items);
 	out->more = more;
 	SC_SET(queue_page, out, more);
+	if (ns->esc)
+		SC_SET(queue_page, out, escalations_overdue);
+	for (size_t ti = 0; ns->esc && ti < nteams; ti++) {
+		int64_t n;
+		if ((rc = escalations_count_overdue(ns->esc, t, q->team.n ? q->team : u->teams.v[ti], now, &n)) != FN_OK)
+			return rc;
+		out->escalations_overdue += n;
+	}
 	if (more && take) {
 		const struct cand *last = &all[take - 1];
 		char *c = sc_arena_printf(a, "%d:%" PRId64 ":%.*s", last->pass, last->updated, (int)last->id.n,
@@ -250,6 +258,27 @@ struct review_job {
 	char *detail;
 	size_t detail_len;
 };
+
+/* The escalation an `escalated` decision opens, in the review's
+ * transaction: the reviewing supervisor holds it at the stage chosen. */
+static int open_escalation(struct review_job *j, struct store_txn *t, const struct sc_note_head *h,
+                           struct sc_review *r)
+{
+	struct sc_escalation e;
+	if (!j->ns->esc)
+		return FN_OK;
+	struct escalation_start st = {h, j->who, r->stage, r->target,
+	                              SC_HAS(review, r, comment) ? r->comment : (struct sc_str){"", 0}};
+	int rc = escalations_start(j->ns->esc, t, &st, j->now, j->a, &e);
+	if (rc == FN_CONFLICT)
+		snprintf(j->detail, j->detail_len, "this note has an open escalation: advance or resolve it "
+		         "(GET /v1/escalations)");
+	if (rc != FN_OK)
+		return rc;
+	r->escalation = e.id;
+	SC_SET(review, r, escalation);
+	return FN_OK;
+}
 
 static int review_txn(struct store_txn *t, void *arg)
 {
@@ -299,6 +328,8 @@ static int review_txn(struct store_txn *t, void *arg)
 		r->stage = j->req->stage;
 		SC_SET(review, r, stage);
 	}
+	if (sc_str_eq(r->decision, "escalated") && (rc = open_escalation(j, t, &h, r)) != FN_OK)
+		return rc;
 	struct sc_buf b = {0};
 	if ((rc = sc_encode(&sc_rec_review, SC_MSGPACK, r, &b)) != FN_OK)
 		return rc;
@@ -348,6 +379,11 @@ int notes_review(struct notes *ns, const struct auth_principal *who, struct sc_s
 	}
 	if (SC_HAS(review_request, req, stage) && (req->stage < 1 || req->stage > 10)) {
 		snprintf(detail, detail_len, "stage: must be 1 to 10");
+		return FN_VALIDATION_FAILED;
+	}
+	if (sc_str_eq(req->decision, "escalated") && req->stage > ESCALATION_LAST_STAGE) {
+		snprintf(detail, detail_len, "stage: an escalation has stages 1 (team manager), 2 (head of service) "
+		         "and 3 (safeguarding partnership)");
 		return FN_VALIDATION_FAILED;
 	}
 	if (id.n == 0 || id.n > 64)

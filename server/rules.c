@@ -17,6 +17,7 @@ const char *const rules_flag_names[FLAG_COUNT] = {
 	"s136_consultation_missing",
 	"referral_without_outcome",
 	"review_overdue",
+	"escalation_overdue",
 };
 
 #define DAY 86400
@@ -33,6 +34,9 @@ void rules_defaults(struct rules_config *c)
 	c->review_hours = 72;
 	c->review_hours_risk = 24;
 	c->max_due_days = 730;
+	c->escalation_stage1_hours = 72;
+	c->escalation_stage2_hours = 120;
+	c->escalation_stage3_hours = 168;
 }
 
 static void add(struct rules_errors *e, const char *field, const char *fmt, ...)
@@ -248,10 +252,17 @@ int64_t rules_review_due(const struct sc_note *n, int64_t received_at,
 	return received_at + 3600 * (shows_risk(n) ? c->review_hours_risk : c->review_hours);
 }
 
+int64_t rules_escalation_due(int64_t stage, int64_t at, const struct rules_config *c)
+{
+	int64_t hours = stage <= 1 ? c->escalation_stage1_hours
+	              : stage == 2 ? c->escalation_stage2_hours : c->escalation_stage3_hours;
+	return at + 3600 * hours;
+}
+
 int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
                 int reviewed, int64_t contacts_short, int64_t contacts_long,
-                const struct rules_config *c, struct sc_arena *a,
-                struct sc_strs *out)
+                int64_t escalation_due, const struct rules_config *c,
+                struct sc_arena *a, struct sc_strs *out)
 {
 	int on[FLAG_COUNT] = {0};
 
@@ -276,6 +287,7 @@ int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
 		                                    since < now - c->referral_outcome_days * DAY;
 	}
 	on[FLAG_REVIEW_OVERDUE] = !reviewed && now > review_due;
+	on[FLAG_ESCALATION_OVERDUE] = escalation_due != 0 && now > escalation_due;
 
 	size_t count = 0;
 	for (int i = 0; i < FLAG_COUNT; i++)

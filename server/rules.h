@@ -18,6 +18,9 @@ struct rules_config {
 	int64_t review_hours;       /* review deadline; default 72 */
 	int64_t review_hours_risk;  /* when the note shows risk; default 24 */
 	int64_t max_due_days;       /* an action may fall due this far ahead; default 730 */
+	int64_t escalation_stage1_hours; /* with the team's manager; default 72 */
+	int64_t escalation_stage2_hours; /* with the head of service; default 120 */
+	int64_t escalation_stage3_hours; /* with the safeguarding partnership; default 168 */
 	int admin_reads_notes;      /* policy, not a rule: default no */
 };
 
@@ -60,6 +63,7 @@ enum {
 	FLAG_S136_CONSULTATION_MISSING,
 	FLAG_REFERRAL_WITHOUT_OUTCOME,
 	FLAG_REVIEW_OVERDUE,
+	FLAG_ESCALATION_OVERDUE,
 	FLAG_COUNT
 };
 extern const char *const rules_flag_names[FLAG_COUNT];
@@ -68,10 +72,14 @@ extern const char *const rules_flag_names[FLAG_COUNT];
 int64_t rules_review_due(const struct sc_note *n, int64_t received_at,
                          const struct rules_config *c);
 
-/* Fills out (arena strings) with the flags that hold for this note. */
+/* Deadline of escalation stage 1 to 3 begun at `at`. */
+int64_t rules_escalation_due(int64_t stage, int64_t at, const struct rules_config *c);
+
+/* Fills out (arena strings) with the flags that hold for this note.
+ * escalation_due: the deadline of the note's open escalation, 0 if none. */
 int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
                 int reviewed, int64_t contacts_short, int64_t contacts_long,
-                const struct rules_config *c, struct sc_arena *a,
-                struct sc_strs *out);
+                int64_t escalation_due, const struct rules_config *c,
+                struct sc_arena *a, struct sc_strs *out);
 
 #endif

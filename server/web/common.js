@@ -32,7 +32,12 @@
 			no_next_steps: 'No next steps',
 			s136_consultation_missing: 's136: no consultation recorded',
 			referral_without_outcome: 'Referral without outcome',
-			review_overdue: 'Review overdue'
+			review_overdue: 'Review overdue',
+			escalation_overdue: 'Escalation overdue'
+		},
+		escalation_body: {
+			manager: 'the team manager', head_of_service: 'the head of service',
+			safeguarding_partnership: 'the safeguarding partnership'
 		},
 		age_band: {
 			under_5: 'Under 5', '5_to_9': '5 to 9', '10_to_12': '10 to 12', '13_to_15': '13 to 15',
@@ -51,7 +56,8 @@
 	};
 	/* Flags worth a stronger colour: they point at a risk to the child or a
 	 * deadline, not at a gap in the record. */
-	FN.URGENT_FLAGS = { mash_enquiry_due: 1, s136_consultation_missing: 1, review_overdue: 1 };
+	FN.URGENT_FLAGS = { mash_enquiry_due: 1, s136_consultation_missing: 1, review_overdue: 1,
+		escalation_overdue: 1 };
 
 	/* Everything the page holds about what the supervisor has read; reset
 	 * (FN.resetState) when the session ends. */

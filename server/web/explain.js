@@ -62,6 +62,14 @@
 	 * view), n (latest revision's note), latest (that revision), contacts
 	 * (the contacts page, or null when it could not be read). */
 	var EXPLAIN = {
+		escalation_overdue: function (c) {
+			var e = (c.v.escalations || []).filter(function (x) { return x.state === 'open'; })[0];
+			return [e ? 'The escalation of this note has been at stage ' + e.stage + ' (with ' +
+				FN.label('escalation_body', e.target) + ', held by ' + e.holder + ') past its deadline, ' +
+				FN.dateText(e.due) + '.'
+				: 'The escalation of this note is past its stage\u2019s deadline.',
+				'Chase the holder, advance the escalation to the next stage, or resolve it.'];
+		},
 		review_overdue: function (c) {
 			var due = c.v.review_due;
 			return [FN.deadlineText(c.v, c.latest) + ', and it is overdue by ' +

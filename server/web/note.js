@@ -143,6 +143,19 @@
 			rv.comment ? el('blockquote', { class: 'comment' }, rv.comment) : null);
 	}
 
+	/* An escalation: where it is, who holds it, by when, and how it got there. */
+	function escalationItem(e) {
+		var state = e.state === 'resolved'
+			? 'Resolved by ' + e.resolved_by + ': ' + e.resolution
+			: 'Stage ' + e.stage + ' of 3, with ' + label('escalation_body', e.target) + ', held by ' + e.holder;
+		return el('li', { class: 'escalation' + (e.overdue ? ' overdue-text' : '') },
+			el('p', { class: 'review-head' }, state),
+			e.state === 'open' ? el('p', null, e.overdue ? 'Overdue since ' : 'Due ', timeEl(e.due)) : null,
+			el('ol', { class: 'muted' }, (e.history || []).map(function (s) {
+				return el('li', null, 'Stage ' + s.stage + ' to ' + s.holder + ' by ' + s.by + ' on ', timeEl(s.at),
+					s.reason ? ': ' + s.reason : '');
+			})));
+	}
 
 	function summaryBar(v, latest, revs) {
 		var n = latest ? latest.note : {};
@@ -188,6 +201,11 @@
 				el('h2', { id: 'reviews-h' }, 'Previous reviews'),
 				el('ol', { class: 'review-list' }, reviews.map(reviewItem)))
 			: el('p', { class: 'muted no-reviews' }, 'No previous reviews of this note.'));
+		if (v.escalations && v.escalations.length) {
+			body.appendChild(el('section', { class: 'escalations', 'aria-labelledby': 'esc-h' },
+				el('h2', { id: 'esc-h' }, 'Escalations'),
+				el('ol', { class: 'escalation-list' }, v.escalations.map(escalationItem))));
+		}
 		if (latest) {
 			body.appendChild(el('section', { class: 'revision latest', 'aria-labelledby': 'rev-latest-h' },
 				el('h2', { id: 'rev-latest-h' }, 'Latest revision (' + latest.note.revision + ')'),

@@ -16,14 +16,15 @@ setup() {
 	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null &&
 	echo other-pass-3 | "$FN_BIN" user add --data "$d" --username officer3 --role officer --team north $FN_FAST >/dev/null &&
 	echo other-pass-4 | "$FN_BIN" user add --data "$d" --username worker4 --role worker --team north $FN_FAST >/dev/null &&
-	echo "$CANARY_PW" | "$FN_BIN" user add --data "$d" --username canary1 --role officer --team north $FN_FAST >/dev/null
+	echo "$CANARY_PW" | "$FN_BIN" user add --data "$d" --username canary1 --role officer --team north $FN_FAST >/dev/null &&
+	echo partner-pass-5 | "$FN_BIN" user add --data "$d" --username mash1 --role partner --agency mash $FN_FAST >/dev/null
 }
 
 pw_of() {
 	case $1 in
 	officer1) echo "$PW_OFFICER" ;; super1) echo "$PW_SUPER" ;; admin1) echo "$PW_ADMIN" ;;
 	officer2) echo other-pass-1 ;; super2) echo other-pass-2 ;; officer3) echo other-pass-3 ;;
-	worker4) echo other-pass-4 ;; canary1) echo "$CANARY_PW" ;;
+	worker4) echo other-pass-4 ;; canary1) echo "$CANARY_PW" ;; mash1) echo partner-pass-5 ;;
 	esac
 }
 
@@ -37,6 +38,14 @@ test_access_matrix() {
 	post_note "$(mknote mx-w C-501-AA $((NOW - 86400)) "n['author']='worker4'; n['agency']='social-care'")"
 	expect_status 201 || return 1
 	local note; note=$(mknote mx-new-USER C-502-AA $((NOW - 86400)) "n['author']='USER'")
+	# mx-esc: officer1's note, escalated by super1 (ESC in a path is its id).
+	login officer1 "$PW_OFFICER" || return 1
+	post_note "$(mknote mx-esc C-503-AA $((NOW - 86400)))"
+	login super1 "$PW_SUPER" || return 1
+	req POST /v1/notes/mx-esc/review -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		-d '{"revision":1,"decision":"escalated","target":"mash","stage":1}'
+	expect_status 201 || return 1
+	local esc; esc=$(json_get escalation) || return 1
 	local rows="
 officer1 GET /v1/notes/mx-own - 200
 officer3 GET /v1/notes/mx-own - 404
@@ -85,12 +94,44 @@ officer1 GET /v1/guidance/s136 - 200
 worker4  GET /v1/guidance - 200
 super1   GET /v1/sync/guidance - 200
 admin1   GET /v1/guidance/s136 - 404
+mash1    GET /v1/notes/mx-own - 404
+mash1    GET /v1/notes/mx-w - 404
+mash1    POST /v1/notes note 403
+mash1    POST /v1/notes/mx-own/review accept 403
+mash1    GET /v1/review/queue - 403
+mash1    GET /v1/children/C-500-AA/contacts - 403
+mash1    GET /v1/sync/feedback - 403
+mash1    GET /v1/audit - 403
+mash1    POST /v1/admin/devices/spare-1/revoke - 403
+mash1    POST /v1/admin/users/officer2/disable - 403
+mash1    GET /v1/guidance - 200
 -        GET /v1/guidance/s136 - 401
 -        GET /v1/notes/mx-own - 401
 -        POST /v1/notes note 401
 -        GET /v1/review/queue - 401
 -        GET /v1/audit - 401
 -        POST /v1/admin/devices/x/revoke - 401
+officer1 GET /v1/escalations - 403
+officer1 POST /v1/escalations/ESC/advance advance 403
+officer1 POST /v1/escalations/ESC/resolve resolve 403
+worker4  GET /v1/escalations - 403
+worker4  POST /v1/escalations/ESC/advance advance 403
+worker4  POST /v1/escalations/ESC/resolve resolve 403
+admin1   GET /v1/escalations - 403
+admin1   POST /v1/escalations/ESC/advance advance 403
+admin1   POST /v1/escalations/ESC/resolve resolve 403
+mash1    GET /v1/escalations - 403
+mash1    POST /v1/escalations/ESC/advance advance 403
+mash1    POST /v1/escalations/ESC/resolve resolve 403
+super2   GET /v1/escalations - 200
+super2   POST /v1/escalations/ESC/advance advance 404
+super2   POST /v1/escalations/ESC/resolve resolve 404
+super1   GET /v1/escalations - 200
+super1   POST /v1/escalations/ESC/advance advance 200
+super1   POST /v1/escalations/ESC/resolve resolve 200
+-        GET /v1/escalations - 401
+-        POST /v1/escalations/ESC/advance advance 401
+-        POST /v1/escalations/ESC/resolve resolve 401
 "
 	local user method path body want bad=0 lastuser="" args
 	while read -r user method path body want; do
@@ -104,8 +145,11 @@ admin1   GET /v1/guidance/s136 - 404
 		case $body in
 		accept) args+=(-d '{"revision":1,"decision":"accepted"}') ;;
 		note) args+=(--data-binary "${note//USER/$user}") ;;
+		advance) args+=(-d '{"to":"super1","reason":"access matrix"}') ;;
+		resolve) args+=(-d '{"resolution":"access matrix"}') ;;
 		-) [ "$method" = POST ] && args+=(-d '{}') ;;
 		esac
+		path=${path//ESC/$esc}
 		req "$method" "$path" "${args[@]}"
 		if [ "$STATUS" != "$want" ]; then
 			echo "    $user $method $path: got $STATUS, expected $want" >&2
@@ -296,6 +340,18 @@ test_device_certificate_binds_token() {
 	[ "$s2" = 403 ] || { fail "device_id not matching the certificate: $s2"; return 1; }
 	[ "$s3" = 201 ] && [ "$s4" = 200 ] || { fail "own device: $s3 $s4"; return 1; }
 	[ "$s5" = 401 ] || fail "token used from another device: $s5"
+}
+
+test_partner_needs_an_agency() {
+	local out
+	if out=$(echo partner-pass-9 | "$FN_BIN" user add --data "$FN_TMP/data" --username p9 --role partner $FN_FAST 2>&1); then
+		fail "partner without agency added: $out"; return 1
+	fi
+	echo "$out" | grep -q 'partner needs --agency' || { fail "message: $out"; return 1; }
+	if out=$(echo partner-pass-9 | "$FN_BIN" user add --data "$FN_TMP/data" --username p9 --role partner --agency 'Bad Agency' $FN_FAST 2>&1); then
+		fail "partner with a malformed agency added: $out"; return 1
+	fi
+	echo "$out" | grep -q 'partner needs --agency' || fail "message: $out"
 }
 
 test_audit_chain_verifies_and_detects_tampering() {

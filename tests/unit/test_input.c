@@ -138,7 +138,7 @@ static int test_rules_flags_extreme_sent_at(void)
 	CHECK(n);
 	rules_defaults(&rc);
 	n->referral->sent_at = INT64_MIN;
-	CHECK_EQ_INT(rules_flags(n, n->created_at, n->created_at + 86400, 0, 1, 1, &rc, a, &flags), FN_OK);
+	CHECK_EQ_INT(rules_flags(n, n->created_at, n->created_at + 86400, 0, 1, 1, 0, &rc, a, &flags), FN_OK);
 	int on = 0;
 	for (size_t i = 0; i < flags.n; i++)
 		on |= sc_str_eq(flags.v[i], "referral_without_outcome");

@@ -295,7 +295,7 @@ static int test_enum(void)
 	EXPECT_BOTH(user_summary, "{\"username\":\"u\",\"role\":\"Admin\"}", FN_VALIDATION_FAILED, "role");
 	EXPECT_BOTH(user_summary, "{\"username\":\"u\",\"role\":\"\"}", FN_VALIDATION_FAILED, "role");
 	EXPECT_BOTH(user_summary, "{\"username\":\"u\",\"role\":\"worker\"}", FN_OK, "");
-	CHECK_EQ_INT(SC_NE_role, 4);
+	CHECK_EQ_INT(SC_NE_role, 5);
 	CHECK(sc_enum_role[SC_NE_role] == NULL);
 	CHECK(strcmp(sc_enum_role[SC_E_role_admin], "admin") == 0);
 	CHECK_EQ_INT(sc_enum_index(sc_enum_role, SC_STR_LIT("officer")), SC_E_role_officer);

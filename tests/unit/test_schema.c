@@ -483,8 +483,50 @@ static int check_vector(const char *name, const struct sc_record *rec, void (*bu
 	return ok ? 0 : 1;
 }
 
+/* A stored escalation at stage 2, resolved: two history steps, every
+ * optional field but `overdue` (computed when sent, never stored). */
+static void build_escalation(void *out)
+{
+	static struct sc_escalation_step steps[2];
+	struct sc_escalation *e = out;
+	memset(steps, 0, sizeof steps);
+	steps[0].stage = 1;
+	steps[0].holder = SC_STR_LIT("s.okafor");
+	steps[0].by = SC_STR_LIT("s.okafor");
+	steps[0].at = 1767225600;
+	steps[0].due = 1767225600 + 72 * 3600;
+	steps[0].reason = SC_STR_LIT("disagree: a third contact \xe2\x80\x94 needs a strategy discussion");
+	steps[1] = steps[0];
+	steps[1].stage = 2;
+	steps[1].holder = SC_STR_LIT("hos.adeyemi");
+	steps[1].at = 1767312000;
+	steps[1].due = 1767312000 + 120 * 3600;
+	steps[1].reason = SC_STR_LIT("no answer from the team manager");
+	steps[0].has = steps[1].has = ~0ull >> (64 - SC_NF_escalation_step);
+	e->id = SC_STR_LIT("esc-42");
+	e->note_id = SC_STR_LIT("dev-7f3a.20261125.0042");
+	e->revision = 2;
+	e->team = SC_STR_LIT("north-mash");
+	e->child_ref = SC_STR_LIT("C-2291-AX");
+	e->agency = SC_STR_LIT("mash");
+	e->stage = 2;
+	e->target = SC_STR_LIT("head_of_service");
+	e->holder = SC_STR_LIT("hos.adeyemi");
+	e->reason = steps[0].reason;
+	e->state = SC_STR_LIT("resolved");
+	e->opened_by = SC_STR_LIT("s.okafor");
+	e->opened_at = 1767225600;
+	e->due = steps[1].due;
+	e->resolution = SC_STR_LIT("strategy discussion held; s47 enquiry agreed");
+	e->resolved_by = SC_STR_LIT("hos.adeyemi");
+	e->resolved_at = 1767398400;
+	e->history = (struct sc_list_escalation_step){ steps, 2 };
+	e->has = ~0ull >> (64 - SC_NF_escalation);
+	SC_CLEAR(escalation, e, overdue);
+}
+
 #define VECTORS(V) V(error_reply) V(session_request) V(session_reply) V(guidance_doc) \
-	V(change_page) V(guidance_list) V(health) V(note) V(note_results)
+	V(change_page) V(guidance_list) V(health) V(note) V(note_results) V(escalation)
 #define V(name) \
 	static int test_vector_##name(void) \
 	{ \
