@@ -22,5 +22,10 @@ int api_get_queue(struct http_req *r);
 int api_post_review(struct http_req *r);
 int api_get_feedback(struct http_req *r);
 int api_get_contacts(struct http_req *r);
+/* api_retention.c */
+int api_get_holds(struct http_req *r);
+int api_post_hold(struct http_req *r);
+int api_delete_hold(struct http_req *r);
+int api_get_child_export(struct http_req *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "config.h"
 #include "guidance.h"
+#include "holds.h"
 #include "notes.h"
 #include "store.h"
 #include "throttle.h"
@@ -22,6 +23,7 @@ struct app {
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;
+	struct holds *holds; /* legal holds (retention) */
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */
