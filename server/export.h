@@ -17,8 +17,9 @@ struct app;
  * if any, and every audit entry naming the child or one of its notes (who
  * stored, reviewed, read or erased them, and when; this export included).
  * No read transaction is held when it returns. FN_OK (also when nothing is
- * held: an export with no notes is an answer too), or an error with detail
- * (256 bytes). */
+ * held: an export with no notes is an answer too), FN_VALIDATION_FAILED for
+ * a reference that is not pseudonymous (rules_child_ref_ok), or an error
+ * with detail (256 bytes). */
 int export_child(struct app *app, struct sc_str child_ref, const struct holds_actor *who, int64_t now,
                  int fmt, struct sc_buf *out, char *detail);
 

@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "rules.h"
 #include "status.h"
 
 #define REF_MAX 64
@@ -70,10 +71,12 @@ static int hold_txn(struct store_txn *t, void *arg)
 	return audit_append(j->h->audit, t, &ev, j->now);
 }
 
+/* The notes' own rule: a name typed here would land in the audit log. */
 static int ref_ok(struct sc_str ref, char *detail)
 {
-	if (ref.n == 0 || ref.n > REF_MAX || memchr(ref.p, 0, ref.n)) {
-		snprintf(detail, 256, "child_ref: must be 1 to %d bytes", REF_MAX);
+	if (!rules_child_ref_ok(ref)) {
+		snprintf(detail, 256, "child_ref: must be a pseudonymous reference (4-%d letters, digits and ._:-, "
+		         "with at least one digit), never a name", REF_MAX);
 		return 0;
 	}
 	return 1;

@@ -27,8 +27,9 @@ int holds_open(struct holds **out, struct store *s, struct audit *audit);
 void holds_close(struct holds *h);
 
 /* Places (or, with a new reason, replaces) the hold on child_ref, audited
- * "hold.added". FN_VALIDATION_FAILED for an empty or over-long reference
- * or reason (detail, 256 bytes, says which). */
+ * "hold.added". FN_VALIDATION_FAILED for a reference that is not
+ * pseudonymous (rules_child_ref_ok: a name would reach the audit log) or
+ * an over-long reason (detail, 256 bytes, says which). */
 int holds_add(struct holds *h, struct sc_str child_ref, struct sc_str reason,
               const struct holds_actor *who, int64_t now, char *detail);
 

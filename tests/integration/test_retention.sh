@@ -85,6 +85,11 @@ test_1_setup_and_holds_by_cli_and_api() {
 		"[('C-200-H', 'inquiry 7', 'cli'), ('C-400-X', 'court order', 'admin1')]" ] || { fail "holds: $(cat "$BODY")"; return 1; }
 	as "$ATOK" DELETE /v1/admin/holds/C-400-X
 	expect_status 200 || return 1
+	# A name is never a child reference: refused before it reaches the audit log.
+	as "$ATOK" POST /v1/admin/holds/JaneSmith
+	expect_status 422 || return 1
+	as "$ATOK" GET /v1/admin/children/JaneSmith/export
+	expect_status 422 || return 1
 	as "$ATOK" DELETE /v1/admin/holds/C-400-X
 	expect_error 404 NOT_FOUND || return 1
 	fn hold list --data "$FN_TMP/data" >"$FN_TMP/hold.out" && grep -q '^C-200-H	.*	cli	inquiry 7$' "$FN_TMP/hold.out" &&

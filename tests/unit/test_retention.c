@@ -51,6 +51,8 @@ static int test_holds_stored_audited_and_lifted(void)
 	CHECK(ar != NULL);
 	CHECK_EQ_INT(holds_add(h, SC_STR_LIT("C-1-A"), SC_STR_LIT("inquiry"), &who, 100, detail), FN_OK);
 	CHECK_EQ_INT(holds_add(h, SC_STR_LIT(""), SC_STR_LIT(""), &who, 100, detail), FN_VALIDATION_FAILED);
+	/* a name is refused before it can reach the audit log */
+	CHECK_EQ_INT(holds_add(h, SC_STR_LIT("Jane Smith"), SC_STR_LIT(""), &who, 100, detail), FN_VALIDATION_FAILED);
 	CHECK_EQ_INT(holds_remove(h, SC_STR_LIT("C-2-B"), &who, 101, detail), FN_NOT_FOUND);
 	CHECK_EQ_INT(store_read_begin(s, &t), FN_OK);
 	CHECK_EQ_INT(holds_get(h, t, SC_STR_LIT("C-1-A"), ar, &got), FN_OK);
