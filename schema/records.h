@@ -388,6 +388,33 @@
 	F(INT,  next,  SC_REQ, 0, _) \
 	F(BOOL, more,  SC_REQ, 0, _)
 
+/* A legal hold on one child reference: while it stands, retention deletes
+ * nothing about the child (stored in "holds"; GET /v1/admin/holds). */
+#define SC_FIELDS_hold(F) \
+	F(STR, child_ref, SC_REQ|SC_NONEMPTY, 64, _) \
+	F(STR, reason,    SC_OPT, 500, _) \
+	F(STR, by,        SC_REQ, 64, _) \
+	F(INT, at,        SC_REQ, 0, _)
+
+#define SC_FIELDS_hold_list(F) \
+	F(OBJS, items, SC_REQ, 0, hold)
+
+/* POST /v1/admin/holds/{ref}: the body is optional. */
+#define SC_FIELDS_hold_request(F) \
+	F(STR, reason, SC_OPT, 500, _)
+
+/* Everything held about one child reference, for a subject access request
+ * or a court: the notes with every revision and review, any hold, and every
+ * audit entry about the child or one of its notes (who stored, reviewed
+ * and read them, and when). */
+#define SC_FIELDS_child_export(F) \
+	F(STR,  child_ref,   SC_REQ|SC_NONEMPTY, 64, _) \
+	F(INT,  exported_at, SC_REQ, 0, _) \
+	F(STR,  exported_by, SC_REQ, 64, _) \
+	F(OBJS, holds,       SC_REQ, 1, hold) \
+	F(OBJS, notes,       SC_REQ, 0, note_view) \
+	F(OBJS, audit,       SC_REQ, 0, audit_entry)
+
 /* The master list, in dependency order (sub-records first). */
 #define SC_RECORDS(R) R(error_reply) R(user_summary) R(session_request) R(session_reply) \
 	R(guidance_summary) R(guidance_doc) R(guidance_list) R(guidance_change) R(change_page) R(health) \
@@ -395,7 +422,8 @@
 	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
 	R(review) R(escalation_step) R(escalation) R(escalation_list) \
 	R(escalation_advance) R(escalation_resolve) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
-	R(contact) R(contacts_page) R(audit_entry) R(audit_page)
+	R(contact) R(contacts_page) R(audit_entry) R(audit_page) \
+	R(hold) R(hold_list) R(hold_request) R(child_export)
 
 /* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */
 #define SC_SET(rec, ptr, field) ((ptr)->has |= (1ull << SC_F_##rec##_##field))

@@ -349,6 +349,10 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},
 	{"POST", "/v1/admin/users/*/enable", HTTP_ROLE(ROLE_ADMIN), post_user_enable},
 	{"POST", "/v1/admin/users/*/unlock", HTTP_ROLE(ROLE_ADMIN), post_user_unlock},
+	{"GET", "/v1/admin/holds", HTTP_ROLE(ROLE_ADMIN), api_get_holds},
+	{"POST", "/v1/admin/holds/*", HTTP_ROLE(ROLE_ADMIN), api_post_hold, HTTP_SMALL_BODY},
+	{"DELETE", "/v1/admin/holds/*", HTTP_ROLE(ROLE_ADMIN), api_delete_hold},
+	{"GET", "/v1/admin/children/*/export", HTTP_ROLE(ROLE_ADMIN), api_get_child_export},
 	/* the supervisor's review page (server/web/); its API calls sign in */
 	{"GET", "/", HTTP_PUBLIC, web_serve, HTTP_PAGE}, /* redirects to /review/ */
 	{"GET", "/review", HTTP_PUBLIC, web_serve, HTTP_PAGE},

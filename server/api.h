@@ -25,5 +25,10 @@ int api_get_contacts(struct http_req *r);
 int api_get_escalations(struct http_req *r);
 int api_post_escalation_advance(struct http_req *r);
 int api_post_escalation_resolve(struct http_req *r);
+/* api_retention.c */
+int api_get_holds(struct http_req *r);
+int api_post_hold(struct http_req *r);
+int api_delete_hold(struct http_req *r);
+int api_get_child_export(struct http_req *r);
 
 #endif

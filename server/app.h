@@ -10,6 +10,7 @@
 #include "config.h"
 #include "escalations.h"
 #include "guidance.h"
+#include "holds.h"
 #include "notes.h"
 #include "store.h"
 #include "throttle.h"
@@ -24,6 +25,7 @@ struct app {
 	struct guidance *guidance;
 	struct notes *notes;
 	struct escalations *escalations;
+	struct holds *holds; /* legal holds (retention) */
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */

@@ -70,6 +70,9 @@ static const struct setting settings[] = {
 	S("max_due_days", C_I64, rules.max_due_days, "730", "latest due time of a note's action, in days from now (2 years)"),
 	S("max_body_session", C_SIZE, max_body_session, "4096", "largest sign-in body (POST /v1/session), in bytes"),
 	S("max_values", C_SIZE, max_values, "50000", "most JSON values or msgpack items in one body, counted before parsing"),
+	S("retention_days", C_I64, retention.days, "2555", "fieldnote retention run deletes a reviewed note (accepted, returned or escalated) this many days after its last revision or review (7 years); 0: never"),
+	S("retention_days_unreviewed", C_I64, retention.days_unreviewed, "0", "the same for a note no supervisor has reviewed; 0 (the default): kept until reviewed, since deleting an unread record of a child would hide it"),
+	S("retention_batch", C_UINT, retention.batch, "100", "notes deleted per write transaction by fieldnote retention run (a serving server's writes wait at most one batch)"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

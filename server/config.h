@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "auth.h"
+#include "retention.h"
 #include "rules.h"
 #include "throttle.h"
 
@@ -28,6 +29,7 @@ struct config {
 	unsigned max_batch;
 	size_t map_size, map_max, store_reserve;
 	size_t write_quota_daily;
+	struct retention_config retention; /* retention.h */
 	struct throttle_config login; /* sign-in throttling */
 	struct auth_config auth;
 	struct rules_config rules;

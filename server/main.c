@@ -10,6 +10,7 @@
 #include "app.h"
 #include "buf.h"
 #include "cli_backup.h"
+#include "cli_retention.h"
 #include "clock.h"
 #include "config.h"
 #include "serve.h"
@@ -53,6 +54,11 @@ static const char usage[] =
 	"      Restore a backup into a new store directory.\n"
 	"  fieldnote migrate --data DIR --backup FILE (--key-file KEY | --unencrypted)\n"
 	"      Back up, then bring the store to this program's schema version.\n"
+	"  fieldnote hold add|remove|list --data DIR [--child REF] [--reason TEXT]\n"
+	"  fieldnote retention run --data DIR [--dry-run]\n"
+	"  fieldnote export child REF --data DIR --out FILE\n"
+	"      Legal holds, deleting notes past retention, a child's subject\n"
+	"      access export (see fieldnote retention --help).\n"
 	"  fieldnote convert --record NAME --from json|msgpack --to json|msgpack\n"
 	"      Re-encode one record from stdin to stdout (for debugging).\n"
 	"  fieldnote help | --help, fieldnote version\n"
@@ -125,6 +131,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
 	    (rc = escalations_open(&app->escalations, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
+	    (rc = holds_open(&app->holds, app->store, app->audit)) != FN_OK ||
 	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
@@ -139,6 +146,7 @@ static void close_app(struct app *app)
 	throttle_close(app->throttle);
 	notes_close(app->notes);
 	escalations_close(app->escalations);
+	holds_close(app->holds);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
 	audit_close(app->audit);
@@ -446,6 +454,8 @@ int main(int argc, char **argv)
 		return cli_restore(argc - 1, argv + 1);
 	if (!strcmp(cmd, "migrate"))
 		return cli_migrate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hold") || !strcmp(cmd, "retention") || !strcmp(cmd, "export"))
+		return cli_retention(argc - 1, argv + 1);
 	if (!strcmp(cmd, "init") || !strcmp(cmd, "serve")) {
 		if ((i = parse_settings(&cfg, argc, argv, 2)) < 0)
 			return 2;

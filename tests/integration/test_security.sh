@@ -90,6 +90,22 @@ super1   POST /v1/admin/devices/spare-1/revoke - 403
 admin1   POST /v1/admin/devices/spare-1/revoke - 200
 officer1 POST /v1/admin/users/officer2/disable - 403
 super1   POST /v1/admin/users/officer2/disable - 403
+super1   GET /v1/admin/holds - 403
+super1   POST /v1/admin/holds/C-500-AA - 403
+super1   DELETE /v1/admin/holds/C-500-AA - 403
+super1   GET /v1/admin/children/C-500-AA/export - 403
+worker4  GET /v1/admin/holds - 403
+worker4  POST /v1/admin/holds/C-500-AA - 403
+worker4  GET /v1/admin/children/C-500-AA/export - 403
+admin1   GET /v1/admin/holds - 200
+admin1   POST /v1/admin/holds/C-500-AA - 200
+admin1   DELETE /v1/admin/holds/C-500-AA - 200
+admin1   DELETE /v1/admin/holds/C-500-AA - 404
+admin1   GET /v1/admin/children/C-500-AA/export - 200
+officer1 GET /v1/admin/holds - 403
+officer1 POST /v1/admin/holds/C-500-AA - 403
+officer1 DELETE /v1/admin/holds/C-500-AA - 403
+officer1 GET /v1/admin/children/C-500-AA/export - 403
 officer1 GET /v1/guidance/s136 - 200
 worker4  GET /v1/guidance - 200
 super1   GET /v1/sync/guidance - 200
@@ -132,6 +148,10 @@ super1   POST /v1/escalations/ESC/resolve resolve 200
 -        GET /v1/escalations - 401
 -        POST /v1/escalations/ESC/advance advance 401
 -        POST /v1/escalations/ESC/resolve resolve 401
+-        GET /v1/admin/holds - 401
+-        POST /v1/admin/holds/C-500-AA - 401
+-        DELETE /v1/admin/holds/C-500-AA - 401
+-        GET /v1/admin/children/C-500-AA/export - 401
 "
 	local user method path body want bad=0 lastuser="" args
 	while read -r user method path body want; do

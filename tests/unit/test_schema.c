@@ -416,6 +416,17 @@ static void build_note_results(void *out)
 	SC_SET(note_results, l, results);
 }
 
+/* A legal hold as stored in "holds" (retention): a reason with quotes. */
+static void build_hold(void *out)
+{
+	struct sc_hold *h = out;
+	h->child_ref = SC_STR_LIT("C-7Q2M-91XK");
+	h->reason = SC_STR_LIT("Inquiry 2026/14: \"keep everything\"");
+	h->by = SC_STR_LIT("admin1");
+	h->at = 1795600000;
+	h->has = ALL(hold);
+}
+
 static int check_vector(const char *name, const struct sc_record *rec, void (*build)(void *))
 {
 	char mp_path[256], js_path[256];
@@ -526,7 +537,7 @@ static void build_escalation(void *out)
 }
 
 #define VECTORS(V) V(error_reply) V(session_request) V(session_reply) V(guidance_doc) \
-	V(change_page) V(guidance_list) V(health) V(note) V(note_results) V(escalation)
+	V(change_page) V(guidance_list) V(health) V(note) V(note_results) V(escalation) V(hold)
 #define V(name) \
 	static int test_vector_##name(void) \
 	{ \

@@ -1,0 +1,203 @@
+/* notes_erase.c - walking note heads and a child's notes, and erasing a
+ * note with everything stored about it (for retention; notes_erase.h). */
+#include "notes_erase.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbedtls/sha256.h"
+#include "notes_internal.h"
+#include "status.h"
+
+#define ERASE_KEYS_MAX 1000 /* revisions or reviews of one note (the view's caps) */
+
+struct heads_ctx {
+	struct sc_arena *a;
+	notes_head_fn fn;
+	void *arg;
+};
+
+static int head_one(const struct sc_str *key, const struct sc_str *val, void *arg)
+{
+	struct heads_ctx *c = arg;
+	struct sc_note_head h = {0};
+	(void)key;
+	if (sc_decode(&sc_rec_note_head, SC_MSGPACK, val->p, val->n, NULL, c->a, &h, NULL) != FN_OK)
+		return FN_INTERNAL;
+	return c->fn(&h, c->arg);
+}
+
+int notes_heads_scan(struct notes *ns, struct store_txn *t, const char *after, size_t n,
+                     struct sc_arena *a, notes_head_fn fn, void *arg)
+{
+	struct heads_ctx c = {a, fn, arg};
+	struct key start = {.n = 0};
+	if (n) /* the first key after `after` is `after` and a 0 byte */
+		key_str(&start, (struct sc_str){after, n});
+	return store_scan(t, ns->heads, n ? start.b : NULL, start.n, 0, head_one, &c);
+}
+
+int notes_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+               struct sc_note_head *out)
+{
+	if (id.n == 0 || id.n > 64)
+		return FN_NOT_FOUND;
+	return notes_load_head(ns, t, id, a, out);
+}
+
+struct child_ctx {
+	struct sc_str prefix;
+	struct sc_arena *a;
+	struct sc_strs *out;
+	size_t cap;
+	int rc;
+};
+
+static int child_one(const struct sc_str *key, const struct sc_str *val, void *arg)
+{
+	struct child_ctx *c = arg;
+	(void)val;
+	if (key->n <= c->prefix.n + 8 || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
+		return STORE_SCAN_STOP;
+	struct sc_str *v = sc_arena_grow(c->a, c->out->v, c->out->n, &c->cap, sizeof *v, 16);
+	size_t off = c->prefix.n + 8;
+	char *id = sc_arena_strndup(c->a, key->p + off, key->n - off);
+	if (!v || !id) {
+		c->rc = FN_NO_MEMORY;
+		return STORE_SCAN_STOP;
+	}
+	c->out->v = v;
+	v[c->out->n++] = (struct sc_str){id, key->n - off};
+	return STORE_SCAN_CONTINUE;
+}
+
+int notes_child_ids(struct notes *ns, struct store_txn *t, struct sc_str child_ref,
+                    struct sc_arena *a, struct sc_strs *out)
+{
+	struct key prefix = {.n = 0};
+	key_str(&prefix, child_ref);
+	memset(out, 0, sizeof *out);
+	struct child_ctx c = {{(const char *)prefix.b, prefix.n}, a, out, 0, FN_OK};
+	int rc = store_scan(t, ns->by_child, prefix.b, prefix.n, 0, child_one, &c);
+	return rc != FN_OK ? rc : c.rc;
+}
+
+/* The keys under one note id (revisions: 4-byte suffix, reviews: 8),
+ * hashed as they are collected; deleted after the scan, since a delete
+ * would move the scan's cursor. */
+struct keys_ctx {
+	struct sc_str prefix;
+	size_t suffix;
+	mbedtls_sha256_context *sha;
+	struct key keys[ERASE_KEYS_MAX];
+	size_t n;
+};
+
+static int key_one(const struct sc_str *key, const struct sc_str *val, void *arg)
+{
+	struct keys_ctx *c = arg;
+	if (key->n != c->prefix.n + c->suffix || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
+		return STORE_SCAN_STOP;
+	if (c->n == ERASE_KEYS_MAX || key->n > KEY_MAX)
+		return FN_INTERNAL;
+	mbedtls_sha256_update(c->sha, (const unsigned char *)val->p, val->n);
+	memcpy(c->keys[c->n].b, key->p, key->n);
+	c->keys[c->n++].n = key->n;
+	return STORE_SCAN_CONTINUE;
+}
+
+static int collect(struct store_txn *t, store_db db, struct sc_str id, size_t suffix,
+                   struct keys_ctx *c)
+{
+	struct key prefix = {.n = 0};
+	key_str(&prefix, id);
+	c->n = 0;
+	c->suffix = suffix;
+	c->prefix = (struct sc_str){(const char *)prefix.b, prefix.n};
+	return store_scan(t, db, prefix.b, prefix.n, 0, key_one, c);
+}
+
+static int del_key(struct store_txn *t, store_db db, const void *k, size_t n, uint64_t *count)
+{
+	int rc = store_del(t, db, k, n);
+	if (rc == FN_OK)
+		(*count)++;
+	return rc == FN_NOT_FOUND ? FN_OK : rc;
+}
+
+/* Index entries: receipt times, author, queue and child entries, head. */
+static int erase_indexes(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
+                         const struct keys_ctx *revs, struct notes_erased *out)
+{
+	struct key ak = {.n = 0}, qk = queue_key(h), ck = child_key(h->child_ref, h->occurred_at, h->id);
+	key_str(&ak, h->author);
+	key_u64(&ak, (uint64_t)h->received_at);
+	key_raw(&ak, h->id);
+	int rc = FN_OK;
+	for (size_t i = 0; i < revs->n && rc == FN_OK; i++)
+		rc = del_key(t, ns->recv, revs->keys[i].b, revs->keys[i].n, &out->index_entries);
+	if (rc == FN_OK)
+		rc = del_key(t, ns->by_author, ak.b, ak.n, &out->index_entries);
+	if (rc == FN_OK)
+		rc = del_key(t, ns->queue, qk.b, qk.n, &out->index_entries);
+	if (rc == FN_OK)
+		rc = del_key(t, ns->by_child, ck.b, ck.n, &out->index_entries);
+	if (rc == FN_OK)
+		rc = del_key(t, ns->heads, h->id.p, h->id.n, &out->index_entries);
+	return rc;
+}
+
+static int erase_all(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
+                     struct keys_ctx *revs, struct keys_ctx *revws, struct notes_erased *out)
+{
+	int rc = FN_OK;
+	for (size_t i = 0; i < revs->n && rc == FN_OK; i++)
+		rc = del_key(t, ns->revs, revs->keys[i].b, revs->keys[i].n, &out->revisions);
+	for (size_t i = 0; i < revws->n && rc == FN_OK; i++) {
+		/* The author's feedback copy has the review's sequence number. */
+		struct key fk = {.n = 0};
+		key_str(&fk, h->author);
+		key_raw(&fk, (struct sc_str){(const char *)revws->keys[i].b + revws->prefix.n, 8});
+		if ((rc = del_key(t, ns->reviews, revws->keys[i].b, revws->keys[i].n, &out->reviews)) == FN_OK)
+			rc = del_key(t, ns->feedback, fk.b, fk.n, &out->index_entries);
+	}
+	return rc == FN_OK ? erase_indexes(ns, t, h, revs, out) : rc;
+}
+
+int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head *h, int dry,
+                struct notes_erased *out)
+{
+	static const char hexd[] = "0123456789abcdef";
+	/* Two lists of up to 1000 keys: too big for a thread's stack. */
+	struct keys_ctx *revs = malloc(sizeof *revs), *revws = malloc(sizeof *revws);
+	mbedtls_sha256_context sha;
+	unsigned char digest[32];
+	int rc = revs && revws ? FN_OK : FN_NO_MEMORY;
+
+	mbedtls_sha256_init(&sha);
+	mbedtls_sha256_starts(&sha, 0);
+	if (rc == FN_OK) {
+		revs->sha = revws->sha = &sha;
+		if ((rc = collect(t, ns->revs, h->id, 4, revs)) == FN_OK)
+			rc = collect(t, ns->reviews, h->id, 8, revws);
+	}
+	mbedtls_sha256_finish(&sha, digest);
+	mbedtls_sha256_free(&sha);
+	for (int i = 0; i < 32; i++) {
+		out->hash[2 * i] = hexd[digest[i] >> 4];
+		out->hash[2 * i + 1] = hexd[digest[i] & 15];
+	}
+	out->hash[64] = 0;
+	if (rc == FN_OK && dry) {
+		/* what erase_all would count: receipts, feedback copies and the
+		 * head, author, queue and child entries */
+		out->revisions += revs->n;
+		out->reviews += revws->n;
+		out->index_entries += revs->n + revws->n + 4;
+	} else if (rc == FN_OK) {
+		rc = erase_all(ns, t, h, revs, revws, out);
+	}
+	free(revs);
+	free(revws);
+	return rc;
+}
