@@ -22,5 +22,8 @@ int api_get_queue(struct http_req *r);
 int api_post_review(struct http_req *r);
 int api_get_feedback(struct http_req *r);
 int api_get_contacts(struct http_req *r);
+/* guidance_http.c */
+int api_get_guidance_doc(struct http_req *r);
+int api_get_guidance_sync(struct http_req *r);
 
 #endif
