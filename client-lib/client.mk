@@ -10,7 +10,7 @@ CLIENT_OBJDIR  := $(BUILD)/obj/fnclient
 # FN_API functions of fieldnote.h are exported from the shared library).
 CLIENT_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(SANFLAGS) -I$(MBED)/include -Ischema \
 	-Iclient-lib/include -Iclient-lib/src -fPIC -fvisibility=hidden -DFN_BUILDING_LIBRARY $(WARN) $(CFLAGS)
-CLIENT_LIBS = -llmdb -lmsgpackc -ljansson -lgcrypt -lpthread
+CLIENT_LIBS = -llmdb -lmsgpackc -ljansson -lgcrypt -lz -lpthread
 
 CLIENT_SRC  := $(wildcard client-lib/src/*.c)
 CLIENT_OBJ  := $(CLIENT_SRC:client-lib/src/%.c=$(CLIENT_OBJDIR)/src/%.o)
