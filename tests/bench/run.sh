@@ -2,7 +2,9 @@
 # tests/bench/run.sh BUILD - the QUALITY.md rows this build can answer, each
 # measured side by side with its reference on this machine. Prints one line
 # per row: the two figures and the ratio. Figures, not pass/fail.
-# Rows: guidance lookup and handshakes (here, against nginx), then note
+# Rows: guidance lookup (identity, and gzip against nginx gzip_static),
+# bytes on the wire (one GET, a first sync; gzip against identity) and
+# handshakes (here, against nginx), then note
 # ingest and review scale (tests/bench/notes.sh, against tests/bench/rawlmdb.c).
 # BENCH_SECONDS (default 10) per measured run; BENCH_SCALE (default 1M) the
 # large store of the scale row; BENCH_ROWS selects notes.sh rows.

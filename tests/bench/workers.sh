@@ -56,3 +56,28 @@ for w in ${WORKERS:-8 32 128}; do
 	done
 	stop
 done
+
+# Idle keep-alive connections (handhelds that synced and went quiet) held
+# open while wrk -c16 asks: do they pin workers (keep_alive_timeout_ms is
+# 30 s), or give way to waiting connections (civetweb patch 0101)?
+w=${IDLE_WORKERS:-32}
+start --threads "$w"
+token=$(curl -s --cacert "$ca" "https://localhost:$port/v1/session" -H 'Content-Type: application/json' \
+	-d '{"username":"bench","password":"bench-password","device_id":"bench"}' |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+for idle in 0 $((w * 2)); do
+	if [ "$idle" -gt 0 ]; then
+		python3 tests/bench/idle_conns.py "$port" "$ca" "$idle" $((dur + 2)) >"$tmp/idle.out" 2>&1 &
+		ipid=$!
+		for _ in $(seq 200); do grep -q '^idle' "$tmp/idle.out" && break; sleep 0.05; done
+	fi
+	rps=$(wrk -t2 -c16 -d"${dur}s" -H "Authorization: Bearer $token" \
+		"https://localhost:$port/v1/guidance/s136" 2>&1 | awk '/Requests\/sec/ {print $2}')
+	note=""
+	if [ "$idle" -gt 0 ]; then
+		wait "$ipid" || true
+		note="; $(tail -1 "$tmp/idle.out")"
+	fi
+	echo "workers $w, $idle idle keep-alive connections held, wrk -c16: ${rps:-0} req/s$note"
+done
+stop
