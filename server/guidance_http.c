@@ -83,7 +83,7 @@ static int with_read(struct http_req *r, struct store_txn **t)
 	return rc;
 }
 
-static const char *ctype(const struct http_req *r)
+static const char *reply_ctype(const struct http_req *r)
 {
 	return r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json";
 }
@@ -114,8 +114,8 @@ int api_get_guidance_doc(struct http_req *r)
 	         gzip ? "Content-Encoding: gzip\r\n" : "");
 	const char *inm = http_header(r, "If-None-Match");
 	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0))
-		return http_send_bytes(r, 304, ctype(r), NULL, 0, headers);
-	return http_send_bytes(r, 200, ctype(r), bytes.p, bytes.n, headers);
+		return http_send_bytes(r, 304, reply_ctype(r), NULL, 0, headers);
+	return http_send_bytes(r, 200, reply_ctype(r), bytes.p, bytes.n, headers);
 }
 
 static int query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
@@ -151,7 +151,7 @@ static int send_page(struct http_req *r, const struct sc_change_page *page)
 	}
 	if (!gzip)
 		z = (struct sc_str){b.p, b.n};
-	rc = http_send_bytes(r, 200, ctype(r), z.p, z.n,
+	rc = http_send_bytes(r, 200, reply_ctype(r), z.p, z.n,
 	                     gzip ? "Cache-Control: no-store\r\nVary: Accept, Accept-Encoding\r\n"
 	                            "Content-Encoding: gzip\r\n"
 	                          : "Cache-Control: no-store\r\nVary: Accept, Accept-Encoding\r\n");
