@@ -39,7 +39,7 @@ BASEFLAGS := -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(SANFLAGS) -I$(MBED)/incl
 ALLCFLAGS  = $(BASEFLAGS) $(WARN) $(CFLAGS)
 MBEDLIBS  := $(MBED)/library/libmbedtls.a $(MBED)/library/libmbedx509.a $(MBED)/library/libmbedcrypto.a
 # -lgcrypt: mbedTLS's GCM comes from libgcrypt (server/tls/mbedtls_alt/).
-SYSLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lmsgpackc -ljansson -largon2) -lgcrypt -lpthread -ldl -lm
+SYSLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lmsgpackc -ljansson -largon2) -lgcrypt -lz -lpthread -ldl -lm
 LDFLAGS   ?=
 ALLLDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 

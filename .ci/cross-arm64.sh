@@ -12,7 +12,7 @@ say() { printf 'cross-arm64: %s\n' "$*"; }
 die() { printf 'cross-arm64: error: %s\n' "$*" >&2; exit 1; }
 
 tools="aarch64-linux-gnu-gcc:crossbuild-essential-arm64 qemu-aarch64:qemu-user"
-devpkgs="liblmdb-dev:arm64 libmsgpack-dev:arm64 libjansson-dev:arm64"
+devpkgs="liblmdb-dev:arm64 libmsgpack-dev:arm64 libjansson-dev:arm64 zlib1g-dev:arm64"
 
 missing=""
 for t in $tools; do

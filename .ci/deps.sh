@@ -16,7 +16,7 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 # --- 1. Debian 12 packages -------------------------------------------------
 # command:package pairs for tools, and -dev packages checked with dpkg.
 tools="gcc:gcc python3:python3 make:make pkg-config:pkg-config patch:patch xz:xz-utils bzip2:bzip2 openssl:openssl curl:curl faketime:faketime"
-devpkgs="libc6-dev liblmdb-dev libmsgpack-dev libjansson-dev libargon2-dev libgcrypt20-dev lmdb-utils debian-archive-keyring testssl.sh"
+devpkgs="libc6-dev liblmdb-dev libmsgpack-dev libjansson-dev libargon2-dev libgcrypt20-dev zlib1g-dev lmdb-utils debian-archive-keyring testssl.sh"
 
 missing=""
 for t in $tools; do

@@ -13,7 +13,7 @@ CLIENT_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(SANFLAGS) -I$(MBED)/i
 # libgcrypt: the host's mbedTLS takes its GCM from it (server/tls/mbedtls_alt);
 # a cross build's mbedTLS has its own (.ci/mbedtls-cross.sh).
 CLIENT_GCRYPT := $(if $(CROSS),,-lgcrypt)
-CLIENT_LIBS = -llmdb -lmsgpackc -ljansson $(CLIENT_GCRYPT) -lpthread
+CLIENT_LIBS = -llmdb -lmsgpackc -ljansson $(CLIENT_GCRYPT) -lz -lpthread
 
 CLIENT_SRC  := $(wildcard client-lib/src/*.c)
 CLIENT_OBJ  := $(CLIENT_SRC:client-lib/src/%.c=$(CLIENT_OBJDIR)/src/%.o)

@@ -96,7 +96,7 @@ void sc_arena_reset(struct sc_arena *a)
 	a->first->used = 0;
 }
 
-void *sc_arena_alloc(struct sc_arena *a, size_t n)
+void *sc_arena_alloc_raw(struct sc_arena *a, size_t n)
 {
 	if (!a || n > SIZE_MAX - ARENA_ALIGN)
 		return NULL;
@@ -113,7 +113,6 @@ void *sc_arena_alloc(struct sc_arena *a, size_t n)
 		big->used = need;
 		big->next = a->cur->next;
 		a->cur->next = big;
-		memset(big->base, 0, need);
 		return big->base;
 	}
 	if (a->cur->size - a->cur->used < need) {
@@ -125,7 +124,14 @@ void *sc_arena_alloc(struct sc_arena *a, size_t n)
 	}
 	void *p = a->cur->base + a->cur->used;
 	a->cur->used += need;
-	memset(p, 0, need);
+	return p;
+}
+
+void *sc_arena_alloc(struct sc_arena *a, size_t n)
+{
+	void *p = sc_arena_alloc_raw(a, n);
+	if (p)
+		memset(p, 0, n ? n : 1);
 	return p;
 }
 

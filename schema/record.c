@@ -123,6 +123,18 @@ int sc_utf8_check(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
+		/* Eight ASCII bytes, none of them NUL, at a time: notes are
+		 * mostly ASCII, and this check was ~4-11% of ingest (issue 12). */
+		while (n - i >= 8) {
+			uint64_t v;
+			memcpy(&v, p + i, 8);
+			if ((v & 0x8080808080808080ull) ||
+			    ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull))
+				break;
+			i += 8;
+		}
+		if (i == n)
+			break;
 		unsigned b = p[i];
 		if (b == 0)
 			return 2;
@@ -227,7 +239,7 @@ int sc_check_count(struct sc_ctx *c, const struct sc_field *f, size_t n)
 
 int sc_copy_str(struct sc_ctx *c, const char *p, size_t n, struct sc_str *out)
 {
-	char *q = sc_arena_alloc(c->a, n + 1); /* n <= max_str: no overflow */
+	char *q = sc_arena_alloc_raw(c->a, n + 1); /* n <= max_str: no overflow */
 	if (!q)
 		return sc_fail(c, FN_NO_MEMORY, "arena: out of memory copying %zu bytes", n);
 	if (n)

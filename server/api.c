@@ -15,8 +15,6 @@
 #include "web.h"
 
 #define FN_VERSION "0.1.0"
-#define FEED_DEFAULT_LIMIT 100
-#define FEED_MAX_LIMIT 500
 
 static int too_many(struct http_req *r, int64_t wait, enum throttle_reason why)
 {
@@ -143,33 +141,6 @@ static int get_guidance_list(struct http_req *r)
 	return http_send_error(r, rc, NULL, "cannot list guidance");
 }
 
-static int get_guidance_doc(struct http_req *r)
-{
-	struct store_txn *t;
-	struct sc_str bytes;
-	int64_t version;
-	char headers[256], etag[128];
-
-	if (with_read(r, &t) != FN_OK)
-		return r->status;
-	int rc = guidance_get(r->app->guidance, t, auth_role_name(r->who.role), r->params[0].p, r->params[0].n,
-	                      r->fmt, r->arena, &bytes, &version);
-	store_read_end(t);
-	if (rc == FN_NOT_FOUND)
-		return http_send_error(r, rc, NULL, "no guidance document with that id");
-	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "cannot read guidance");
-	snprintf(etag, sizeof etag, "\"%.*s-v%" PRId64 "-%s\"", (int)r->params[0].n, r->params[0].p,
-	         version, r->fmt == SC_MSGPACK ? "mp" : "js");
-	snprintf(headers, sizeof headers, "ETag: %s\r\nCache-Control: private, no-cache\r\nVary: Accept\r\n", etag);
-	const char *inm = http_header(r, "If-None-Match");
-	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0))
-		return http_send_bytes(r, 304, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
-		                       NULL, 0, headers);
-	return http_send_bytes(r, 200, r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json",
-	                       bytes.p, bytes.n, headers);
-}
-
 static int query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
 {
 	const char *v = http_query(r, name);
@@ -184,26 +155,6 @@ static int query_u64(struct http_req *r, const char *name, uint64_t def, uint64_
 		return FN_VALIDATION_FAILED;
 	*out = x;
 	return FN_OK;
-}
-
-static int get_guidance_sync(struct http_req *r)
-{
-	struct sc_change_page page;
-	struct store_txn *t;
-	uint64_t since, limit;
-
-	if (query_u64(r, "since", 0, INT64_MAX, &since) != FN_OK)
-		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
-	if (query_u64(r, "limit", FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, &limit) != FN_OK || limit == 0)
-		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to %d", FEED_MAX_LIMIT);
-	if (with_read(r, &t) != FN_OK)
-		return r->status;
-	int rc = guidance_changes(r->app->guidance, t, auth_role_name(r->who.role), since, (size_t)limit,
-	                          r->arena, &page);
-	store_read_end(t);
-	if (rc == FN_OK)
-		return http_send_record(r, 200, &sc_rec_change_page, &page);
-	return http_send_error(r, rc, NULL, "cannot read the change feed");
 }
 
 static int get_healthz(struct http_req *r)
@@ -331,8 +282,8 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/session", HTTP_PUBLIC, post_session, HTTP_SMALL_BODY},
 	{"DELETE", "/v1/session", HTTP_SIGNED_IN, delete_session},
 	{"GET", "/v1/guidance", HTTP_SIGNED_IN, get_guidance_list},
-	{"GET", "/v1/guidance/*", HTTP_SIGNED_IN, get_guidance_doc},
-	{"GET", "/v1/sync/guidance", HTTP_SIGNED_IN, get_guidance_sync},
+	{"GET", "/v1/guidance/*", HTTP_SIGNED_IN, api_get_guidance_doc},
+	{"GET", "/v1/sync/guidance", HTTP_SIGNED_IN, api_get_guidance_sync},
 	{"POST", "/v1/notes", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_post_notes},
 	/* who may read a note (author, team supervisor) is decided per record */
 	{"GET", "/v1/notes/*", HTTP_SIGNED_IN, api_get_note},

@@ -30,5 +30,8 @@ int api_get_holds(struct http_req *r);
 int api_post_hold(struct http_req *r);
 int api_delete_hold(struct http_req *r);
 int api_get_child_export(struct http_req *r);
+/* guidance_http.c */
+int api_get_guidance_doc(struct http_req *r);
+int api_get_guidance_sync(struct http_req *r);
 
 #endif

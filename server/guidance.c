@@ -29,7 +29,8 @@ int guidance_open(struct guidance **out, struct store *s, struct audit *audit)
 	if ((rc = store_db_open(s, "guidance.docs", &g->docs)) != FN_OK ||
 	    (rc = store_db_open(s, "guidance.json", &g->json)) != FN_OK ||
 	    (rc = store_db_open(s, "guidance.ver", &g->ver)) != FN_OK ||
-	    (rc = store_db_open(s, "guidance.feed", &g->feed)) != FN_OK) {
+	    (rc = store_db_open(s, "guidance.feed", &g->feed)) != FN_OK ||
+	    (rc = store_db_open(s, "guidance.gz", &g->gz)) != FN_OK) {
 		free(g);
 		return rc;
 	}
@@ -175,6 +176,50 @@ static void ver_pack(unsigned char out[VER_LEN], uint64_t version, uint64_t seq,
 	out[16] = (unsigned char)withdrawn;
 }
 
+size_t guidance_gz_key(int fmt, const char *id, size_t n, char key[GZ_KEY_MAX])
+{
+	if (n + 1 > GZ_KEY_MAX)
+		return 0;
+	key[0] = fmt == SC_MSGPACK ? 'm' : 'j';
+	memcpy(key + 1, id, n);
+	return n + 1;
+}
+
+/* Stores the gzip copy of one encoding of document id, compressed once here
+ * at the smallest setting so that every GET can send it as it is. */
+static int store_gz(struct store_txn *t, struct guidance *g, int fmt, struct sc_str id, const char *p,
+                    size_t n)
+{
+	char key[GZ_KEY_MAX];
+	struct sc_str z;
+	size_t kn = guidance_gz_key(fmt, id.p, id.n, key);
+	struct sc_arena *a = sc_arena_new(0);
+	if (!a)
+		return FN_NO_MEMORY;
+	int rc = kn ? guidance_gzip(p, n, 9, a, &z) : FN_INTERNAL;
+	if (rc == FN_OK)
+		rc = store_put(t, g->gz, key, kn, z.p, z.n, 0, NULL);
+	sc_arena_free(a);
+	return rc;
+}
+
+/* A store written before gzip copies existed gets them when its unchanged
+ * documents are imported again. */
+static int add_missing_gz(struct store_txn *t, struct guidance *g, struct sc_str id, struct sc_str mp)
+{
+	char key[GZ_KEY_MAX];
+	struct sc_str v;
+	size_t kn = guidance_gz_key(SC_MSGPACK, id.p, id.n, key);
+	int rc = store_get(t, g->gz, key, kn, &v);
+	if (rc != FN_NOT_FOUND)
+		return rc;
+	if ((rc = store_gz(t, g, SC_MSGPACK, id, mp.p, mp.n)) != FN_OK)
+		return rc;
+	if ((rc = store_get(t, g->json, id.p, id.n, &v)) != FN_OK)
+		return rc;
+	return store_gz(t, g, SC_JSON, id, v.p, v.n);
+}
+
 static int store_doc(struct store_txn *t, struct guidance *g, struct sc_guidance_doc *d,
                      const struct sc_buf *mp)
 {
@@ -192,6 +237,10 @@ static int store_doc(struct store_txn *t, struct guidance *g, struct sc_guidance
 		rc = store_put(t, g->ver, d->id.p, d->id.n, ver, sizeof ver, 0, NULL);
 	if (rc == FN_OK)
 		rc = store_put(t, g->feed, seqkey, 8, d->id.p, d->id.n, 0, NULL);
+	if (rc == FN_OK)
+		rc = store_gz(t, g, SC_MSGPACK, d->id, mp->p, mp->n);
+	if (rc == FN_OK)
+		rc = store_gz(t, g, SC_JSON, d->id, js.p, js.n);
 	sc_buf_free(&js);
 	return rc;
 }
@@ -240,7 +289,7 @@ static int import_txn(struct store_txn *t, void *arg)
 		if (same) {
 			job->changed = 0;
 			job->version = d->version;
-			return FN_OK;
+			return add_missing_gz(t, g, d->id, cur);
 		}
 	}
 	if (old_seq) {
@@ -372,7 +421,15 @@ static int withdraw_txn(struct store_txn *t, void *arg)
 	struct audit_event ev = {"guidance.withdrawn", SC_STR_LIT("cli"), "admin", {"", 0}, {w->id, w->n}, "ok", NULL};
 	if ((rc = audit_append(g->audit, t, &ev, clock_now())) != FN_OK)
 		return rc;
-	return store_del(t, g->json, w->id, w->n);
+	if ((rc = store_del(t, g->json, w->id, w->n)) != FN_OK)
+		return rc;
+	for (int i = 0; i < 2; i++) { /* both gzip copies; a store from before them has none */
+		char key[GZ_KEY_MAX];
+		size_t kn = guidance_gz_key(i ? SC_JSON : SC_MSGPACK, w->id, w->n, key);
+		if (kn && (rc = store_del(t, g->gz, key, kn)) != FN_OK && rc != FN_NOT_FOUND)
+			return rc;
+	}
+	return FN_OK;
 }
 
 int guidance_withdraw(struct guidance *g, const char *id, char *detail)

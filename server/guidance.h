@@ -38,10 +38,13 @@ int guidance_withdraw(struct guidance *g, const char *id, char *detail);
  * caller can end the read transaction before it sends any of it. */
 
 /* The stored encoding of one document in `fmt`, ready to send (in arena).
+ * *gzip: on entry 1 when the reader accepts gzip; on return 1 when bytes are
+ * the gzip copy stored at import (a document imported before gzip copies
+ * existed has none until it is imported again, and comes plain).
  * FN_NOT_FOUND for no such document, a withdrawn one, or one not for role. */
 int guidance_get(struct guidance *g, struct store_txn *t, const char *role,
-                 const char *id, size_t idlen, int fmt, struct sc_arena *arena,
-                 struct sc_str *bytes, int64_t *version);
+                 const char *id, size_t idlen, int fmt, int *gzip,
+                 struct sc_arena *arena, struct sc_str *bytes, int64_t *version);
 
 /* Every current document's summary, or those matching every word of
  * `q` (case-insensitive, in title, tags or body) when q is not NULL. */

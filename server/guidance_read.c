@@ -18,8 +18,8 @@ static int for_role(const struct sc_guidance_doc *d, const char *role)
 }
 
 int guidance_get(struct guidance *g, struct store_txn *t, const char *role,
-                 const char *id, size_t idlen, int fmt, struct sc_arena *arena,
-                 struct sc_str *bytes, int64_t *version)
+                 const char *id, size_t idlen, int fmt, int *gzip,
+                 struct sc_arena *arena, struct sc_str *bytes, int64_t *version)
 {
 	struct sc_str ver, v;
 	int rc = store_get(t, g->ver, id, idlen, &ver);
@@ -36,7 +36,14 @@ int guidance_get(struct guidance *g, struct store_txn *t, const char *role,
 		if (!for_role(&d, role))
 			return FN_NOT_FOUND;
 	}
-	if (fmt == SC_JSON && (rc = store_get(t, g->json, id, idlen, &v)) != FN_OK)
+	char key[GZ_KEY_MAX];
+	size_t kn = *gzip ? guidance_gz_key(fmt, id, idlen, key) : 0;
+	*gzip = 0;
+	if (kn && (rc = store_get(t, g->gz, key, kn, &v)) == FN_OK)
+		*gzip = 1;
+	else if (kn && rc != FN_NOT_FOUND) /* not found: stored before gzip copies */
+		return rc;
+	else if (fmt == SC_JSON && (rc = store_get(t, g->json, id, idlen, &v)) != FN_OK)
 		return rc;
 	char *copy = sc_arena_alloc(arena, v.n ? v.n : 1);
 	if (!copy)

@@ -3,6 +3,7 @@
 
 #include <civetweb.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +234,7 @@ int http_read_body(struct http_req *r, struct sc_str *body, int *fmt)
 		                       "the body is %lld bytes; the limit is %zu", declared, cap),
 		       FN_PAYLOAD_TOO_LARGE;
 	size_t want = declared >= 0 ? (size_t)declared : cap + 1;
-	char *buf = sc_arena_alloc(r->arena, want + 1);
+	char *buf = sc_arena_alloc_raw(r->arena, want + 1);
 	if (!buf)
 		return http_send_error(r, FN_NO_MEMORY, NULL, "out of memory"), FN_NO_MEMORY;
 	size_t got = 0;
@@ -254,6 +255,7 @@ int http_read_body(struct http_req *r, struct sc_str *body, int *fmt)
 	}
 	if (declared >= 0 && got < (size_t)declared)
 		return http_send_error(r, FN_BAD_REQUEST, NULL, "the body ended early"), FN_BAD_REQUEST;
+	buf[got <= want ? got : want] = '\0'; /* the buffer is not zeroed */
 	*body = (struct sc_str){buf, got};
 	*fmt = in_fmt;
 	return FN_OK;
@@ -340,17 +342,64 @@ static int authenticate(struct http_req *r)
 	return rc;
 }
 
-/* After a request with a large body, hand freed memory back to the system.
+/* After requests with a large body, hand freed memory back to the system.
  * The parsers' nodes and the body buffer are freed into malloc's per-thread
  * arenas, which keep them: 64 workers that each once decoded a big body
  * would otherwise stay as large as at their peak. malloc_trim walks every
- * arena, so only bodies above 64 KiB (or of unknown length) pay for it. */
+ * arena, so only bodies above 64 KiB (or of unknown length) ask for it; and
+ * its madvise calls make every CPU flush its TLB, which after each 100-note
+ * batch took a third of the server's CPU (issue 12's profile). So one
+ * thread trims, at once when asked after a quiet second, and at most once a
+ * second while big bodies keep coming: memory still goes back within a
+ * second of a burst. */
 #define TRIM_AFTER_BODY (64 * 1024)
+static pthread_mutex_t trim_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t trim_cv = PTHREAD_COND_INITIALIZER;
+static int trim_wanted;
+static int trim_thread_failed;
+static pthread_once_t trim_once = PTHREAD_ONCE_INIT;
+
+static void *trimmer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&trim_mu);
+	for (;;) {
+		while (!trim_wanted)
+			pthread_cond_wait(&trim_cv, &trim_mu);
+		trim_wanted = 0;
+		pthread_mutex_unlock(&trim_mu);
+		malloc_trim(0);
+		/* bodies ending meanwhile are covered by the next round */
+		nanosleep(&(struct timespec){1, 0}, NULL);
+		pthread_mutex_lock(&trim_mu);
+	}
+	return NULL;
+}
+
+static void start_trimmer(void)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	trim_thread_failed = pthread_attr_init(&at) != 0 ||
+	                     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) != 0 ||
+	                     pthread_create(&t, &at, trimmer, NULL) != 0;
+	pthread_attr_destroy(&at);
+}
+
 static void give_back_memory(struct mg_connection *conn, const struct mg_request_info *ri)
 {
-	if (ri->content_length > TRIM_AFTER_BODY ||
-	    (ri->content_length < 0 && mg_get_header(conn, "Transfer-Encoding")))
+	if (!(ri->content_length > TRIM_AFTER_BODY ||
+	      (ri->content_length < 0 && mg_get_header(conn, "Transfer-Encoding"))))
+		return;
+	pthread_once(&trim_once, start_trimmer);
+	if (trim_thread_failed) {
 		malloc_trim(0);
+		return;
+	}
+	pthread_mutex_lock(&trim_mu);
+	trim_wanted = 1;
+	pthread_cond_signal(&trim_cv);
+	pthread_mutex_unlock(&trim_mu);
 }
 
 static int dispatch(struct mg_connection *conn, void *cbdata)

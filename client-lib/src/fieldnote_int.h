@@ -156,6 +156,7 @@ struct rpc {
 	int64_t retry_after;  /* the last Retry-After seen (seconds); -1: none */
 	const char *stop;     /* why rpc_call gave up, when not the status's own
 	                         class: "deadline", "retry_after", "cancelled" */
+	int accept_gzip;      /* ask for gzip replies (the guidance pulls) */
 };
 
 /* Sends a request with the retry policy; FN_OK for a 2xx reply (body in

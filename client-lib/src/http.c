@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "fieldnote_int.h"
 #include "net.h"
@@ -128,6 +129,7 @@ struct head {
 	int minor, status;
 	long long length; /* -1: none */
 	int chunked, close, keep_alive_header, msgpack;
+	int gzip; /* Content-Encoding: gzip */
 	int64_t date;
 	int64_t retry_after; /* seconds, or -1 */
 	int64_t retry_at;    /* Retry-After as an HTTP date (resolved against Date) */
@@ -195,6 +197,15 @@ static int parse_head(struct rd *d, struct head *h, size_t *budget)
 			size_t tn = strcspn(v, "; ");
 			h->msgpack = (tn == 19 && strncasecmp(v, "application/msgpack", 19) == 0) ||
 			             (tn == 21 && strncasecmp(v, "application/x-msgpack", 21) == 0);
+		} else if (strcasecmp(line, "Content-Encoding") == 0) {
+			/* gzip is the only coding we ask for; anything else we could
+			 * not read, and must not store as if it were the record. */
+			if (strcasecmp(v, "gzip") == 0 || strcasecmp(v, "x-gzip") == 0) {
+				h->gzip = 1;
+			} else if (vn && strcasecmp(v, "identity") != 0) {
+				snprintf(d->detail, 256, "the reply's content coding '%.40s' is not supported", v);
+				return FN_MALFORMED_BODY;
+			}
 		} else if (strcasecmp(line, "Date") == 0) {
 			h->date = parse_date(v);
 		} else if (strcasecmp(line, "Retry-After") == 0) {
@@ -248,6 +259,51 @@ static int read_chunked(struct rd *d, struct sc_buf *out, size_t max_body, size_
 		if (!line[0])
 			return FN_OK;
 	}
+}
+
+/* Replaces a gzip body with what it inflates to, at most max_body bytes
+ * (a small reply must not inflate into a huge one). */
+static int inflate_body(struct sc_buf *body, size_t max_body, char *detail)
+{
+	struct sc_buf out = {0};
+	z_stream z = {0};
+	unsigned char chunk[16384];
+	int zrc = Z_OK, over = 0;
+
+	if (inflateInit2(&z, 15 + 16) != Z_OK) /* gzip framing only */
+		return FN_NO_MEMORY;
+	z.next_in = (Bytef *)body->p;
+	z.avail_in = (uInt)body->n;
+	/* inflate answers Z_BUF_ERROR when it can make no progress: the input
+	 * ended before the gzip trailer. */
+	while (zrc == Z_OK && !over) {
+		z.next_out = chunk;
+		z.avail_out = sizeof chunk;
+		zrc = inflate(&z, Z_NO_FLUSH);
+		size_t k = sizeof chunk - z.avail_out;
+		over = k > max_body - out.n;
+		if (!over)
+			sc_buf_append(&out, chunk, k);
+	}
+	int rc = FN_OK;
+	if (over) {
+		snprintf(detail, 256, "the reply inflates to more than %zu bytes", max_body);
+		rc = FN_PAYLOAD_TOO_LARGE;
+	} else if (zrc == Z_MEM_ERROR || out.oom) {
+		rc = FN_NO_MEMORY;
+	} else if (zrc != Z_STREAM_END || z.avail_in != 0) {
+		snprintf(detail, 256, "the reply's gzip body is not valid (%s)",
+		         zrc != Z_STREAM_END ? "cut off or corrupt" : "bytes after its end");
+		rc = FN_MALFORMED_BODY;
+	}
+	inflateEnd(&z);
+	if (rc != FN_OK) {
+		sc_buf_free(&out);
+		return rc;
+	}
+	sc_buf_free(body);
+	*body = out;
+	return FN_OK;
 }
 
 int http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
@@ -313,6 +369,9 @@ int http_read_reply(struct http_src *src, const char *method, size_t max_body, s
 	r->received = d.received;
 	if (rc == FN_OK && r->body.oom)
 		rc = FN_NO_MEMORY;
+	r->gzipped = h.gzip && !no_body;
+	if (rc == FN_OK && r->gzipped)
+		rc = inflate_body(&r->body, max_body, detail);
 	/* Bytes after the reply mean we and the server disagree on framing:
 	 * the connection is not reused. */
 	r->keep_alive = rc == FN_OK && !h.close && (h.minor >= 1 || h.keep_alive_header) && d.pos == d.len &&
@@ -326,7 +385,7 @@ static int net_src_read(void *arg, void *buf, size_t cap, size_t *got, char *det
 }
 
 static int send_request(struct net *net, const char *method, const char *path, const char *token,
-                        const void *body, size_t n, char *detail)
+                        const void *body, size_t n, int accept_gzip, char *detail)
 {
 	struct sc_buf b = {0};
 	char head[1024];
@@ -335,9 +394,10 @@ static int send_request(struct net *net, const char *method, const char *path, c
 	                  "Host: %s\r\n"
 	                  "User-Agent: libfieldnote/" FN_VERSION_STRING "\r\n"
 	                  "Accept: application/msgpack\r\n"
-	                  "%s"
+	                  "%s%s"
 	                  "Content-Length: %zu\r\n",
-	                  method, path, net->hostport, n ? "Content-Type: application/msgpack\r\n" : "", n);
+	                  method, path, net->hostport, accept_gzip ? "Accept-Encoding: gzip\r\n" : "",
+	                  n ? "Content-Type: application/msgpack\r\n" : "", n);
 	if (hn < 0 || (size_t)hn >= sizeof head) {
 		snprintf(detail, 256, "request line too long");
 		return FN_BAD_ARGUMENT;
@@ -361,7 +421,8 @@ static int send_request(struct net *net, const char *method, const char *path, c
 }
 
 int http_request(struct net *net, const char *method, const char *path, const char *token,
-                 const void *body, size_t n, size_t max_body, struct http_reply *r, char *detail)
+                 const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
+                 char *detail)
 {
 	struct http_src src = {net_src_read, net};
 	int rc;
@@ -371,7 +432,7 @@ int http_request(struct net *net, const char *method, const char *path, const ch
 		if (!net->up && (rc = net_connect(net, detail)) != FN_OK)
 			return rc;
 		r->received = 0;
-		rc = send_request(net, method, path, token, body, n, detail);
+		rc = send_request(net, method, path, token, body, n, accept_gzip, detail);
 		if (rc == FN_OK && net->on_sent)
 			net->on_sent(net->on_sent_arg);
 		if (rc == FN_OK)

@@ -21,6 +21,7 @@ struct http_reply {
 	int64_t date;         /* the Date header as Unix seconds; 0 if none */
 	int64_t retry_after;  /* Retry-After in seconds from now; -1 if none */
 	size_t received;      /* bytes of this reply seen, head included */
+	int gzipped;          /* the body came gzip-coded (body holds it inflated) */
 };
 
 /* Where reply bytes come from: a TLS connection, or a test's buffer.
@@ -39,6 +40,9 @@ struct http_src {
  * says whether anything came at all); FN_HEADERS_TOO_LARGE,
  * FN_PAYLOAD_TOO_LARGE (caps, checked before the bytes are read);
  * FN_MALFORMED_BODY (not HTTP); the source's status; FN_NO_MEMORY.
+ * A gzip body (Content-Encoding: gzip) is inflated, the cap applying to
+ * both sizes: FN_MALFORMED_BODY when it does not inflate, or for any other
+ * content coding.
  */
 int http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
                     char *detail);
@@ -48,11 +52,13 @@ int http_read_reply(struct http_src *src, const char *method, size_t max_body, s
  * reads the reply. A kept-alive connection the server closed meanwhile is
  * detected (nothing at all came back) and the request sent once more on a
  * new connection; every request here is idempotent, so that is safe.
- * token may be NULL; body may be NULL with n 0. Returns as net_connect,
+ * token may be NULL; body may be NULL with n 0. accept_gzip sends
+ * Accept-Encoding: gzip (for replies worth compressing: guidance). Returns as net_connect,
  * net_write and http_read_reply. The connection is closed after a failure
  * and when the reply says so.
  */
 int http_request(struct net *net, const char *method, const char *path, const char *token,
-                 const void *body, size_t n, size_t max_body, struct http_reply *r, char *detail);
+                 const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
+                 char *detail);
 
 #endif

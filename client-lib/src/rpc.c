@@ -208,8 +208,8 @@ int rpc_call(struct rpc *x, const char *method, const char *path, const void *bo
 			rpc_progress(x, FN_STEP_CONNECT, net->connections + 1, 0, FN_OK, 0);
 		x->detail[0] = 0;
 		x->reply.retry_after = -1;
-		rc = http_request(net, method, path, auth ? x->token : NULL, body, n, c->opt.max_reply, &x->reply,
-		                  x->detail);
+		rc = http_request(net, method, path, auth ? x->token : NULL, body, n, x->accept_gzip,
+		                  c->opt.max_reply, &x->reply, x->detail);
 		net->deadline_ms = 0;
 		if (rc == FN_OK) {
 			if (x->reply.date) {

@@ -2,7 +2,9 @@
 # tests/bench/run.sh BUILD - the QUALITY.md rows this build can answer, each
 # measured side by side with its reference on this machine. Prints one line
 # per row: the two figures and the ratio. Figures, not pass/fail.
-# Rows: guidance lookup and handshakes (here, against nginx), then note
+# Rows: guidance lookup (identity, and gzip against nginx gzip_static),
+# bytes on the wire (one GET, a first sync; gzip against identity) and
+# handshakes (here, against nginx), then note
 # ingest and review scale (tests/bench/notes.sh, against tests/bench/rawlmdb.c).
 # BENCH_SECONDS (default 10) per measured run; BENCH_SCALE (default 1M) the
 # large store of the scale row; BENCH_ROWS selects notes.sh rows.
@@ -43,11 +45,16 @@ token=$(curl -s --cacert $ca "https://localhost:$fport/v1/session" -H 'Content-T
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 curl -s --cacert $ca -H "Authorization: Bearer $token" "https://localhost:$fport/v1/guidance/s136" >"$tmp/s136.json"
 size=$(wc -c <"$tmp/s136.json")
+# the gzip copy fieldnote stored at import: nginx's gzip_static serves the same bytes
+curl -s --cacert $ca -H "Authorization: Bearer $token" -H 'Accept-Encoding: gzip' \
+	"https://localhost:$fport/v1/guidance/s136" >"$tmp/s136.json.gz"
+gzsize=$(wc -c <"$tmp/s136.json.gz")
 
 # --- nginx serving the same bytes with the same certificate ---
 nport=$(free_port)
 mkdir -p "$tmp/www" "$tmp/nginx"
 cp "$tmp/s136.json" "$tmp/www/s136"
+cp "$tmp/s136.json.gz" "$tmp/www/s136.gz"
 cat >"$tmp/nginx.conf" <<CONF
 worker_processes 2;
 pid $tmp/nginx.pid;
@@ -65,7 +72,7 @@ http {
     ssl_certificate $PWD/certs/dev/server.crt;
     ssl_certificate_key $PWD/certs/dev/server.key;
     ssl_protocols TLSv1.2 TLSv1.3;
-    location / { root $tmp/www; default_type application/json; }
+    location / { root $tmp/www; default_type application/json; gzip_static on; gzip_vary on; }
   }
 }
 CONF
@@ -79,6 +86,43 @@ echo "guidance lookup: authenticated GET /v1/guidance/s136 ($size bytes), wrk -t
 f=$(wrk_rps -H "Authorization: Bearer $token" "https://localhost:$fport/v1/guidance/s136")
 n=$(wrk_rps "https://localhost:$nport/s136")
 printf '  fieldnote %s req/s, nginx %s req/s, ratio %s (target >= 1.0)\n' "$f" "$n" "$(ratio "$f" "$n")"
+
+echo "guidance lookup, gzip: the same with Accept-Encoding: gzip ($gzsize bytes; fieldnote's stored copy, nginx gzip_static of the same file)"
+f=$(wrk_rps -H "Authorization: Bearer $token" -H 'Accept-Encoding: gzip' "https://localhost:$fport/v1/guidance/s136")
+n=$(wrk_rps -H 'Accept-Encoding: gzip' "https://localhost:$nport/s136")
+printf '  fieldnote %s req/s, nginx %s req/s, ratio %s (target >= 1.0)\n' "$f" "$n" "$(ratio "$f" "$n")"
+
+# Bytes on the wire (headers and body, TLS records not counted): one
+# guidance GET as the handheld asks for it (msgpack), and a first sync of
+# the pack as libfieldnote pulls it (the feed in pages of 50).
+wire() { # accept-encoding path -> bytes of headers + body
+	curl -s --cacert $ca -H "Authorization: Bearer $token" -H 'Accept: application/msgpack' \
+		${1:+-H "Accept-Encoding: $1"} -o "$tmp/wire.body" -w '%{size_header} %{size_download}' \
+		"https://localhost:$fport$2" | awk '{print $1 + $2}'
+}
+sync_bytes() { # accept-encoding -> bytes of every page of a first sync
+	local since=0 more=1 total=0 n
+	while [ "$more" = 1 ]; do
+		n=$(wire "$1" "/v1/sync/guidance?since=$since&limit=50")
+		total=$((total + n))
+		if [ "$(head -c 2 "$tmp/wire.body" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+			gzip -dc <"$tmp/wire.body" >"$tmp/wire.mp"
+		else
+			cp "$tmp/wire.body" "$tmp/wire.mp"
+		fi
+		read -r since more < <("$bin" convert --record change_page --from msgpack --to json <"$tmp/wire.mp" |
+			python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["next"], int(j.get("more", False)))')
+	done
+	echo "$total"
+}
+pct() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{100*a/b:.0f}%' if b else 'n/a')" "$1" "$2"; }
+f=$(wire gzip /v1/guidance/s136); fb=$(wc -c <"$tmp/wire.body")
+n=$(wire "" /v1/guidance/s136); nb=$(wc -c <"$tmp/wire.body")
+printf 'bytes on the wire, one guidance GET (s136, msgpack, headers included): gzip %s, identity %s, %s (bodies alone %s and %s, %s) (target <= 50%%)\n' \
+	"$f" "$n" "$(pct "$f" "$n")" "$fb" "$nb" "$(pct "$fb" "$nb")"
+f=$(sync_bytes gzip); n=$(sync_bytes "")
+printf 'bytes on the wire, first sync of the pack (%s documents, pages of 50, headers included): gzip %s, identity %s, %s (target <= 50%%)\n' \
+	"$(ls server/guidance-pack/*.md | wc -l)" "$f" "$n" "$(pct "$f" "$n")"
 
 # Handshakes: tests/bench/tlsconn (OpenSSL client, one process per
 # parallel client), full and resumed, TLS 1.3 and TLS 1.2. Not openssl

@@ -340,6 +340,12 @@ static int test_utf8_and_nul(void)
 		{ "\xe0\x9f\xbf", 3, 1 }, { "\xed\xbf\xbf", 3, 1 }, { "\xf0\x8f\xbf\xbf", 4, 1 },
 		{ "\xf4\x90\x80\x80", 4, 1 }, { "\xf5\x80\x80\x80", 4, 1 }, { "\xe2\x80", 2, 1 },
 		{ "a\0b", 3, 2 },
+		/* past the eight-byte ASCII stride (issue 12): each kind of
+		 * byte in and after the first and second stride */
+		{ "0123456789abcdefXYZ", 19, 0 }, { "01234567\0abcdef", 16, 2 },
+		{ "0123456789abcde\0", 16, 2 }, { "01234567\xc3\xa9" "abcdefgh", 18, 0 },
+		{ "0123456789abcdef\x80", 17, 1 }, { "012345678\xc3", 10, 1 },
+		{ "0123456\xe2\x80\x94" "abcdefgh", 18, 0 }, { "0123456789abcdef\xff" "12345678", 25, 1 },
 	};
 	for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
 		CHECK_EQ_INT(sc_utf8_check(u[i].s, u[i].n), u[i].want);

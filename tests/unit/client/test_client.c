@@ -1,7 +1,9 @@
 /* test_client.c - unit tests of libfieldnote's internals: status codes, sealing, ULIDs, HTTP framing, record layouts. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "fieldnote_int.h"
 #include "http.h"
@@ -246,6 +248,75 @@ static int test_outbox_entry_layout(void)
 	return 0;
 }
 
+/* A reply "HTTP/1.1 200 OK" with Content-Encoding: gzip and the gzip of
+ * plain as its body (cut to `keep` bytes of it when keep > 0), parsed with
+ * every step size like parse(). */
+static int parse_gzip(const char *plain, size_t pn, long keep, size_t max_body, struct http_reply *r,
+                      int *rc_out)
+{
+	unsigned char z[8192];
+	z_stream zs = {0};
+	if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 1;
+	zs.next_in = (Bytef *)(uintptr_t)plain;
+	zs.avail_in = (uInt)pn;
+	zs.next_out = z;
+	zs.avail_out = sizeof z;
+	int zrc = deflate(&zs, Z_FINISH);
+	size_t zn = zs.total_out;
+	deflateEnd(&zs);
+	if (zrc != Z_STREAM_END)
+		return 1;
+	if (keep > 0)
+		zn = (size_t)keep;
+	char *text = malloc(zn + 128);
+	if (!text)
+		return 1;
+	int hn = sprintf(text, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", zn);
+	memcpy(text + hn, z, zn);
+	int first = -1;
+	for (size_t step = 1; step <= 10; step++) {
+		struct mem m = {text, (size_t)hn + zn, 0, step == 10 ? (size_t)-1 : step};
+		struct http_src src = {mem_read, &m};
+		char detail[256];
+		int rc = http_read_reply(&src, "GET", max_body, r, detail);
+		if (first >= 0 && rc != first)
+			break;
+		first = rc;
+	}
+	free(text);
+	*rc_out = first;
+	return 0;
+}
+
+static int test_http_gzip_reply_inflates(void)
+{
+	struct http_reply r = {0};
+	char plain[20000];
+	int rc;
+	for (size_t i = 0; i < sizeof plain; i++) /* compressible, not trivially */
+		plain[i] = "guidance text, section 136: "[i % 28] + (char)(i / 997 % 3);
+	CHECK(parse_gzip(plain, sizeof plain, 0, 100000, &r, &rc) == 0);
+	CHECK_EQ_INT(rc, FN_OK);
+	CHECK(r.gzipped && r.keep_alive);
+	CHECK(r.body.n == sizeof plain && memcmp(r.body.p, plain, sizeof plain) == 0);
+	/* the cap holds for what it inflates to, not only for the wire bytes */
+	CHECK(parse_gzip(plain, sizeof plain, 0, sizeof plain - 1, &r, &rc) == 0);
+	CHECK_EQ_INT(rc, FN_PAYLOAD_TOO_LARGE);
+	/* a gzip body cut short, and one that is not gzip */
+	CHECK(parse_gzip(plain, sizeof plain, 40, 100000, &r, &rc) == 0);
+	CHECK_EQ_INT(rc, FN_MALFORMED_BODY);
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello", 100, &r, &rc) == 0);
+	CHECK_EQ_INT(rc, FN_MALFORMED_BODY);
+	/* a coding we did not ask for and cannot read */
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 5\r\n\r\nhello", 100, &r, &rc) == 0);
+	CHECK_EQ_INT(rc, FN_MALFORMED_BODY);
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\nContent-Length: 5\r\n\r\nhello", 100, &r, &rc) == 0);
+	CHECK(rc == FN_OK && !r.gzipped && r.body.n == 5);
+	sc_buf_free(&r.body);
+	return 0;
+}
+
 const struct unit_case client_cases[] = {
 	{"client/status_codes_match_schema", test_status_codes_match_schema},
 	{"client/seal_roundtrip_and_tamper", test_seal_roundtrip_and_tamper},
@@ -253,6 +324,7 @@ const struct unit_case client_cases[] = {
 	{"client/http_content_length_and_keep_alive", test_http_content_length_and_keep_alive},
 	{"client/http_chunked", test_http_chunked},
 	{"client/http_caps_and_cuts", test_http_caps_and_cuts},
+	{"client/http_gzip_reply_inflates", test_http_gzip_reply_inflates},
 	{"client/outbox_entry_layout", test_outbox_entry_layout},
 	{NULL, NULL},
 };
