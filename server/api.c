@@ -340,6 +340,10 @@ const struct http_route api_routes[] = {
 	{"GET", "/v1/review/queue", HTTP_ROLE(ROLE_SUPERVISOR), api_get_queue},
 	{"GET", "/v1/children/*/contacts", HTTP_ROLE(ROLE_SUPERVISOR), api_get_contacts},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
+	/* receiving agencies; which referral is whose is decided per record */
+	{"GET", "/v1/referrals", HTTP_ROLE(ROLE_PARTNER) | HTTP_ROLE(ROLE_SUPERVISOR), api_get_referrals},
+	{"POST", "/v1/referrals/*/receipt", HTTP_ROLE(ROLE_PARTNER), api_post_referral_receipt},
+	{"POST", "/v1/referrals/*/outcome", HTTP_ROLE(ROLE_PARTNER), api_post_referral_outcome},
 	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
 	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},
 	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},

@@ -22,5 +22,13 @@ int api_get_queue(struct http_req *r);
 int api_post_review(struct http_req *r);
 int api_get_feedback(struct http_req *r);
 int api_get_contacts(struct http_req *r);
+/* api_sharing.c: partners' referrals */
+int api_get_referrals(struct http_req *r);
+int api_post_referral_receipt(struct http_req *r);
+int api_post_referral_outcome(struct http_req *r);
+/* Adds the author's referral updates after `since` to a feedback page of
+ * reviews (one cursor for both). */
+int api_sharing_feedback(struct http_req *r, struct store_txn *t, uint64_t since, size_t limit,
+                         struct sc_feedback_page *page);
 
 #endif

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "guidance.h"
 #include "notes.h"
+#include "referrals.h"
 #include "store.h"
 #include "throttle.h"
 
@@ -22,6 +23,7 @@ struct app {
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;
+	struct referrals *referrals;
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */

@@ -105,6 +105,20 @@ static int parse_settings(struct config *c, int argc, char **argv, int i)
 	return i;
 }
 
+static int open_referrals(struct app *app, const struct config *cfg)
+{
+	struct referrals_config rc = cfg->sharing;
+	char detail[256] = "";
+	rc.outcome_days = cfg->rules.referral_outcome_days;
+	int err = referrals_open(&app->referrals, app->store, app->audit, &rc, detail);
+	if (err != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", detail[0] ? detail : sc_status_message(err));
+		return err;
+	}
+	notes_set_referrals(app->notes, app->referrals);
+	return FN_OK;
+}
+
 static int open_app(struct app *app, const struct config *cfg, int create)
 {
 	char detail[256] = "";
@@ -123,6 +137,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
+	    (rc = open_referrals(app, cfg)) != FN_OK ||
 	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
@@ -135,6 +150,7 @@ static void close_app(struct app *app)
 	api_session_flush(app);
 	throttle_close(app->throttle);
 	notes_close(app->notes);
+	referrals_close(app->referrals);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
 	audit_close(app->audit);

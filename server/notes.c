@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "referrals.h"
 #include "status.h"
 
 /* Revisions are 1..2^31-1 (SC_POS31; rules_check_note refuses others), so
@@ -58,6 +59,11 @@ void notes_close(struct notes *ns)
 	if (ns)
 		quota_close(ns->quota);
 	free(ns);
+}
+
+void notes_set_referrals(struct notes *ns, struct referrals *rf)
+{
+	ns->referrals = rf;
 }
 
 int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes)
@@ -180,11 +186,20 @@ int notes_load_latest(struct notes *ns, struct store_txn *t, const struct sc_not
 {
 	if (!rev_in_range(h->latest))
 		return FN_INTERNAL; /* stored before revisions were range-checked */
-	struct key k = rev_key(h->id, h->latest);
+	int rc = notes_revision(ns, t, h->id, h->latest, a, out);
+	return rc == FN_NOT_FOUND ? FN_INTERNAL : rc;
+}
+
+int notes_revision(struct notes *ns, struct store_txn *t, struct sc_str id, int64_t rev,
+                   struct sc_arena *a, struct sc_note **out)
+{
+	if (!rev_in_range(rev) || id.n == 0 || id.n > 64)
+		return FN_NOT_FOUND;
+	struct key k = rev_key(id, rev);
 	struct sc_str v;
 	int rc = store_get(t, ns->revs, k.b, k.n, &v);
 	if (rc != FN_OK)
-		return rc == FN_NOT_FOUND ? FN_INTERNAL : rc;
+		return rc;
 	struct sc_note *n = sc_arena_alloc(a, sizeof *n);
 	if (!n)
 		return FN_NO_MEMORY;
@@ -258,8 +273,16 @@ int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *
 	if (rc != FN_OK)
 		return rc;
 	int reviewed = !sc_str_eq(h->status, "submitted");
+	struct sc_referral_record *r = NULL;
+	struct rules_referral ref = {0, 0};
+	if (ns->referrals && (rc = referrals_get(ns->referrals, t, h->id, now, a, &r)) != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	if (r) {
+		ref.unacknowledged = referrals_unacknowledged(r, now);
+		ref.without_outcome = referrals_without_outcome(r, now);
+	}
 	return rules_flags(n, now, rules_review_due(n, h->updated_at, &ns->rc), reviewed, ns_short, ns_long,
-	                   &ns->rc, a, out);
+	                   r ? &ref : NULL, &ns->rc, a, out);
 }
 
 /* Stores one valid note inside the shared transaction. A note refused for
@@ -358,6 +381,9 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	if (!rec)
 		return FN_NO_MEMORY;
 	if ((rc = audit_append(ns->audit, t, &ev, job->now)) != FN_OK)
+		return rc;
+	/* the referral is tracked from the moment its note is stored */
+	if (ns->referrals && (rc = referrals_on_note(ns->referrals, t, n, job->now, job->arena)) != FN_OK)
 		return rc;
 	set_result(r, n, "stored", FN_OK, NULL);
 	if ((rc = notes_flags_of(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
@@ -557,5 +583,8 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	SC_SET(note_view, out, reviews);
 	out->review_due = rules_review_due(latest, h.updated_at, &ns->rc);
 	SC_SET(note_view, out, review_due);
-	return FN_OK;
+	rc = ns->referrals ? referrals_get(ns->referrals, t, h.id, now, a, &out->referral) : FN_NOT_FOUND;
+	if (rc == FN_OK)
+		SC_SET(note_view, out, referral);
+	return rc == FN_NOT_FOUND ? FN_OK : rc;
 }

@@ -17,6 +17,7 @@ struct notes {
 	struct audit *audit;
 	struct auth *auth;
 	struct quota *quota; /* NULL: no daily write quota */
+	struct referrals *referrals; /* NULL: referrals are not tracked */
 	store_db revs;      /* id 0 rev(4) -> canonical msgpack note */
 	store_db heads;     /* id -> note_head */
 	store_db recv;      /* id 0 rev(4) -> received_at(8) */

@@ -17,6 +17,7 @@ const char *const rules_flag_names[FLAG_COUNT] = {
 	"s136_consultation_missing",
 	"referral_without_outcome",
 	"review_overdue",
+	"referral_unacknowledged",
 };
 
 #define DAY 86400
@@ -250,8 +251,8 @@ int64_t rules_review_due(const struct sc_note *n, int64_t received_at,
 
 int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
                 int reviewed, int64_t contacts_short, int64_t contacts_long,
-                const struct rules_config *c, struct sc_arena *a,
-                struct sc_strs *out)
+                const struct rules_referral *ref, const struct rules_config *c,
+                struct sc_arena *a, struct sc_strs *out)
 {
 	int on[FLAG_COUNT] = {0};
 
@@ -267,7 +268,10 @@ int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
 			(!SC_HAS(mental_health, mh, consulted) || !sc_str_eq(mh->consulted, "yes")) &&
 			(!SC_HAS(mental_health, mh, consulted_with) || blank(mh->consulted_with));
 	}
-	if (SC_HAS(note, n, referral)) {
+	if (ref) {
+		on[FLAG_REFERRAL_UNACKNOWLEDGED] = ref->unacknowledged;
+		on[FLAG_REFERRAL_WITHOUT_OUTCOME] = ref->without_outcome;
+	} else if (SC_HAS(note, n, referral)) {
 		const struct sc_referral *r = n->referral;
 		int64_t since = SC_HAS(referral, r, sent_at) ? r->sent_at : n->occurred_at;
 		/* since < now - days, not now - since > days: a stored time

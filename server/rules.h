@@ -60,6 +60,7 @@ enum {
 	FLAG_S136_CONSULTATION_MISSING,
 	FLAG_REFERRAL_WITHOUT_OUTCOME,
 	FLAG_REVIEW_OVERDUE,
+	FLAG_REFERRAL_UNACKNOWLEDGED,
 	FLAG_COUNT
 };
 extern const char *const rules_flag_names[FLAG_COUNT];
@@ -68,10 +69,20 @@ extern const char *const rules_flag_names[FLAG_COUNT];
 int64_t rules_review_due(const struct sc_note *n, int64_t received_at,
                          const struct rules_config *c);
 
-/* Fills out (arena strings) with the flags that hold for this note. */
+/* The tracked referral's deadlines (referrals.c), when the note has one:
+ * the referral flags then follow what the receiving agency did, not what
+ * the author typed into the note. */
+struct rules_referral {
+	int unacknowledged;  /* still "sent" after referral_ack_hours */
+	int without_outcome; /* no partner's outcome after referral_outcome_days */
+};
+
+/* Fills out (arena strings) with the flags that hold for this note. `ref`
+ * is NULL when the note's referral is not tracked (none, or stored before
+ * referrals were): then the note's own referral block decides. */
 int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
                 int reviewed, int64_t contacts_short, int64_t contacts_long,
-                const struct rules_config *c, struct sc_arena *a,
-                struct sc_strs *out);
+                const struct rules_referral *ref, const struct rules_config *c,
+                struct sc_arena *a, struct sc_strs *out);
 
 #endif

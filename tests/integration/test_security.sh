@@ -97,6 +97,20 @@ mash1    GET /v1/audit - 403
 mash1    POST /v1/admin/devices/spare-1/revoke - 403
 mash1    POST /v1/admin/users/officer2/disable - 403
 mash1    GET /v1/guidance - 200
+officer1 GET /v1/referrals - 403
+worker4  GET /v1/referrals - 403
+admin1   GET /v1/referrals - 403
+super1   GET /v1/referrals?state=overdue - 200
+mash1    GET /v1/referrals?since=0 - 200
+officer1 POST /v1/referrals/mx-own/receipt - 403
+super1   POST /v1/referrals/mx-own/receipt - 403
+admin1   POST /v1/referrals/mx-own/receipt - 403
+mash1    POST /v1/referrals/mx-own/receipt - 404
+officer1 POST /v1/referrals/mx-own/outcome outcome 403
+super1   POST /v1/referrals/mx-own/outcome outcome 403
+mash1    POST /v1/referrals/mx-own/outcome outcome 404
+-        GET /v1/referrals - 401
+-        POST /v1/referrals/mx-own/receipt - 401
 -        GET /v1/guidance/s136 - 401
 -        GET /v1/notes/mx-own - 401
 -        POST /v1/notes note 401
@@ -115,6 +129,7 @@ mash1    GET /v1/guidance - 200
 		[ -n "$TOKEN" ] && args+=(-H "Authorization: Bearer $TOKEN")
 		case $body in
 		accept) args+=(-d '{"revision":1,"decision":"accepted"}') ;;
+		outcome) args+=(-d '{"outcome":"accepted","reference":"X-1"}') ;;
 		note) args+=(--data-binary "${note//USER/$user}") ;;
 		-) [ "$method" = POST ] && args+=(-d '{}') ;;
 		esac
