@@ -308,6 +308,48 @@
 	F(STR,  reference, SC_OPT, 100, _) \
 	F(STR,  comment,   SC_OPT, 4000, _)
 
+/* One contact behind a MASH enquiry. */
+#define SC_FIELDS_enquiry_contact(F) \
+	F(STR,  note_id,     SC_REQ, 64, _) \
+	F(INT,  occurred_at, SC_REQ, 0, _) \
+	F(ENUM, context,     SC_OPT, 0, note_context) \
+	F(STR,  team,        SC_REQ, 64, _)
+
+/* What an asked agency answered. */
+#define SC_FIELDS_contribution(F) \
+	F(STR, agency, SC_REQ, 64, _) \
+	F(STR, by,     SC_REQ, 64, _) \
+	F(STR, text,   SC_REQ|SC_NONEMPTY, 8000, _) \
+	F(INT, at,     SC_REQ, 0, _)
+
+/* A MASH enquiry: one open per child at a time, opened when the child's
+ * contacts reach the MASH threshold; seq: its place in the enquiry feed. */
+#define SC_FIELDS_enquiry_record(F) \
+	F(STR,  id,            SC_REQ|SC_ID, 64, _) \
+	F(STR,  child_ref,     SC_REQ, 64, _) \
+	F(ENUM, state,         SC_REQ, 0, enquiry_state) \
+	F(STR,  agency,        SC_REQ, 64, _) \
+	F(INT,  opened_at,     SC_REQ, 0, _) \
+	F(OBJS, contacts,      SC_OPT, 1000, enquiry_contact) \
+	F(STRS, asked,         SC_OPT, 32, _) \
+	F(OBJS, contributions, SC_OPT, 200, contribution) \
+	F(ENUM, outcome,       SC_OPT, 0, sharing_outcome) \
+	F(STR,  reference,     SC_OPT, 100, _) \
+	F(INT,  decided_at,    SC_OPT, 0, _) \
+	F(STR,  decided_by,    SC_OPT, 64, _) \
+	F(INT,  seq,           SC_REQ, 0, _)
+
+#define SC_FIELDS_enquiry_page(F) \
+	F(OBJS, items, SC_REQ, 1000, enquiry_record) \
+	F(INT,  next,  SC_REQ, 0, _) \
+	F(BOOL, more,  SC_REQ, 0, _)
+
+/* POST /v1/enquiries/{id}/requests and /contributions. */
+#define SC_FIELDS_enquiry_request(F) \
+	F(STR, agency, SC_REQ|SC_NONEMPTY, 64, _)
+#define SC_FIELDS_contribution_request(F) \
+	F(STR, text, SC_REQ|SC_NONEMPTY, 8000, _)
+
 /* GET /v1/sync/feedback: review outcomes on the caller's own notes, and
  * (referrals) what the receiving agencies did with its referrals, in one
  * cursor (the "review.seq" counter numbers both). */
@@ -370,7 +412,8 @@
 	F(OBJS, revisions,   SC_REQ, 1000, note_revision) \
 	F(OBJS, reviews,     SC_OPT, 1000, review) \
 	F(INT,  review_due,  SC_OPT, 0, _) \
-	F(OBJ,  referral,    SC_OPT, 0, referral_record)
+	F(OBJ,  referral,    SC_OPT, 0, referral_record) \
+	F(OBJ,  enquiry,     SC_OPT, 0, enquiry_record)
 
 /* One audit entry: who did what to which record, when, from where. hash is
  * SHA-256 (hex) over the entry's canonical msgpack without `hash`; prev is
@@ -420,7 +463,9 @@
 	R(user_record) R(token_record) \
 	R(mental_health) R(thrive) R(referral) R(sharing) R(action) R(next_steps) R(guidance_ref) \
 	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
-	R(note_head) R(review) R(referral_record) R(referral_page) R(outcome_request) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
+	R(note_head) R(review) R(referral_record) R(referral_page) R(outcome_request) \
+	R(enquiry_contact) R(contribution) R(enquiry_record) R(enquiry_page) R(enquiry_request) \
+	R(contribution_request) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
 	R(contact) R(contacts_page) R(audit_entry) R(audit_page)
 
 /* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */

@@ -1,11 +1,12 @@
 /* api_sharing.c - v1 handlers for receiving agencies (partners): the
- * referral feed, receipts and outcomes; supervisors' referral lists; the
- * referral part of the authors' feedback. */
+ * referral feed, receipts and outcomes, MASH enquiries; supervisors'
+ * referral lists; the referral part of the authors' feedback. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "clock.h"
+#include "enquiries.h"
 #include "notes.h"
 #include "referrals.h"
 #include "status.h"
@@ -170,4 +171,98 @@ int api_sharing_feedback(struct http_req *r, struct store_txn *t, uint64_t since
 	page->referrals = l;
 	SC_SET(feedback_page, page, referrals);
 	return FN_OK;
+}
+
+/* --- MASH enquiries ------------------------------------------------------ */
+
+struct enq_job {
+	struct http_req *r;
+	int what; /* 0 feed, 1 request, 2 contribution, 3 decision */
+	const void *req;
+	uint64_t since;
+	size_t limit;
+	int64_t now;
+	char detail[256];
+	struct sc_enquiry_page page;
+	struct sc_enquiry_record *out;
+};
+
+static int enq_txn(struct store_txn *t, void *arg)
+{
+	struct enq_job *j = arg;
+	struct http_req *r = j->r;
+	struct enquiries *eq = r->app->enquiries;
+	switch (j->what) {
+	case 0:
+		return enquiries_feed(eq, t, &r->who, j->since, j->limit, j->now, r->arena, &j->page);
+	case 1:
+		return enquiries_request(eq, t, &r->who, r->params[0], ((const struct sc_enquiry_request *)j->req)->agency,
+		                         j->now, r->arena, j->detail, &j->out);
+	case 2:
+		return enquiries_contribute(eq, t, &r->who, r->params[0],
+		                            ((const struct sc_contribution_request *)j->req)->text, j->now, r->arena,
+		                            j->detail, &j->out);
+	default:
+		return enquiries_decide(eq, t, &r->who, r->params[0], j->req, j->now, r->arena, j->detail, &j->out);
+	}
+}
+
+static int enq_run(struct http_req *r, struct enq_job *j)
+{
+	j->r = r;
+	j->now = clock_now();
+	int rc = store_write(r->app->store, enq_txn, j);
+	if (rc == FN_OK && j->what == 0)
+		return http_send_record(r, 200, &sc_rec_enquiry_page, &j->page);
+	if (rc == FN_OK)
+		return http_send_record(r, 200, &sc_rec_enquiry_record, j->out);
+	if (rc == FN_NOT_FOUND)
+		return http_send_error(r, rc, NULL, "no enquiry with that id for your agency");
+	if (rc == FN_FORBIDDEN)
+		return http_send_error(r, rc, NULL, "only the MASH may do this");
+	return http_send_error(r, rc, NULL, "%s", j->detail[0] ? j->detail : "the enquiry was not changed");
+}
+
+/* GET /v1/enquiries?since=SEQ&limit=N */
+int api_get_enquiries(struct http_req *r)
+{
+	struct enq_job j = {0};
+	long since = 0, limit = 100;
+	if (query_uint(r, "since", 0x7fffffffffffffffL, &since) != 0)
+		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
+	if (query_uint(r, "limit", 500, &limit) != 0 || limit < 1)
+		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to 500");
+	j.since = (uint64_t)since;
+	j.limit = (size_t)limit;
+	return enq_run(r, &j);
+}
+
+/* POST /v1/enquiries/{id}/requests {agency} */
+int api_post_enquiry_request(struct http_req *r)
+{
+	struct sc_enquiry_request req = {0};
+	struct enq_job j = {.what = 1, .req = &req};
+	if (http_read_record(r, &sc_rec_enquiry_request, &req) != FN_OK)
+		return r->status;
+	return enq_run(r, &j);
+}
+
+/* POST /v1/enquiries/{id}/contributions {text} */
+int api_post_enquiry_contribution(struct http_req *r)
+{
+	struct sc_contribution_request req = {0};
+	struct enq_job j = {.what = 2, .req = &req};
+	if (http_read_record(r, &sc_rec_contribution_request, &req) != FN_OK)
+		return r->status;
+	return enq_run(r, &j);
+}
+
+/* POST /v1/enquiries/{id}/decision {outcome, reference} */
+int api_post_enquiry_decision(struct http_req *r)
+{
+	struct sc_outcome_request req = {0};
+	struct enq_job j = {.what = 3, .req = &req};
+	if (http_read_record(r, &sc_rec_outcome_request, &req) != FN_OK)
+		return r->status;
+	return enq_run(r, &j);
 }

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "config.h"
 #include "guidance.h"
+#include "enquiries.h"
 #include "notes.h"
 #include "referrals.h"
 #include "store.h"
@@ -24,6 +25,7 @@ struct app {
 	struct guidance *guidance;
 	struct notes *notes;
 	struct referrals *referrals;
+	struct enquiries *enquiries;
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */

@@ -105,7 +105,7 @@ static int parse_settings(struct config *c, int argc, char **argv, int i)
 	return i;
 }
 
-static int open_referrals(struct app *app, const struct config *cfg)
+static int open_sharing(struct app *app, const struct config *cfg)
 {
 	struct referrals_config rc = cfg->sharing;
 	char detail[256] = "";
@@ -116,6 +116,9 @@ static int open_referrals(struct app *app, const struct config *cfg)
 		return err;
 	}
 	notes_set_referrals(app->notes, app->referrals);
+	if ((err = enquiries_open(&app->enquiries, app->store, app->audit)) != FN_OK)
+		return err;
+	notes_set_enquiries(app->notes, app->enquiries);
 	return FN_OK;
 }
 
@@ -137,7 +140,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
-	    (rc = open_referrals(app, cfg)) != FN_OK ||
+	    (rc = open_sharing(app, cfg)) != FN_OK ||
 	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
@@ -150,6 +153,7 @@ static void close_app(struct app *app)
 	api_session_flush(app);
 	throttle_close(app->throttle);
 	notes_close(app->notes);
+	enquiries_close(app->enquiries);
 	referrals_close(app->referrals);
 	guidance_close(app->guidance);
 	auth_close(app->auth);

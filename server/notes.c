@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "enquiries.h"
 #include "referrals.h"
 #include "status.h"
 
@@ -59,11 +60,6 @@ void notes_close(struct notes *ns)
 	if (ns)
 		quota_close(ns->quota);
 	free(ns);
-}
-
-void notes_set_referrals(struct notes *ns, struct referrals *rf)
-{
-	ns->referrals = rf;
 }
 
 int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes)
@@ -385,6 +381,8 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	/* the referral is tracked from the moment its note is stored */
 	if (ns->referrals && (rc = referrals_on_note(ns->referrals, t, n, job->now, job->arena)) != FN_OK)
 		return rc;
+	if ((rc = notes_enquiry_check(ns, t, &head, job->now, job->arena)) != FN_OK)
+		return rc;
 	set_result(r, n, "stored", FN_OK, NULL);
 	if ((rc = notes_flags_of(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
 		return rc;
@@ -586,5 +584,12 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	rc = ns->referrals ? referrals_get(ns->referrals, t, h.id, now, a, &out->referral) : FN_NOT_FOUND;
 	if (rc == FN_OK)
 		SC_SET(note_view, out, referral);
+	if (rc == FN_OK || rc == FN_NOT_FOUND)
+		rc = ns->enquiries ? enquiries_of_note(ns->enquiries, t, h.id, a, &out->enquiry) : FN_NOT_FOUND;
+	if (rc == FN_OK) {
+		/* the state, not what partners said or other teams' notes */
+		out->enquiry->has &= ~((1ull << SC_F_enquiry_record_contacts) | (1ull << SC_F_enquiry_record_contributions));
+		SC_SET(note_view, out, enquiry);
+	}
 	return rc == FN_NOT_FOUND ? FN_OK : rc;
 }

@@ -30,6 +30,10 @@ int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes);
  * transaction) and shows it on the note. Call at start-up. */
 struct referrals;
 void notes_set_referrals(struct notes *ns, struct referrals *rf);
+/* Opens MASH enquiries with `eq` as contacts reach the threshold (in the
+ * note's write transaction) and shows them on the note. Call at start-up. */
+struct enquiries;
+void notes_set_enquiries(struct notes *ns, struct enquiries *eq);
 
 /* Revision `rev` of note `id`, decoded into `a`: FN_OK or FN_NOT_FOUND. */
 int notes_revision(struct notes *ns, struct store_txn *t, struct sc_str id, int64_t rev,

@@ -109,6 +109,18 @@ mash1    POST /v1/referrals/mx-own/receipt - 404
 officer1 POST /v1/referrals/mx-own/outcome outcome 403
 super1   POST /v1/referrals/mx-own/outcome outcome 403
 mash1    POST /v1/referrals/mx-own/outcome outcome 404
+officer1 GET /v1/enquiries - 403
+super1   GET /v1/enquiries - 403
+admin1   GET /v1/enquiries - 403
+mash1    GET /v1/enquiries?since=0 - 200
+officer1 POST /v1/enquiries/mash-1/requests agency 403
+super1   POST /v1/enquiries/mash-1/contributions text 403
+admin1   POST /v1/enquiries/mash-1/decision outcome 403
+mash1    POST /v1/enquiries/none-such/requests agency 404
+mash1    POST /v1/enquiries/none-such/contributions text 404
+mash1    POST /v1/enquiries/none-such/decision outcome 404
+-        GET /v1/enquiries - 401
+-        POST /v1/enquiries/mash-1/decision outcome 401
 -        GET /v1/referrals - 401
 -        POST /v1/referrals/mx-own/receipt - 401
 -        GET /v1/guidance/s136 - 401
@@ -130,6 +142,8 @@ mash1    POST /v1/referrals/mx-own/outcome outcome 404
 		case $body in
 		accept) args+=(-d '{"revision":1,"decision":"accepted"}') ;;
 		outcome) args+=(-d '{"outcome":"accepted","reference":"X-1"}') ;;
+		agency) args+=(-d '{"agency":"early_help"}') ;;
+		text) args+=(-d '{"text":"known to us"}') ;;
 		note) args+=(--data-binary "${note//USER/$user}") ;;
 		-) [ "$method" = POST ] && args+=(-d '{}') ;;
 		esac

@@ -141,5 +141,49 @@ test_amendment_withdraws_the_referral() {
 	call eh1 POST /v1/referrals/sh-wd/receipt && expect_status 409
 }
 
+# enquiry_of USER CHILD: "id count-of-contacts" of the enquiries about CHILD
+# in USER's feed (one line each).
+enquiry_of() {
+	call "$1" GET '/v1/enquiries?since=0' || return 1
+	[ "$STATUS" = 200 ] || { fail "$1 enquiries: $STATUS $(cat "$BODY")"; return 1; }
+	json_get "'\\n'.join('%s %d' % (i['id'], len(i.get('contacts', []))) for i in j['items'] if i['child_ref']=='$2')"
+}
+
+test_mash_enquiry_opens_once_and_gathers_partners() {
+	local eid
+	as officer1 || return 1
+	post_note "$(mknote en-1 C-810-SH $((NOW - 40 * 86400)))" && expect_status 201 || return 1
+	[ -z "$(enquiry_of mash1 C-810-SH)" ] || { fail "an enquiry after one contact"; return 1; }
+	as officer1 && post_note "$(mknote en-2 C-810-SH $((NOW - 10 * 86400)))" && expect_status 201 || return 1
+	[[ "$(enquiry_of mash1 C-810-SH)" =~ ^(mash-[0-9]+)\ 2$ ]] || { fail "second contact: $(enquiry_of mash1 C-810-SH)"; return 1; }
+	eid=${BASH_REMATCH[1]}
+	as officer1 && post_note "$(mknote en-3 C-810-SH $((NOW - 5 * 86400)))" && expect_status 201 || return 1
+	[ "$(enquiry_of mash1 C-810-SH)" = "$eid 3" ] || { fail "third contact: $(enquiry_of mash1 C-810-SH)"; return 1; }
+	# early help has not been asked yet: it sees nothing and cannot answer
+	[ -z "$(enquiry_of eh1 C-810-SH)" ] || { fail "early help sees an enquiry it was not asked about"; return 1; }
+	call eh1 POST "/v1/enquiries/$eid/contributions" '{"text":"known to us"}' && expect_status 404 || return 1
+	call mash1 POST "/v1/enquiries/$eid/requests" '{"agency":"early_help"}' && expect_status 200 || return 1
+	call mash1 POST "/v1/enquiries/$eid/requests" '{"agency":"early_help"}' && expect_status 200 || return 1
+	[ "$(json_get "j['asked']")" = "['early_help']" ] || { fail "asked: $(cat "$BODY")"; return 1; }
+	[ "$(enquiry_of eh1 C-810-SH)" = "$eid 3" ] || { fail "asked agency does not see it"; return 1; }
+	call eh1 POST "/v1/enquiries/$eid/contributions" '{"text":"family known to early help since 2025"}' &&
+		expect_status 200 || return 1
+	call camhs1 POST "/v1/enquiries/$eid/contributions" '{"text":"x"}' && expect_status 404 || return 1
+	call eh1 POST "/v1/enquiries/$eid/decision" '{"outcome":"early_help"}' && expect_status 403 || return 1
+	call mash1 POST "/v1/enquiries/$eid/decision" '{"outcome":"early_help","reference":"MASH-E-1"}' &&
+		expect_status 200 || return 1
+	[ "$(json_get "(j['state'], [c['agency'] for c in j['contributions']])")" = "('decided', ['early_help'])" ] ||
+		{ fail "decision: $(cat "$BODY")"; return 1; }
+	call mash1 POST "/v1/enquiries/$eid/decision" '{"outcome":"assessment","reference":"MASH-E-1"}' &&
+		expect_status 409 || return 1
+	# supervisors of a team with a contact see the state on the note
+	call super1 GET /v1/notes/en-1 || return 1
+	[ "$(json_get "(j['enquiry']['id'], j['enquiry']['state'], 'contributions' in j['enquiry'])")" = "('$eid', 'decided', False)" ] ||
+		{ fail "note view: $(json_get "j.get('enquiry')")"; return 1; }
+	call admin1 GET '/v1/audit?since=0&limit=1000' || return 1
+	[ "$(json_get "sorted({e['actor'] for e in j['items'] if e['action']=='enquiry.disclosed' and e['record']=='$eid'})")" = "['eh1', 'mash1']" ] ||
+		{ fail "enquiry reads not audited"; return 1; }
+}
+
 setup || { echo "FAIL sharing/setup" >>"$FN_RESULTS"; exit 0; }
 run_suite
