@@ -120,6 +120,8 @@ test_deadlines_flags_and_overdue_list() {
 	call super1 GET '/v1/referrals?state=overdue' || return 1
 	[ "$(json_get "int(any(i['id']=='sh-dl' and i['overdue'] for i in j['items']))")" = 1 ] ||
 		{ fail "not in the overdue list: $(cat "$BODY")"; return 1; }
+	call super1 GET '/v1/review/queue?flag=referral_unacknowledged' || return 1
+	[ "$(json_get "[i['id'] for i in j['items']]")" = "['sh-dl']" ] || { fail "queue filter: $(cat "$BODY")"; return 1; }
 	call camhs1 POST /v1/referrals/sh-dl/receipt && expect_status 200 || return 1
 	flags_of sh-dl | grep -qw referral_unacknowledged && { fail "ack flag stays after receipt"; return 1; }
 	advance $((14 * 86400))
