@@ -61,9 +61,16 @@
 #define SC_ENUM_escalation_body(V) V(manager) V(head_of_service) V(safeguarding_partnership)
 #define SC_ENUM_escalation_state(V) V(open) V(resolved)
 
+/* Information sharing (issue 11): a referral's life, and what the
+ * receiving agency (or the MASH, for an enquiry) decided. */
+#define SC_ENUM_referral_state(V) V(sent) V(received) V(outcome_recorded) V(withdrawn)
+#define SC_ENUM_sharing_outcome(V) V(no_further_action) V(early_help) V(assessment) \
+	V(strategy_discussion) V(s47_enquiry) V(accepted) V(declined_with_advice)
+#define SC_ENUM_enquiry_state(V) V(open) V(decided)
+
 #define SC_ENUMS(E) E(role) E(note_context) E(age_band) E(place_of_safety) E(consulted) \
 	E(referral_type) E(consent) E(note_status) E(note_result) E(decision) E(escalation_target) \
-	E(escalation_body) E(escalation_state)
+	E(escalation_body) E(escalation_state) E(referral_state) E(sharing_outcome) E(enquiry_state)
 
 /* ---------------------------------------------------------- records --- */
 
@@ -254,11 +261,96 @@
 	F(ENUM, target,   SC_OPT, 0, escalation_target) \
 	F(INT,  stage,    SC_OPT, 0, _)
 
-/* GET /v1/sync/feedback: review outcomes on the caller's own notes. */
+/* A tracked referral (stored under its id, the note id; one per note).
+ * seq: its place in the receiving agency's feed (GET /v1/referrals), moved
+ * on with every change. note: the shared revision, only in the partner's
+ * feed. lawful_basis: from the note's sharing block. */
+#define SC_FIELDS_referral_record(F) \
+	F(STR,  id,             SC_REQ|SC_ID, 64, _) \
+	F(STR,  note_id,        SC_REQ|SC_ID, 64, _) \
+	F(INT,  revision,       SC_REQ, 0, _) \
+	F(ENUM, type,           SC_REQ, 0, referral_type) \
+	F(STR,  agency,         SC_REQ, 64, _) \
+	F(STR,  author,         SC_REQ, 64, _) \
+	F(STR,  team,           SC_REQ, 64, _) \
+	F(STR,  child_ref,      SC_REQ, 64, _) \
+	F(ENUM, state,          SC_REQ, 0, referral_state) \
+	F(INT,  sent_at,        SC_REQ, 0, _) \
+	F(INT,  ack_due,        SC_REQ, 0, _) \
+	F(INT,  outcome_due,    SC_REQ, 0, _) \
+	F(INT,  received_at,    SC_OPT, 0, _) \
+	F(ENUM, outcome,        SC_OPT, 0, sharing_outcome) \
+	F(STR,  reference,      SC_OPT, 100, _) \
+	F(STR,  comment,        SC_OPT, 4000, _) \
+	F(INT,  outcome_at,     SC_OPT, 0, _) \
+	F(STR,  by,             SC_OPT, 64, _) \
+	F(INT,  seq,            SC_REQ, 0, _) \
+	F(STR,  lawful_basis,   SC_OPT, 500, _) \
+	F(BOOL, overdue,        SC_OPT, 0, _) \
+	F(OBJ,  note,           SC_OPT, 0, note)
+
+/* GET /v1/referrals: a partner's cursor feed, or a supervisor's list. */
+#define SC_FIELDS_referral_page(F) \
+	F(OBJS, items, SC_REQ, 1000, referral_record) \
+	F(INT,  next,  SC_REQ, 0, _) \
+	F(BOOL, more,  SC_REQ, 0, _)
+
+/* POST /v1/referrals/{id}/outcome and /v1/enquiries/{id}/decision. */
+#define SC_FIELDS_outcome_request(F) \
+	F(ENUM, outcome,   SC_REQ, 0, sharing_outcome) \
+	F(STR,  reference, SC_OPT, 100, _) \
+	F(STR,  comment,   SC_OPT, 4000, _)
+
+/* One contact behind a MASH enquiry. */
+#define SC_FIELDS_enquiry_contact(F) \
+	F(STR,  note_id,     SC_REQ, 64, _) \
+	F(INT,  occurred_at, SC_REQ, 0, _) \
+	F(ENUM, context,     SC_OPT, 0, note_context) \
+	F(STR,  team,        SC_REQ, 64, _)
+
+/* What an asked agency answered. */
+#define SC_FIELDS_contribution(F) \
+	F(STR, agency, SC_REQ, 64, _) \
+	F(STR, by,     SC_REQ, 64, _) \
+	F(STR, text,   SC_REQ|SC_NONEMPTY, 8000, _) \
+	F(INT, at,     SC_REQ, 0, _)
+
+/* A MASH enquiry: one open per child at a time, opened when the child's
+ * contacts reach the MASH threshold; seq: its place in the enquiry feed. */
+#define SC_FIELDS_enquiry_record(F) \
+	F(STR,  id,            SC_REQ|SC_ID, 64, _) \
+	F(STR,  child_ref,     SC_REQ, 64, _) \
+	F(ENUM, state,         SC_REQ, 0, enquiry_state) \
+	F(STR,  agency,        SC_REQ, 64, _) \
+	F(INT,  opened_at,     SC_REQ, 0, _) \
+	F(OBJS, contacts,      SC_OPT, 1000, enquiry_contact) \
+	F(STRS, asked,         SC_OPT, 32, _) \
+	F(OBJS, contributions, SC_OPT, 200, contribution) \
+	F(ENUM, outcome,       SC_OPT, 0, sharing_outcome) \
+	F(STR,  reference,     SC_OPT, 100, _) \
+	F(INT,  decided_at,    SC_OPT, 0, _) \
+	F(STR,  decided_by,    SC_OPT, 64, _) \
+	F(INT,  seq,           SC_REQ, 0, _)
+
+#define SC_FIELDS_enquiry_page(F) \
+	F(OBJS, items, SC_REQ, 1000, enquiry_record) \
+	F(INT,  next,  SC_REQ, 0, _) \
+	F(BOOL, more,  SC_REQ, 0, _)
+
+/* POST /v1/enquiries/{id}/requests and /contributions. */
+#define SC_FIELDS_enquiry_request(F) \
+	F(STR, agency, SC_REQ|SC_NONEMPTY, 64, _)
+#define SC_FIELDS_contribution_request(F) \
+	F(STR, text, SC_REQ|SC_NONEMPTY, 8000, _)
+
+/* GET /v1/sync/feedback: review outcomes on the caller's own notes, and
+ * (referrals) what the receiving agencies did with its referrals, in one
+ * cursor (the "review.seq" counter numbers both). */
 #define SC_FIELDS_feedback_page(F) \
 	F(OBJS, items, SC_REQ, 1000, review) \
 	F(INT,  next,  SC_REQ, 0, _) \
-	F(BOOL, more,  SC_REQ, 0, _)
+	F(BOOL, more,  SC_REQ, 0, _) \
+	F(OBJS, referrals, SC_OPT, 1000, referral_record)
 
 /* One line of the review queue. Times are Unix seconds. */
 #define SC_FIELDS_queue_item(F) \
@@ -365,7 +457,9 @@
 	F(OBJS, revisions,   SC_REQ, 1000, note_revision) \
 	F(OBJS, reviews,     SC_OPT, 1000, review) \
 	F(INT,  review_due,  SC_OPT, 0, _) \
-	F(OBJS, escalations, SC_OPT, 100, escalation)
+	F(OBJS, escalations, SC_OPT, 100, escalation) \
+	F(OBJ,  referral,    SC_OPT, 0, referral_record) \
+	F(OBJ,  enquiry,     SC_OPT, 0, enquiry_record)
 
 /* One audit entry: who did what to which record, when, from where. hash is
  * SHA-256 (hex) over the entry's canonical msgpack without `hash`; prev is
@@ -421,7 +515,9 @@
 	R(mental_health) R(thrive) R(referral) R(sharing) R(action) R(next_steps) R(guidance_ref) \
 	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
 	R(review) R(escalation_step) R(escalation) R(escalation_list) \
-	R(escalation_advance) R(escalation_resolve) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
+	R(escalation_advance) R(escalation_resolve) R(referral_record) R(referral_page) R(outcome_request) \
+	R(enquiry_contact) R(contribution) R(enquiry_record) R(enquiry_page) R(enquiry_request) \
+	R(contribution_request) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
 	R(contact) R(contacts_page) R(audit_entry) R(audit_page) \
 	R(hold) R(hold_list) R(hold_request) R(child_export)
 

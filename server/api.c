@@ -295,6 +295,15 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/escalations/*/advance", HTTP_ROLE(ROLE_SUPERVISOR), api_post_escalation_advance},
 	{"POST", "/v1/escalations/*/resolve", HTTP_ROLE(ROLE_SUPERVISOR), api_post_escalation_resolve},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
+	/* receiving agencies; which referral is whose is decided per record */
+	{"GET", "/v1/referrals", HTTP_ROLE(ROLE_PARTNER) | HTTP_ROLE(ROLE_SUPERVISOR), api_get_referrals},
+	{"POST", "/v1/referrals/*/receipt", HTTP_ROLE(ROLE_PARTNER), api_post_referral_receipt},
+	{"POST", "/v1/referrals/*/outcome", HTTP_ROLE(ROLE_PARTNER), api_post_referral_outcome},
+	/* the MASH sees every enquiry, another agency those it was asked about */
+	{"GET", "/v1/enquiries", HTTP_ROLE(ROLE_PARTNER), api_get_enquiries},
+	{"POST", "/v1/enquiries/*/requests", HTTP_ROLE(ROLE_PARTNER), api_post_enquiry_request},
+	{"POST", "/v1/enquiries/*/contributions", HTTP_ROLE(ROLE_PARTNER), api_post_enquiry_contribution},
+	{"POST", "/v1/enquiries/*/decision", HTTP_ROLE(ROLE_PARTNER), api_post_enquiry_decision},
 	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
 	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},
 	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},

@@ -33,5 +33,17 @@ int api_get_child_export(struct http_req *r);
 /* guidance_http.c */
 int api_get_guidance_doc(struct http_req *r);
 int api_get_guidance_sync(struct http_req *r);
+/* api_sharing.c: partners' referrals */
+int api_get_referrals(struct http_req *r);
+int api_post_referral_receipt(struct http_req *r);
+int api_post_referral_outcome(struct http_req *r);
+int api_get_enquiries(struct http_req *r);
+int api_post_enquiry_request(struct http_req *r);
+int api_post_enquiry_contribution(struct http_req *r);
+int api_post_enquiry_decision(struct http_req *r);
+/* Adds the author's referral updates after `since` to a feedback page of
+ * reviews (one cursor for both). */
+int api_sharing_feedback(struct http_req *r, struct store_txn *t, uint64_t since, size_t limit,
+                         struct sc_feedback_page *page);
 
 #endif

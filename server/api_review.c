@@ -98,6 +98,8 @@ int api_get_feedback(struct http_req *r)
 	if (read_txn(r, &t) != FN_OK)
 		return r->status;
 	int rc = notes_feedback(r->app->notes, t, &r->who, (uint64_t)since, (size_t)limit, r->arena, &page);
+	if (rc == FN_OK)
+		rc = api_sharing_feedback(r, t, (uint64_t)since, (size_t)limit, &page);
 	store_read_end(t); /* the page lives in the arena: see store.h */
 	if (rc == FN_OK)
 		return http_send_record(r, 200, &sc_rec_feedback_page, &page);

@@ -11,7 +11,9 @@
 #include "escalations.h"
 #include "guidance.h"
 #include "holds.h"
+#include "enquiries.h"
 #include "notes.h"
+#include "referrals.h"
 #include "store.h"
 #include "throttle.h"
 
@@ -26,6 +28,8 @@ struct app {
 	struct notes *notes;
 	struct escalations *escalations;
 	struct holds *holds; /* legal holds (retention) */
+	struct referrals *referrals;
+	struct enquiries *enquiries;
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */

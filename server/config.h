@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "retention.h"
+#include "referrals.h"
 #include "rules.h"
 #include "throttle.h"
 
@@ -33,6 +34,8 @@ struct config {
 	struct throttle_config login; /* sign-in throttling */
 	struct auth_config auth;
 	struct rules_config rules;
+	/* outcome_days is rules.referral_outcome_days (one setting) */
+	struct referrals_config sharing;
 };
 
 void config_defaults(struct config *c);

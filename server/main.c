@@ -112,6 +112,23 @@ static int parse_settings(struct config *c, int argc, char **argv, int i)
 	return i;
 }
 
+static int open_sharing(struct app *app, const struct config *cfg)
+{
+	struct referrals_config rc = cfg->sharing;
+	char detail[256] = "";
+	rc.outcome_days = cfg->rules.referral_outcome_days;
+	int err = referrals_open(&app->referrals, app->store, app->audit, &rc, detail);
+	if (err != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", detail[0] ? detail : sc_status_message(err));
+		return err;
+	}
+	notes_set_referrals(app->notes, app->referrals);
+	if ((err = enquiries_open(&app->enquiries, app->store, app->audit)) != FN_OK)
+		return err;
+	notes_set_enquiries(app->notes, app->enquiries);
+	return FN_OK;
+}
+
 static int open_app(struct app *app, const struct config *cfg, int create)
 {
 	char detail[256] = "";
@@ -132,6 +149,7 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
 	    (rc = escalations_open(&app->escalations, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = holds_open(&app->holds, app->store, app->audit)) != FN_OK ||
+	    (rc = open_sharing(app, cfg)) != FN_OK ||
 	    (rc = throttle_open(&app->throttle, &cfg->login)) != FN_OK) {
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
@@ -147,6 +165,8 @@ static void close_app(struct app *app)
 	notes_close(app->notes);
 	escalations_close(app->escalations);
 	holds_close(app->holds);
+	enquiries_close(app->enquiries);
+	referrals_close(app->referrals);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
 	audit_close(app->audit);

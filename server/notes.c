@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "enquiries.h"
+#include "referrals.h"
 #include "status.h"
 
 /* Revisions are 1..2^31-1 (SC_POS31; rules_check_note refuses others), so
@@ -185,11 +187,20 @@ int notes_load_latest(struct notes *ns, struct store_txn *t, const struct sc_not
 {
 	if (!rev_in_range(h->latest))
 		return FN_INTERNAL; /* stored before revisions were range-checked */
-	struct key k = rev_key(h->id, h->latest);
+	int rc = notes_revision(ns, t, h->id, h->latest, a, out);
+	return rc == FN_NOT_FOUND ? FN_INTERNAL : rc;
+}
+
+int notes_revision(struct notes *ns, struct store_txn *t, struct sc_str id, int64_t rev,
+                   struct sc_arena *a, struct sc_note **out)
+{
+	if (!rev_in_range(rev) || id.n == 0 || id.n > 64)
+		return FN_NOT_FOUND;
+	struct key k = rev_key(id, rev);
 	struct sc_str v;
 	int rc = store_get(t, ns->revs, k.b, k.n, &v);
 	if (rc != FN_OK)
-		return rc == FN_NOT_FOUND ? FN_INTERNAL : rc;
+		return rc;
 	struct sc_note *n = sc_arena_alloc(a, sizeof *n);
 	if (!n)
 		return FN_NO_MEMORY;
@@ -263,11 +274,19 @@ int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *
 	if (rc != FN_OK)
 		return rc;
 	int reviewed = !sc_str_eq(h->status, "submitted");
-	int64_t esc_due = 0;
-	if (ns->esc && (rc = escalations_note_due(ns->esc, t, h->id, a, &esc_due)) != FN_OK)
+	struct rules_facts f = {now, rules_review_due(n, h->updated_at, &ns->rc), reviewed, ns_short, ns_long, 0, NULL};
+	if (ns->esc && (rc = escalations_note_due(ns->esc, t, h->id, a, &f.escalation_due)) != FN_OK)
 		return rc;
-	return rules_flags(n, now, rules_review_due(n, h->updated_at, &ns->rc), reviewed, ns_short, ns_long,
-	                   esc_due, &ns->rc, a, out);
+	struct sc_referral_record *r = NULL;
+	struct rules_referral ref = {0, 0};
+	if (ns->referrals && (rc = referrals_get(ns->referrals, t, h->id, now, a, &r)) != FN_OK && rc != FN_NOT_FOUND)
+		return rc;
+	if (r) {
+		ref.unacknowledged = referrals_unacknowledged(r, now);
+		ref.without_outcome = referrals_without_outcome(r, now);
+		f.referral = &ref;
+	}
+	return rules_flags(n, &f, &ns->rc, a, out);
 }
 
 /* Stores one valid note inside the shared transaction. A note refused for
@@ -366,6 +385,11 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	if (!rec)
 		return FN_NO_MEMORY;
 	if ((rc = audit_append(ns->audit, t, &ev, job->now)) != FN_OK)
+		return rc;
+	/* the referral is tracked from the moment its note is stored */
+	if (ns->referrals && (rc = referrals_on_note(ns->referrals, t, n, job->now, job->arena)) != FN_OK)
+		return rc;
+	if ((rc = notes_enquiry_check(ns, t, &head, job->now, job->arena)) != FN_OK)
 		return rc;
 	set_result(r, n, "stored", FN_OK, NULL);
 	if ((rc = notes_flags_of(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
@@ -570,5 +594,15 @@ int notes_get(struct notes *ns, struct store_txn *t,
 			return rc;
 		SC_SET(note_view, out, escalations);
 	}
-	return FN_OK;
+	rc = ns->referrals ? referrals_get(ns->referrals, t, h.id, now, a, &out->referral) : FN_NOT_FOUND;
+	if (rc == FN_OK)
+		SC_SET(note_view, out, referral);
+	if (rc == FN_OK || rc == FN_NOT_FOUND)
+		rc = ns->enquiries ? enquiries_of_note(ns->enquiries, t, h.id, a, &out->enquiry) : FN_NOT_FOUND;
+	if (rc == FN_OK) {
+		/* the state, not what partners said or other teams' notes */
+		out->enquiry->has &= ~((1ull << SC_F_enquiry_record_contacts) | (1ull << SC_F_enquiry_record_contributions));
+		SC_SET(note_view, out, enquiry);
+	}
+	return rc == FN_NOT_FOUND ? FN_OK : rc;
 }

@@ -31,6 +31,19 @@ int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes);
 struct escalations;
 void notes_set_escalations(struct notes *ns, struct escalations *es);
 
+/* Tracks every stored note's referral with `rf` (in the note's write
+ * transaction) and shows it on the note. Call at start-up. */
+struct referrals;
+void notes_set_referrals(struct notes *ns, struct referrals *rf);
+/* Opens MASH enquiries with `eq` as contacts reach the threshold (in the
+ * note's write transaction) and shows them on the note. Call at start-up. */
+struct enquiries;
+void notes_set_enquiries(struct notes *ns, struct enquiries *eq);
+
+/* Revision `rev` of note `id`, decoded into `a`: FN_OK or FN_NOT_FOUND. */
+int notes_revision(struct notes *ns, struct store_txn *t, struct sc_str id, int64_t rev,
+                   struct sc_arena *a, struct sc_note **out);
+
 /* One uploaded note and the answer for it. A caller fills `note` (NULL when
  * the item did not decode) and, for such an item, `result` with the decode
  * error; notes_submit fills `result` for the others. */

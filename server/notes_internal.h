@@ -20,6 +20,8 @@ struct notes {
 	struct auth *auth;
 	struct quota *quota; /* NULL: no daily write quota */
 	struct escalations *esc; /* NULL: escalations not kept (tools) */
+	struct referrals *referrals; /* NULL: referrals are not tracked */
+	struct enquiries *enquiries; /* NULL: no MASH enquiries are opened */
 	store_db revs;      /* id 0 rev(4) -> canonical msgpack note */
 	store_db heads;     /* id -> note_head */
 	store_db recv;      /* id 0 rev(4) -> received_at(8) */
@@ -59,6 +61,10 @@ int notes_count_contacts(struct notes *ns, struct store_txn *t, struct sc_str ch
 int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *n,
                    const struct sc_note_head *h, int64_t now, struct sc_arena *a, struct sc_strs *out);
 int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h);
+/* notes_enquiry.c: opens or extends the child's MASH enquiry when the
+ * contact `h` (just stored) meets the threshold. */
+int notes_enquiry_check(struct notes *ns, struct store_txn *t, const struct sc_note_head *h, int64_t now,
+                        struct sc_arena *a);
 int notes_in_teams(const struct sc_user_record *u, struct sc_str team);
 
 #endif

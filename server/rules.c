@@ -18,6 +18,7 @@ const char *const rules_flag_names[FLAG_COUNT] = {
 	"referral_without_outcome",
 	"review_overdue",
 	"escalation_overdue",
+	"referral_unacknowledged",
 };
 
 #define DAY 86400
@@ -259,14 +260,12 @@ int64_t rules_escalation_due(int64_t stage, int64_t at, const struct rules_confi
 	return at + 3600 * hours;
 }
 
-int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
-                int reviewed, int64_t contacts_short, int64_t contacts_long,
-                int64_t escalation_due, const struct rules_config *c,
+int rules_flags(const struct sc_note *n, const struct rules_facts *f, const struct rules_config *c,
                 struct sc_arena *a, struct sc_strs *out)
 {
 	int on[FLAG_COUNT] = {0};
 
-	on[FLAG_MASH_ENQUIRY_DUE] = contacts_short >= c->mash_short_count || contacts_long >= c->mash_long_count;
+	on[FLAG_MASH_ENQUIRY_DUE] = f->contacts_short >= c->mash_short_count || f->contacts_long >= c->mash_long_count;
 	on[FLAG_SEEN_ALONE_UNKNOWN] = !SC_HAS(note, n, seen_alone);
 	on[FLAG_NO_SHARING_DECISION] = !SC_HAS(note, n, sharing);
 	on[FLAG_NO_NEXT_STEPS] = !SC_HAS(note, n, next_steps) ||
@@ -278,16 +277,19 @@ int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
 			(!SC_HAS(mental_health, mh, consulted) || !sc_str_eq(mh->consulted, "yes")) &&
 			(!SC_HAS(mental_health, mh, consulted_with) || blank(mh->consulted_with));
 	}
-	if (SC_HAS(note, n, referral)) {
+	if (f->referral) {
+		on[FLAG_REFERRAL_UNACKNOWLEDGED] = f->referral->unacknowledged;
+		on[FLAG_REFERRAL_WITHOUT_OUTCOME] = f->referral->without_outcome;
+	} else if (SC_HAS(note, n, referral)) {
 		const struct sc_referral *r = n->referral;
 		int64_t since = SC_HAS(referral, r, sent_at) ? r->sent_at : n->occurred_at;
 		/* since < now - days, not now - since > days: a stored time
 		 * from before the range checks (INT64_MIN) must not overflow */
 		on[FLAG_REFERRAL_WITHOUT_OUTCOME] = !sc_str_eq(r->type, "none") && !SC_HAS(referral, r, outcome) &&
-		                                    since < now - c->referral_outcome_days * DAY;
+		                                    since < f->now - c->referral_outcome_days * DAY;
 	}
-	on[FLAG_REVIEW_OVERDUE] = !reviewed && now > review_due;
-	on[FLAG_ESCALATION_OVERDUE] = escalation_due != 0 && now > escalation_due;
+	on[FLAG_REVIEW_OVERDUE] = !f->reviewed && f->now > f->review_due;
+	on[FLAG_ESCALATION_OVERDUE] = f->escalation_due != 0 && f->now > f->escalation_due;
 
 	size_t count = 0;
 	for (int i = 0; i < FLAG_COUNT; i++)

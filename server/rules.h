@@ -64,6 +64,7 @@ enum {
 	FLAG_REFERRAL_WITHOUT_OUTCOME,
 	FLAG_REVIEW_OVERDUE,
 	FLAG_ESCALATION_OVERDUE,
+	FLAG_REFERRAL_UNACKNOWLEDGED,
 	FLAG_COUNT
 };
 extern const char *const rules_flag_names[FLAG_COUNT];
@@ -75,11 +76,30 @@ int64_t rules_review_due(const struct sc_note *n, int64_t received_at,
 /* Deadline of escalation stage 1 to 3 begun at `at`. */
 int64_t rules_escalation_due(int64_t stage, int64_t at, const struct rules_config *c);
 
-/* Fills out (arena strings) with the flags that hold for this note.
- * escalation_due: the deadline of the note's open escalation, 0 if none. */
-int rules_flags(const struct sc_note *n, int64_t now, int64_t review_due,
-                int reviewed, int64_t contacts_short, int64_t contacts_long,
-                int64_t escalation_due, const struct rules_config *c,
+/* The tracked referral's deadlines (referrals.c), when the note has one:
+ * the referral flags then follow what the receiving agency did, not what
+ * the author typed into the note. */
+struct rules_referral {
+	int unacknowledged;  /* still "sent" after referral_ack_hours */
+	int without_outcome; /* no partner's outcome after referral_outcome_days */
+};
+
+/* What the server knows about a note beyond its content: its flags depend
+ * on these as well as on the note. */
+struct rules_facts {
+	int64_t now;
+	int64_t review_due;
+	int reviewed;
+	int64_t contacts_short; /* notes for this child in the short and long */
+	int64_t contacts_long;  /* windows ending at this note (itself included) */
+	int64_t escalation_due; /* deadline of the note's open escalation, 0 if none */
+	/* NULL when the note's referral is not tracked (none, or stored before
+	 * referrals were): then the note's own referral block decides. */
+	const struct rules_referral *referral;
+};
+
+/* Fills out (arena strings) with the flags that hold for this note. */
+int rules_flags(const struct sc_note *n, const struct rules_facts *f, const struct rules_config *c,
                 struct sc_arena *a, struct sc_strs *out);
 
 #endif

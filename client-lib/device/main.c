@@ -44,6 +44,7 @@ static const char usage[] =
 	"  feedback                  supervisors' decisions on your notes, as JSON\n"
 	"  feedback since N|unacked  those received after local_seq N (or not acknowledged)\n"
 	"  feedback ack N            the user has seen feedback up to local_seq N\n"
+	"  referrals                 what the receiving agencies did with your referrals, as JSON\n"
 	"\n"
 	"COMMAND --help says more. Exit status: 0 success, 1 failure, 2 usage,\n"
 	"3 sync finished but the server refused notes (see outbox).\n";
@@ -495,6 +496,8 @@ int main(int argc, char **argv)
 		rc = print_json(c, fn_session_get(c, &out), &out, "status");
 	else if (!strcmp(cmd, "note"))
 		rc = cmd_note(c, nargs, args);
+	else if (!strcmp(cmd, "referrals") && nargs == 0)
+		rc = print_json(c, fn_referrals_list(c, &out), &out, "referrals");
 	else if (!strcmp(cmd, "outbox"))
 		rc = cmd_outbox(c, nargs, args);
 	else if (!strcmp(cmd, "notes") && nargs == 0)

@@ -379,6 +379,20 @@ FN_API int fn_guidance_search(fn_client *c, const char *words, char **out);
  */
 FN_API int fn_feedback_list(fn_client *c, char **out);
 
+/*
+ * What became of this user's referrals, as pulled by sync (the feedback
+ * pull carries them): {"items":[{"id", "note_id", "revision", "type",
+ * "agency", "state" (sent, received, outcome_recorded, withdrawn),
+ * "sent_at", "ack_due", "outcome_due", "received_at", "outcome" (the
+ * schema's sharing_outcome: no_further_action, early_help, assessment,
+ * strategy_discussion, s47_enquiry, accepted, declined_with_advice),
+ * "reference" (the receiving agency's own), "comment", "outcome_at",
+ * "by", ...}]}, one item per note (its latest state), by note id. Read
+ * offline. *out is owned by the caller (fn_free). FN_OK, FN_BAD_ARGUMENT,
+ * FN_WRONG_KEY, FN_NO_MEMORY.
+ */
+FN_API int fn_referrals_list(fn_client *c, char **out);
+
 /* fn_feedback_since's `after` for "what was not acknowledged yet". */
 #define FN_FEEDBACK_UNACKED UINT64_MAX
 

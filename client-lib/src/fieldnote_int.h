@@ -67,6 +67,10 @@ int64_t fn_now(const fn_client *c);
  * records); max_body follows opt.max_reply. */
 struct sc_limits fn_limits(const fn_client *c);
 
+/* Keeps the latest state of one referral (referrals.c), sealed, in the
+ * pulling transaction; mp is scratch. */
+int fn_referral_keep(fn_client *c, MDB_txn *t, const struct sc_referral_record *r, struct sc_buf *mp);
+
 /* JSON text of a record into a malloc'ed NUL-terminated string. */
 int fn_record_json(const struct sc_record *rec, const void *in, char **out);
 

@@ -80,6 +80,9 @@ static int feedback_txn(MDB_txn *t, void *arg)
 		if (rc == FN_OK)
 			rc = st_put_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, val.p, val.n);
 	}
+	/* what the receiving agencies did with this user's referrals */
+	for (size_t i = 0; rc == FN_OK && SC_HAS(feedback_page, p, referrals) && i < p->referrals.n; i++)
+		rc = fn_referral_keep(c, t, &p->referrals.v[i], &mp);
 	if (rc == FN_OK)
 		rc = st_put_u64(&c->st, t, "feedback.count", count);
 	if (rc == FN_OK)

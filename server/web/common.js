@@ -32,6 +32,7 @@
 			no_next_steps: 'No next steps',
 			s136_consultation_missing: 's136: no consultation recorded',
 			referral_without_outcome: 'Referral without outcome',
+			referral_unacknowledged: 'Referral not acknowledged',
 			review_overdue: 'Review overdue',
 			escalation_overdue: 'Escalation overdue'
 		},

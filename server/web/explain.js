@@ -108,6 +108,13 @@
 				'Find out who was consulted before the child was detained, or why it was not practicable; ' +
 				'return the note for it to be recorded, or escalate.'];
 		},
+		referral_unacknowledged: function (c) {
+			var r = c.v.referral || {};
+			var agency = r.agency ? r.agency.replace(/_/g, ' ') : 'the receiving agency';
+			return ['The referral reached ' + agency + ' but it has not acknowledged it' +
+				(r.ack_due ? ' (due ' + FN.dayText(r.ack_due) + ')' : '') + '.',
+				'Contact ' + agency + ' to make sure the referral was received.'];
+		},
 		referral_without_outcome: function (c) {
 			var r = c.n.referral || {}, since = referralSince(c.n);
 			var kind = r.type ? label('referral_type', r.type) : 'A';

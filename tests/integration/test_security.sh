@@ -121,6 +121,32 @@ mash1    GET /v1/audit - 403
 mash1    POST /v1/admin/devices/spare-1/revoke - 403
 mash1    POST /v1/admin/users/officer2/disable - 403
 mash1    GET /v1/guidance - 200
+officer1 GET /v1/referrals - 403
+worker4  GET /v1/referrals - 403
+admin1   GET /v1/referrals - 403
+super1   GET /v1/referrals?state=overdue - 200
+mash1    GET /v1/referrals?since=0 - 200
+officer1 POST /v1/referrals/mx-own/receipt - 403
+super1   POST /v1/referrals/mx-own/receipt - 403
+admin1   POST /v1/referrals/mx-own/receipt - 403
+mash1    POST /v1/referrals/mx-own/receipt - 404
+officer1 POST /v1/referrals/mx-own/outcome outcome 403
+super1   POST /v1/referrals/mx-own/outcome outcome 403
+mash1    POST /v1/referrals/mx-own/outcome outcome 404
+officer1 GET /v1/enquiries - 403
+super1   GET /v1/enquiries - 403
+admin1   GET /v1/enquiries - 403
+mash1    GET /v1/enquiries?since=0 - 200
+officer1 POST /v1/enquiries/mash-1/requests agency 403
+super1   POST /v1/enquiries/mash-1/contributions text 403
+admin1   POST /v1/enquiries/mash-1/decision outcome 403
+mash1    POST /v1/enquiries/none-such/requests agency 404
+mash1    POST /v1/enquiries/none-such/contributions text 404
+mash1    POST /v1/enquiries/none-such/decision outcome 404
+-        GET /v1/enquiries - 401
+-        POST /v1/enquiries/mash-1/decision outcome 401
+-        GET /v1/referrals - 401
+-        POST /v1/referrals/mx-own/receipt - 401
 -        GET /v1/guidance/s136 - 401
 -        GET /v1/notes/mx-own - 401
 -        POST /v1/notes note 401
@@ -164,6 +190,9 @@ super1   POST /v1/escalations/ESC/resolve resolve 200
 		[ -n "$TOKEN" ] && args+=(-H "Authorization: Bearer $TOKEN")
 		case $body in
 		accept) args+=(-d '{"revision":1,"decision":"accepted"}') ;;
+		outcome) args+=(-d '{"outcome":"accepted","reference":"X-1"}') ;;
+		agency) args+=(-d '{"agency":"early_help"}') ;;
+		text) args+=(-d '{"text":"known to us"}') ;;
 		note) args+=(--data-binary "${note//USER/$user}") ;;
 		advance) args+=(-d '{"to":"super1","reason":"access matrix"}') ;;
 		resolve) args+=(-d '{"resolution":"access matrix"}') ;;

@@ -138,12 +138,47 @@ static int test_rules_flags_extreme_sent_at(void)
 	CHECK(n);
 	rules_defaults(&rc);
 	n->referral->sent_at = INT64_MIN;
-	CHECK_EQ_INT(rules_flags(n, n->created_at, n->created_at + 86400, 0, 1, 1, 0, &rc, a, &flags), FN_OK);
+	struct rules_facts f = {n->created_at, n->created_at + 86400, 0, 1, 1, 0, NULL};
+	CHECK_EQ_INT(rules_flags(n, &f, &rc, a, &flags), FN_OK);
 	int on = 0;
 	for (size_t i = 0; i < flags.n; i++)
 		on |= sc_str_eq(flags.v[i], "referral_without_outcome");
 	sc_arena_free(a);
 	CHECK(on);
+	return 0;
+}
+
+static int has_flag(const struct sc_strs *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (sc_str_eq(f->v[i], name))
+			return 1;
+	return 0;
+}
+
+/* A tracked referral's flags follow the receiving agency: an outcome the
+ * author typed no longer clears referral_without_outcome, a partner's does. */
+static int test_rules_flags_tracked_referral(void)
+{
+	struct sc_arena *a = sc_arena_new(0);
+	struct sc_note *n = tu_example_note(a);
+	struct rules_config rc;
+	struct sc_strs flags;
+	CHECK(n);
+	rules_defaults(&rc);
+	n->referral->outcome = SC_STR_LIT("typed by the author");
+	SC_SET(referral, n->referral, outcome);
+	struct rules_referral late = {1, 1}, done = {0, 0};
+	int64_t now = n->created_at;
+	struct rules_facts f = {now, now + 86400, 0, 1, 1, 0, &late};
+	CHECK_EQ_INT(rules_flags(n, &f, &rc, a, &flags), FN_OK);
+	CHECK(has_flag(&flags, "referral_without_outcome"));
+	CHECK(has_flag(&flags, "referral_unacknowledged"));
+	f.referral = &done;
+	CHECK_EQ_INT(rules_flags(n, &f, &rc, a, &flags), FN_OK);
+	CHECK(!has_flag(&flags, "referral_without_outcome"));
+	CHECK(!has_flag(&flags, "referral_unacknowledged"));
+	sc_arena_free(a);
 	return 0;
 }
 
@@ -367,6 +402,7 @@ const struct unit_case input_cases[] = {
 	{ "input_integer_ranges", test_integer_ranges },
 	{ "input_rules_time_windows", test_rules_time_windows },
 	{ "input_rules_flags_extreme_sent_at", test_rules_flags_extreme_sent_at },
+	{ "input_rules_flags_tracked_referral", test_rules_flags_tracked_referral },
 	{ "input_rules_fail_closed_when_memory_runs_out", test_rules_fail_closed_when_memory_runs_out },
 	{ "input_note_path_allocation_failures", test_note_path_allocation_failures },
 	{ NULL, NULL },

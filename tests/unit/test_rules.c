@@ -189,7 +189,7 @@ static int flag_on(const struct sc_note *n, struct flag_args f, const char *name
 	struct sc_arena *a = sc_arena_new(0);
 	int on = 0;
 	rules_defaults(&rc);
-	if (!a || rules_flags(n, f.now, f.due, f.reviewed, f.in_short, f.in_long, 0, &rc, a, &out) != FN_OK)
+	if (!a || rules_flags(n, &(struct rules_facts){f.now, f.due, f.reviewed, f.in_short, f.in_long, 0, NULL}, &rc, a, &out) != FN_OK)
 		on = -1;
 	for (size_t i = 0; on == 0 && i < out.n; i++)
 		on = sc_str_eq(out.v[i], name);
@@ -208,12 +208,12 @@ static int test_flags_none_and_order(void)
 	rules_defaults(&rc);
 	FRESH(n);
 	struct flag_args f = quiet(n);
-	CHECK_EQ_INT(rules_flags(n, f.now, f.due, 0, 1, 1, 0, &rc, a, &out), FN_OK);
+	CHECK_EQ_INT(rules_flags(n, &(struct rules_facts){f.now, f.due, 0, 1, 1, 0, NULL}, &rc, a, &out), FN_OK);
 	CHECK_EQ_INT(out.n, 0);
 	SC_CLEAR(note, n, seen_alone);
 	SC_CLEAR(note, n, sharing);
 	SC_CLEAR(note, n, next_steps);
-	CHECK_EQ_INT(rules_flags(n, f.now, f.now - 1, 0, 2, 1, 0, &rc, a, &out), FN_OK);
+	CHECK_EQ_INT(rules_flags(n, &(struct rules_facts){f.now, f.now - 1, 0, 2, 1, 0, NULL}, &rc, a, &out), FN_OK);
 	static const int want[] = { FLAG_MASH_ENQUIRY_DUE, FLAG_SEEN_ALONE_UNKNOWN, FLAG_NO_SHARING_DECISION,
 	                            FLAG_NO_NEXT_STEPS, FLAG_REVIEW_OVERDUE };
 	CHECK_EQ_INT(out.n, sizeof want / sizeof want[0]);
