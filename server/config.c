@@ -145,11 +145,79 @@ void config_defaults(struct config *c)
 		config_set(c, settings[i].name, settings[i].def, detail);
 }
 
+/* The value after '=': quoted ("..." or '...', taken as written, '#'
+ * included) or bare (up to an unquoted '#', trailing blanks trimmed).
+ * NULL, with detail, when a quote is unterminated or followed by text. */
+static char *parse_value(char *v, char *detail)
+{
+	char *end;
+	while (isspace((unsigned char)*v))
+		v++;
+	if (*v == '"' || *v == '\'') {
+		char *close = strchr(v + 1, *v);
+		if (!close) {
+			snprintf(detail, 256, "unterminated %c quote", *v);
+			return NULL;
+		}
+		*close = 0;
+		for (end = close + 1; isspace((unsigned char)*end); end++)
+			;
+		if (*end && *end != '#') {
+			snprintf(detail, 256, "unexpected text after the quoted value");
+			return NULL;
+		}
+		return v + 1;
+	}
+	end = strchr(v, '#');
+	if (!end)
+		end = v + strlen(v);
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*end = 0;
+	return v;
+}
+
+static int find_setting(const char *key)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (strcmp(settings[i].name, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* One "key = value" line; `first` holds the line each setting was first
+ * set on, so that a repeated key names both lines. */
+static int load_line(struct config *c, char *p, int lineno, int *first, char *detail)
+{
+	char *eq, *end, inner[256];
+	if (!(eq = strchr(p, '='))) {
+		snprintf(detail, 256, "expected 'key = value'");
+		return FN_BAD_ARGUMENT;
+	}
+	for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
+		;
+	*end = 0;
+	char *v = parse_value(eq + 1, detail);
+	if (!v)
+		return FN_BAD_ARGUMENT;
+	int k = find_setting(p);
+	if (k >= 0 && first[k]) {
+		snprintf(detail, 256, "'%.64s' is set twice (line %d and line %d); keep one", p, first[k], lineno);
+		return FN_BAD_ARGUMENT;
+	}
+	if (config_set(c, p, v, inner) != FN_OK) {
+		snprintf(detail, 256, "%.200s", inner);
+		return FN_BAD_ARGUMENT;
+	}
+	first[k] = lineno;
+	return FN_OK;
+}
+
 int config_load(struct config *c, const char *path, char *detail)
 {
 	FILE *f = fopen(path, "r");
-	char line[2048];
-	int lineno = 0;
+	char line[2048], why[256];
+	int lineno = 0, first[NSETTINGS] = {0};
 
 	if (!f) {
 		snprintf(detail, 256, "%s: %s", path, strerror(errno));
@@ -157,28 +225,13 @@ int config_load(struct config *c, const char *path, char *detail)
 	}
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
-		char *p = line, *eq, *end;
+		char *p = line;
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p == '#' || *p == 0)
 			continue;
-		if (!(eq = strchr(p, '='))) {
-			snprintf(detail, 256, "%s:%d: expected 'key = value'", path, lineno);
-			fclose(f);
-			return FN_BAD_ARGUMENT;
-		}
-		for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
-			;
-		*end = 0;
-		char *v = eq + 1;
-		while (isspace((unsigned char)*v))
-			v++;
-		for (end = v + strlen(v); end > v && isspace((unsigned char)end[-1]); end--)
-			;
-		*end = 0;
-		char inner[256];
-		if (config_set(c, p, v, inner) != FN_OK) {
-			snprintf(detail, 256, "%s:%d: %.200s", path, lineno, inner);
+		if (load_line(c, p, lineno, first, why) != FN_OK) {
+			snprintf(detail, 256, "%.150s:%d: %s", path, lineno, why);
 			fclose(f);
 			return FN_BAD_ARGUMENT;
 		}
