@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,9 +140,29 @@ static void close_app(struct app *app)
 	store_close(app->store);
 }
 
+/* mkdir -p for the parents of dir (mode 700: they lead to the store). */
+static int make_parents(const char *dir)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "fieldnote: cannot create %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
 static int cmd_init(struct config *cfg)
 {
 	struct app app;
+	if (make_parents(cfg->data_dir) != 0)
+		return 1;
 	if (open_app(&app, cfg, 1) != FN_OK)
 		return 1;
 	close_app(&app);
