@@ -10,7 +10,7 @@
 
 #include "status.h"
 
-enum ctype { C_STR, C_UINT, C_SIZE, C_BOOL, C_I64, C_U32 };
+enum ctype { C_STR, C_UINT, C_SIZE, C_BOOL, C_I64, C_U32, C_LEVEL };
 
 struct setting {
 	const char *name;
@@ -36,7 +36,10 @@ static const struct setting settings[] = {
 	S("handshake_timeout_ms", C_UINT, handshake_timeout_ms, "5000", "longest TLS handshake, from the client's first byte"),
 	S("max_conns_per_address", C_UINT, max_conns_per_address, "64", "most connections open at once from one client address (0: no limit)"),
 	S("max_body", C_SIZE, max_body, "1048576", "largest request body accepted, in bytes"),
-	S("access_log", C_BOOL, access_log, "yes", "one line per request on stderr (method, route, status, time)"),
+	S("access_log", C_BOOL, access_log, "yes", "one JSON line per request on stderr (request id, method, route template, status, duration, user, device, address)"),
+	S("log_level", C_LEVEL, log_level, "info", "least severe log lines written: error, warn, info (requests) or debug"),
+	S("metrics_token", C_STR, metrics_token, "", "bearer token GET /metrics requires on the main listener; empty: /metrics is not served there"),
+	S("metrics_listen", C_STR, metrics_listen, "", "loopback [HOST:]PORT serving GET /metrics over plain HTTP, no token; empty: none"),
 	S("argon2_memory_kib", C_U32, auth.argon_m_kib, "19456", "Argon2id memory cost in KiB (19 MiB)"),
 	S("argon2_passes", C_U32, auth.argon_t, "2", "Argon2id passes"),
 	S("argon2_lanes", C_U32, auth.argon_p, "1", "Argon2id lanes"),
@@ -68,6 +71,8 @@ static const struct setting settings[] = {
 	S("max_body_session", C_SIZE, max_body_session, "4096", "largest sign-in body (POST /v1/session), in bytes"),
 	S("max_values", C_SIZE, max_values, "50000", "most JSON values or msgpack items in one body, counted before parsing"),
 };
+
+const char *const config_level_names[4] = {"error", "warn", "info", "debug"};
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -123,6 +128,14 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 				break;
 			*(size_t *)dst = (size_t)x;
 			return FN_OK;
+		case C_LEVEL:
+			for (int l = 0; l < 4; l++)
+				if (!strcmp(value, config_level_names[l])) {
+					*(int *)dst = l;
+					return FN_OK;
+				}
+			snprintf(detail, 256, "%s: '%s' is not one of error, warn, info, debug", key, value);
+			return FN_BAD_ARGUMENT;
 		case C_I64:
 			if (parse_uint(value, INT64_MAX, &x) != 0)
 				break;

@@ -25,6 +25,9 @@ struct config {
 	size_t max_body_session; /* POST /v1/session: a sign-in needs far less */
 	size_t max_values;       /* sc_limits.max_values */
 	int access_log;
+	int log_level;            /* enum config_level */
+	char metrics_token[256];  /* empty: no /metrics on the main listener */
+	char metrics_listen[256]; /* empty: no separate metrics listener */
 	unsigned max_batch;
 	size_t map_size, map_max, store_reserve;
 	size_t write_quota_daily;
@@ -32,6 +35,10 @@ struct config {
 	struct auth_config auth;
 	struct rules_config rules;
 };
+
+/* log_level: a line is written when its level <= the setting. */
+enum config_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+extern const char *const config_level_names[4];
 
 void config_defaults(struct config *c);
 /* Sets one setting by its name (as in the file, e.g. "argon2_memory_kib").

@@ -138,6 +138,7 @@ static void close_app(struct app *app)
 	auth_close(app->auth);
 	audit_close(app->audit);
 	store_close(app->store);
+	metrics_destroy(app->metrics); /* after the store: its commit observer */
 }
 
 /* mkdir -p for the parents of dir (mode 700: they lead to the store). */
