@@ -26,8 +26,7 @@ struct config {
 	size_t max_values;       /* sc_limits.max_values */
 	int access_log;
 	int log_level;            /* enum config_level */
-	char metrics_token[256];  /* empty: no /metrics on the main listener */
-	char metrics_listen[256]; /* empty: no separate metrics listener */
+	char metrics_token[256];  /* empty: GET /metrics answers 404 */
 	unsigned max_batch;
 	size_t map_size, map_max, store_reserve;
 	size_t write_quota_daily;

@@ -33,6 +33,7 @@ struct metrics {
 	size_t nroutes;
 	char **templates;       /* nroutes + 1, the last "unmatched" */
 	struct hist *requests;  /* (nroutes + 1) * NCLASS */
+	atomic_uint_fast64_t *syncs; /* per route: answered device syncs */
 	struct hist commit_seconds;
 	atomic_uint_fast64_t batch[NBATCH], batch_count, batch_sum;
 	atomic_uint_fast64_t counters[METRICS_NCOUNTERS];
@@ -87,7 +88,8 @@ int metrics_create(struct metrics **out, const struct http_route *routes, size_t
 	m->nroutes = nroutes;
 	m->templates = calloc(nroutes + 1, sizeof *m->templates);
 	m->requests = calloc((nroutes + 1) * NCLASS, sizeof *m->requests);
-	if (!m->templates || !m->requests) {
+	m->syncs = calloc(nroutes + 1, sizeof *m->syncs);
+	if (!m->templates || !m->requests || !m->syncs) {
 		metrics_destroy(m);
 		return FN_NO_MEMORY;
 	}
@@ -109,6 +111,7 @@ void metrics_destroy(struct metrics *m)
 			free(m->templates[i]);
 	free(m->templates);
 	free(m->requests);
+	free((void *)m->syncs);
 	free(m);
 }
 
@@ -136,6 +139,8 @@ void metrics_request(struct metrics *m, size_t route, int status, double seconds
 		cls = 5;
 	if (route > m->nroutes)
 		route = m->nroutes;
+	if (cls == 2 && route < m->nroutes && !strncmp(m->routes[route].pattern, "/v1/sync/", 9))
+		atomic_fetch_add_explicit(&m->syncs[route], 1, memory_order_relaxed);
 	hist_add(&m->requests[route * NCLASS + (size_t)(cls - 1)], dur_bounds, NDUR - 1, seconds, 1e6);
 }
 
@@ -233,6 +238,12 @@ static void render_counters(struct metrics *m, struct app *app, struct sc_buf *b
 		}
 		put(b, failed, "%s %" PRIu64 "\n", counter_names[i][0], (uint64_t)atomic_load(&m->counters[i]));
 	}
+	put(b, failed, "# HELP fieldnote_device_syncs_total Sync feed requests answered 2xx, by feed.\n"
+	               "# TYPE fieldnote_device_syncs_total counter\n");
+	for (size_t r = 0; r < m->nroutes; r++)
+		if (!strncmp(m->routes[r].pattern, "/v1/sync/", 9))
+			put(b, failed, "fieldnote_device_syncs_total{feed=\"%s\"} %" PRIu64 "\n", m->routes[r].pattern + 9,
+			    (uint64_t)atomic_load(&m->syncs[r]));
 	put(b, failed, "# HELP fieldnote_busy_workers Workers serving a request now.\n# TYPE fieldnote_busy_workers gauge\n"
 	               "fieldnote_busy_workers %" PRIdFAST64 "\n", (int_fast64_t)atomic_load(&m->busy));
 	put(b, failed, "# HELP fieldnote_open_connections Client connections open now.\n# TYPE fieldnote_open_connections gauge\n"

@@ -183,6 +183,7 @@ test_metrics_series_move() {
 	local s rc=0
 	for s in 'fieldnote_notes_total{result="stored"} 1' 'fieldnote_notes_total{result="duplicate"} 1' \
 		'fieldnote_signin_failures_total 1' 'fieldnote_commit_batch_size_count 1' \
+		'fieldnote_device_syncs_total{feed="guidance"} 1' 'fieldnote_commit_duration_seconds_count 1' \
 		'fieldnote_request_duration_seconds_count{method="POST",route="/v1/notes",status="2xx"} 2' \
 		'fieldnote_request_duration_seconds_count{method="GET",route="/v1/sync/guidance",status="2xx"} 1' \
 		'fieldnote_request_duration_seconds_count{method="POST",route="/v1/session",status="4xx"} 1'; do
