@@ -149,12 +149,29 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 	return FN_BAD_ARGUMENT;
 }
 
+/* Under systemd (fieldnote.service) the relative defaults become absolute:
+ * the store under StateDirectory, the certificate and key from
+ * LoadCredential (a private copy only the service can read). */
+static void service_defaults(struct config *c)
+{
+	const char *state = getenv("STATE_DIRECTORY"), *cred = getenv("CREDENTIALS_DIRECTORY");
+	if (state && state[0] == '/') {
+		size_t n = strcspn(state, ":"); /* several directories: the first */
+		snprintf(c->data_dir, sizeof c->data_dir, "%.*s/data", (int)n, state);
+	}
+	if (cred && cred[0] == '/') {
+		snprintf(c->cert, sizeof c->cert, "%s/server.crt", cred);
+		snprintf(c->key, sizeof c->key, "%s/server.key", cred);
+	}
+}
+
 void config_defaults(struct config *c)
 {
 	char detail[256];
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < NSETTINGS; i++)
 		config_set(c, settings[i].name, settings[i].def, detail);
+	service_defaults(c);
 }
 
 /* The value after '=': quoted ("..." or '...', taken as written, '#'
@@ -258,4 +275,32 @@ void config_help(FILE *out)
 	for (size_t i = 0; i < NSETTINGS; i++)
 		fprintf(out, "  %-20s %s (default: %s)\n", settings[i].name, settings[i].help,
 		        *settings[i].def ? settings[i].def : "none");
+}
+
+/* The sample file: every setting commented out at its default, so that a
+ * copy changes nothing until a line is uncommented. Made from the table,
+ * so it cannot drift from the code. */
+void config_sample(FILE *out)
+{
+	fprintf(out, "# fieldnote.conf - settings for fieldnote serve (fieldnote serve --config FILE).\n"
+	             "# One 'name = value' per line; '#' starts a comment; quote a value (\"...\" or '...')\n"
+	             "# to keep a '#' or leading spaces in it. Each setting may appear once.\n"
+	             "# Command-line flags (--name VALUE) override this file.\n");
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const char *d = settings[i].def;
+		int quote = !*d || strpbrk(d, " #'\"") != NULL;
+		fprintf(out, "\n# %s\n#%s = %s%s%s\n", settings[i].help, settings[i].name, quote ? "\"" : "", d,
+		        quote ? "\"" : "");
+	}
+}
+
+/* The settings as roff (.TP paragraphs) for fieldnote.conf(5). */
+void config_roff(FILE *out)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		fprintf(out, ".TP\n.B %s\n", settings[i].name);
+		for (const char *p = settings[i].help; *p; p++)
+			fputs(*p == '\\' ? "\\e" : *p == '-' ? "\\-" : (char[2]){*p, 0}, out);
+		fprintf(out, "\n(default: %s)\n", *settings[i].def ? settings[i].def : "empty");
+	}
 }

@@ -47,5 +47,9 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 int config_load(struct config *c, const char *path, char *detail);
 /* Prints every setting, its default and meaning (for --help). */
 void config_help(FILE *out);
+/* A sample settings file with every setting commented out at its default. */
+void config_sample(FILE *out);
+/* The settings as roff paragraphs (for the fieldnote.conf(5) page). */
+void config_roff(FILE *out);
 
 #endif

@@ -51,6 +51,8 @@ static const char usage[] =
 	"      Restore a backup into a new store directory.\n"
 	"  fieldnote migrate --data DIR --backup FILE (--key-file KEY | --unencrypted)\n"
 	"      Back up, then bring the store to this program's schema version.\n"
+	"  fieldnote config sample\n"
+	"      Print a settings file with every setting at its default (commented out).\n"
 	"  fieldnote convert --record NAME --from json|msgpack --to json|msgpack\n"
 	"      Re-encode one record from stdin to stdout (for debugging).\n"
 	"  fieldnote help | --help, fieldnote version\n"
@@ -447,6 +449,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "convert"))
 		return cmd_convert(argc, argv);
+	if (!strcmp(cmd, "config") && argc == 3 && (!strcmp(argv[2], "sample") || !strcmp(argv[2], "roff"))) {
+		(argv[2][0] == 's' ? config_sample : config_roff)(stdout);
+		return 0;
+	}
 	if (!strcmp(cmd, "backup"))
 		return cli_backup(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restore"))

@@ -78,7 +78,26 @@ static int repeated_key(void)
 	return 0;
 }
 
+/* Run as fieldnote.service, the defaults are absolute paths under the
+ * directories systemd names in the environment. */
+static int service_paths(void)
+{
+	struct config c;
+	setenv("STATE_DIRECTORY", "/var/lib/fieldnote:/var/lib/other", 1);
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/fieldnote.service", 1);
+	config_defaults(&c);
+	unsetenv("STATE_DIRECTORY");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	CHECK(strcmp(c.data_dir, "/var/lib/fieldnote/data") == 0);
+	CHECK(strcmp(c.key, "/run/credentials/fieldnote.service/server.key") == 0);
+	CHECK(strcmp(c.cert, "/run/credentials/fieldnote.service/server.crt") == 0);
+	config_defaults(&c);
+	CHECK(strcmp(c.data_dir, "var/data") == 0);
+	return 0;
+}
+
 const struct unit_case config_cases[] = {
+	{"config_service_paths", service_paths},
 	{"config_inline_comments", inline_comments},
 	{"config_quoted_values", quoted_values},
 	{"config_bad_quotes", bad_quotes},
