@@ -102,7 +102,10 @@ static int make_parents(const char *dir)
 		if (*p != '/')
 			continue;
 		*p = 0;
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		struct stat st;
+		/* an existing parent on a read-only mount (ProtectSystem=strict)
+		 * may answer EROFS rather than EEXIST */
+		if (mkdir(path, 0700) != 0 && errno != EEXIST && !(stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
 			fprintf(stderr, "fieldnote: cannot create %s: %s\n", path, strerror(errno));
 			return -1;
 		}
