@@ -312,6 +312,8 @@ const struct http_route api_routes[] = {
 	{"GET", "/v1/children/*/contacts", HTTP_ROLE(ROLE_SUPERVISOR), api_get_contacts},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
 	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
+	{"GET", "/v1/admin/users", HTTP_ROLE(ROLE_ADMIN), api_admin_users},
+	{"GET", "/v1/admin/devices", HTTP_ROLE(ROLE_ADMIN), api_admin_devices},
 	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},
 	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},
 	{"POST", "/v1/admin/users/*/enable", HTTP_ROLE(ROLE_ADMIN), post_user_enable},

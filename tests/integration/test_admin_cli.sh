@@ -64,4 +64,20 @@ PY
 	return 0
 }
 
+# The same lists for an admin console; other roles are refused.
+test_admin_api_lists_users_and_devices() {
+	login admin1 "$PW_ADMIN" || return 1
+	req GET /v1/admin/users -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	[ "$(json_get "sorted(u['username'] for u in j['items'])")" = "['admin1', 'officer1', 'super1']" ] || { fail "users: $(cat "$BODY")"; return 1; }
+	grep -q -e argon2 -e password "$BODY" && { fail "a password hash in the list"; return 1; }
+	req GET /v1/admin/devices -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	[ "$(json_get "any(d['device']=='dev-test-1' and d['user']=='admin1' and d['last_seen']>0 for d in j['items'])")" = true ] ||
+		{ fail "devices: $(cat "$BODY")"; return 1; }
+	login super1 "$PW_SUPER" || return 1
+	req GET /v1/admin/users -H "Authorization: Bearer $TOKEN"
+	expect_status 403
+}
+
 run_suite
