@@ -119,7 +119,7 @@ static const struct command commands[] = {
 	 "    The audit log as JSON lines, oldest first (to FILE, made new, or stdout).\n", "--out"},
 	{"backup", NULL, F_TOOL, run_backup,
 	 "fieldnote backup --data DIR --out FILE (--key-file KEY | --unencrypted)\n"
-	 "fieldnote backup keygen --out KEY\n"
+	 "  fieldnote backup keygen --out KEY\n"
 	 "    Verified, encrypted online backup (fieldnote backup --help says more).\n"},
 	{"restore", NULL, F_TOOL, run_restore,
 	 "fieldnote restore --in FILE --data NEWDIR [--key-file KEY]\n"
