@@ -141,9 +141,27 @@ fuzz:
 tls-check: all certs
 	@tests/tls-check.sh $(BUILD)
 
+# The service (dist/fieldnote.service, its user, the sample settings) and
+# the man pages, generated from the programs so they cannot drift.
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR     ?= $(PREFIX)/share/man
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(PREFIX)/share/fieldnote
 	install -m 755 $(SERVER_BIN) $(DESTDIR)$(PREFIX)/bin/fieldnote
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/fieldnote.service.in >$(BUILD)/fieldnote.service
+	install -m 644 $(BUILD)/fieldnote.service $(DESTDIR)$(UNITDIR)/fieldnote.service
+	install -m 644 dist/fieldnote.sysusers $(DESTDIR)$(SYSUSERSDIR)/fieldnote.conf
+	$(SERVER_BIN) config sample >$(BUILD)/fieldnote.conf.sample
+	install -m 644 $(BUILD)/fieldnote.conf.sample $(DESTDIR)$(PREFIX)/share/fieldnote/fieldnote.conf.sample
+	install -d -m 755 $(DESTDIR)$(SYSCONFDIR)/fieldnote
+	[ -e $(DESTDIR)$(SYSCONFDIR)/fieldnote/fieldnote.conf ] || \
+		install -m 644 $(BUILD)/fieldnote.conf.sample $(DESTDIR)$(SYSCONFDIR)/fieldnote/fieldnote.conf
+	dist/man.sh $(BUILD) $(BUILD)/man
+	install -m 644 $(BUILD)/man/fieldnote.1 $(BUILD)/man/fieldnote-device.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(BUILD)/man/fieldnote.conf.5 $(DESTDIR)$(MANDIR)/man5/
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/civetweb build/asan

@@ -1,4 +1,4 @@
-/* api.c - v1 handlers for sessions, guidance, health and metrics, and the
+/* api.c - v1 handlers for sessions, guidance, health, audit and admin, and the
  * route table saying who may call each. */
 #include "api.h"
 
@@ -85,8 +85,10 @@ static int post_session(struct http_req *r)
 	struct throttle_attempt at = {req.username, address, facts.label, facts.known_device, facts.unlocks};
 	int64_t wait = throttle_check(r->app->throttle, &at, now, &why, &due);
 	audit_refusals(r->app, &due, now);
-	if (wait > 0)
+	if (wait > 0) {
+		metrics_count(r->app->metrics, METRICS_SIGNIN_THROTTLED, 1);
 		return too_many(r, wait, why);
+	}
 
 	int rc = auth_login(r->app->auth, &req, tls_peer_identity(), address, r->arena, &reply);
 	throttle_done(r->app->throttle, &at,
@@ -95,6 +97,8 @@ static int post_session(struct http_req *r)
 	              now);
 	if (rc == FN_OK)
 		return http_send_record(r, 201, &sc_rec_session_reply, &reply);
+	if (rc == FN_UNAUTHORIZED || rc == FN_DEVICE_REVOKED)
+		metrics_count(r->app->metrics, METRICS_SIGNIN_FAILED, 1);
 	struct sc_str label = {facts.label, strlen(facts.label)};
 	struct audit_event ev = {"session.login_failed", label, NULL, req.device_id, label,
 	                         sc_status_name(rc), address};
@@ -165,38 +169,6 @@ static int get_healthz(struct http_req *r)
 	SC_SET(health, &h, status);
 	SC_SET(health, &h, version);
 	return http_send_record(r, 200, &sc_rec_health, &h);
-}
-
-static int get_metrics(struct http_req *r)
-{
-	struct store_stats st;
-	char *out = sc_arena_alloc(r->arena, 2048);
-	if (!out)
-		return http_send_error(r, FN_NO_MEMORY, NULL, "out of memory");
-	store_stats(r->app->store, &st);
-	struct app *a = r->app;
-	int n = snprintf(out, 2048,
-	                 "# TYPE fieldnote_requests_total counter\n"
-	                 "fieldnote_requests_total %" PRIuFAST64 "\n"
-	                 "fieldnote_responses_total{class=\"2xx\"} %" PRIuFAST64 "\n"
-	                 "fieldnote_responses_total{class=\"3xx\"} %" PRIuFAST64 "\n"
-	                 "fieldnote_responses_total{class=\"4xx\"} %" PRIuFAST64 "\n"
-	                 "fieldnote_responses_total{class=\"5xx\"} %" PRIuFAST64 "\n"
-	                 "# TYPE fieldnote_store_commits_total counter\n"
-	                 "fieldnote_store_commits_total %" PRIu64 "\n"
-	                 "fieldnote_store_writes_total %" PRIu64 "\n"
-	                 "fieldnote_store_map_grows_total %" PRIu64 "\n"
-	                 "fieldnote_store_full_refusals_total %" PRIu64 "\n"
-	                 "# TYPE fieldnote_store_disk_full gauge\n"
-	                 "fieldnote_store_disk_full %d\n"
-	                 "# TYPE fieldnote_store_map_bytes gauge\n"
-	                 "fieldnote_store_map_bytes %zu\n"
-	                 "fieldnote_store_used_bytes %zu\n",
-	                 atomic_load(&a->requests), atomic_load(&a->by_class[2]),
-	                 atomic_load(&a->by_class[3]), atomic_load(&a->by_class[4]),
-	                 atomic_load(&a->by_class[5]), st.commits, st.writes, st.map_grows,
-	                 st.full_refusals, st.disk_full, st.map_size, st.used_bytes);
-	return http_send_bytes(r, 200, "text/plain; version=0.0.4", out, (size_t)n, NULL);
 }
 
 static int get_audit(struct http_req *r)
@@ -278,7 +250,7 @@ static int post_user_unlock(struct http_req *r)
  * show that they exist. */
 const struct http_route api_routes[] = {
 	{"GET", "/healthz", HTTP_PUBLIC, get_healthz},
-	{"GET", "/metrics", HTTP_PUBLIC, get_metrics},
+	{"GET", "/metrics", HTTP_PUBLIC, metrics_http_get}, /* its own bearer token */
 	{"POST", "/v1/session", HTTP_PUBLIC, post_session, HTTP_SMALL_BODY},
 	{"DELETE", "/v1/session", HTTP_SIGNED_IN, delete_session},
 	{"GET", "/v1/guidance", HTTP_SIGNED_IN, get_guidance_list},
@@ -305,6 +277,8 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/enquiries/*/contributions", HTTP_ROLE(ROLE_PARTNER), api_post_enquiry_contribution},
 	{"POST", "/v1/enquiries/*/decision", HTTP_ROLE(ROLE_PARTNER), api_post_enquiry_decision},
 	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
+	{"GET", "/v1/admin/users", HTTP_ROLE(ROLE_ADMIN), api_admin_users},
+	{"GET", "/v1/admin/devices", HTTP_ROLE(ROLE_ADMIN), api_admin_devices},
 	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},
 	{"POST", "/v1/admin/users/*/disable", HTTP_ROLE(ROLE_ADMIN), post_user_disable},
 	{"POST", "/v1/admin/users/*/enable", HTTP_ROLE(ROLE_ADMIN), post_user_enable},

@@ -17,6 +17,9 @@ void api_session_flush(struct app *app);
 
 /* Handlers defined outside api.c. */
 int api_post_notes(struct http_req *r);
+/* api_admin.c: the user and device lists for an admin console */
+int api_admin_users(struct http_req *r);
+int api_admin_devices(struct http_req *r);
 int api_get_note(struct http_req *r);
 int api_get_queue(struct http_req *r);
 int api_post_review(struct http_req *r);

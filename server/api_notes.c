@@ -93,6 +93,8 @@ int api_post_notes(struct http_req *r)
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "the notes were not stored: %s; send them again",
 		                       sc_status_message(rc));
+	for (size_t i = 0; i < c.n; i++)
+		metrics_note_result(r->app->metrics, c.items[i].result->result.p, c.items[i].result->result.n);
 	if (single)
 		return http_send_record(r, notes_result_http(c.items[0].result), &sc_rec_note_result,
 		                        c.items[0].result);

@@ -10,8 +10,9 @@
 #include "config.h"
 #include "escalations.h"
 #include "guidance.h"
-#include "holds.h"
 #include "enquiries.h"
+#include "holds.h"
+#include "metrics.h"
 #include "notes.h"
 #include "referrals.h"
 #include "store.h"
@@ -34,8 +35,7 @@ struct app {
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */
 	size_t nroutes;
-	/* metrics: requests by status class 2xx..5xx, and all */
-	atomic_uint_fast64_t requests, by_class[6];
+	struct metrics *metrics; /* made by http_mount, freed by the CLI's close */
 };
 
 #endif

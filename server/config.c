@@ -10,7 +10,7 @@
 
 #include "status.h"
 
-enum ctype { C_STR, C_UINT, C_SIZE, C_BOOL, C_I64, C_U32 };
+enum ctype { C_STR, C_UINT, C_SIZE, C_BOOL, C_I64, C_U32, C_LEVEL };
 
 struct setting {
 	const char *name;
@@ -36,7 +36,9 @@ static const struct setting settings[] = {
 	S("handshake_timeout_ms", C_UINT, handshake_timeout_ms, "5000", "longest TLS handshake, from the client's first byte"),
 	S("max_conns_per_address", C_UINT, max_conns_per_address, "64", "most connections open at once from one client address (0: no limit)"),
 	S("max_body", C_SIZE, max_body, "1048576", "largest request body accepted, in bytes"),
-	S("access_log", C_BOOL, access_log, "yes", "one line per request on stderr (method, route, status, time)"),
+	S("access_log", C_BOOL, access_log, "yes", "one JSON line per request on stderr (request id, method, route template, status, duration, user, device, address)"),
+	S("log_level", C_LEVEL, log_level, "info", "least severe log lines written: error, warn, info (requests) or debug"),
+	S("metrics_token", C_STR, metrics_token, "", "bearer token GET /metrics requires (Prometheus: authorization credentials); empty: /metrics answers 404"),
 	S("argon2_memory_kib", C_U32, auth.argon_m_kib, "19456", "Argon2id memory cost in KiB (19 MiB)"),
 	S("argon2_passes", C_U32, auth.argon_t, "2", "Argon2id passes"),
 	S("argon2_lanes", C_U32, auth.argon_p, "1", "Argon2id lanes"),
@@ -76,6 +78,8 @@ static const struct setting settings[] = {
 	S("retention_days_unreviewed", C_I64, retention.days_unreviewed, "0", "the same for a note no supervisor has reviewed; 0 (the default): kept until reviewed, since deleting an unread record of a child would hide it"),
 	S("retention_batch", C_UINT, retention.batch, "100", "notes deleted per write transaction by fieldnote retention run (a serving server's writes wait at most one batch)"),
 };
+
+const char *const config_level_names[4] = {"error", "warn", "info", "debug"};
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -131,6 +135,14 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 				break;
 			*(size_t *)dst = (size_t)x;
 			return FN_OK;
+		case C_LEVEL:
+			for (int l = 0; l < 4; l++)
+				if (!strcmp(value, config_level_names[l])) {
+					*(int *)dst = l;
+					return FN_OK;
+				}
+			snprintf(detail, 256, "%s: '%s' is not one of error, warn, info, debug", key, value);
+			return FN_BAD_ARGUMENT;
 		case C_I64:
 			if (parse_uint(value, INT64_MAX, &x) != 0)
 				break;
@@ -145,19 +157,104 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 	return FN_BAD_ARGUMENT;
 }
 
+/* Under systemd (fieldnote.service) the relative defaults become absolute:
+ * the store under StateDirectory, the certificate and key from
+ * LoadCredential (a private copy only the service can read). */
+static void service_defaults(struct config *c)
+{
+	const char *state = getenv("STATE_DIRECTORY"), *cred = getenv("CREDENTIALS_DIRECTORY");
+	if (state && state[0] == '/') {
+		size_t n = strcspn(state, ":"); /* several directories: the first */
+		snprintf(c->data_dir, sizeof c->data_dir, "%.*s/data", (int)n, state);
+	}
+	if (cred && cred[0] == '/') {
+		snprintf(c->cert, sizeof c->cert, "%s/server.crt", cred);
+		snprintf(c->key, sizeof c->key, "%s/server.key", cred);
+	}
+}
+
 void config_defaults(struct config *c)
 {
 	char detail[256];
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < NSETTINGS; i++)
 		config_set(c, settings[i].name, settings[i].def, detail);
+	service_defaults(c);
+}
+
+/* The value after '=': quoted ("..." or '...', taken as written, '#'
+ * included) or bare (up to an unquoted '#', trailing blanks trimmed).
+ * NULL, with detail, when a quote is unterminated or followed by text. */
+static char *parse_value(char *v, char *detail)
+{
+	char *end;
+	while (isspace((unsigned char)*v))
+		v++;
+	if (*v == '"' || *v == '\'') {
+		char *close = strchr(v + 1, *v);
+		if (!close) {
+			snprintf(detail, 256, "unterminated %c quote", *v);
+			return NULL;
+		}
+		*close = 0;
+		for (end = close + 1; isspace((unsigned char)*end); end++)
+			;
+		if (*end && *end != '#') {
+			snprintf(detail, 256, "unexpected text after the quoted value");
+			return NULL;
+		}
+		return v + 1;
+	}
+	end = strchr(v, '#');
+	if (!end)
+		end = v + strlen(v);
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*end = 0;
+	return v;
+}
+
+static int find_setting(const char *key)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (strcmp(settings[i].name, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* One "key = value" line; `first` holds the line each setting was first
+ * set on, so that a repeated key names both lines. */
+static int load_line(struct config *c, char *p, int lineno, int *first, char *detail)
+{
+	char *eq, *end, inner[256];
+	if (!(eq = strchr(p, '='))) {
+		snprintf(detail, 256, "expected 'key = value'");
+		return FN_BAD_ARGUMENT;
+	}
+	for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
+		;
+	*end = 0;
+	char *v = parse_value(eq + 1, detail);
+	if (!v)
+		return FN_BAD_ARGUMENT;
+	int k = find_setting(p);
+	if (k >= 0 && first[k]) {
+		snprintf(detail, 256, "'%.64s' is set twice (line %d and line %d); keep one", p, first[k], lineno);
+		return FN_BAD_ARGUMENT;
+	}
+	if (config_set(c, p, v, inner) != FN_OK) {
+		snprintf(detail, 256, "%.200s", inner);
+		return FN_BAD_ARGUMENT;
+	}
+	first[k] = lineno;
+	return FN_OK;
 }
 
 int config_load(struct config *c, const char *path, char *detail)
 {
 	FILE *f = fopen(path, "r");
-	char line[2048];
-	int lineno = 0;
+	char line[2048], why[256];
+	int lineno = 0, first[NSETTINGS] = {0};
 
 	if (!f) {
 		snprintf(detail, 256, "%s: %s", path, strerror(errno));
@@ -165,28 +262,13 @@ int config_load(struct config *c, const char *path, char *detail)
 	}
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
-		char *p = line, *eq, *end;
+		char *p = line;
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p == '#' || *p == 0)
 			continue;
-		if (!(eq = strchr(p, '='))) {
-			snprintf(detail, 256, "%s:%d: expected 'key = value'", path, lineno);
-			fclose(f);
-			return FN_BAD_ARGUMENT;
-		}
-		for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
-			;
-		*end = 0;
-		char *v = eq + 1;
-		while (isspace((unsigned char)*v))
-			v++;
-		for (end = v + strlen(v); end > v && isspace((unsigned char)end[-1]); end--)
-			;
-		*end = 0;
-		char inner[256];
-		if (config_set(c, p, v, inner) != FN_OK) {
-			snprintf(detail, 256, "%s:%d: %.200s", path, lineno, inner);
+		if (load_line(c, p, lineno, first, why) != FN_OK) {
+			snprintf(detail, 256, "%.150s:%d: %s", path, lineno, why);
 			fclose(f);
 			return FN_BAD_ARGUMENT;
 		}
@@ -201,4 +283,32 @@ void config_help(FILE *out)
 	for (size_t i = 0; i < NSETTINGS; i++)
 		fprintf(out, "  %-20s %s (default: %s)\n", settings[i].name, settings[i].help,
 		        *settings[i].def ? settings[i].def : "none");
+}
+
+/* The sample file: every setting commented out at its default, so that a
+ * copy changes nothing until a line is uncommented. Made from the table,
+ * so it cannot drift from the code. */
+void config_sample(FILE *out)
+{
+	fprintf(out, "# fieldnote.conf - settings for fieldnote serve (fieldnote serve --config FILE).\n"
+	             "# One 'name = value' per line; '#' starts a comment; quote a value (\"...\" or '...')\n"
+	             "# to keep a '#' or leading spaces in it. Each setting may appear once.\n"
+	             "# Command-line flags (--name VALUE) override this file.\n");
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const char *d = settings[i].def;
+		int quote = !*d || strpbrk(d, " #'\"") != NULL;
+		fprintf(out, "\n# %s\n#%s = %s%s%s\n", settings[i].help, settings[i].name, quote ? "\"" : "", d,
+		        quote ? "\"" : "");
+	}
+}
+
+/* The settings as roff (.TP paragraphs) for fieldnote.conf(5). */
+void config_roff(FILE *out)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		fprintf(out, ".TP\n.B %s\n", settings[i].name);
+		for (const char *p = settings[i].help; *p; p++)
+			fputs(*p == '\\' ? "\\e" : *p == '-' ? "\\-" : (char[2]){*p, 0}, out);
+		fprintf(out, "\n(default: %s)\n", *settings[i].def ? settings[i].def : "empty");
+	}
 }

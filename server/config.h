@@ -27,6 +27,8 @@ struct config {
 	size_t max_body_session; /* POST /v1/session: a sign-in needs far less */
 	size_t max_values;       /* sc_limits.max_values */
 	int access_log;
+	int log_level;            /* enum config_level */
+	char metrics_token[256];  /* empty: GET /metrics answers 404 */
 	unsigned max_batch;
 	size_t map_size, map_max, store_reserve;
 	size_t write_quota_daily;
@@ -38,6 +40,10 @@ struct config {
 	struct referrals_config sharing;
 };
 
+/* log_level: a line is written when its level <= the setting. */
+enum config_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+extern const char *const config_level_names[4];
+
 void config_defaults(struct config *c);
 /* Sets one setting by its name (as in the file, e.g. "argon2_memory_kib").
  * FN_OK, or FN_BAD_ARGUMENT with detail (256 bytes) saying why. */
@@ -46,5 +52,9 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 int config_load(struct config *c, const char *path, char *detail);
 /* Prints every setting, its default and meaning (for --help). */
 void config_help(FILE *out);
+/* A sample settings file with every setting commented out at its default. */
+void config_sample(FILE *out);
+/* The settings as roff paragraphs (for the fieldnote.conf(5) page). */
+void config_roff(FILE *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "buf.h"
@@ -98,10 +99,11 @@ int http_send_bytes(struct http_req *r, int http_status, const char *ctype,
 	                  "%s"
 	                  "X-Content-Type-Options: nosniff\r\n"
 	                  "Strict-Transport-Security: max-age=31536000\r\n"
-	                  "%s%s\r\n",
+	                  "%s%s%s%s%s\r\n",
 	                  http_status, mg_get_response_code_text(r->conn, http_status), date,
 	                  ctype ? ctype : "application/json", length,
 	                  extra_headers ? extra_headers : "",
+	                  r->req_id[0] ? "X-Request-Id: " : "", r->req_id, r->req_id[0] ? "\r\n" : "",
 	                  close ? "Connection: close\r\n" : "");
 	if (hn < 0 || (size_t)hn >= sizeof head)
 		return http_send_error(r, FN_INTERNAL, NULL, "reply header too long");
@@ -402,6 +404,83 @@ static void give_back_memory(struct mg_connection *conn, const struct mg_request
 	pthread_mutex_unlock(&trim_mu);
 }
 
+/* The client's X-Request-Id when it is short and plain (it is logged and
+ * echoed, so nothing that could break a log line or a header), else a new
+ * random one. */
+static void request_id(struct http_req *r)
+{
+	const char *h = http_header(r, "X-Request-Id");
+	size_t n = h ? strlen(h) : 0;
+	if (n > 0 && n <= HTTP_REQ_ID_MAX && strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                                           "0123456789._:-") == n) {
+		memcpy(r->req_id, h, n + 1);
+		return;
+	}
+	unsigned char b[8] = {0};
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		static atomic_uint_fast64_t fallback;
+		uint64_t x = atomic_fetch_add(&fallback, 1) ^ (uint64_t)time(NULL) << 20;
+		memcpy(b, &x, sizeof b);
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(r->req_id + 2 * i, 3, "%02x", b[i]);
+}
+
+/* Appends s as a JSON string (quoted, escaped) to out[*n..cap). */
+static void json_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+	if (*n + 2 >= cap)
+		return;
+	out[(*n)++] = '"';
+	for (size_t i = 0; i < len && *n + 8 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			*n += (size_t)snprintf(out + *n, cap - *n, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			*n += (size_t)snprintf(out + *n, cap - *n, "\\u%04x", c);
+		else
+			out[(*n)++] = (char)c;
+	}
+	out[(*n)++] = '"';
+	out[*n] = 0;
+}
+
+/* One JSON object per request on stderr (journald keeps each line as one
+ * entry). The route template, never the path: paths carry note ids and
+ * child references. No body, no query string, no header but the id. */
+static void log_request(const struct http_req *r, const char *route, double ms)
+{
+	int level = r->status >= 500 ? LOG_ERROR : LOG_INFO;
+	if (!r->app->cfg->access_log || level > r->app->cfg->log_level)
+		return;
+	char line[1024], ts[40];
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	n = (size_t)snprintf(line, sizeof line,
+	                     "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":\"request\",\"request_id\":\"%s\","
+	                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"user\":",
+	                     ts, now.tv_nsec / 1000000, config_level_names[level], r->req_id,
+	                     r->head ? "HEAD" : route ? r->method : "-", route ? route : "-", r->status, ms);
+	if (r->who.user)
+		json_str(line, sizeof line, &n, r->who.user->username.p, r->who.user->username.n);
+	else
+		n += (size_t)snprintf(line + n, sizeof line - n, "null");
+	if (n < sizeof line - 16) {
+		n += (size_t)snprintf(line + n, sizeof line - n, ",\"device\":");
+		if (r->who.user && r->who.device_id.n)
+			json_str(line, sizeof line, &n, r->who.device_id.p, r->who.device_id.n);
+		else
+			n += (size_t)snprintf(line + n, sizeof line - n, "null");
+	}
+	if (n < sizeof line - 80)
+		snprintf(line + n, sizeof line - n, ",\"client\":\"%s\"}\n", r->ri->remote_addr);
+	fputs(line, stderr);
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	struct app *m = cbdata;
@@ -411,15 +490,18 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	metrics_busy(m->metrics, 1);
 	r.conn = conn;
 	r.ri = mg_get_request_info(conn);
 	r.app = m;
 	r.arena = sc_arena_new(0);
 	r.fmt = SC_JSON;
+	request_id(&r);
 	if (!r.arena) {
 		static const char oom[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 		http_conn_must_close(conn);
 		mg_write(conn, oom, sizeof oom - 1);
+		metrics_busy(m->metrics, -1);
 		return 503;
 	}
 	const char *path = r.ri->local_uri ? r.ri->local_uri : "";
@@ -461,16 +543,13 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	if (r.status == 0)
 		rc = http_send_error(&r, FN_INTERNAL, NULL, "no reply was produced");
 
-	struct app *app = m;
-	atomic_fetch_add(&app->requests, 1);
-	atomic_fetch_add(&app->by_class[r.status / 100 < 6 ? r.status / 100 : 0], 1);
-	if (app->cfg->access_log) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
-		/* The route pattern, not the path: paths may carry references. */
-		fprintf(stderr, "access: %s %s %d %ldus\n", r.ri->request_method,
-		        route ? route->pattern : "-", r.status, us);
-	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	r.method = method;
+	size_t ri = route ? (size_t)(route - m->routes) : m->nroutes;
+	log_request(&r, route && m->metrics ? metrics_route_template(m->metrics, ri) : route ? route->pattern : NULL, ms);
+	metrics_request(m->metrics, ri, r.status, ms / 1e3);
+	metrics_busy(m->metrics, -1);
 	sc_arena_free(r.arena);
 	give_back_memory(conn, r.ri);
 	return r.status ? r.status : rc;
@@ -481,6 +560,9 @@ void http_mount(struct mg_context *ctx, struct app *app,
 {
 	app->routes = routes;
 	app->nroutes = nroutes;
+	/* Without metrics the server still serves; /metrics then answers 500. */
+	if (!app->metrics && metrics_create(&app->metrics, routes, nroutes) == FN_OK)
+		store_set_commit_observer(app->store, metrics_commit, app->metrics);
 	mg_set_request_handler(ctx, "/", dispatch, app);
 }
 

@@ -13,6 +13,9 @@ struct mg_connection;
 struct mg_request_info;
 
 #define HTTP_MAX_PARAMS 2
+/* A client's X-Request-Id is kept when it is 1 to 64 of [A-Za-z0-9._:-];
+ * otherwise one is made: 16 random hex digits. */
+#define HTTP_REQ_ID_MAX 64
 
 /* One request. Everything allocated for it comes from `arena`, freed when
  * the request ends. */
@@ -27,6 +30,8 @@ struct http_req {
 	int status;                    /* HTTP status sent, for the log */
 	size_t max_body;               /* this route's body limit */
 	int head;                      /* a HEAD request: replies send no body */
+	const char *method;            /* for the log: GET for HEAD, set at the end */
+	char req_id[HTTP_REQ_ID_MAX + 1]; /* echoed as X-Request-Id and logged */
 };
 
 typedef int (*http_handler)(struct http_req *r);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -106,6 +107,14 @@ int serve_prepare(const struct config *cfg, struct serve_plan *p)
 	if (access(cfg->cert, R_OK) != 0 || access(cfg->key, R_OK) != 0) {
 		fprintf(stderr, "fieldnote: cannot read certificate %s or key %s: %s (make certs creates dev ones)\n",
 		        cfg->cert, cfg->key, strerror(errno));
+		return 1;
+	}
+	/* --help promises mode 600: a key others can read is no longer secret. */
+	struct stat kst;
+	if (stat(cfg->key, &kst) == 0 && (kst.st_mode & 077)) {
+		fprintf(stderr, "fieldnote: the server key %s is readable by %s (mode %03o); refusing to use it: "
+		        "run chmod 600 %s\n", cfg->key, kst.st_mode & 07 ? "every user" : "its group",
+		        (unsigned)(kst.st_mode & 0777), cfg->key);
 		return 1;
 	}
 	struct tls_options topt = {cfg->cert, cfg->key, cfg->device_ca[0] ? cfg->device_ca : NULL, 0,

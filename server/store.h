@@ -148,6 +148,9 @@ struct store_stats {
 	size_t map_size, used_bytes;
 };
 void store_stats(struct store *s, struct store_stats *out);
+/* Calls fn(ctx, jobs, seconds) after each successful group commit, on the
+ * committing thread (outside the store's lock). Set it before serving. */
+void store_set_commit_observer(struct store *s, void (*fn)(void *ctx, size_t batch, double seconds), void *ctx);
 
 /* ---- Backup, restore and migration support ---- */
 

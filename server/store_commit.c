@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/statvfs.h>
 
 #include "store_internal.h"
@@ -172,7 +173,17 @@ int store_write(struct store *s, store_write_fn fn, void *arg)
 	s->queue_tail = &s->queue;
 	pthread_mutex_unlock(&s->lock);
 
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = lead_batch(s, batch);
+	if (rc == FN_OK && s->on_commit) {
+		size_t jobs = 0;
+		for (struct write_job *j = batch; j; j = j->next)
+			jobs++;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		s->on_commit(s->on_commit_ctx, jobs,
+		             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 
 	pthread_mutex_lock(&s->lock);
 	if (rc == FN_OK)
@@ -212,4 +223,10 @@ int store_write_bulk(struct store *s, store_write_fn fn, void *arg)
 		}
 	}
 	return store_write(s, fn, arg);
+}
+
+void store_set_commit_observer(struct store *s, void (*fn)(void *ctx, size_t batch, double seconds), void *ctx)
+{
+	s->on_commit = fn;
+	s->on_commit_ctx = ctx;
 }

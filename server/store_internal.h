@@ -45,6 +45,8 @@ struct store {
 	int leader_active;
 
 	uint64_t commits, writes, grows, full_refusals;
+	void (*on_commit)(void *ctx, size_t batch, double seconds); /* metrics */
+	void *on_commit_ctx;
 	int stale_cleared;
 	int disk_full;  /* logged when set, and again when cleared */
 	int map_capped; /* the map reached map_max (logged once) */

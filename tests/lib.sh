@@ -17,6 +17,8 @@ FN_FAST="--argon2-memory-kib 1024 --argon2-passes 1"
 PW_OFFICER=officer-pass-1
 PW_SUPER=super-pass-1
 PW_ADMIN=admin-pass-1
+# fn_start serves /metrics with this bearer token (metrics_token).
+FN_METRICS_TOKEN=metrics-token-$RANDOM$RANDOM
 
 cleanup() {
 	[ -n "$FN_PID" ] && kill -KILL "$FN_PID" 2>/dev/null
@@ -55,7 +57,7 @@ fn_start() {
 	: >"$FN_TMP/out"
 	echo 0 >"$FN_TMP/clock"
 	FN_TEST_CLOCK_FILE=$FN_TMP/clock "$FN_BIN" serve --data "$d" --listen 127.0.0.1:0 --cert certs/dev/server.crt \
-		--key certs/dev/server.key --access-log no "$@" >"$FN_TMP/out" 2>"$FN_TMP/err" &
+		--key certs/dev/server.key --access-log no --metrics-token "$FN_METRICS_TOKEN" "$@" >"$FN_TMP/out" 2>"$FN_TMP/err" &
 	FN_PID=$!
 	local i
 	for i in $(seq 1 200); do

@@ -76,7 +76,7 @@ new_store() {
 start() {
 	: >"$tmp/fn.out"
 	"$bin" serve --data "$1" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-		--access-log no --threads 64 >"$tmp/fn.out" 2>"$tmp/fn.err" &
+		--access-log no --threads 64 --metrics-token bench-metrics >"$tmp/fn.out" 2>"$tmp/fn.err" &
 	spid=$!
 	for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
 	port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
@@ -106,7 +106,7 @@ notes_wrk() {
 
 # commits: "COMMITS WRITES" from the server's /metrics (store counters).
 commits() {
-	curl -s --cacert "$ca" "https://localhost:$port/metrics" |
+	curl -s --cacert "$ca" -H 'Authorization: Bearer bench-metrics' "https://localhost:$port/metrics" |
 		awk '/^fieldnote_store_commits_total/ {c=$2} /^fieldnote_store_writes_total/ {w=$2} END {print c+0, w+0}'
 }
 

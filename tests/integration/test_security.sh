@@ -348,6 +348,10 @@ test_canary_in_no_log_and_no_other_database() {
 	login super1 "$PW_SUPER" || return 1
 	req GET /v1/notes/canary-1 -H "Authorization: Bearer $TOKEN"
 	grep -q "$CANARY_NOTE" "$BODY" || { fail "the canary note is not readable"; return 1; }
+	# The child reference travels in a path; the log must show the template.
+	req GET /v1/children/C-520-AA/contacts -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	grep -q '"route":"/v1/children/{ref}/contacts"' "$FN_TMP/err" || { fail "no request log line for the contacts"; return 1; }
 	local db found=""
 	for db in $(mdb_dump -l "$FN_TMP/data"); do
 		if mdb_dump -p -s "$db" "$FN_TMP/data" | grep -qF "$CANARY_PW"; then found="$found $db(password)"; fi
@@ -357,6 +361,8 @@ test_canary_in_no_log_and_no_other_database() {
 	grep -qF "$CANARY_PW" "$FN_TMP/data/data.mdb" && found="$found data.mdb(password)"
 	for f in "$FN_TMP/out" "$FN_TMP/err"; do
 		grep -qF -e "$CANARY_NOTE" -e "$CANARY_PW" "$f" && found="$found $(basename "$f")"
+		grep -qF -e C-520-AA -e canary-1 "$f" && found="$found $(basename "$f")(child ref or note id)"
+		grep -qF -e "$TOKEN" "$f" && found="$found $(basename "$f")(token)"
 	done
 	[ -z "$found" ] || fail "canary found in:$found"
 }

@@ -67,5 +67,28 @@ test_port_in_use_names_the_port_plainly() {
 		{ fail "message: $(cat "$FN_TMP/e")"; return 1; }
 }
 
+# init creates the parents of --data (issue 10, "The first hour").
+test_init_creates_missing_parents() {
+	local d=$FN_TMP/new/deeper/store
+	"$FN_BIN" init --data "$d" >"$FN_TMP/o" 2>"$FN_TMP/e" || { fail "init: $(cat "$FN_TMP/e")"; return 1; }
+	[ -f "$d/data.mdb" ] || { fail "no store in $d"; return 1; }
+	[ "$(stat -c %a "$d")" = 700 ] || fail "store directory mode $(stat -c %a "$d"), expected 700"
+}
+
+# A server key others can read is refused before anything is served, with
+# the file and the fix named.
+test_key_readable_by_others_is_refused() {
+	local k=$FN_TMP/open.key mode
+	for mode in 644 640 604; do
+		cp certs/dev/server.key "$k" && chmod $mode "$k"
+		timeout 20 "$FN_BIN" serve --data "$FN_TMP/data" --listen 127.0.0.1:0 --cert certs/dev/server.crt \
+			--key "$k" >"$FN_TMP/o" 2>"$FN_TMP/e" && { fail "served with a mode $mode key"; return 1; }
+		grep -q "$k" "$FN_TMP/e" && grep -q "chmod 600 $k" "$FN_TMP/e" ||
+			{ fail "mode $mode: message: $(cat "$FN_TMP/e")"; return 1; }
+		grep -q serving "$FN_TMP/o" && { fail "banner printed"; return 1; }
+	done
+	return 0
+}
+
 fn_store "$FN_TMP/data" >/dev/null || { echo "FAIL $FN_SUITE/store" >>"$FN_RESULTS"; exit 0; }
 run_tests

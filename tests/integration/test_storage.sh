@@ -104,7 +104,7 @@ expect_refusals() {
 }
 
 metric() {
-	req GET /metrics
+	req GET /metrics -H "Authorization: Bearer $FN_METRICS_TOKEN"
 	sed -n "s/^$1 //p" "$BODY"
 }
 
@@ -267,14 +267,14 @@ PY
 	login officer1 "$PW_OFFICER" || return 1
 	fn_stop || return 1
 	fn_start --map-size 1 --request-timeout-ms 60000 --write-quota-daily 0 || return 1
-	python3 - "$URL" "$TOKEN" "$FN_CA" "$NOW" <<'PY'
+	python3 - "$URL" "$TOKEN" "$FN_CA" "$NOW" "$FN_METRICS_TOKEN" <<'PY'
 import http.client, json, socket, ssl, sys, time, urllib.parse
-url, token, ca, now = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+url, token, ca, now, mtoken = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 u = urllib.parse.urlparse(url)
 ctx = ssl.create_default_context(cafile=ca)
 def metric(name):
     c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=10)
-    c.request("GET", "/metrics")
+    c.request("GET", "/metrics", headers={"Authorization": "Bearer " + mtoken})
     for l in c.getresponse().read().decode().splitlines():
         if l.startswith(name + " "):
             return int(l.split()[1])

@@ -1,0 +1,307 @@
+/* metrics.c - request, note, sign-in and commit metrics in Prometheus text. */
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "buf.h"
+#include "connlimit.h"
+#include "http.h"
+#include "status.h"
+
+/* Upper bounds in seconds; the last bucket is +Inf. */
+static const double dur_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+#define NDUR (sizeof dur_bounds / sizeof dur_bounds[0] + 1)
+static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+#define NBATCH (sizeof batch_bounds / sizeof batch_bounds[0] + 1)
+#define NCLASS 5 /* 1xx..5xx */
+
+/* Bucket counts are per bucket (not cumulative) so that an update touches
+ * one of them; the render adds them up. The sum is kept in microseconds. */
+struct hist {
+	atomic_uint_fast64_t bucket[NDUR], count, sum_us;
+};
+
+struct metrics {
+	const struct http_route *routes;
+	size_t nroutes;
+	char **templates;       /* nroutes + 1, the last "unmatched" */
+	struct hist *requests;  /* (nroutes + 1) * NCLASS */
+	atomic_uint_fast64_t *syncs; /* per route: answered device syncs */
+	struct hist commit_seconds;
+	atomic_uint_fast64_t batch[NBATCH], batch_count, batch_sum;
+	atomic_uint_fast64_t counters[METRICS_NCOUNTERS];
+	atomic_int_fast64_t busy;
+};
+
+static const char *const counter_names[METRICS_NCOUNTERS][2] = {
+	{"fieldnote_notes_total{result=\"stored\"}", NULL},
+	{"fieldnote_notes_total{result=\"duplicate\"}", NULL},
+	{"fieldnote_notes_total{result=\"conflict\"}", NULL},
+	{"fieldnote_notes_total{result=\"invalid\"}", NULL},
+	{"fieldnote_signin_failures_total", "sign-ins refused for a wrong password, an unknown user or a revoked device"},
+	{"fieldnote_signin_throttled_total", "sign-ins refused with 429 by the throttle before any check"},
+};
+
+/* "/v1/children/ * /contacts" -> "/v1/children/{ref}/contacts": the name
+ * of a "*" comes from the segment before it. */
+static char *make_template(const char *pattern)
+{
+	static const char *const names[][2] = {
+		{"children", "{ref}"}, {"users", "{username}"}, {"review", "{file}"}, {"guidance", "{id}"},
+	};
+	size_t cap = strlen(pattern) * 2 + 32, n = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	for (const char *p = pattern; *p && n + 16 < cap; p++) {
+		if (*p != '*') {
+			out[n++] = *p;
+			continue;
+		}
+		const char *name = "{id}", *seg_end = p - 1, *seg = seg_end;
+		while (seg > pattern && seg[-1] != '/')
+			seg--;
+		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+			if (seg < seg_end && strlen(names[k][0]) == (size_t)(seg_end - seg) &&
+			    !strncmp(seg, names[k][0], (size_t)(seg_end - seg)))
+				name = names[k][1];
+		n += (size_t)snprintf(out + n, cap - n, "%s", name);
+	}
+	out[n] = 0;
+	return out;
+}
+
+int metrics_create(struct metrics **out, const struct http_route *routes, size_t nroutes)
+{
+	struct metrics *m = calloc(1, sizeof *m);
+	*out = NULL;
+	if (!m)
+		return FN_NO_MEMORY;
+	m->routes = routes;
+	m->nroutes = nroutes;
+	m->templates = calloc(nroutes + 1, sizeof *m->templates);
+	m->requests = calloc((nroutes + 1) * NCLASS, sizeof *m->requests);
+	m->syncs = calloc(nroutes + 1, sizeof *m->syncs);
+	if (!m->templates || !m->requests || !m->syncs) {
+		metrics_destroy(m);
+		return FN_NO_MEMORY;
+	}
+	for (size_t i = 0; i <= nroutes; i++)
+		if (!(m->templates[i] = i < nroutes ? make_template(routes[i].pattern) : strdup("unmatched"))) {
+			metrics_destroy(m);
+			return FN_NO_MEMORY;
+		}
+	*out = m;
+	return FN_OK;
+}
+
+void metrics_destroy(struct metrics *m)
+{
+	if (!m)
+		return;
+	if (m->templates)
+		for (size_t i = 0; i <= m->nroutes; i++)
+			free(m->templates[i]);
+	free(m->templates);
+	free(m->requests);
+	free((void *)m->syncs);
+	free(m);
+}
+
+const char *metrics_route_template(const struct metrics *m, size_t route)
+{
+	return m->templates[route <= m->nroutes ? route : m->nroutes];
+}
+
+static void hist_add(struct hist *h, const double *bounds, size_t nb, double v, double scale)
+{
+	size_t b = 0;
+	while (b < nb && v > bounds[b])
+		b++;
+	atomic_fetch_add_explicit(&h->bucket[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->sum_us, (uint_fast64_t)(v * scale), memory_order_relaxed);
+}
+
+void metrics_request(struct metrics *m, size_t route, int status, double seconds)
+{
+	if (!m)
+		return;
+	int cls = status / 100;
+	if (cls < 1 || cls > NCLASS)
+		cls = 5;
+	if (route > m->nroutes)
+		route = m->nroutes;
+	if (cls == 2 && route < m->nroutes && !strncmp(m->routes[route].pattern, "/v1/sync/", 9))
+		atomic_fetch_add_explicit(&m->syncs[route], 1, memory_order_relaxed);
+	hist_add(&m->requests[route * NCLASS + (size_t)(cls - 1)], dur_bounds, NDUR - 1, seconds, 1e6);
+}
+
+void metrics_count(struct metrics *m, enum metrics_counter c, uint64_t n)
+{
+	if (m && c < METRICS_NCOUNTERS)
+		atomic_fetch_add_explicit(&m->counters[c], n, memory_order_relaxed);
+}
+
+void metrics_busy(struct metrics *m, int delta)
+{
+	if (m)
+		atomic_fetch_add_explicit(&m->busy, delta, memory_order_relaxed);
+}
+
+void metrics_commit(void *ctx, size_t batch, double seconds)
+{
+	struct metrics *m = ctx;
+	size_t b = 0;
+	while (b < NBATCH - 1 && (double)batch > batch_bounds[b])
+		b++;
+	atomic_fetch_add_explicit(&m->batch[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->batch_count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->batch_sum, batch, memory_order_relaxed);
+	hist_add(&m->commit_seconds, dur_bounds, NDUR - 1, seconds, 1e6);
+}
+
+void metrics_note_result(struct metrics *m, const char *result, size_t len)
+{
+	static const char *const names[] = {"stored", "duplicate", "conflict", "invalid"};
+	for (size_t i = 0; i < 4; i++)
+		if (strlen(names[i]) == len && !memcmp(result, names[i], len))
+			metrics_count(m, (enum metrics_counter)(METRICS_NOTES_STORED + i), 1);
+}
+
+/* ------------------------------------------------------------ render --- */
+
+static void put(struct sc_buf *b, int *failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(struct sc_buf *b, int *failed, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof line || sc_buf_append(b, line, (size_t)n) != 0)
+		*failed = 1;
+}
+
+/* One histogram's _bucket, _sum and _count lines; `labels` is "" or
+ * "k=\"v\"," (a trailing comma, the le label follows). */
+static void put_hist(struct sc_buf *b, int *failed, const char *name, const char *labels,
+                     const double *bounds, size_t nb, atomic_uint_fast64_t *bucket,
+                     uint64_t count, double sum)
+{
+	uint64_t cum = 0;
+	for (size_t i = 0; i <= nb; i++) {
+		cum += atomic_load_explicit(&bucket[i], memory_order_relaxed);
+		if (i < nb)
+			put(b, failed, "%s_bucket{%sle=\"%g\"} %" PRIu64 "\n", name, labels, bounds[i], cum);
+		else
+			put(b, failed, "%s_bucket{%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, cum);
+	}
+	size_t ln = strlen(labels);
+	put(b, failed, "%s_sum%s%.*s%s %.6f\n", name, ln ? "{" : "", ln ? (int)ln - 1 : 0, labels, ln ? "}" : "", sum);
+	put(b, failed, "%s_count%s%.*s%s %" PRIu64 "\n", name, ln ? "{" : "", ln ? (int)ln - 1 : 0, labels, ln ? "}" : "", count);
+}
+
+static void render_requests(struct metrics *m, struct sc_buf *b, int *failed)
+{
+	put(b, failed, "# HELP fieldnote_request_duration_seconds Time from a request's dispatch to its reply, by route template and status class.\n"
+	               "# TYPE fieldnote_request_duration_seconds histogram\n");
+	for (size_t r = 0; r <= m->nroutes; r++)
+		for (int c = 0; c < NCLASS; c++) {
+			struct hist *h = &m->requests[r * NCLASS + (size_t)c];
+			uint64_t count = atomic_load_explicit(&h->count, memory_order_relaxed);
+			if (!count)
+				continue; /* series appear once used: the table has ~25 routes */
+			char labels[300];
+			snprintf(labels, sizeof labels, "method=\"%s\",route=\"%s\",status=\"%dxx\",",
+			         r < m->nroutes ? m->routes[r].method : "-", m->templates[r], c + 1);
+			put_hist(b, failed, "fieldnote_request_duration_seconds", labels, dur_bounds, NDUR - 1,
+			         h->bucket, count, (double)atomic_load(&h->sum_us) / 1e6);
+		}
+}
+
+static void render_counters(struct metrics *m, struct app *app, struct sc_buf *b, int *failed)
+{
+	put(b, failed, "# HELP fieldnote_notes_total Uploaded notes by result.\n# TYPE fieldnote_notes_total counter\n");
+	for (int i = 0; i < METRICS_NCOUNTERS; i++) {
+		if (counter_names[i][1]) {
+			char base[80];
+			snprintf(base, sizeof base, "%s", counter_names[i][0]);
+			put(b, failed, "# HELP %s %s\n# TYPE %s counter\n", base, counter_names[i][1], base);
+		}
+		put(b, failed, "%s %" PRIu64 "\n", counter_names[i][0], (uint64_t)atomic_load(&m->counters[i]));
+	}
+	put(b, failed, "# HELP fieldnote_device_syncs_total Sync feed requests answered 2xx, by feed.\n"
+	               "# TYPE fieldnote_device_syncs_total counter\n");
+	for (size_t r = 0; r < m->nroutes; r++)
+		if (!strncmp(m->routes[r].pattern, "/v1/sync/", 9))
+			put(b, failed, "fieldnote_device_syncs_total{feed=\"%s\"} %" PRIu64 "\n", m->routes[r].pattern + 9,
+			    (uint64_t)atomic_load(&m->syncs[r]));
+	put(b, failed, "# HELP fieldnote_busy_workers Workers serving a request now.\n# TYPE fieldnote_busy_workers gauge\n"
+	               "fieldnote_busy_workers %" PRIdFAST64 "\n", (int_fast64_t)atomic_load(&m->busy));
+	put(b, failed, "# HELP fieldnote_open_connections Client connections open now.\n# TYPE fieldnote_open_connections gauge\n"
+	               "fieldnote_open_connections %zu\n", app->conns ? connlimit_total(app->conns) : (size_t)0);
+	put(b, failed, "# HELP fieldnote_commit_batch_size Writes committed in one group commit.\n"
+	               "# TYPE fieldnote_commit_batch_size histogram\n");
+	put_hist(b, failed, "fieldnote_commit_batch_size", "", batch_bounds, NBATCH - 1, m->batch,
+	         atomic_load(&m->batch_count), (double)atomic_load(&m->batch_sum));
+	put(b, failed, "# HELP fieldnote_commit_duration_seconds Time of one group commit, fsync included.\n"
+	               "# TYPE fieldnote_commit_duration_seconds histogram\n");
+	put_hist(b, failed, "fieldnote_commit_duration_seconds", "", dur_bounds, NDUR - 1, m->commit_seconds.bucket,
+	         atomic_load(&m->commit_seconds.count), (double)atomic_load(&m->commit_seconds.sum_us) / 1e6);
+}
+
+static void render_store(struct app *app, struct sc_buf *b, int *failed)
+{
+	struct store_stats st;
+	store_stats(app->store, &st);
+	put(b, failed, "# HELP fieldnote_store_commits_total Write transactions committed.\n# TYPE fieldnote_store_commits_total counter\n"
+	               "fieldnote_store_commits_total %" PRIu64 "\n", st.commits);
+	put(b, failed, "# TYPE fieldnote_store_writes_total counter\nfieldnote_store_writes_total %" PRIu64 "\n", st.writes);
+	put(b, failed, "# TYPE fieldnote_store_map_grows_total counter\nfieldnote_store_map_grows_total %" PRIu64 "\n", st.map_grows);
+	put(b, failed, "# TYPE fieldnote_store_full_refusals_total counter\nfieldnote_store_full_refusals_total %" PRIu64 "\n",
+	    st.full_refusals);
+	put(b, failed, "# HELP fieldnote_store_disk_full 1 while the disk is full or under store_reserve.\n"
+	               "# TYPE fieldnote_store_disk_full gauge\nfieldnote_store_disk_full %d\n", st.disk_full);
+	put(b, failed, "# HELP fieldnote_store_map_bytes The store's map size.\n# TYPE fieldnote_store_map_bytes gauge\n"
+	               "fieldnote_store_map_bytes %zu\n", st.map_size);
+	put(b, failed, "# HELP fieldnote_store_used_bytes Bytes of the map in use.\n# TYPE fieldnote_store_used_bytes gauge\n"
+	               "fieldnote_store_used_bytes %zu\n", st.used_bytes);
+}
+
+/* Compares in time independent of where the first difference is. */
+static int token_equal(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	unsigned char d = na != nb;
+	for (size_t i = 0; i < na; i++)
+		d |= (unsigned char)(a[i] ^ b[i < nb ? i : 0]);
+	return d == 0;
+}
+
+int metrics_http_get(struct http_req *r)
+{
+	const char *want = r->app->cfg->metrics_token;
+	if (!want[0])
+		return http_send_error(r, FN_NOT_FOUND, NULL, "metrics are off (set metrics_token)");
+	const char *h = http_header(r, "Authorization");
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !token_equal(h + 7, want))
+		return http_send_error(r, FN_UNAUTHORIZED, NULL, "GET /metrics needs the metrics_token as a bearer token");
+	struct sc_buf b = {0};
+	int failed = 0;
+	render_requests(r->app->metrics, &b, &failed);
+	render_counters(r->app->metrics, r->app, &b, &failed);
+	render_store(r->app, &b, &failed);
+	int rc = failed ? http_send_error(r, FN_NO_MEMORY, NULL, "out of memory")
+	                : http_send_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.n,
+	                                  "Cache-Control: no-store\r\n");
+	sc_buf_free(&b);
+	return rc;
+}
