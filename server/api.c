@@ -338,6 +338,12 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/notes/*/review", HTTP_ROLE(ROLE_SUPERVISOR), api_post_review},
 	{"GET", "/v1/review/queue", HTTP_ROLE(ROLE_SUPERVISOR), api_get_queue},
 	{"GET", "/v1/children/*/contacts", HTTP_ROLE(ROLE_SUPERVISOR), api_get_contacts},
+	/* attachments (issue 16): tus 1.0 core uploads; reads follow the note */
+	{"OPTIONS", "/v1/uploads", HTTP_PUBLIC, api_options_uploads},
+	{"POST", "/v1/uploads", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_post_upload},
+	{"GET", "/v1/uploads/*", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_head_upload},
+	{"PATCH", "/v1/uploads/*", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_patch_upload},
+	{"GET", "/v1/notes/*/attachments/*", HTTP_SIGNED_IN, api_get_attachment, HTTP_PAGE},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
 	{"GET", "/v1/audit", HTTP_ROLE(ROLE_ADMIN), get_audit},
 	{"POST", "/v1/admin/devices/*/revoke", HTTP_ROLE(ROLE_ADMIN), post_device_revoke},

@@ -22,5 +22,11 @@ int api_get_queue(struct http_req *r);
 int api_post_review(struct http_req *r);
 int api_get_feedback(struct http_req *r);
 int api_get_contacts(struct http_req *r);
+/* api_attach.c */
+int api_options_uploads(struct http_req *r);
+int api_post_upload(struct http_req *r);
+int api_head_upload(struct http_req *r);
+int api_patch_upload(struct http_req *r);
+int api_get_attachment(struct http_req *r);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "attach.h"
 #include "audit.h"
 #include "auth.h"
 #include "config.h"
@@ -22,6 +23,7 @@ struct app {
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;
+	struct attach *attach; /* attachments (issue 16) */
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */

@@ -66,6 +66,11 @@ static const struct setting settings[] = {
 	S("write_quota_daily", C_SIZE, write_quota_daily, "33554432", "bytes of notes one user may store per UTC day (32 MiB); 0: no quota; past it 429 QUOTA_EXCEEDED"),
 	S("max_due_days", C_I64, rules.max_due_days, "730", "latest due time of a note's action, in days from now (2 years)"),
 	S("max_body_session", C_SIZE, max_body_session, "4096", "largest sign-in body (POST /v1/session), in bytes"),
+	S("attachment_types", C_STR, attachment_types, "image/jpeg,image/png,application/pdf", "attachment types allowed, judged by content (of image/jpeg, image/png, application/pdf)"),
+	S("attachment_max_bytes", C_SIZE, attachment_max_bytes, "10485760", "largest attachment, as uploaded (10 MiB); larger: 413"),
+	S("attachment_note_max_bytes", C_SIZE, attachment_note_max_bytes, "31457280", "most bytes of attachments on one note (30 MiB); more: 413"),
+	S("attachment_user_quota", C_SIZE, attachment_user_quota, "1073741824", "bytes of attachments one user may hold, stored and uploading (1 GiB); 0: no quota; past it 413"),
+	S("attachment_chunk_max", C_SIZE, attachment_chunk_max, "4194304", "largest upload chunk (one PATCH body, 4 MiB)"),
 	S("max_values", C_SIZE, max_values, "50000", "most JSON values or msgpack items in one body, counted before parsing"),
 };
 

@@ -103,6 +103,21 @@ static int parse_settings(struct config *c, int argc, char **argv, int i)
 	return i;
 }
 
+static int open_attach(struct app *app, const struct config *cfg)
+{
+	char detail[256] = "";
+	struct attach_limits lim = {cfg->attachment_max_bytes, cfg->attachment_note_max_bytes,
+	                            cfg->attachment_user_quota, cfg->attachment_chunk_max, 0};
+	if (attach_types_parse(cfg->attachment_types, &lim.types, detail) != 0) {
+		fprintf(stderr, "fieldnote: %s\n", detail);
+		return FN_BAD_ARGUMENT;
+	}
+	int rc = attach_open(&app->attach, app->store, app->audit, &lim);
+	if (rc != FN_OK)
+		fprintf(stderr, "fieldnote: cannot open the attachment databases: %s\n", sc_status_message(rc));
+	return rc;
+}
+
 static int open_app(struct app *app, const struct config *cfg, int create)
 {
 	char detail[256] = "";
@@ -125,13 +140,14 @@ static int open_app(struct app *app, const struct config *cfg, int create)
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 		return rc;
 	}
-	return FN_OK;
+	return open_attach(app, cfg);
 }
 
 static void close_app(struct app *app)
 {
 	api_session_flush(app);
 	throttle_close(app->throttle);
+	attach_close(app->attach);
 	notes_close(app->notes);
 	guidance_close(app->guidance);
 	auth_close(app->auth);
