@@ -191,7 +191,7 @@ int api_get_attachment(struct http_req *r)
 	/* no-store: a shared or lost device keeps no copy; the CSP and sandbox
 	 * keep a PDF or a crafted image from running anything if opened alone */
 	snprintf(h, sizeof h, "Cache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; "
-	         "img-src 'self'; plugin-types application/pdf; sandbox\r\nContent-Disposition: %s\r\n"
+	         "img-src 'self'; sandbox\r\nContent-Disposition: %s\r\n"
 	         "ETag: \"%.*s\"\r\n", strcmp(ctype, "application/pdf") == 0 ? "attachment" : "inline",
 	         (int)ref.stored_sha256.n, ref.stored_sha256.p);
 	return http_send_bytes(r, 200, ctype, copy, bytes.n, h);
