@@ -5,6 +5,8 @@
                           segment with GPS tags (and a COM); EXPECTED gets
                           the same file without them (what the server keeps)
   mkpng OUT [EXPECTED]    a 1x1 PNG with tEXt and eXIf chunks
+                          (PAD=N in the environment: N more bytes that are
+                          kept, an APP2 segment or a private chunk)
   sha256 FILE             hex digest
   upload URL TOKEN FILE NOTE ATT TYPE [options]
       --chunk N           bytes per PATCH (default 1000)
@@ -18,7 +20,9 @@
 import base64
 import hashlib
 import http.client
+import os
 import json
+import random
 import ssl
 import struct
 import sys
@@ -49,7 +53,7 @@ def exif_gps():
     return b"Exif\x00\x00" + body
 
 
-def jpeg():
+def jpeg(pad=0):
     soi = b"\xff\xd8"
     app0 = seg(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
     app1 = seg(0xE1, exif_gps())
@@ -62,8 +66,15 @@ def jpeg():
     sos = seg(0xDA, b"\x01\x01\x00\x00\x3f\x00")
     data = b"\x00"  # four blocks of "0" "0": a flat mid-grey square
     eoi = b"\xff\xd9"
-    full = soi + app0 + app1 + com + dqt + sof + dht_dc + dht_ac + sos + data + eoi
-    kept = soi + app0 + dqt + sof + dht_dc + dht_ac + sos + data + eoi
+    # APP2 segments (an ICC profile's place) are kept: bulk for chunked uploads
+    icc = b""
+    rnd = random.Random(pad)
+    while pad > 0:
+        n = min(pad, 65000)
+        icc += seg(0xE2, bytes(rnd.getrandbits(8) for _ in range(n)))
+        pad -= n
+    full = soi + app0 + app1 + com + icc + dqt + sof + dht_dc + dht_ac + sos + data + eoi
+    kept = soi + app0 + icc + dqt + sof + dht_dc + dht_ac + sos + data + eoi
     return full, kept
 
 
@@ -71,12 +82,14 @@ def chunk(ctype, data):
     return struct.pack(">I", len(data)) + ctype + data + struct.pack(">I", zlib.crc32(ctype + data))
 
 
-def png():
+def png(pad=0):
     sig = b"\x89PNG\r\n\x1a\n"
     ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
     text = chunk(b"tEXt", b"Location\x0051.5N 0.1W")
     exif = chunk(b"eXIf", exif_gps()[6:])
     idat = chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+    if pad:  # a private ancillary chunk, kept
+        idat = chunk(b"prVt", random.Random(pad).randbytes(pad)) + idat
     iend = chunk(b"IEND", b"")
     return sig + ihdr + text + exif + idat + iend, sig + ihdr + idat + iend
 
@@ -164,7 +177,8 @@ def upload(argv):
 def main():
     cmd = sys.argv[1]
     if cmd in ("mkjpeg", "mkpng"):
-        full, kept = jpeg() if cmd == "mkjpeg" else png()
+        pad = int(os.environ.get("PAD", "0"))
+        full, kept = jpeg(pad) if cmd == "mkjpeg" else png(pad)
         write(sys.argv[2], full)
         if len(sys.argv) > 3:
             write(sys.argv[3], kept)
