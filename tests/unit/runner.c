@@ -6,7 +6,7 @@
 
 #include "unit.h"
 
-#define SUITES(X) X(schema) X(limits) X(items) X(store) X(net) X(input) X(backup) X(migrate) X(throttle) X(auth) X(tls)
+#define SUITES(X) X(schema) X(limits) X(items) X(store) X(net) X(input) X(backup) X(migrate) X(throttle) X(auth) X(tls) X(attach)
 
 #define DECLARE(s) extern const struct unit_case s##_cases[];
 SUITES(DECLARE)
