@@ -178,6 +178,17 @@
 	F(STR, id,      SC_REQ|SC_ID, 64, _) \
 	F(INT, version, SC_REQ|SC_POS31, 0, _)
 
+/* A file attached to a note (issue 16): the device lists it in the note
+ * and uploads its bytes separately (POST /v1/uploads, tus 1.0). sha256 is
+ * 64 lower-case hex digits of the bytes as the device holds them; the
+ * server may store fewer bytes (image metadata removed). */
+#define SC_FIELDS_attachment(F) \
+	F(STR, id,         SC_REQ|SC_ID, 64, _) \
+	F(STR, sha256,     SC_REQ|SC_ID, 64, _) \
+	F(INT, size,       SC_REQ, 0, _) \
+	F(STR, media_type, SC_REQ|SC_NONEMPTY, 64, _) \
+	F(STR, caption,    SC_OPT, 500, _)
+
 /* A note as the device writes it. Immutable once queued: an amendment is
  * a new revision naming the one it replaces. Times are Unix seconds. */
 #define SC_FIELDS_note(F) \
@@ -210,7 +221,8 @@
 	F(OBJ,  referral,          SC_OPT, 0, referral) \
 	F(OBJ,  sharing,           SC_OPT, 0, sharing) \
 	F(OBJ,  next_steps,        SC_OPT, 0, next_steps) \
-	F(OBJS, guidance_seen,     SC_OPT, 50, guidance_ref)
+	F(OBJS, guidance_seen,     SC_OPT, 50, guidance_ref) \
+	F(OBJS, attachments,       SC_OPT, 20, attachment)
 
 #define SC_FIELDS_note_batch(F) \
 	F(OBJS, notes, SC_REQ, 100, note)
@@ -444,6 +456,32 @@
 #define SC_FIELDS_escalation_resolve(F) \
 	F(STR, resolution, SC_REQ|SC_NONEMPTY, 4000, _)
 
+/* An attachment of a note's latest revision as the server holds it:
+ * pending until its upload completed; stored_sha256 and stored_size
+ * describe the bytes served (metadata removed). */
+#define SC_FIELDS_attachment_state(F) \
+	F(STR,  id,            SC_REQ, 64, _) \
+	F(STR,  media_type,    SC_OPT, 64, _) \
+	F(STR,  caption,       SC_OPT, 500, _) \
+	F(BOOL, pending,       SC_REQ, 0, _) \
+	F(STR,  stored_sha256, SC_OPT, 64, _) \
+	F(INT,  stored_size,   SC_OPT, 0, _)
+
+/* Stored, never sent: an upload in progress or done, on the server
+ * (attach.c) and on the handheld (client-lib/src/attach.c). */
+#define SC_FIELDS_upload_record(F) \
+	F(STR,  owner,      SC_REQ, 64, _) \
+	F(STR,  device_id,  SC_OPT, 128, _) \
+	F(STR,  note_id,    SC_REQ, 64, _) \
+	F(STR,  att_id,     SC_REQ, 64, _) \
+	F(STR,  sha256,     SC_REQ, 64, _) \
+	F(STR,  media_type, SC_REQ, 64, _) \
+	F(STR,  caption,    SC_OPT, 500, _) \
+	F(INT,  length,     SC_REQ, 0, _) \
+	F(INT,  offset,     SC_REQ, 0, _) \
+	F(INT,  created,    SC_REQ, 0, _) \
+	F(BOOL, done,       SC_OPT, 0, _)
+
 /* A note with every revision, as GET /v1/notes/{id} answers. */
 #define SC_FIELDS_note_view(F) \
 	F(STR,  id,          SC_REQ, 64, _) \
@@ -459,7 +497,9 @@
 	F(INT,  review_due,  SC_OPT, 0, _) \
 	F(OBJS, escalations, SC_OPT, 100, escalation) \
 	F(OBJ,  referral,    SC_OPT, 0, referral_record) \
-	F(OBJ,  enquiry,     SC_OPT, 0, enquiry_record)
+	F(OBJ,  enquiry,     SC_OPT, 0, enquiry_record) \
+	F(OBJS, attachments, SC_OPT, 20, attachment_state) \
+	F(BOOL, attachment_pending, SC_OPT, 0, _)
 
 /* One audit entry: who did what to which record, when, from where. hash is
  * SHA-256 (hex) over the entry's canonical msgpack without `hash`; prev is
@@ -513,12 +553,12 @@
 #define SC_RECORDS(R) R(error_reply) R(user_summary) R(session_request) R(session_reply) \
 	R(guidance_summary) R(guidance_doc) R(guidance_list) R(guidance_change) R(change_page) R(health) \
 	R(mental_health) R(thrive) R(referral) R(sharing) R(action) R(next_steps) R(guidance_ref) \
-	R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
+	R(attachment) R(note) R(note_batch) R(field_error) R(note_result) R(note_results) R(note_revision) \
 	R(review) R(escalation_step) R(escalation) R(escalation_list) \
 	R(escalation_advance) R(escalation_resolve) R(referral_record) R(referral_page) R(outcome_request) \
 	R(enquiry_contact) R(contribution) R(enquiry_record) R(enquiry_page) R(enquiry_request) \
-	R(contribution_request) R(note_view) R(review_request) R(feedback_page) R(queue_item) R(queue_page) \
-	R(contact) R(contacts_page) R(audit_entry) R(audit_page) \
+	R(contribution_request) R(attachment_state) R(note_view) R(review_request) R(feedback_page) \
+	R(queue_item) R(queue_page) R(upload_record) R(contact) R(contacts_page) R(audit_entry) R(audit_page) \
 	R(hold) R(hold_list) R(hold_request) R(child_export)
 
 /* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */

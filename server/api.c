@@ -266,6 +266,12 @@ const struct http_route api_routes[] = {
 	{"GET", "/v1/escalations", HTTP_ROLE(ROLE_SUPERVISOR), api_get_escalations},
 	{"POST", "/v1/escalations/*/advance", HTTP_ROLE(ROLE_SUPERVISOR), api_post_escalation_advance},
 	{"POST", "/v1/escalations/*/resolve", HTTP_ROLE(ROLE_SUPERVISOR), api_post_escalation_resolve},
+	/* attachments (issue 16): tus 1.0 core uploads; reads follow the note */
+	{"OPTIONS", "/v1/uploads", HTTP_PUBLIC, api_options_uploads},
+	{"POST", "/v1/uploads", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_post_upload},
+	{"GET", "/v1/uploads/*", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_head_upload},
+	{"PATCH", "/v1/uploads/*", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_patch_upload},
+	{"GET", "/v1/notes/*/attachments/*", HTTP_SIGNED_IN, api_get_attachment, HTTP_PAGE},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
 	/* receiving agencies; which referral is whose is decided per record */
 	{"GET", "/v1/referrals", HTTP_ROLE(ROLE_PARTNER) | HTTP_ROLE(ROLE_SUPERVISOR), api_get_referrals},

@@ -48,5 +48,11 @@ int api_post_enquiry_decision(struct http_req *r);
  * reviews (one cursor for both). */
 int api_sharing_feedback(struct http_req *r, struct store_txn *t, uint64_t since, size_t limit,
                          struct sc_feedback_page *page);
+/* api_attach.c */
+int api_options_uploads(struct http_req *r);
+int api_post_upload(struct http_req *r);
+int api_head_upload(struct http_req *r);
+int api_patch_upload(struct http_req *r);
+int api_get_attachment(struct http_req *r);
 
 #endif

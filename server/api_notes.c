@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "attach.h"
 #include "clock.h"
 #include "notes.h"
 #include "status.h"
@@ -118,6 +119,8 @@ int api_get_note(struct http_req *r)
 	if (rc != FN_OK)
 		return http_send_error(r, rc, NULL, "the store is unavailable");
 	rc = notes_get(r->app->notes, t, &r->who, r->params[0], clock_now(), r->arena, &view);
+	if (rc == FN_OK)
+		rc = attach_view_fill(r->app->attach, t, r->arena, &view);
 	/* The view lives in the arena; the write below must not run inside a
 	 * read transaction (a map growth would wait for it). */
 	store_read_end(t);

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "attach.h"
 #include "audit.h"
 #include "auth.h"
 #include "config.h"
@@ -31,6 +32,7 @@ struct app {
 	struct holds *holds; /* legal holds (retention) */
 	struct referrals *referrals;
 	struct enquiries *enquiries;
+	struct attach *attach; /* attachments (issue 16) */
 	struct throttle *throttle; /* sign-in attempts */
 	struct connlimit *conns; /* open connections per address (serve only) */
 	const struct http_route *routes; /* set by http_mount */

@@ -74,6 +74,21 @@ static int open_sharing(struct app *app, const struct config *cfg)
 	return FN_OK;
 }
 
+static int open_attach(struct app *app, const struct config *cfg)
+{
+	char detail[256] = "";
+	struct attach_limits lim = {cfg->attachment_max_bytes, cfg->attachment_note_max_bytes,
+	                            cfg->attachment_user_quota, cfg->attachment_chunk_max, 0};
+	if (attach_types_parse(cfg->attachment_types, &lim.types, detail) != 0) {
+		fprintf(stderr, "fieldnote: %s\n", detail);
+		return FN_BAD_ARGUMENT;
+	}
+	int rc = attach_open(&app->attach, app->store, app->audit, &lim);
+	if (rc != FN_OK)
+		fprintf(stderr, "fieldnote: cannot open the attachment databases: %s\n", sc_status_message(rc));
+	return rc;
+}
+
 int cli_open_app(struct app *app, const struct config *cfg, int create)
 {
 	char detail[256] = "";
@@ -100,13 +115,14 @@ int cli_open_app(struct app *app, const struct config *cfg, int create)
 		return rc;
 	}
 	notes_set_escalations(app->notes, app->escalations);
-	return FN_OK;
+	return open_attach(app, cfg);
 }
 
 void cli_close_app(struct app *app)
 {
 	api_session_flush(app);
 	throttle_close(app->throttle);
+	attach_close(app->attach);
 	notes_close(app->notes);
 	escalations_close(app->escalations);
 	holds_close(app->holds);

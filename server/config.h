@@ -33,6 +33,9 @@ struct config {
 	size_t map_size, map_max, store_reserve;
 	size_t write_quota_daily;
 	struct retention_config retention; /* retention.h */
+	/* attachments (attach.h) */
+	char attachment_types[256];
+	size_t attachment_max_bytes, attachment_note_max_bytes, attachment_user_quota, attachment_chunk_max;
 	struct throttle_config login; /* sign-in throttling */
 	struct auth_config auth;
 	struct rules_config rules;

@@ -1,8 +1,8 @@
 /* stored.h - records the server keeps in its store and never sends: users
- * (with their password hashes), session tokens and note heads. They are
- * built with the same field lists and codecs as the wire records
- * (schema/records.h) but live here, so the handheld library, which
- * compiles schema/, carries none of them. */
+ * (with their password hashes), session tokens, note heads and attachment
+ * references. They are built with the same field lists and
+ * codecs as the wire records (schema/records.h) but live here, so the
+ * handheld library, which compiles schema/, carries none of them. */
 #ifndef FN_STORED_H
 #define FN_STORED_H
 
@@ -41,7 +41,20 @@
 	F(INT, last_used,  SC_OPT, 0, _) \
 	F(STR, peer,       SC_OPT, 128, _)
 
-#define SC_STORED_RECORDS(R) R(user_record) R(token_record) R(note_head)
+/* A note's reference to a stored blob (attach.c). */
+#define SC_FIELDS_attachment_ref(F) \
+	F(STR,  owner,         SC_REQ, 64, _) \
+	F(STR,  note_id,       SC_REQ, 64, _) \
+	F(STR,  att_id,        SC_REQ, 64, _) \
+	F(STR,  sha256,        SC_REQ, 64, _) \
+	F(STR,  media_type,    SC_REQ, 64, _) \
+	F(STR,  caption,       SC_OPT, 500, _) \
+	F(INT,  size,          SC_REQ, 0, _) \
+	F(STR,  stored_sha256, SC_REQ, 64, _) \
+	F(INT,  stored_size,   SC_REQ, 0, _) \
+	F(INT,  at,            SC_REQ, 0, _)
+
+#define SC_STORED_RECORDS(R) R(user_record) R(token_record) R(note_head) R(attachment_ref)
 
 SC_STORED_RECORDS(SC_GEN_RECORD_DECL)
 

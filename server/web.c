@@ -13,7 +13,7 @@
  * origin; nothing inline, no frames, no forms posting anywhere. */
 #define WEB_HEADERS \
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; " \
-	"connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; " \
+	"connect-src 'self'; img-src 'self' blob:; base-uri 'none'; form-action 'none'; " \
 	"frame-ancestors 'none'\r\n" \
 	"X-Frame-Options: DENY\r\n" \
 	"Referrer-Policy: no-referrer\r\n" \

@@ -33,6 +33,9 @@ static const char usage[] =
 	"  note add --json FILE|-    save a note (fields as flags too; see note --help)\n"
 	"  note amend ID --json FILE amend a note (outbox, or returned by a supervisor)\n"
 	"  note show ID              one note, as JSON\n"
+	"  attach add FILE TYPE [CAPTION]  store a file for a note; prints the entry for\n"
+	"                            the note's \"attachments\" list\n"
+	"  attach get ID [OUT]       the attachment's state as JSON; its bytes to OUT\n"
 	"  outbox                    queued and refused notes, as JSON\n"
 	"  outbox count              how many are queued and refused (nothing decrypted)\n"
 	"  outbox export FILE        the outbox with the notes, as PLAINTEXT JSON (mode 600)\n"
@@ -387,6 +390,31 @@ static int cmd_note(fn_client *c, int argc, char **argv)
 	return rc ? report(c, rc, amend ? "note amend" : "note add") : 0;
 }
 
+static int cmd_attach(fn_client *c, int argc, char **argv)
+{
+	char *out = NULL;
+	if ((argc == 3 || argc == 4) && !strcmp(argv[0], "add"))
+		return print_json(c, fn_attachment_add(c, argv[1], NULL, 0, argv[2], argc == 4 ? argv[3] : NULL, NULL, &out),
+		                  &out, "attach add");
+	if ((argc == 2 || argc == 3) && !strcmp(argv[0], "get")) {
+		void *bytes = NULL;
+		size_t n = 0;
+		int rc = fn_attachment_get(c, argv[1], argc == 3 ? &bytes : NULL, &n, &out);
+		if (rc == 0 && argc == 3) {
+			FILE *f = fopen(argv[2], "wb");
+			if (!f || (n && fwrite(bytes, 1, n, f) != n) || fclose(f) != 0) {
+				fprintf(stderr, "fieldnote-device: cannot write %s\n", argv[2]);
+				fn_free(bytes);
+				fn_free(out);
+				return 1;
+			}
+		}
+		fn_free(bytes);
+		return print_json(c, rc, &out, "attach get");
+	}
+	return usage_error("attach add FILE TYPE [CAPTION] | attach get ID [OUT]");
+}
+
 static int cmd_outbox(fn_client *c, int argc, char **argv)
 {
 	char *out = NULL;
@@ -500,6 +528,8 @@ int main(int argc, char **argv)
 		rc = print_json(c, fn_referrals_list(c, &out), &out, "referrals");
 	else if (!strcmp(cmd, "outbox"))
 		rc = cmd_outbox(c, nargs, args);
+	else if (!strcmp(cmd, "attach"))
+		rc = cmd_attach(c, nargs, args);
 	else if (!strcmp(cmd, "notes") && nargs == 0)
 		rc = print_json(c, fn_note_list(c, &out), &out, "notes");
 	else if (!strcmp(cmd, "sync"))

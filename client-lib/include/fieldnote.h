@@ -289,6 +289,43 @@ FN_API int fn_note_save(fn_client *c, const char *json, char *id_out);
  */
 FN_API int fn_note_amend(fn_client *c, const char *id, const char *json, int64_t *revision_out);
 
+/* -------------------------------------------------------- attachments --- */
+
+/* The largest attachment fn_attachment_add takes (the server's default
+ * attachment_max_bytes). */
+#define FN_ATTACHMENT_MAX ((size_t)10 << 20)
+
+/*
+ * Adds a file (a photo of a drawing, a worksheet) for a note the app is
+ * composing: from the file at `path`, or, with path NULL, from the n bytes
+ * at buf. media_type: "image/jpeg", "image/png" or "application/pdf" (the
+ * server checks the bytes and refuses a mislabelled file); caption may be
+ * NULL. The bytes are stored encrypted like the outbox (AES-256-GCM in
+ * 64 KiB chunks, the store's key), durably before returning.
+ *
+ * id_out (may be NULL, FN_ID_SIZE bytes) receives the attachment's id.
+ * json_out (may be NULL; caller frees with fn_free) receives the entry to
+ * put in the note's "attachments" array: {"id","sha256","size",
+ * "media_type","caption"}. fn_note_save then binds the attachment to the
+ * note; fn_sync_run uploads it after the note and deletes its bytes here
+ * once the server stored them.
+ *
+ * Returns FN_OK; FN_BAD_ARGUMENT (no bytes, unknown media type);
+ * FN_PAYLOAD_TOO_LARGE (over FN_ATTACHMENT_MAX); FN_IO_ERROR (the file);
+ * FN_STORE_FULL; FN_NO_MEMORY.
+ */
+FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, size_t n,
+                             const char *media_type, const char *caption, char *id_out, char **json_out);
+
+/*
+ * Reads attachment `id` back: *bytes (malloc'ed, caller frees with
+ * fn_free; NULL when the server already stored it and it left the device)
+ * and *n, and *json (caller frees with fn_free; may be NULL to skip):
+ * {"id","sha256","size","media_type","caption","note_id","uploaded"}.
+ * Returns FN_OK, FN_NOT_FOUND, FN_WRONG_KEY, FN_NO_MEMORY.
+ */
+FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t *n, char **json);
+
 /*
  * One note as JSON: {"id", "revision", "state", "note": {...}} where state
  * is queued, conflict or invalid (in the outbox), or submitted, accepted,
@@ -436,7 +473,9 @@ enum fn_sync_step {
 	FN_STEP_FEEDBACK_SAVED = 9,
 	FN_STEP_RETRY = 10,        /* waiting delay_ms before another try (done:
 	                              attempt number; status: why) */
-	FN_STEP_DONE = 11          /* finished (status: the result) */
+	FN_STEP_DONE = 11,         /* finished (status: the result) */
+	FN_STEP_ATTACH_SENT = 12   /* a chunk of an attachment was stored by the
+	                              server (done/total: its bytes) */
 };
 
 /* What the progress callback sees; owned by the library and valid during

@@ -167,10 +167,27 @@ struct rpc {
  * x->reply), else the status (from the error reply when there is one) and
  * x->detail. */
 int rpc_call(struct rpc *x, const char *method, const char *path, const void *body, size_t n, int auth);
+/* The same with extra request header lines (http_request_ex). */
+int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char *extra, const void *body,
+                size_t n, int auth);
 /* Decodes the reply body (msgpack or JSON) as rec into out. */
 int rpc_decode(struct rpc *x, const struct sc_record *rec, void *out);
 void rpc_progress(struct rpc *x, int step, uint64_t done, uint64_t total, int status, unsigned delay);
 int rpc_init(struct rpc *x, fn_client *c);
 void rpc_end(struct rpc *x);
+
+/* ---- attachments (attach.c) ---- */
+
+/* Inside fn_note_save's write transaction: every attachment the composed
+ * note (msgpack) lists must be on this device with that sha256; each is
+ * bound to the note (uploaded after it). Sets the handle's error. */
+int attach_bind(fn_client *c, MDB_txn *t, const void *note_mp, size_t n);
+/* The sync's last phase: uploads the attachments of notes the server has
+ * acknowledged (tus 1.0, resuming at the server's offset), each removed
+ * from the device once the server has stored it (attach_sync.c). */
+struct sync;
+int attach_push(struct sync *s);
+/* Chunks [from, to) of an attachment's bytes, opened, appended to out. */
+int attach_read_range(fn_client *c, MDB_txn *t, const char *id, uint32_t from, uint32_t to, struct sc_buf *out);
 
 #endif

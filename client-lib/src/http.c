@@ -384,11 +384,13 @@ static int net_src_read(void *arg, void *buf, size_t cap, size_t *got, char *det
 	return net_read(arg, buf, cap, got, detail);
 }
 
+/* extra: header lines ("Name: value\r\n"...) that replace the msgpack
+ * Content-Type (they carry their own), or NULL. */
 static int send_request(struct net *net, const char *method, const char *path, const char *token,
-                        const void *body, size_t n, int accept_gzip, char *detail)
+                        const char *extra, const void *body, size_t n, int accept_gzip, char *detail)
 {
 	struct sc_buf b = {0};
-	char head[1024];
+	char head[2048];
 	int hn = snprintf(head, sizeof head,
 	                  "%s %s HTTP/1.1\r\n"
 	                  "Host: %s\r\n"
@@ -397,7 +399,7 @@ static int send_request(struct net *net, const char *method, const char *path, c
 	                  "%s%s"
 	                  "Content-Length: %zu\r\n",
 	                  method, path, net->hostport, accept_gzip ? "Accept-Encoding: gzip\r\n" : "",
-	                  n ? "Content-Type: application/msgpack\r\n" : "", n);
+	                  extra ? extra : n ? "Content-Type: application/msgpack\r\n" : "", n);
 	if (hn < 0 || (size_t)hn >= sizeof head) {
 		snprintf(detail, 256, "request line too long");
 		return FN_BAD_ARGUMENT;
@@ -424,6 +426,13 @@ int http_request(struct net *net, const char *method, const char *path, const ch
                  const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
                  char *detail)
 {
+	return http_request_ex(net, method, path, token, NULL, body, n, accept_gzip, max_body, r, detail);
+}
+
+int http_request_ex(struct net *net, const char *method, const char *path, const char *token,
+                    const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
+                    struct http_reply *r, char *detail)
+{
 	struct http_src src = {net_src_read, net};
 	int rc;
 
@@ -432,7 +441,7 @@ int http_request(struct net *net, const char *method, const char *path, const ch
 		if (!net->up && (rc = net_connect(net, detail)) != FN_OK)
 			return rc;
 		r->received = 0;
-		rc = send_request(net, method, path, token, body, n, accept_gzip, detail);
+		rc = send_request(net, method, path, token, extra, body, n, accept_gzip, detail);
 		if (rc == FN_OK && net->on_sent)
 			net->on_sent(net->on_sent_arg);
 		if (rc == FN_OK)

@@ -166,6 +166,8 @@ static int save_txn(MDB_txn *t, void *arg)
 		rc = note_compose(c, j->json, j->id, j->rev, j->replaces, j->seen.n ? j->seen.p : NULL, j->a, &j->mp);
 		j->compose_failed = rc != FN_OK;
 	}
+	if (rc == FN_OK)
+		rc = attach_bind(c, t, j->mp.p, j->mp.n);
 	if (rc == FN_OK) {
 		struct ob_entry e = {OB_QUEUED, 0, {"", 0}, {j->mp.p, j->mp.n}};
 		rc = ob_store(c, t, key, ob_key(j->id, strlen(j->id), j->rev, key), &e);

@@ -19,6 +19,7 @@ static const char *const step_names[] = {
 	[FN_STEP_FEEDBACK_SAVED] = "feedback_saved",
 	[FN_STEP_RETRY] = "retry",
 	[FN_STEP_DONE] = "done",
+	[FN_STEP_ATTACH_SENT] = "attach_sent",
 };
 
 int rpc_init(struct rpc *x, fn_client *c)
@@ -184,6 +185,12 @@ static unsigned next_wait(struct rpc *x, unsigned attempt, int *rc)
 
 int rpc_call(struct rpc *x, const char *method, const char *path, const void *body, size_t n, int auth)
 {
+	return rpc_call_ex(x, method, path, NULL, body, n, auth);
+}
+
+int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char *extra, const void *body,
+                size_t n, int auth)
+{
 	fn_client *c = x->c;
 	struct net *net = &c->net;
 	int rc;
@@ -208,8 +215,8 @@ int rpc_call(struct rpc *x, const char *method, const char *path, const void *bo
 			rpc_progress(x, FN_STEP_CONNECT, net->connections + 1, 0, FN_OK, 0);
 		x->detail[0] = 0;
 		x->reply.retry_after = -1;
-		rc = http_request(net, method, path, auth ? x->token : NULL, body, n, x->accept_gzip,
-		                  c->opt.max_reply, &x->reply, x->detail);
+		rc = http_request_ex(net, method, path, auth ? x->token : NULL, extra, body, n, x->accept_gzip,
+		                     c->opt.max_reply, &x->reply, x->detail);
 		net->deadline_ms = 0;
 		if (rc == FN_OK) {
 			if (x->reply.date) {

@@ -10,7 +10,8 @@
 
 #include "status.h"
 
-static const char *const db_names[DB_N] = {"meta", "outbox", "notes", "guidance", "feedback"};
+static const char *const db_names[DB_N] = {"meta", "outbox", "notes", "guidance", "feedback",
+                                             "att", "attdata"};
 
 /* The map is address space, not disk: the file grows as it fills. Start
  * at 64 MiB and double on MDB_MAP_FULL up to 64 GiB. */

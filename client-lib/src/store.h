@@ -27,7 +27,12 @@
  *   guidance  id -> sealed guidance_doc (msgpack)
  *   feedback  seq(8, BE) -> sealed review (msgpack)
  */
-enum { DB_META, DB_OUTBOX, DB_NOTES, DB_GUIDANCE, DB_FEEDBACK, DB_N };
+/*   att       attachment id -> sealed upload_record (attach.c): note id
+ *             once a saved note lists it, done once the server stored it
+ *   attdata   attachment id, chunk index (4, BE) -> sealed 64 KiB chunk
+ *             of its bytes, deleted once the server stored it
+ */
+enum { DB_META, DB_OUTBOX, DB_NOTES, DB_GUIDANCE, DB_FEEDBACK, DB_ATT, DB_ATTDATA, DB_N };
 
 struct st {
 	MDB_env *env;

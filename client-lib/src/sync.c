@@ -503,6 +503,9 @@ FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progres
 	s.phase = 1;
 	if ((rc = push(&s)) != FN_OK)
 		goto done;
+	/* attachments follow their notes (the server files them under them) */
+	if ((rc = attach_push(&s)) != FN_OK)
+		goto done;
 	s.phase = 2;
 	if ((rc = sync_pull(&s, 1)) != FN_OK)
 		goto done;

@@ -11,6 +11,7 @@ struct sync {
 	unsigned batch;
 	uint64_t total, answered;
 	uint64_t pushed, duplicates, conflicts, invalid, held, guidance_saved, withdrawn, feedback;
+	uint64_t attachments, attachments_refused; /* uploaded, refused this run */
 	int feedback_unsupported;
 	int local_stop; /* stopped before the network: the store said so */
 	int phase;      /* 0 start, 1 push, 2 guidance, 3 feedback, 4 end */

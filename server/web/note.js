@@ -175,6 +175,50 @@
 				: null);
 	}
 
+	/* Attachments (issue 16): images are fetched with the session's token
+	 * (an <img src> could not send it) and shown from blob: URLs, the only
+	 * images the page's CSP allows besides its own; a missing one says
+	 * "attachment pending". Blob URLs are revoked with the next note. */
+	var blobUrls = [];
+	function attachmentBlob(noteId, a) {
+		var headers = { Authorization: 'Bearer ' + FN.S.token };
+		return fetch('/v1/notes/' + encodeURIComponent(noteId) + '/attachments/' + encodeURIComponent(a.id),
+			{ headers: headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
+				redirect: 'error' }).then(function (res) {
+			if (!res.ok) throw new Error('The server answered ' + res.status + '.');
+			return res.blob();
+		}).then(function (b) {
+			var url = URL.createObjectURL(b);
+			blobUrls.push(url);
+			return url;
+		});
+	}
+	function attachmentItem(v, a) {
+		var label = a.caption || (a.media_type === 'application/pdf' ? 'PDF document' : 'Image');
+		if (a.pending)
+			return el('li', { class: 'attachment pending' }, label + ': attachment pending (not yet uploaded)');
+		var li = el('li', { class: 'attachment' }, el('span', { class: 'muted' }, label + ' (loading)'));
+		attachmentBlob(v.id, a).then(function (url) {
+			FN.clear(li);
+			if (a.media_type === 'application/pdf')
+				li.appendChild(el('a', { href: url, download: a.id + '.pdf' }, label + ' (PDF, ' + a.stored_size + ' bytes)'));
+			else
+				li.appendChild(el('figure', null, el('img', { src: url, alt: label, class: 'attachment-img' }),
+					el('figcaption', null, label)));
+		}, function (e) {
+			FN.clear(li);
+			li.appendChild(el('span', { class: 'error' }, label + ': cannot be shown. ' + e.message));
+		});
+		return li;
+	}
+	function attachmentsPanel(v) {
+		blobUrls.forEach(function (u) { URL.revokeObjectURL(u); });
+		blobUrls = [];
+		return el('section', { class: 'attachments', 'aria-labelledby': 'att-h' },
+			el('h2', { id: 'att-h' }, 'Attachments' + (v.attachment_pending ? ' (attachment pending)' : '')),
+			el('ul', { class: 'attachment-list' }, v.attachments.map(function (a) { return attachmentItem(v, a); })));
+	}
+
 	/* v: GET /v1/notes/{id}; contacts: the child's contacts page, or
 	 * {error} when it could not be read. */
 	FN.renderNote = function (v, contacts) {
@@ -211,6 +255,7 @@
 				el('h2', { id: 'rev-latest-h' }, 'Latest revision (' + latest.note.revision + ')'),
 				noteFields(latest.note, 3)));
 		}
+		if (v.attachments && v.attachments.length) body.appendChild(attachmentsPanel(v));
 		var older = revs.filter(function (r) { return r !== latest; });
 		if (older.length) {
 			body.appendChild(el('section', { class: 'older', 'aria-labelledby': 'older-h' },

@@ -21,7 +21,7 @@ const SHOT_NOTE = SHOT.replace(/\.png$/, '') + '-note.png';
 // More screenshots beside FN_SHOT: review-<name>.png.
 const shot = (name) => path.join(path.dirname(SHOT), `review-${name}.png`);
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-	"img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+	"img-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const T = 10000; // ms for any one wait
 const MASH_REF = 'C-MASH-0005'; // a child with two contacts 150 days apart
 const ZONE = /\b(GMT|BST|UTC)\b|GMT[+-]\d/;

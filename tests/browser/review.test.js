@@ -237,6 +237,24 @@ async function main() {
 		assert.match(focused || '', /C-XSS-0003/);
 	});
 
+	await check('note_shows_its_images_and_says_which_are_pending', async () => {
+		await openNote('C-PLN-0004');
+		try {
+			await page.waitForFunction(() => {
+				const i = document.querySelector('#note-body img.attachment-img');
+				return i && i.complete && i.naturalWidth > 0;
+			}, null, { timeout: 10000 });
+			const img = page.locator('#note-body img.attachment-img');
+			assert.equal(await img.count(), 1, 'one image uploaded, one pending');
+			assert.match(await img.getAttribute('src'), /^blob:/, 'shown from the fetched bytes');
+			assert.equal(await img.getAttribute('alt'), 'A drawing of home');
+			await page.getByText('Worksheet: attachment pending (not yet uploaded)').waitFor({ timeout: 10000 });
+		} finally {
+			await page.getByRole('button', { name: 'Back to the queue' }).click();
+			await queueShown();
+		}
+	});
+
 	await check('amended_note_shows_earlier_revision_and_previous_review', async () => {
 		assert.match(await rowFor('C-AMND-0002').textContent(), /revision 2/);
 		await openNote('C-AMND-0002');

@@ -56,7 +56,7 @@ apt_install() {
 
 # --- the page's files over HTTP, without a browser --------------------------
 
-CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 header() { grep -i "^$1:" "$HDRS" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
@@ -178,8 +178,16 @@ setup_data() {
 	# Injected markup in the child's words and in two other fields.
 	post_note "$(calm_note web-xss C-XSS-0003 "import os; x=os.environ['XSS']; n['child_words']=x; n['present']=x; n['thrive']['threat']=x")"
 	expect_status 201 || return 1
-	post_note "$(calm_note web-plain C-PLN-0004 "")"
+	# C-PLN-0004 lists two images (issue 16): the first uploaded, the
+	# second still pending.
+	python3 tests/integration/attach_tool.py mkpng "$FN_TMP/pic.png" || return 1
+	local psha psize
+	psha=$(sha256sum "$FN_TMP/pic.png" | cut -d' ' -f1)
+	psize=$(stat -c %s "$FN_TMP/pic.png")
+	post_note "$(calm_note web-plain C-PLN-0004 "n['attachments']=[{'id':'pic-1','sha256':'$psha','size':$psize,'media_type':'image/png','caption':'A drawing of home'},{'id':'pic-2','sha256':'$psha','size':$psize,'media_type':'image/png','caption':'Worksheet'}]")"
 	expect_status 201 || return 1
+	python3 tests/integration/attach_tool.py upload "$URL" "$TOKEN" "$FN_TMP/pic.png" web-plain pic-1 image/png \
+		>"$FN_TMP/pic.out" 2>&1 || { fail "attachment upload: $(cat "$FN_TMP/pic.out")"; return 1; }
 	# C-MASH-0005: two contacts 150 days apart meet the MASH threshold (2 in
 	# 183 days). The newer one arrives last, on the queue's second page.
 	post_note "$(contact_note web-mash-old C-MASH-0005 $((NOW - 150 * 86400 - 7200)))"

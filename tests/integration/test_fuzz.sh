@@ -20,6 +20,18 @@ test_fuzz_decode() {
 	fi
 }
 
+# The attachment upload's headers and file walkers (issue 16).
+test_fuzz_attach() {
+	local out=$FN_TMP/fuzz-attach.out rc=0
+	tests/fuzz/run_attach.sh "${FUZZ_ATTACH_SECONDS:-10}" >"$out" 2>&1 || rc=$?
+	grep '^fuzz: fuzz_attach:' "$out" | sed 's/^/    /'
+	if [ $rc -ne 0 ]; then
+		sed 's/^/    /' "$out" | tail -40 >&2
+		fail "tests/fuzz/run_attach.sh exited with status $rc"
+		return 1
+	fi
+}
+
 if [ "$FN_BUILD" = build ]; then
 	run_tests
 else

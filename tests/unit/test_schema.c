@@ -378,6 +378,14 @@ static void build_note(void *out)
 	n->sharing = &sh;
 	n->next_steps = &ns;
 	n->guidance_seen = (struct sc_list_guidance_ref){ seen, 1 };
+	static struct sc_attachment att;
+	att.id = SC_STR_LIT("att-1");
+	att.sha256 = SC_STR_LIT("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+	att.size = 48213;
+	att.media_type = SC_STR_LIT("image/jpeg");
+	att.caption = SC_STR_LIT("Three houses worksheet");
+	att.has = ALL(attachment);
+	n->attachments = (struct sc_list_attachment){ &att, 1 };
 	n->has = ALL(note) & ~(1ull << SC_F_note_replaces);
 }
 
