@@ -422,7 +422,8 @@ int escalations_list(struct escalations *es, struct store_txn *t, const struct a
 			return rc;
 	if ((rc = gather(es, t, BY_HOLDER, u->username, &s)) != FN_OK)
 		return rc;
-	qsort(s.v, s.n, sizeof *s.v, seq_cmp);
+	if (s.n) /* s.v is NULL when nothing was found */
+		qsort(s.v, s.n, sizeof *s.v, seq_cmp);
 	out->items.v = sc_arena_alloc(a, (s.n < LIST_MAX ? s.n + 1 : LIST_MAX) * sizeof *out->items.v);
 	if (!out->items.v)
 		return FN_NO_MEMORY;
