@@ -164,14 +164,14 @@ static int cmd_run(struct app *app, const struct opts *o)
 {
 	struct retention_report r;
 	char detail[256];
-	int rc = retention_run(app->store, app->notes, app->holds, app->audit, &app->cfg->retention, o->dry_run,
+	int rc = retention_run(app->store, app->notes, app->holds, app->attach, app->audit, &app->cfg->retention, o->dry_run,
 	                       cli_actor.name, clock_now(), &r, detail);
 	printf("%sscanned %llu notes: %llu past retention, %llu of them kept under a legal hold\n",
 	       o->dry_run ? "dry run: " : "", (unsigned long long)r.scanned, (unsigned long long)r.expired,
 	       (unsigned long long)r.held);
-	printf("%s %llu notes (%llu revisions, %llu reviews, %llu index entries)%s\n",
+	printf("%s %llu notes (%llu revisions, %llu reviews, %llu index entries, %llu attachments)%s\n",
 	       o->dry_run ? "would delete" : "deleted", (unsigned long long)r.notes, (unsigned long long)r.revisions,
-	       (unsigned long long)r.reviews, (unsigned long long)r.index_entries,
+	       (unsigned long long)r.reviews, (unsigned long long)r.index_entries, (unsigned long long)r.attachments,
 	       o->dry_run ? "; nothing was changed" : "");
 	if (!o->dry_run)
 		printf("%llu audit entries written\n", (unsigned long long)r.audit_entries);

@@ -104,6 +104,8 @@ static int gather(struct app *app, struct store_txn *t, struct sc_str ref, const
 	size_t n = 0;
 	for (size_t i = 0; i < ids.n; i++) {
 		rc = notes_get(app->notes, t, &p, ids.v[i], now, a, &views[n]);
+		if (rc == FN_OK && app->attach) /* which images the note holds, not their bytes */
+			rc = attach_view_fill(app->attach, t, a, &views[n]);
 		if (rc == FN_OK)
 			n++;
 		else if (rc != FN_NOT_FOUND)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attach.h"
 #include "audit.h"
 #include "holds.h"
 #include "notes_erase.h"
@@ -28,6 +29,7 @@ struct run {
 	struct store *s;
 	struct notes *ns;
 	struct holds *holds;
+	struct attach *att;
 	struct audit *audit;
 	const struct retention_config *cfg;
 	int dry;
@@ -113,6 +115,10 @@ static int erase_one(struct batch *b, struct store_txn *t, struct sc_str id)
 		return hd < 0 ? -hd : FN_OK; /* a hold was placed meanwhile */
 	if ((rc = notes_erase(r->ns, t, &h, 0, &e)) != FN_OK)
 		return rc;
+	size_t attachments = 0;
+	if (r->att && (rc = attach_delete_note(r->att, t, h.id, &attachments)) != FN_OK)
+		return rc;
+	b->got.attachments += attachments;
 	char *rec = sc_arena_printf(r->a, "%.*s#%lld sha256:%s", (int)h.id.n, h.id.p, (long long)h.latest, e.hash);
 	if (!rec)
 		return FN_NO_MEMORY;
@@ -181,15 +187,16 @@ static int pass(struct run *r, char *detail)
 	r->rep->revisions += b.got.revisions;
 	r->rep->reviews += b.got.reviews;
 	r->rep->index_entries += b.got.index_entries;
+	r->rep->attachments += b.got.attachments;
 	r->rep->audit_entries += b.got.audit_entries;
 	return FN_OK;
 }
 
-int retention_run(struct store *s, struct notes *ns, struct holds *holds, struct audit *audit,
+int retention_run(struct store *s, struct notes *ns, struct holds *holds, struct attach *att, struct audit *audit,
                   const struct retention_config *cfg, int dry, struct sc_str actor, int64_t now,
                   struct retention_report *out, char *detail)
 {
-	struct run r = {s, ns, holds, audit, cfg, dry, actor, now, out};
+	struct run r = {s, ns, holds, att, audit, cfg, dry, actor, now, out};
 	int rc = FN_OK;
 
 	memset(out, 0, sizeof *out);

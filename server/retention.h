@@ -20,12 +20,14 @@ struct retention_report {
 	uint64_t expired;   /* past retention, held ones included */
 	uint64_t held;      /* past retention but kept under a legal hold */
 	uint64_t notes, revisions, reviews, index_entries; /* deleted (dry: would be) */
+	uint64_t attachments; /* the deleted notes' attachment references */
 	uint64_t audit_entries; /* written (0 on a dry run) */
 };
 
 struct store;
 struct notes;
 struct holds;
+struct attach;
 struct audit;
 
 /* 1 when a note last changed at updated_at, with status `status`, is past
@@ -41,8 +43,9 @@ int retention_expired(const struct retention_config *cfg, struct sc_str status, 
  * SHA-256 of what was deleted, in the same transaction; a real run ends
  * with a "retention.run" entry giving the count. Returns FN_OK or the
  * first store failure (batches committed before it stay; *out counts
- * them); detail (256 bytes) says what failed. */
-int retention_run(struct store *s, struct notes *ns, struct holds *holds, struct audit *audit,
+ * them); detail (256 bytes) says what failed. A deleted note's
+ * attachments go with it (att may be NULL: then there are none). */
+int retention_run(struct store *s, struct notes *ns, struct holds *holds, struct attach *att, struct audit *audit,
                   const struct retention_config *cfg, int dry, struct sc_str actor, int64_t now,
                   struct retention_report *out, char *detail);
 

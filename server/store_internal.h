@@ -11,7 +11,7 @@
 #include "status.h"
 #include "store.h"
 
-#define STORE_MAX_DBS 32
+#define STORE_MAX_DBS 64
 
 /* One queued write: the caller's function and where its answer goes. Each
  * job has its own condition variable, so that a commit wakes exactly the
