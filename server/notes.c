@@ -589,20 +589,5 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	SC_SET(note_view, out, reviews);
 	out->review_due = rules_review_due(latest, h.updated_at, &ns->rc);
 	SC_SET(note_view, out, review_due);
-	if (ns->esc) {
-		if ((rc = escalations_of_note(ns->esc, t, h.id, now, a, &out->escalations)) != FN_OK)
-			return rc;
-		SC_SET(note_view, out, escalations);
-	}
-	rc = ns->referrals ? referrals_get(ns->referrals, t, h.id, now, a, &out->referral) : FN_NOT_FOUND;
-	if (rc == FN_OK)
-		SC_SET(note_view, out, referral);
-	if (rc == FN_OK || rc == FN_NOT_FOUND)
-		rc = ns->enquiries ? enquiries_of_note(ns->enquiries, t, h.id, a, &out->enquiry) : FN_NOT_FOUND;
-	if (rc == FN_OK) {
-		/* the state, not what partners said or other teams' notes */
-		out->enquiry->has &= ~((1ull << SC_F_enquiry_record_contacts) | (1ull << SC_F_enquiry_record_contributions));
-		SC_SET(note_view, out, enquiry);
-	}
-	return rc == FN_NOT_FOUND ? FN_OK : rc;
+	return notes_view_sharing(ns, t, h.id, now, a, out);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "enquiries.h"
+#include "referrals.h"
 #include "status.h"
 
 void notes_set_referrals(struct notes *ns, struct referrals *rf)
@@ -89,4 +90,28 @@ int notes_enquiry_check(struct notes *ns, struct store_txn *t, const struct sc_n
 	if ((rc = store_scan(t, ns->by_child, start.b, start.n, 0, gather_one, &g)) != FN_OK)
 		return rc;
 	return enquiries_on_contacts(ns->enquiries, t, h->child_ref, g.v, g.n, now, a);
+}
+
+/* What became of the note beyond its reviews: its escalations, its
+ * tracked referral and the child's MASH enquiry (the enquiry's state only,
+ * not what partners said or other teams' notes). */
+int notes_view_sharing(struct notes *ns, struct store_txn *t, struct sc_str id, int64_t now, struct sc_arena *a,
+                       struct sc_note_view *out)
+{
+	int rc;
+	if (ns->esc) {
+		if ((rc = escalations_of_note(ns->esc, t, id, now, a, &out->escalations)) != FN_OK)
+			return rc;
+		SC_SET(note_view, out, escalations);
+	}
+	rc = ns->referrals ? referrals_get(ns->referrals, t, id, now, a, &out->referral) : FN_NOT_FOUND;
+	if (rc == FN_OK)
+		SC_SET(note_view, out, referral);
+	if (rc == FN_OK || rc == FN_NOT_FOUND)
+		rc = ns->enquiries ? enquiries_of_note(ns->enquiries, t, id, a, &out->enquiry) : FN_NOT_FOUND;
+	if (rc == FN_OK) {
+		out->enquiry->has &= ~((1ull << SC_F_enquiry_record_contacts) | (1ull << SC_F_enquiry_record_contributions));
+		SC_SET(note_view, out, enquiry);
+	}
+	return rc == FN_NOT_FOUND ? FN_OK : rc;
 }

@@ -65,6 +65,9 @@ int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h
  * contact `h` (just stored) meets the threshold. */
 int notes_enquiry_check(struct notes *ns, struct store_txn *t, const struct sc_note_head *h, int64_t now,
                         struct sc_arena *a);
+/* notes_enquiry.c: the note view's escalations, referral and enquiry. */
+int notes_view_sharing(struct notes *ns, struct store_txn *t, struct sc_str id, int64_t now, struct sc_arena *a,
+                       struct sc_note_view *out);
 int notes_in_teams(const struct sc_user_record *u, struct sc_str team);
 
 #endif

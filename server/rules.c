@@ -80,45 +80,65 @@ int rules_child_ref_ok(struct sc_str ref)
 		unsigned char ch = (unsigned char)ref.p[i];
 		if (isdigit(ch))
 			digits++;
-		else if (!isalpha(ch) && !strchr("._:-", ch))
+		else if (!isalpha(ch) && !memchr("._:-", ch, 4)) /* strchr matches NUL */
 			return 0;
 	}
 	return digits > 0;
 }
 
-/* Parses YYYY-MM-DD into a UTC midnight time; -1 when malformed. */
-static int64_t parse_date(struct sc_str s)
+/* Parses YYYY-MM-DD, exactly and a real calendar date, into a UTC
+ * midnight time; 0, or -1 when malformed. */
+static int parse_date(struct sc_str s, int64_t *out)
 {
+	static const char shape[] = "dddd-dd-dd";
 	struct tm tm = {0};
 	char buf[11];
 	if (s.n != 10)
 		return -1;
+	for (size_t i = 0; i < 10; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s.p[i]) : s.p[i] != '-')
+			return -1;
 	memcpy(buf, s.p, 10);
 	buf[10] = 0;
 	const char *end = strptime(buf, "%Y-%m-%d", &tm);
 	if (!end || *end)
 		return -1;
-	return (int64_t)timegm(&tm);
+	/* timegm moves 30 February to March: a date that moves is no date */
+	struct tm want = tm, got;
+	time_t t = timegm(&tm);
+	if (!gmtime_r(&t, &got) || got.tm_year != want.tm_year || got.tm_mon != want.tm_mon ||
+	    got.tm_mday != want.tm_mday)
+		return -1;
+	*out = (int64_t)t;
+	return 0;
+}
+
+/* Whole years at `at` of a child born at UTC midnight `born`. */
+static int age_at(int64_t born, int64_t at)
+{
+	time_t t = (time_t)born, u = (time_t)at;
+	struct tm b, then;
+	gmtime_r(&t, &b);
+	gmtime_r(&u, &then);
+	int age = then.tm_year - b.tm_year;
+	if (then.tm_mon < b.tm_mon || (then.tm_mon == b.tm_mon && then.tm_mday < b.tm_mday))
+		age--;
+	return age;
 }
 
 int rules_under_18(const struct sc_note *n)
 {
+	int band = -1, dob = -1;
+	int64_t born;
 	if (SC_HAS(note, n, age_band))
-		return !sc_str_eq(n->age_band, "18_plus");
-	if (SC_HAS(note, n, child_dob)) {
-		int64_t dob = parse_date(n->child_dob);
-		if (dob < 0)
-			return -1;
-		time_t t = (time_t)dob, at = (time_t)n->occurred_at;
-		struct tm born, then;
-		gmtime_r(&t, &born);
-		gmtime_r(&at, &then);
-		int age = then.tm_year - born.tm_year;
-		if (then.tm_mon < born.tm_mon || (then.tm_mon == born.tm_mon && then.tm_mday < born.tm_mday))
-			age--;
-		return age < 18;
-	}
-	return -1;
+		band = !sc_str_eq(n->age_band, "18_plus");
+	if (SC_HAS(note, n, child_dob) && parse_date(n->child_dob, &born) == 0)
+		dob = age_at(born, n->occurred_at) < 18;
+	/* the band and the date may disagree: a child if either says so, so
+	 * that the police-station rule fails safe */
+	if (band == 1 || dob == 1)
+		return 1;
+	return band == 0 || dob == 0 ? 0 : -1;
 }
 
 static int blank(struct sc_str s)
@@ -190,7 +210,8 @@ size_t rules_check_note(const struct sc_note *n, int64_t now,
 	if (!rules_child_ref_ok(n->child_ref))
 		add(e, "child_ref", "must be a pseudonymous reference (4-64 letters, digits and ._:-, with at least "
 		    "one digit), never a name");
-	if (SC_HAS(note, n, child_dob) && parse_date(n->child_dob) < 0)
+	int64_t dob;
+	if (SC_HAS(note, n, child_dob) && parse_date(n->child_dob, &dob) < 0)
 		add(e, "child_dob", "must be a date YYYY-MM-DD");
 	if (!SC_HAS(note, n, child_dob) && !SC_HAS(note, n, age_band))
 		add(e, "age_band", "give the child's date of birth or age band");

@@ -110,7 +110,7 @@ test_2_dry_run_changes_nothing() {
 	mdb_dump -a "$FN_TMP/data" >"$FN_TMP/after.dump" || return 1
 	cmp -s "$FN_TMP/before.dump" "$FN_TMP/after.dump" || { fail "the dry run changed the store"; return 1; }
 	grep -q '^dry run: scanned 8 notes: 7 past retention, 1 of them kept under a legal hold$' "$FN_TMP/dry.out" &&
-		grep -q '^would delete 6 notes (7 revisions, 6 reviews, 37 index entries); nothing was changed$' "$FN_TMP/dry.out" ||
+		grep -q '^would delete 6 notes (7 revisions, 6 reviews, 37 index entries, 0 attachments); nothing was changed$' "$FN_TMP/dry.out" ||
 		{ fail "$(cat "$FN_TMP/dry.out")"; return 1; }
 }
 
@@ -162,7 +162,7 @@ test_3_run_under_write_load_deletes_what_is_due_and_audits_it() {
 	for p in "${pids[@]}"; do wait "$p"; done
 	[ ! -s "$FN_TMP/errors" ] || { fail "uploads failed: $(head -3 "$FN_TMP/errors")"; return 1; }
 	echo "    retention ran while $during of $((WRITERS * PER)) uploads were acknowledged; uploads done $((SECONDS - t0)) s after it began"
-	grep -q '^deleted 6 notes (7 revisions, 6 reviews, 37 index entries)$' "$FN_TMP/run.out" &&
+	grep -q '^deleted 6 notes (7 revisions, 6 reviews, 37 index entries, 0 attachments)$' "$FN_TMP/run.out" &&
 		grep -q '^7 audit entries written$' "$FN_TMP/run.out" || { fail "$(cat "$FN_TMP/run.out")"; return 1; }
 	local got
 	got=$(statuses ra-1 ra-2 ra-3 ra-4 ra-5 ra-6 | sort -u)

@@ -39,6 +39,7 @@ static int test_child_ref(void)
 		REF("Zo\xc3\xab" "12", 0),    /* UTF-8 e with diaeresis */
 		REF("\xd9\xa1\xd9\xa2" "ab", 0), /* Arabic-Indic digits are not digits here */
 		REF("ab12\xff", 0), REF("ab12\x80", 0),
+		REF("ab12\0", 0), REF("ab\0" "12", 0), /* the decoders refuse NUL; this must too */
 	};
 #undef REF
 	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
@@ -363,7 +364,37 @@ static int test_flags_review_overdue(void)
 	return 0;
 }
 
+/* A date of birth that is no calendar date, or not in the one format,
+ * leaves the age unknown (strptime alone takes 30 February, and spaces
+ * or one-digit fields). */
+static int test_under_18_impossible_dob(void)
+{
+	static const char *const bad[] = { "2008-02-30", "2008-02-31", "2009-02-29", "2008-04-31",
+	                                   " 2008-2-01", "2008-02- 1", "2008- 2-01" };
+	int64_t at = utc(2026, 11, 25, 9, 0, 0);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (under_18(NULL, bad[i], at) != -1)
+			fprintf(stderr, "dob \"%s\" was taken as a date\n", bad[i]);
+		CHECK_EQ_INT(under_18(NULL, bad[i], at), -1);
+	}
+	CHECK_EQ_INT(under_18(NULL, "2008-02-29", at), 0); /* a leap day is a date */
+	CHECK_EQ_INT(under_18(NULL, "1969-12-31", at), 0); /* before 1970 is a date too */
+	return 0;
+}
+
+/* The band and the date of birth disagree: a child if either says so. */
+static int test_under_18_band_and_dob_disagree(void)
+{
+	int64_t at = utc(2026, 11, 25, 9, 0, 0);
+	CHECK_EQ_INT(under_18("18_plus", "2012-03-14", at), 1);
+	CHECK_EQ_INT(under_18("13_to_15", "1990-01-01", at), 1);
+	CHECK_EQ_INT(under_18("18_plus", "1990-01-01", at), 0);
+	return 0;
+}
+
 const struct unit_case rules_cases[] = {
+	{ "rules_under_18_band_and_dob_disagree", test_under_18_band_and_dob_disagree },
+	{ "rules_under_18_impossible_dob", test_under_18_impossible_dob },
 	{ "rules_child_ref", test_child_ref },
 	{ "rules_under_18_age_band", test_under_18_age_band },
 	{ "rules_under_18_birthday", test_under_18_birthday },

@@ -272,6 +272,11 @@ static int test_check_police_station(void)
 	n->child_dob = STR("2000-01-01");
 	NONE(n, now);
 
+	FRESH(n); /* the band says adult, the date of birth (2012) a child */
+	police_station(n);
+	n->age_band = STR("18_plus");
+	ONLY(n, now, "mental_health.place_of_safety");
+
 	FRESH(n);
 	police_station(n);
 	n->age_band = STR("18_plus");
