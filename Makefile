@@ -126,6 +126,7 @@ run: all certs
 
 test: certs
 	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@tests/prepare-arm64.sh start
 	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SANITIZE=1 OPT="-O1 -g" all
 	@tests/run.sh build build/asan
 

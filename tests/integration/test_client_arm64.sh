@@ -20,7 +20,10 @@ result() { # PASS|FAIL name
 	echo "$1 $FN_SUITE/$2" >>"$FN_RESULTS"
 }
 
-if ! .ci/cross-arm64.sh >"$FN_TMP/cross.log" 2>&1; then
+# make test starts the toolchain install and the arm64 build at its outset
+# (tests/prepare-arm64.sh); wait for them, then the steps below are quick.
+tests/prepare-arm64.sh wait
+if ! tools_locked .ci/cross-arm64.sh >"$FN_TMP/cross.log" 2>&1; then
 	result FAIL toolchain
 	echo "    ********************************************************************" >&2
 	echo "    ** arm64 NOT TESTED: the cross toolchain or qemu-user could not be  **" >&2

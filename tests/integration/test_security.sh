@@ -179,32 +179,11 @@ super1   POST /v1/escalations/ESC/resolve resolve 200
 -        DELETE /v1/admin/holds/C-500-AA - 401
 -        GET /v1/admin/children/C-500-AA/export - 401
 "
-	local user method path body want bad=0 lastuser="" args
-	while read -r user method path body want; do
-		[ -n "$user" ] || continue
-		if [ "$user" != "$lastuser" ]; then
-			if [ "$user" = - ]; then TOKEN=; else login "$user" "$(pw_of "$user")" || return 1; fi
-			lastuser=$user
-		fi
-		args=(-H 'Content-Type: application/json')
-		[ -n "$TOKEN" ] && args+=(-H "Authorization: Bearer $TOKEN")
-		case $body in
-		accept) args+=(-d '{"revision":1,"decision":"accepted"}') ;;
-		outcome) args+=(-d '{"outcome":"accepted","reference":"X-1"}') ;;
-		agency) args+=(-d '{"agency":"early_help"}') ;;
-		text) args+=(-d '{"text":"known to us"}') ;;
-		note) args+=(--data-binary "${note//USER/$user}") ;;
-		advance) args+=(-d '{"to":"super1","reason":"access matrix"}') ;;
-		resolve) args+=(-d '{"resolution":"access matrix"}') ;;
-		-) [ "$method" = POST ] && args+=(-d '{}') ;;
-		esac
-		path=${path//ESC/$esc}
-		req "$method" "$path" "${args[@]}"
-		if [ "$STATUS" != "$want" ]; then
-			echo "    $user $method $path: got $STATUS, expected $want" >&2
-			bad=$((bad + 1))
-		fi
-	done <<<"$rows"
+	local bad=0 u
+	for u in officer1 officer2 officer3 super1 super2 admin1 worker4 canary1 mash1; do
+		export "FN_PW_$u=$(pw_of "$u")"
+	done
+	FN_MATRIX_NOTE=$note FN_MATRIX_ESC=$esc python3 tests/http_matrix.py "$URL" "$FN_CA" <<<"$rows" || bad=$?
 	# Other teams' contacts are not listed, and feedback is only one's own.
 	login super2 other-pass-2 || return 1
 	req GET /v1/children/C-500-AA/contacts -H "Authorization: Bearer $TOKEN"
