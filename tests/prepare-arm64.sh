@@ -11,6 +11,8 @@ dir=build/arm64
 mkdir -p "$dir"
 case ${1:-} in
 start)
+	# one at a time: a second make on the same build would race the first
+	pid=$(cat "$dir/prepare.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && exit 0
 	(
 		flock /tmp/fieldnote-test-tools.lock .ci/cross-arm64.sh &&
 			env -u MAKEFLAGS -u MAKELEVEL nice -n 5 make -s --no-print-directory CROSS=aarch64-linux-gnu- BUILD=$dir client
