@@ -28,7 +28,7 @@ ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 server() {
 	[ -n "$server_pid" ] && { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 	"$bin" serve --data "$1" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-		--access-log no >"$tmp/server.out" 2>"$tmp/server.err" &
+		--access-log no --write-quota-daily 0 >"$tmp/server.out" 2>"$tmp/server.err" &
 	server_pid=$!
 	for _ in $(seq 1 200); do
 		url=$(sed -n 's/.*serving \(https:[^ ]*\).*/\1/p' "$tmp/server.out")

@@ -33,7 +33,7 @@ PY
 echo officer-pass-1 | "$bin" user add --data "$tmp/d" --username officer1 --role officer --team north \
 	--agency police --argon2-memory-kib 1024 --argon2-passes 1 >/dev/null
 "$bin" serve --data "$tmp/d" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-	--access-log no --threads 64 >"$tmp/fn.out" 2>"$tmp/fn.err" &
+	--access-log no --threads 64 --write-quota-daily 0 >"$tmp/fn.out" 2>"$tmp/fn.err" &
 spid=$!
 for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
 port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")

@@ -76,7 +76,7 @@ new_store() {
 start() {
 	: >"$tmp/fn.out"
 	"$bin" serve --data "$1" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-		--access-log no --threads 64 --metrics-token bench-metrics >"$tmp/fn.out" 2>"$tmp/fn.err" &
+		--access-log no --threads 64 --metrics-token bench-metrics --write-quota-daily 0 >"$tmp/fn.out" 2>"$tmp/fn.err" &
 	spid=$!
 	for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
 	port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
