@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/bench/notes.sh BUILD - the note rows of QUALITY.md: ingest (batched,
 # and one note at a time from 64 devices) against the raw-LMDB reference
-# program, and the review scale row (queue page and a child's contacts with
-# 10 thousand and with BENCH_SCALE notes stored). Called by run.sh; runs on
+# program, and the review scale row (queue page, a child's contacts and a
+# partner's referral feed, with 10 thousand and with BENCH_SCALE notes stored). Called by run.sh; runs on
 # its own too. Prints one line per row: the two figures and the ratio.
 #
 # Environment: BENCH_SECONDS (default 10) per ingest run; BENCH_SCALE
@@ -70,6 +70,7 @@ new_store() {
 	"$bin" init --data "$1" >/dev/null
 	echo officer-pass-1 | "$bin" user add --data "$1" --username officer1 --role officer --team north --agency police $fast >/dev/null
 	echo super-pass-1 | "$bin" user add --data "$1" --username super1 --role supervisor --team north $fast >/dev/null
+	echo partner-pass-1 | "$bin" user add --data "$1" --username eh-desk --role partner --agency early_help $fast >/dev/null
 }
 
 # start DIR: serves DIR on a free port; sets port and spid.
@@ -92,7 +93,7 @@ stop() {
 # login USER PASSWORD: prints a token.
 login() {
 	curl -s --cacert "$ca" "https://localhost:$port/v1/session" -H 'Content-Type: application/json' \
-		-d "{\"username\":\"$1\",\"password\":\"$2\",\"device_id\":\"dev-test-1\"}" |
+		-d "{\"username\":\"$1\",\"password\":\"$2\",\"device_id\":\"${3:-dev-test-1}\"}" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
@@ -217,10 +218,11 @@ print(f"{statistics.median(float(r[1]) for r in rows) * 1000:.2f}")'
 }
 
 scale_row() {
-	local d=$tmp/d3 child=C-SCALE-0001 i now st tsmall tbig qs cs qb cb stoken
+	local d=$tmp/d3 child=C-SCALE-0001 i now st tsmall tbig qs cs qb cb fs fb stoken ptoken
 	rm -rf "$d"; new_store "$d"; start "$d"
 	token=$(login officer1 officer-pass-1)
 	stoken=$(login super1 super-pass-1)
+	ptoken=$(login eh-desk partner-pass-1 eh-gateway-1)
 	# A child with 5 contacts over the last months (JSON, one at a time).
 	now=$(date +%s)
 	for i in 1 2 3 4 5; do
@@ -240,20 +242,27 @@ PY
 	done
 	local qurl="https://localhost:$port/v1/review/queue?limit=50"
 	local curl_="https://localhost:$port/v1/children/$child/contacts"
+	# A partner that keeps up asks for the newest 50 referrals (every
+	# loaded note refers the child to early help).
+	local furl="https://localhost:$port/v1/referrals?limit=50&since"
 	tsmall=$(load $((small - 5)) lA000001)
 	qs=$(median_ms "$qurl" "$stoken"); cs=$(median_ms "$curl_" "$stoken")
+	fs=$(median_ms "$furl=$((small - 50))" "$ptoken")
 	tbig=$(load $((big - small)) lB000001)
 	qb=$(median_ms "$qurl" "$stoken"); cb=$(median_ms "$curl_" "$stoken")
+	fb=$(median_ms "$furl=$((big - 50))" "$ptoken")
 	local size
 	size=$(du -sh "$d" | cut -f1)
 	stop; rm -rf "$d"
 	local bl
 	bl=$(python3 -c "n=$big; print(f'{n//1000000}M' if n % 1000000 == 0 else f'{n//1000}k' if n % 1000 == 0 else n)")
-	echo "scale: median of $samples keep-alive requests as supervisor super1, store of $small then $big notes (team north; loaded through POST /v1/notes, 100-note batches over 8 connections, in ${tsmall} s + ${tbig} s; store ${size}; BENCH_SCALE=${BENCH_SCALE:-1M})"
+	echo "scale: median of $samples keep-alive requests as supervisor super1 (the feed as partner eh-desk), store of $small then $big notes (team north; loaded through POST /v1/notes, 100-note batches over 8 connections, in ${tsmall} s + ${tbig} s; store ${size}; BENCH_SCALE=${BENCH_SCALE:-1M})"
 	printf '  review queue page GET /v1/review/queue?limit=50: 10k %s ms, %s %s ms, ratio %s (target <= 2)\n' \
 		"$qs" "$bl" "$qb" "$(ratio "$qb" "$qs")"
 	printf '  child contacts GET /v1/children/{ref}/contacts (5 contacts): 10k %s ms, %s %s ms, ratio %s (target <= 2)\n' \
 		"$cs" "$bl" "$cb" "$(ratio "$cb" "$cs")"
+	printf '  partner referral feed GET /v1/referrals?since=N-50&limit=50 (the newest 50): 10k %s ms, %s %s ms, ratio %s (target <= 2)\n' \
+		"$fs" "$bl" "$fb" "$(ratio "$fb" "$fs")"
 }
 
 for row in $rows; do
