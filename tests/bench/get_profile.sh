@@ -5,6 +5,8 @@
 # then the top symbols (self time), grouped into TLS record crypto, HTTP,
 # the store and the rest, and the server's CPU per request.
 # PROF_GZIP=1 asks for the gzip copy; PROF_CONNS connections (default 32).
+# PROF_HANDSHAKES="1.3 reuse 16" profiles handshakes instead (tlsconn:
+# version, new|reuse, clients in parallel), as the handshake rows do.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -33,17 +35,31 @@ token=$(curl -s --cacert "$ca" "https://localhost:$port/v1/session" -H 'Content-
 hdr=()
 [ -z "${PROF_GZIP:-}" ] || hdr=(-H 'Accept-Encoding: gzip')
 cpu() { awk '{print $14 + $15}' "/proc/$spid/stat"; }
+if [ -n "${PROF_HANDSHAKES:-}" ]; then
+	mkdir -p "$build/bench"
+	[ "$build/bench/tlsconn" -nt tests/bench/tlsconn.c ] ||
+		cc -O2 -Wall -Wextra -o "$build/bench/tlsconn" tests/bench/tlsconn.c -lssl -lcrypto
+	read -r hv hm hp <<<"$PROF_HANDSHAKES"
+fi
 c0=$(cpu)
 perf record -q --call-graph "${PROF_CG:-fp}" -F "${PROF_FREQ:-499}" -p "$spid" -o "$tmp/perf.data" -- sleep "$((dur + 1))" 2>/dev/null &
 ppid=$!
-wrk -t2 -c"${PROF_CONNS:-32}" -d"${dur}s" -H "Authorization: Bearer $token" "${hdr[@]}" \
+if [ -n "${PROF_HANDSHAKES:-}" ]; then
+	"$build/bench/tlsconn" -p "$port" -v "$hv" $([ "$hm" = reuse ] && echo -r) -j "$hp" -t "$dur" >"$tmp/tls.out"
+	wait "$ppid" || true
+	c1=$(cpu)
+	n=$(awk '/^tlsconn:/ {print $2}' "$tmp/tls.out")
+	echo "handshakes, TLS $hv $hm, $hp in parallel: $(awk '/^tlsconn:/ {print $(NF-1)}' "$tmp/tls.out")/s ($(sed -n 's/^tlsconn: //p' "$tmp/tls.out")); server CPU $(python3 -c "print(round(($c1 - $c0) / $(getconf CLK_TCK) * 1e6 / max(1, ${n:-0})))") us per handshake"
+fi
+[ -n "${PROF_HANDSHAKES:-}" ] || wrk -t2 -c"${PROF_CONNS:-32}" -d"${dur}s" -H "Authorization: Bearer $token" "${hdr[@]}" \
 	"https://localhost:$port/v1/guidance/s136" >"$tmp/wrk.out" 2>&1 || true
 wait "$ppid" || true
 c1=$(cpu)
+touch "$tmp/wrk.out"
 rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk.out")
 reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$tmp/wrk.out")
 hz=$(getconf CLK_TCK)
-echo "guidance GET: ${rps:-0} req/s (wrk -t2 -c${PROF_CONNS:-32} -d${dur}s${PROF_GZIP:+, gzip}); server CPU $(python3 -c "print(round(($c1 - $c0) / $hz * 1e6 / max(1, ${reqs:-0})))") us per request"
+[ -n "${PROF_HANDSHAKES:-}" ] || echo "guidance GET: ${rps:-0} req/s (wrk -t2 -c${PROF_CONNS:-32} -d${dur}s${PROF_GZIP:+, gzip}); server CPU $(python3 -c "print(round(($c1 - $c0) / $hz * 1e6 / max(1, ${reqs:-0})))") us per request"
 kill -TERM "$spid" 2>/dev/null && wait "$spid" 2>/dev/null || true
 spid=
 perf report -i "$tmp/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
@@ -51,6 +67,7 @@ perf report -i "$tmp/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/n
 python3 - "$tmp/top" <<'PY'
 import re, sys
 groups = {"TLS record crypto (AES-GCM, SHA)": r"gcm|aes|gcry_|_gcry|sha256|sha512|nettle",
+          "TLS key exchange and signatures (x25519, ECDSA, bignum)": r"everest|x25519|Hacl|ecp|ecdsa|mpi_|bignum|ecdh",
           "TLS framing and state (mbedTLS ssl)": r"mbedtls_ssl|ssl_",
           "kernel (syscalls, network, scheduler)": r"\[k\]",
           "HTTP (civetweb)": r"mg_|civetweb|parse_http|get_request",
