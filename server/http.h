@@ -86,6 +86,10 @@ int http_send_error_hdr(struct http_req *r, int status, const char *field,
 int http_send_error_v(struct http_req *r, int status, const char *field,
                       const char *headers, const char *fmt, va_list ap);
 
+/* Sends e->status with e->field and e->message; `fallback` is the message
+ * when e->message is empty. Returns the HTTP status sent. */
+int http_send_sc_error(struct http_req *r, const struct sc_error *e, const char *fallback);
+
 /* A query-string parameter, URL-decoded into the arena; NULL if absent. */
 const char *http_query(struct http_req *r, const char *name);
 /* The decode limits for this request's body: the route's max_body and the
