@@ -1,6 +1,7 @@
 /* api.c - v1 handlers for sessions, guidance, health, audit and admin, and the
  * route table saying who may call each. */
 #include "api.h"
+#include "app.h"
 
 #include <civetweb.h>
 #include <inttypes.h>

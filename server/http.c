@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "app.h"
 #include "buf.h"
 #include "civet_hooks.h"
 #include "clock.h"

@@ -5,9 +5,11 @@
 
 #include <stdarg.h>
 
-#include "app.h"
 #include "arena.h"
+#include "auth.h"
 #include "records.h"
+
+struct app; /* app.h: the composition root, included by the files that need it */
 
 struct mg_connection;
 struct mg_request_info;
