@@ -345,7 +345,7 @@ static int authenticate(struct http_req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	int rc = auth_check(r->app->auth, h, strlen(h), tls_peer_identity(), r->arena, &r->who);
+	int rc = auth_check(r->app->auth, h, strlen(h), r->peer, r->arena, &r->who);
 	r->who.admin_reads_notes = r->app->cfg->rules.admin_reads_notes;
 	return rc;
 }
@@ -500,6 +500,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	r.conn = conn;
 	r.ri = mg_get_request_info(conn);
 	r.app = m;
+	r.peer = tls_peer_identity();
 	r.arena = sc_arena_new(0);
 	r.fmt = SC_JSON;
 	request_id(&r);

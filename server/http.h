@@ -28,6 +28,10 @@ struct http_req {
 	struct sc_arena *arena;
 	int fmt;                       /* reply format: SC_JSON or SC_MSGPACK */
 	struct auth_principal who;     /* valid when the route needs sign-in */
+	const char *peer;              /* the verified client certificate's subject
+	                                  CN, or NULL when none was required: set
+	                                  when the request starts, valid until it
+	                                  ends (handlers know no TLS) */
 	struct sc_str params[HTTP_MAX_PARAMS]; /* the path's "*" segments */
 	int status;                    /* HTTP status sent, for the log */
 	size_t max_body;               /* this route's body limit */
