@@ -56,7 +56,6 @@ int api_get_queue(struct http_req *r)
 	store_read_end(t); /* the page lives in the arena: see store.h */
 	if (rc == FN_OK)
 		return http_send_record(r, 200, &sc_rec_queue_page, &page);
-	err.status = rc;
 	return http_send_sc_error(r, &err, "cannot read the queue");
 }
 
@@ -73,7 +72,6 @@ int api_post_review(struct http_req *r)
 		return http_send_record(r, 201, &sc_rec_review, &out);
 	if (rc == FN_NOT_FOUND)
 		return http_send_error(r, rc, NULL, "no note with that id that you may review");
-	err.status = rc;
 	return http_send_sc_error(r, &err, "the decision was not recorded");
 }
 

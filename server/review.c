@@ -211,14 +211,11 @@ int review_decide(struct review *rv, const struct auth_principal *who, struct sc
 {
 	sc_error_set(err, FN_OK, NULL, NULL);
 	int rc = check_request(req, err);
-	if (rc != FN_OK)
-		return rc;
-	if (id.n == 0 || id.n > 64)
-		return FN_NOT_FOUND;
 	struct decide_job j = {rv, who, id, req, now, a, out, err};
-	rc = store_write_bulk(rv->store, decide_txn, &j);
+	if (rc == FN_OK)
+		rc = id.n == 0 || id.n > 64 ? FN_NOT_FOUND : store_write_bulk(rv->store, decide_txn, &j);
 	if (err)
-		err->status = rc;
+		err->status = rc; /* also for failures that carry no message */
 	return rc;
 }
 

@@ -43,7 +43,8 @@ struct review_queue_query {
 /* A page of the review queue for the caller's teams: overdue notes first,
  * then oldest first. FN_FORBIDDEN for a team that is not the caller's
  * (err->field "team"), FN_VALIDATION_FAILED for a bad status, flag or
- * cursor (err->field names the parameter). The page points into `a` and `t`. */
+ * cursor (err->field names the parameter). err->status is the value
+ * returned, whatever it is. The page points into `a` and `t`. */
 int review_queue(struct review *rv, struct store_txn *t, const struct auth_principal *who,
                  const struct review_queue_query *q, int64_t now, struct sc_arena *a,
                  struct sc_queue_page *out, struct sc_error *err);
@@ -51,7 +52,8 @@ int review_queue(struct review *rv, struct store_txn *t, const struct auth_princ
 /* Appends a supervisor's decision on the latest revision, in its own write
  * transaction. FN_NOT_FOUND when the caller may not see the note,
  * FN_CONFLICT for an old revision, a note already decided or an open
- * escalation, FN_VALIDATION_FAILED; err->field names the field at fault. */
+ * escalation, FN_VALIDATION_FAILED; err->field names the field at fault
+ * and err->status is the value returned. */
 int review_decide(struct review *rv, const struct auth_principal *who, struct sc_str id,
                   const struct sc_review_request *req, int64_t now, struct sc_arena *a,
                   struct sc_review *out, struct sc_error *err);

@@ -225,9 +225,9 @@ static int finish_page(struct review *rv, struct store_txn *t, const struct auth
 	return FN_OK;
 }
 
-int review_queue(struct review *rv, struct store_txn *t, const struct auth_principal *who,
-                 const struct review_queue_query *q, int64_t now, struct sc_arena *a,
-                 struct sc_queue_page *out, struct sc_error *err)
+static int queue_page(struct review *rv, struct store_txn *t, const struct auth_principal *who,
+                      const struct review_queue_query *q, int64_t now, struct sc_arena *a,
+                      struct sc_queue_page *out, struct sc_error *err)
 {
 	int st, more = 0, rc;
 	size_t total;
@@ -255,4 +255,14 @@ int review_queue(struct review *rv, struct store_txn *t, const struct auth_princ
 	out->more = more;
 	SC_SET(queue_page, out, more);
 	return finish_page(rv, t, who, q, now, a, more && take ? &all[take - 1] : NULL, out);
+}
+
+int review_queue(struct review *rv, struct store_txn *t, const struct auth_principal *who,
+                 const struct review_queue_query *q, int64_t now, struct sc_arena *a,
+                 struct sc_queue_page *out, struct sc_error *err)
+{
+	int rc = queue_page(rv, t, who, q, now, a, out, err);
+	if (err)
+		err->status = rc; /* also for failures that carry no message */
+	return rc;
 }
