@@ -1,6 +1,7 @@
 /* api.c - v1 handlers for sessions, guidance, health, audit and admin, and the
  * route table saying who may call each. */
 #include "api.h"
+#include "app.h"
 
 #include <civetweb.h>
 #include <inttypes.h>
@@ -11,7 +12,6 @@
 
 #include "clock.h"
 #include "status.h"
-#include "tls.h"
 #include "web.h"
 
 #define FN_VERSION "0.1.0"
@@ -90,7 +90,7 @@ static int post_session(struct http_req *r)
 		return too_many(r, wait, why);
 	}
 
-	int rc = auth_login(r->app->auth, &req, tls_peer_identity(), address, r->arena, &reply);
+	int rc = auth_login(r->app->auth, &req, r->peer, address, r->arena, &reply);
 	throttle_done(r->app->throttle, &at,
 	              rc == FN_OK ? THROTTLE_SUCCEEDED
 	              : rc == FN_UNAUTHORIZED || rc == FN_DEVICE_REVOKED ? THROTTLE_FAILED : THROTTLE_NOT_TRIED,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "app.h"
 #include "auth_list.h"
 #include "http.h"
 #include "status.h"

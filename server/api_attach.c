@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "app.h"
 #include "attach.h"
 #include "attach_format.h"
 #include "status.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "app.h"
 #include "clock.h"
 #include "escalations.h"
 #include "status.h"

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "app.h"
 #include "attach.h"
 #include "clock.h"
 #include "notes.h"
@@ -62,6 +63,17 @@ static int take_item(size_t index, int status, void *item, const struct sc_error
 	return 0;
 }
 
+/* The HTTP status for one note's result: 201 stored, 200 duplicate, else
+ * the status its code maps to (409, 422). */
+static int result_http(const struct sc_note_result *res)
+{
+	if (sc_str_eq(res->result, "stored"))
+		return 201;
+	if (sc_str_eq(res->result, "duplicate"))
+		return 200;
+	return sc_status_http((int)res->code);
+}
+
 int api_post_notes(struct http_req *r)
 {
 	struct sc_str body;
@@ -97,7 +109,7 @@ int api_post_notes(struct http_req *r)
 	for (size_t i = 0; i < c.n; i++)
 		metrics_note_result(r->app->metrics, c.items[i].result->result.p, c.items[i].result->result.n);
 	if (single)
-		return http_send_record(r, notes_result_http(c.items[0].result), &sc_rec_note_result,
+		return http_send_record(r, result_http(c.items[0].result), &sc_rec_note_result,
 		                        c.items[0].result);
 	struct sc_note_results out = {0};
 	out.results.v = sc_arena_alloc(r->arena, (c.n ? c.n : 1) * sizeof *out.results.v);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "app.h"
 #include "clock.h"
 #include "export.h"
 #include "holds.h"

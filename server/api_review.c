@@ -6,8 +6,9 @@
 #include <time.h>
 
 #include "api.h"
+#include "app.h"
 #include "clock.h"
-#include "notes.h"
+#include "review.h"
 #include "status.h"
 
 static int read_txn(struct http_req *r, struct store_txn **t)
@@ -32,10 +33,10 @@ static int small_uint(const char *v, long max, long *out)
 
 int api_get_queue(struct http_req *r)
 {
-	struct notes_queue_query q = {0};
+	struct review_queue_query q = {0};
 	struct sc_queue_page page;
 	struct store_txn *t;
-	char detail[256] = "";
+	struct sc_error err;
 	long limit = 50;
 	const char *v;
 
@@ -51,37 +52,27 @@ int api_get_queue(struct http_req *r)
 		q.overdue_only = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
 	if (read_txn(r, &t) != FN_OK)
 		return r->status;
-	int rc = notes_queue(r->app->notes, t, &r->who, &q, clock_now(), r->arena, &page, detail);
+	int rc = review_queue(r->app->review, t, &r->who, &q, clock_now(), r->arena, &page, &err);
 	store_read_end(t); /* the page lives in the arena: see store.h */
 	if (rc == FN_OK)
 		return http_send_record(r, 200, &sc_rec_queue_page, &page);
-	return http_send_error(r, rc, rc == FN_FORBIDDEN ? "team" : NULL, "%s",
-	                       detail[0] ? detail : "cannot read the queue");
+	return http_send_sc_error(r, &err, "cannot read the queue");
 }
 
 int api_post_review(struct http_req *r)
 {
 	struct sc_review_request req = {0};
 	struct sc_review out;
-	char detail[256] = "";
+	struct sc_error err;
 
 	if (http_read_record(r, &sc_rec_review_request, &req) != FN_OK)
 		return r->status;
-	int rc = notes_review(r->app->notes, &r->who, r->params[0], &req, clock_now(), r->arena, &out,
-	                      detail, sizeof detail);
+	int rc = review_decide(r->app->review, &r->who, r->params[0], &req, clock_now(), r->arena, &out, &err);
 	if (rc == FN_OK)
 		return http_send_record(r, 201, &sc_rec_review, &out);
 	if (rc == FN_NOT_FOUND)
 		return http_send_error(r, rc, NULL, "no note with that id that you may review");
-	if (rc == FN_VALIDATION_FAILED) {
-		char field[32] = "";
-		const char *colon = strchr(detail, ':');
-		if (colon && (size_t)(colon - detail) < sizeof field)
-			memcpy(field, detail, (size_t)(colon - detail));
-		return http_send_error(r, rc, field, "%s", detail);
-	}
-	return http_send_error(r, rc, rc == FN_CONFLICT ? "revision" : NULL, "%s",
-	                       detail[0] ? detail : "the decision was not recorded");
+	return http_send_sc_error(r, &err, "the decision was not recorded");
 }
 
 int api_get_feedback(struct http_req *r)
@@ -97,7 +88,7 @@ int api_get_feedback(struct http_req *r)
 		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to 500");
 	if (read_txn(r, &t) != FN_OK)
 		return r->status;
-	int rc = notes_feedback(r->app->notes, t, &r->who, (uint64_t)since, (size_t)limit, r->arena, &page);
+	int rc = review_feedback(r->app->review, t, &r->who, (uint64_t)since, (size_t)limit, r->arena, &page);
 	if (rc == FN_OK)
 		rc = api_sharing_feedback(r, t, (uint64_t)since, (size_t)limit, &page);
 	store_read_end(t); /* the page lives in the arena: see store.h */
@@ -113,7 +104,7 @@ int api_get_contacts(struct http_req *r)
 
 	if (read_txn(r, &t) != FN_OK)
 		return r->status;
-	int rc = notes_contacts(r->app->notes, t, &r->who, r->params[0], r->arena, &page);
+	int rc = review_contacts(r->app->review, t, &r->who, r->params[0], r->arena, &page);
 	store_read_end(t); /* the page lives in the arena */
 	struct audit_event ev = {"child.contacts_read", r->who.user->username, auth_role_name(r->who.role),
 	                         r->who.device_id, r->params[0], "ok", r->ri->remote_addr};

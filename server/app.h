@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "notes.h"
 #include "referrals.h"
+#include "review.h"
 #include "store.h"
 #include "throttle.h"
 
@@ -28,6 +29,7 @@ struct app {
 	struct auth *auth;
 	struct guidance *guidance;
 	struct notes *notes;
+	struct review *review; /* the review queue, decisions, feedback, contacts */
 	struct escalations *escalations;
 	struct holds *holds; /* legal holds (retention) */
 	struct referrals *referrals;

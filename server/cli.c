@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "app.h"
 #include "clock.h"
 #include "serve.h"
 #include "status.h"
@@ -107,6 +108,7 @@ int cli_open_app(struct app *app, const struct config *cfg, int create)
 	    (rc = guidance_open(&app->guidance, app->store, app->audit)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = notes_set_write_quota(app->notes, cfg->write_quota_daily)) != FN_OK ||
+	    (rc = review_open(&app->review, app->store, &cfg->rules, app->audit, app->notes)) != FN_OK ||
 	    (rc = escalations_open(&app->escalations, app->store, &cfg->rules, app->audit, app->auth)) != FN_OK ||
 	    (rc = holds_open(&app->holds, app->store, app->audit)) != FN_OK ||
 	    (rc = open_sharing(app, cfg)) != FN_OK ||
@@ -115,6 +117,7 @@ int cli_open_app(struct app *app, const struct config *cfg, int create)
 		return rc;
 	}
 	notes_set_escalations(app->notes, app->escalations);
+	review_set_escalations(app->review, app->escalations);
 	return open_attach(app, cfg);
 }
 
@@ -123,6 +126,7 @@ void cli_close_app(struct app *app)
 	api_session_flush(app);
 	throttle_close(app->throttle);
 	attach_close(app->attach);
+	review_close(app->review);
 	notes_close(app->notes);
 	escalations_close(app->escalations);
 	holds_close(app->holds);

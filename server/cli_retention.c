@@ -102,6 +102,8 @@ static int open_parts(struct app *app, const struct config *cfg)
 	}
 	if ((rc = audit_open(&app->audit, app->store)) != FN_OK ||
 	    (rc = notes_open(&app->notes, app->store, &cfg->rules, app->audit, NULL)) != FN_OK ||
+	    /* retention erases a note's reviews too (through the notes module) */
+	    (rc = review_open(&app->review, app->store, &cfg->rules, app->audit, app->notes)) != FN_OK ||
 	    (rc = holds_open(&app->holds, app->store, app->audit)) != FN_OK)
 		fprintf(stderr, "fieldnote: cannot open the store's databases: %s\n", sc_status_message(rc));
 	return rc;
@@ -110,6 +112,7 @@ static int open_parts(struct app *app, const struct config *cfg)
 static void close_parts(struct app *app)
 {
 	holds_close(app->holds);
+	review_close(app->review);
 	notes_close(app->notes);
 	audit_close(app->audit);
 	store_close(app->store);

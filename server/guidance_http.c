@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "app.h"
 #include "guidance_internal.h"
 #include "status.h"
 

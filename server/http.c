@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "app.h"
 #include "buf.h"
 #include "civet_hooks.h"
 #include "clock.h"
@@ -170,6 +171,11 @@ int http_send_error_hdr(struct http_req *r, int status, const char *field,
 	int rc = http_send_error_v(r, status, field, headers, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+int http_send_sc_error(struct http_req *r, const struct sc_error *e, const char *fallback)
+{
+	return http_send_error(r, e->status, e->field, "%s", e->message[0] ? e->message : fallback);
 }
 
 /* A refusal that clears with time says when to come back. */
@@ -339,7 +345,7 @@ static int authenticate(struct http_req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	int rc = auth_check(r->app->auth, h, strlen(h), tls_peer_identity(), r->arena, &r->who);
+	int rc = auth_check(r->app->auth, h, strlen(h), r->peer, r->arena, &r->who);
 	r->who.admin_reads_notes = r->app->cfg->rules.admin_reads_notes;
 	return rc;
 }
@@ -494,6 +500,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	r.conn = conn;
 	r.ri = mg_get_request_info(conn);
 	r.app = m;
+	r.peer = tls_peer_identity();
 	r.arena = sc_arena_new(0);
 	r.fmt = SC_JSON;
 	request_id(&r);

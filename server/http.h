@@ -5,9 +5,11 @@
 
 #include <stdarg.h>
 
-#include "app.h"
 #include "arena.h"
+#include "auth.h"
 #include "records.h"
+
+struct app; /* app.h: the composition root, included by the files that need it */
 
 struct mg_connection;
 struct mg_request_info;
@@ -26,6 +28,10 @@ struct http_req {
 	struct sc_arena *arena;
 	int fmt;                       /* reply format: SC_JSON or SC_MSGPACK */
 	struct auth_principal who;     /* valid when the route needs sign-in */
+	const char *peer;              /* the verified client certificate's subject
+	                                  CN, or NULL when none was required: set
+	                                  when the request starts, valid until it
+	                                  ends (handlers know no TLS) */
 	struct sc_str params[HTTP_MAX_PARAMS]; /* the path's "*" segments */
 	int status;                    /* HTTP status sent, for the log */
 	size_t max_body;               /* this route's body limit */
@@ -85,6 +91,10 @@ int http_send_error_hdr(struct http_req *r, int status, const char *field,
                         const char *headers, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int http_send_error_v(struct http_req *r, int status, const char *field,
                       const char *headers, const char *fmt, va_list ap);
+
+/* Sends e->status with e->field and e->message; `fallback` is the message
+ * when e->message is empty. Returns the HTTP status sent. */
+int http_send_sc_error(struct http_req *r, const struct sc_error *e, const char *fallback);
 
 /* A query-string parameter, URL-decoded into the arena; NULL if absent. */
 const char *http_query(struct http_req *r, const char *name);

@@ -16,14 +16,6 @@ static int rev_in_range(int64_t rev)
 	return rev >= 1 && rev <= SC_POS31_MAX;
 }
 
-struct key rev_key(struct sc_str id, int64_t rev)
-{
-	struct key k = {.n = 0};
-	key_str(&k, id);
-	key_u32(&k, (uint32_t)rev);
-	return k;
-}
-
 int notes_open(struct notes **out, struct store *s, const struct rules_config *rc,
                struct audit *audit, struct auth *auth)
 {
@@ -45,9 +37,7 @@ int notes_open(struct notes **out, struct store *s, const struct rules_config *r
 	    (rc2 = store_db_open(s, "notes.recv", &ns->recv)) != FN_OK ||
 	    (rc2 = store_db_open(s, "notes.by_author", &ns->by_author)) != FN_OK ||
 	    (rc2 = store_db_open(s, "notes.queue", &ns->queue)) != FN_OK ||
-	    (rc2 = store_db_open(s, "notes.by_child", &ns->by_child)) != FN_OK ||
-	    (rc2 = store_db_open(s, "notes.reviews", &ns->reviews)) != FN_OK ||
-	    (rc2 = store_db_open(s, "notes.feedback", &ns->feedback)) != FN_OK) {
+	    (rc2 = store_db_open(s, "notes.by_child", &ns->by_child)) != FN_OK) {
 		free(ns);
 		return rc2;
 	}
@@ -72,15 +62,6 @@ int notes_set_write_quota(struct notes *ns, uint64_t daily_bytes)
 void notes_set_escalations(struct notes *ns, struct escalations *es)
 {
 	ns->esc = es;
-}
-
-int notes_result_http(const struct sc_note_result *r)
-{
-	if (sc_str_eq(r->result, "stored"))
-		return 201;
-	if (sc_str_eq(r->result, "duplicate"))
-		return 200;
-	return sc_status_http((int)r->code);
 }
 
 static void set_result(struct sc_note_result *r, const struct sc_note *n, const char *result, int code,
@@ -144,7 +125,7 @@ struct submit_job {
 	struct sc_arena *arena;
 };
 
-int notes_load_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+int notes_head_get(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
                      struct sc_note_head *h)
 {
 	struct sc_str v;
@@ -171,18 +152,18 @@ int notes_requeue(struct notes *ns, struct store_txn *t, const struct sc_note_he
 {
 	int rc;
 	if (old) {
-		struct key ok = queue_key(old);
+		struct dbkey ok = notes_queue_key(old);
 		rc = store_del(t, ns->queue, ok.b, ok.n);
 		if (rc != FN_OK && rc != FN_NOT_FOUND)
 			return rc;
 	}
-	struct key nk = queue_key(h);
+	struct dbkey nk = notes_queue_key(h);
 	unsigned char v[8];
 	store_u64_key((uint64_t)due, v);
 	return store_put(t, ns->queue, nk.b, nk.n, v, 8, 0, NULL);
 }
 
-int notes_load_latest(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
+int notes_latest_get(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
                       struct sc_arena *a, struct sc_note **out)
 {
 	if (!rev_in_range(h->latest))
@@ -196,7 +177,7 @@ int notes_revision(struct notes *ns, struct store_txn *t, struct sc_str id, int6
 {
 	if (!rev_in_range(rev) || id.n == 0 || id.n > 64)
 		return FN_NOT_FOUND;
-	struct key k = rev_key(id, rev);
+	struct dbkey k = notes_rev_key(id, rev);
 	struct sc_str v;
 	int rc = store_get(t, ns->revs, k.b, k.n, &v);
 	if (rc != FN_OK)
@@ -218,12 +199,12 @@ int notes_in_teams(const struct sc_user_record *u, struct sc_str team)
 	return 0;
 }
 
-static int put_index(struct store_txn *t, store_db db, const struct key *k)
+static int put_index(struct store_txn *t, store_db db, const struct dbkey *k)
 {
 	return store_put(t, db, k->b, k->n, "", 0, 0, NULL);
 }
 
-static int del_index(struct store_txn *t, store_db db, const struct key *k)
+static int del_index(struct store_txn *t, store_db db, const struct dbkey *k)
 {
 	int rc = store_del(t, db, k->b, k->n);
 	return rc == FN_NOT_FOUND ? FN_OK : rc;
@@ -254,19 +235,19 @@ static int count_one(const struct sc_str *key, const struct sc_str *val, void *a
 int notes_count_contacts(struct notes *ns, struct store_txn *t, struct sc_str child_ref, int64_t at,
                           int64_t *n_short, int64_t *n_long)
 {
-	struct key start = {.n = 0}, prefix = {.n = 0};
-	key_str(&prefix, child_ref);
+	struct dbkey start = {.n = 0}, prefix = {.n = 0};
+	dbkey_str(&prefix, child_ref);
 	start = prefix;
-	int64_t from = at - ns->rc.mash_long_days * DAY;
-	key_u64(&start, (uint64_t)(from > 0 ? from : 0));
-	struct count_ctx c = {{(const char *)prefix.b, prefix.n}, at, at - ns->rc.mash_short_days * DAY, 0, 0};
+	int64_t from = at - ns->rc.mash_long_days * NOTES_DAY;
+	dbkey_u64(&start, (uint64_t)(from > 0 ? from : 0));
+	struct count_ctx c = {{(const char *)prefix.b, prefix.n}, at, at - ns->rc.mash_short_days * NOTES_DAY, 0, 0};
 	int rc = store_scan(t, ns->by_child, start.b, start.n, 0, count_one, &c);
 	*n_short = c.n_short;
 	*n_long = c.n_long;
 	return rc;
 }
 
-int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *n,
+int notes_flags(struct notes *ns, struct store_txn *t, const struct sc_note *n,
                       const struct sc_note_head *h, int64_t now, struct sc_arena *a, struct sc_strs *out)
 {
 	int64_t ns_short, ns_long;
@@ -300,7 +281,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	struct sc_str existing;
 	int rc, have_head;
 
-	rc = notes_load_head(ns, t, n->id, job->arena, &head);
+	rc = notes_head_get(ns, t, n->id, job->arena, &head);
 	if (rc != FN_OK && rc != FN_NOT_FOUND)
 		return rc;
 	have_head = rc == FN_OK;
@@ -309,12 +290,12 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 		set_result(r, n, "conflict", FN_CONFLICT, "this id belongs to another note");
 		return FN_OK;
 	}
-	struct key rk = rev_key(n->id, n->revision);
+	struct dbkey rk = notes_rev_key(n->id, n->revision);
 	rc = store_put(t, ns->revs, rk.b, rk.n, it->enc.p, it->enc.n, STORE_NOOVERWRITE, &existing);
 	if (rc == FN_CONFLICT) {
 		if (existing.n == it->enc.n && memcmp(existing.p, it->enc.p, existing.n) == 0) {
 			set_result(r, n, "duplicate", FN_OK, "already stored");
-			if (have_head && notes_flags_of(ns, t, n, &head, job->now, job->arena, &r->flags) == FN_OK)
+			if (have_head && notes_flags(ns, t, n, &head, job->now, job->arena, &r->flags) == FN_OK)
 				r->has |= 1ull << SC_F_note_result_flags;
 		} else {
 			set_result(r, n, "conflict", FN_CONFLICT,
@@ -325,7 +306,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	if (rc != FN_OK)
 		return rc;
 	if (n->revision > 1) {
-		struct key pk = rev_key(n->id, n->replaces);
+		struct dbkey pk = notes_rev_key(n->id, n->replaces);
 		struct sc_str prev;
 		if (!have_head || store_get(t, ns->revs, pk.b, pk.n, &prev) != FN_OK) {
 			/* Undo the put: the amendment names a revision we lack. */
@@ -348,14 +329,14 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 		SC_SET(note_head, &head, id);
 		SC_SET(note_head, &head, author);
 		SC_SET(note_head, &head, received_at);
-		struct key ak = {.n = 0};
-		key_str(&ak, n->author);
-		key_u64(&ak, (uint64_t)job->now);
-		key_raw(&ak, n->id);
+		struct dbkey ak = {.n = 0};
+		dbkey_str(&ak, n->author);
+		dbkey_u64(&ak, (uint64_t)job->now);
+		dbkey_raw(&ak, n->id);
 		if ((rc = put_index(t, ns->by_author, &ak)) != FN_OK)
 			return rc;
 	} else {
-		struct key oc = child_key(old.child_ref, old.occurred_at, old.id);
+		struct dbkey oc = notes_child_key(old.child_ref, old.occurred_at, old.id);
 		if ((rc = del_index(t, ns->by_child, &oc)) != FN_OK)
 			return rc;
 	}
@@ -374,7 +355,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	SC_SET(note_head, &head, latest);
 	SC_SET(note_head, &head, occurred_at);
 	SC_SET(note_head, &head, updated_at);
-	struct key ck = child_key(head.child_ref, head.occurred_at, head.id);
+	struct dbkey ck = notes_child_key(head.child_ref, head.occurred_at, head.id);
 	if ((rc = notes_put_head(ns, t, &head)) != FN_OK ||
 	    (rc = notes_requeue(ns, t, have_head ? &old : NULL, &head, rules_review_due(n, job->now, &ns->rc))) != FN_OK ||
 	    (rc = put_index(t, ns->by_child, &ck)) != FN_OK)
@@ -392,7 +373,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	if ((rc = notes_enquiry_check(ns, t, &head, job->now, job->arena)) != FN_OK)
 		return rc;
 	set_result(r, n, "stored", FN_OK, NULL);
-	if ((rc = notes_flags_of(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
+	if ((rc = notes_flags(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
 		return rc;
 	r->has |= 1ull << SC_F_note_result_flags;
 	return FN_OK;
@@ -551,12 +532,12 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	memset(out, 0, sizeof *out);
 	if (id.n == 0 || id.n > 64)
 		return FN_NOT_FOUND;
-	if ((rc = notes_load_head(ns, t, id, a, &h)) != FN_OK)
+	if ((rc = notes_head_get(ns, t, id, a, &h)) != FN_OK)
 		return rc;
 	if (!notes_may_see(who, &h))
 		return FN_NOT_FOUND;
-	struct key prefix = {.n = 0};
-	key_str(&prefix, id);
+	struct dbkey prefix = {.n = 0};
+	dbkey_str(&prefix, id);
 	struct revs_ctx c = {ns, t, {(const char *)prefix.b, prefix.n}, a, out, 0, FN_OK};
 	rc = store_scan(t, ns->revs, prefix.b, prefix.n, 0, rev_one, &c);
 	if (rc != FN_OK)
@@ -581,10 +562,10 @@ int notes_get(struct notes *ns, struct store_txn *t,
 	SC_SET(note_view, out, received_at);
 	SC_SET(note_view, out, revisions);
 	const struct sc_note *latest = out->revisions.v[out->revisions.n - 1].note;
-	if ((rc = notes_flags_of(ns, t, latest, &h, now, a, &out->flags)) != FN_OK)
+	if ((rc = notes_flags(ns, t, latest, &h, now, a, &out->flags)) != FN_OK)
 		return rc;
 	SC_SET(note_view, out, flags);
-	if ((rc = notes_reviews_of(ns, t, h.id, a, &out->reviews)) != FN_OK)
+	if (ns->review.reviews_of && (rc = ns->review.reviews_of(ns->review.arg, t, h.id, a, &out->reviews)) != FN_OK)
 		return rc;
 	SC_SET(note_view, out, reviews);
 	out->review_due = rules_review_due(latest, h.updated_at, &ns->rc);

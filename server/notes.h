@@ -70,46 +70,65 @@ int notes_get(struct notes *ns, struct store_txn *t,
               const struct auth_principal *who, struct sc_str id,
               int64_t now, struct sc_arena *a, struct sc_note_view *out);
 
-/* HTTP status for a note result (201 stored, 200 duplicate, 409, 422). */
-int notes_result_http(const struct sc_note_result *r);
+/* --- reading and indexes, for the review module ------------------------
+ * Heads, revisions and strings are decoded into `a` or point into the
+ * transaction `t`: valid until `a` is reset or `t` ends. */
 
+/* The head of note `id`: FN_OK, FN_NOT_FOUND, or FN_INTERNAL (undecodable). */
+int notes_head_get(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+                   struct sc_note_head *h);
+/* The latest stored revision of the note `h`: FN_OK or FN_INTERNAL. */
+int notes_latest_get(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
+                     struct sc_arena *a, struct sc_note **out);
+/* The supervisor's flags on revision `n` of the note `h` at `now`. */
+int notes_flags(struct notes *ns, struct store_txn *t, const struct sc_note *n,
+                const struct sc_note_head *h, int64_t now, struct sc_arena *a, struct sc_strs *out);
+/* Whether `who` may see the note (its author, a supervisor of its team,
+ * an admin allowed to read notes). */
+int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h);
+/* Whether `team` is one of the user's teams. */
+int notes_in_teams(const struct sc_user_record *u, struct sc_str team);
 
-/* --- review (notes_review.c) -------------------------------------------- */
+/* Sets the note's review status (a decision on its latest revision `n`,
+ * in the decision's write transaction `t`) and moves it in the queue, due
+ * again as the rules say from `now`. */
+int notes_set_status(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
+                     const struct sc_note *n, struct sc_str status, int64_t now);
 
-struct notes_queue_query {
-	struct sc_str team;   /* one of the caller's teams, or empty for all */
-	const char *status;   /* default "submitted" */
-	const char *flag;     /* only notes with this flag, or NULL */
-	int overdue_only;
-	size_t limit;         /* 1..200 */
-	const char *cursor;   /* from the previous page's `next`, or NULL */
+/* One queue entry: when its status last changed, its id (into `t`) and
+ * when its review is due. Answers as a store_scan callback does. */
+typedef int (*notes_queue_fn)(int64_t updated, struct sc_str id, int64_t due, void *arg);
+/* Calls fn for the queue entries of `team` with status `status` (an index
+ * of sc_enum_note_status), oldest change first, from the entry (from_updated,
+ * from_id) on when from_id.n, else from the first. Returns FN_OK, a store
+ * failure or fn's error. */
+int notes_queue_scan(struct notes *ns, struct store_txn *t, struct sc_str team, unsigned status,
+                     int64_t from_updated, struct sc_str from_id, notes_queue_fn fn, void *arg);
+
+/* One contact about a child: when it happened and the note's id (into
+ * `t`). Answers as a store_scan callback does. */
+typedef int (*notes_contact_fn)(int64_t occurred, struct sc_str id, void *arg);
+/* Calls fn for every note about child_ref, newest first. */
+int notes_contacts_scan(struct notes *ns, struct store_txn *t, struct sc_str child_ref,
+                        notes_contact_fn fn, void *arg);
+
+/* What the review module keeps about a note, reached without notes knowing
+ * review (review_open registers these; a tool without review leaves them
+ * NULL and note views have no reviews). `arg` is handed to each. */
+struct notes_erased;
+struct mbedtls_sha256_context;
+struct notes_review_hooks {
+	void *arg;
+	/* The note's reviews, oldest first, into `a` (for the note view). */
+	int (*reviews_of)(void *arg, struct store_txn *t, struct sc_str id, struct sc_arena *a,
+	                  struct sc_list_review *out);
+	/* For notes_erase: hashes the note's stored reviews into `sha` in key
+	 * order, then (not dry) deletes them and the author's feedback copies;
+	 * adds to out->reviews and out->index_entries (dry: what it would). */
+	int (*erase)(void *arg, struct store_txn *t, const struct sc_note_head *h, int dry,
+	             struct mbedtls_sha256_context *sha, struct notes_erased *out);
 };
-
-/* A page of the review queue for the caller's teams: overdue notes first,
- * then oldest first. FN_FORBIDDEN for a team that is not the caller's,
- * FN_VALIDATION_FAILED for a bad status, flag or cursor (detail says). */
-int notes_queue(struct notes *ns, struct store_txn *t, const struct auth_principal *who,
-                const struct notes_queue_query *q, int64_t now, struct sc_arena *a,
-                struct sc_queue_page *out, char *detail);
-
-/* Appends a supervisor's decision on the latest revision. FN_NOT_FOUND
- * when the caller may not see the note, FN_CONFLICT for an old revision or
- * a note already decided, FN_VALIDATION_FAILED (detail names the field). */
-int notes_review(struct notes *ns, const struct auth_principal *who, struct sc_str id,
-                 const struct sc_review_request *req, int64_t now, struct sc_arena *a,
-                 struct sc_review *out, char *detail, size_t detail_len);
-
-/* Review outcomes on the caller's own notes after `since`. */
-int notes_feedback(struct notes *ns, struct store_txn *t, const struct auth_principal *who,
-                   uint64_t since, size_t limit, struct sc_arena *a, struct sc_feedback_page *out);
-
-/* Every contact about a child the caller may see, newest first, and the
- * MASH-enquiry flag computed over all contacts about the child. */
-int notes_contacts(struct notes *ns, struct store_txn *t, const struct auth_principal *who,
-                   struct sc_str child_ref, struct sc_arena *a, struct sc_contacts_page *out);
-
-/* The reviews of one note, oldest first (for the note view). */
-int notes_reviews_of(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
-                     struct sc_list_review *out);
+/* Call at start-up; `hooks` is copied. */
+void notes_set_review_hooks(struct notes *ns, const struct notes_review_hooks *hooks);
 
 #endif

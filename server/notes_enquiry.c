@@ -49,8 +49,8 @@ static int gather_one(const struct sc_str *key, const struct sc_str *val, void *
 	memcpy(idc, id.p, id.n);
 	idc[id.n] = 0;
 	id.p = idc;
-	if ((rc = notes_load_head(g->ns, g->t, id, g->a, &h)) != FN_OK ||
-	    (rc = notes_load_latest(g->ns, g->t, &h, g->a, &n)) != FN_OK)
+	if ((rc = notes_head_get(g->ns, g->t, id, g->a, &h)) != FN_OK ||
+	    (rc = notes_latest_get(g->ns, g->t, &h, g->a, &n)) != FN_OK)
 		return rc == FN_NOT_FOUND ? FN_INTERNAL : rc;
 	struct sc_enquiry_contact *v = sc_arena_grow(g->a, g->v, g->n, &g->cap, sizeof *v, 8);
 	if (!v)
@@ -77,15 +77,15 @@ int notes_enquiry_check(struct notes *ns, struct store_txn *t, const struct sc_n
 		return rc;
 	if (n_short < ns->rc.mash_short_count && n_long < ns->rc.mash_long_count)
 		return FN_OK;
-	struct key start = {.n = 0};
-	key_str(&start, h->child_ref);
+	struct dbkey start = {.n = 0};
+	dbkey_str(&start, h->child_ref);
 	size_t plen = start.n;
 	char *pre = sc_arena_alloc(a, plen);
 	if (!pre)
 		return FN_NO_MEMORY;
 	memcpy(pre, start.b, plen);
-	int64_t from = h->occurred_at - ns->rc.mash_long_days * DAY;
-	key_u64(&start, (uint64_t)(from > 0 ? from : 0));
+	int64_t from = h->occurred_at - ns->rc.mash_long_days * NOTES_DAY;
+	dbkey_u64(&start, (uint64_t)(from > 0 ? from : 0));
 	struct gather g = {ns, t, {pre, plen}, h->occurred_at, a, NULL, 0, 0, FN_OK};
 	if ((rc = store_scan(t, ns->by_child, start.b, start.n, 0, gather_one, &g)) != FN_OK)
 		return rc;

@@ -31,9 +31,9 @@ int notes_heads_scan(struct notes *ns, struct store_txn *t, const char *after, s
                      struct sc_arena *a, notes_head_fn fn, void *arg)
 {
 	struct heads_ctx c = {a, fn, arg};
-	struct key start = {.n = 0};
+	struct dbkey start = {.n = 0};
 	if (n) /* the first key after `after` is `after` and a 0 byte */
-		key_str(&start, (struct sc_str){after, n});
+		dbkey_str(&start, (struct sc_str){after, n});
 	return store_scan(t, ns->heads, n ? start.b : NULL, start.n, 0, head_one, &c);
 }
 
@@ -42,7 +42,7 @@ int notes_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct s
 {
 	if (id.n == 0 || id.n > 64)
 		return FN_NOT_FOUND;
-	return notes_load_head(ns, t, id, a, out);
+	return notes_head_get(ns, t, id, a, out);
 }
 
 struct child_ctx {
@@ -74,8 +74,8 @@ static int child_one(const struct sc_str *key, const struct sc_str *val, void *a
 int notes_child_ids(struct notes *ns, struct store_txn *t, struct sc_str child_ref,
                     struct sc_arena *a, struct sc_strs *out)
 {
-	struct key prefix = {.n = 0};
-	key_str(&prefix, child_ref);
+	struct dbkey prefix = {.n = 0};
+	dbkey_str(&prefix, child_ref);
 	memset(out, 0, sizeof *out);
 	struct child_ctx c = {{(const char *)prefix.b, prefix.n}, a, out, 0, FN_OK};
 	int rc = store_scan(t, ns->by_child, prefix.b, prefix.n, 0, child_one, &c);
@@ -89,7 +89,7 @@ struct keys_ctx {
 	struct sc_str prefix;
 	size_t suffix;
 	mbedtls_sha256_context *sha;
-	struct key keys[ERASE_KEYS_MAX];
+	struct dbkey keys[ERASE_KEYS_MAX];
 	size_t n;
 };
 
@@ -98,7 +98,7 @@ static int key_one(const struct sc_str *key, const struct sc_str *val, void *arg
 	struct keys_ctx *c = arg;
 	if (key->n != c->prefix.n + c->suffix || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
 		return STORE_SCAN_STOP;
-	if (c->n == ERASE_KEYS_MAX || key->n > KEY_MAX)
+	if (c->n == ERASE_KEYS_MAX || key->n > DBKEY_MAX)
 		return FN_INTERNAL;
 	mbedtls_sha256_update(c->sha, (const unsigned char *)val->p, val->n);
 	memcpy(c->keys[c->n].b, key->p, key->n);
@@ -109,8 +109,8 @@ static int key_one(const struct sc_str *key, const struct sc_str *val, void *arg
 static int collect(struct store_txn *t, store_db db, struct sc_str id, size_t suffix,
                    struct keys_ctx *c)
 {
-	struct key prefix = {.n = 0};
-	key_str(&prefix, id);
+	struct dbkey prefix = {.n = 0};
+	dbkey_str(&prefix, id);
 	c->n = 0;
 	c->suffix = suffix;
 	c->prefix = (struct sc_str){(const char *)prefix.b, prefix.n};
@@ -129,10 +129,10 @@ static int del_key(struct store_txn *t, store_db db, const void *k, size_t n, ui
 static int erase_indexes(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
                          const struct keys_ctx *revs, struct notes_erased *out)
 {
-	struct key ak = {.n = 0}, qk = queue_key(h), ck = child_key(h->child_ref, h->occurred_at, h->id);
-	key_str(&ak, h->author);
-	key_u64(&ak, (uint64_t)h->received_at);
-	key_raw(&ak, h->id);
+	struct dbkey ak = {.n = 0}, qk = notes_queue_key(h), ck = notes_child_key(h->child_ref, h->occurred_at, h->id);
+	dbkey_str(&ak, h->author);
+	dbkey_u64(&ak, (uint64_t)h->received_at);
+	dbkey_raw(&ak, h->id);
 	int rc = FN_OK;
 	for (size_t i = 0; i < revs->n && rc == FN_OK; i++)
 		rc = del_key(t, ns->recv, revs->keys[i].b, revs->keys[i].n, &out->index_entries);
@@ -148,19 +148,11 @@ static int erase_indexes(struct notes *ns, struct store_txn *t, const struct sc_
 }
 
 static int erase_all(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
-                     struct keys_ctx *revs, struct keys_ctx *revws, struct notes_erased *out)
+                     struct keys_ctx *revs, struct notes_erased *out)
 {
 	int rc = FN_OK;
 	for (size_t i = 0; i < revs->n && rc == FN_OK; i++)
 		rc = del_key(t, ns->revs, revs->keys[i].b, revs->keys[i].n, &out->revisions);
-	for (size_t i = 0; i < revws->n && rc == FN_OK; i++) {
-		/* The author's feedback copy has the review's sequence number. */
-		struct key fk = {.n = 0};
-		key_str(&fk, h->author);
-		key_raw(&fk, (struct sc_str){(const char *)revws->keys[i].b + revws->prefix.n, 8});
-		if ((rc = del_key(t, ns->reviews, revws->keys[i].b, revws->keys[i].n, &out->reviews)) == FN_OK)
-			rc = del_key(t, ns->feedback, fk.b, fk.n, &out->index_entries);
-	}
 	return rc == FN_OK ? erase_indexes(ns, t, h, revs, out) : rc;
 }
 
@@ -168,19 +160,22 @@ int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head
                 struct notes_erased *out)
 {
 	static const char hexd[] = "0123456789abcdef";
-	/* Two lists of up to 1000 keys: too big for a thread's stack. */
-	struct keys_ctx *revs = malloc(sizeof *revs), *revws = malloc(sizeof *revws);
+	/* A list of up to 1000 keys: too big for a thread's stack. */
+	struct keys_ctx *revs = malloc(sizeof *revs);
 	mbedtls_sha256_context sha;
 	unsigned char digest[32];
-	int rc = revs && revws ? FN_OK : FN_NO_MEMORY;
+	int rc = revs ? FN_OK : FN_NO_MEMORY;
 
 	mbedtls_sha256_init(&sha);
 	mbedtls_sha256_starts(&sha, 0);
 	if (rc == FN_OK) {
-		revs->sha = revws->sha = &sha;
-		if ((rc = collect(t, ns->revs, h->id, 4, revs)) == FN_OK)
-			rc = collect(t, ns->reviews, h->id, 8, revws);
+		revs->sha = &sha;
+		rc = collect(t, ns->revs, h->id, 4, revs);
 	}
+	/* The reviews are hashed after the revisions (what the audit names)
+	 * and, not dry, erased by the review module there and then. */
+	if (rc == FN_OK && ns->review.erase)
+		rc = ns->review.erase(ns->review.arg, t, h, dry, &sha, out);
 	mbedtls_sha256_finish(&sha, digest);
 	mbedtls_sha256_free(&sha);
 	for (int i = 0; i < 32; i++) {
@@ -189,15 +184,13 @@ int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head
 	}
 	out->hash[64] = 0;
 	if (rc == FN_OK && dry) {
-		/* what erase_all would count: receipts, feedback copies and the
-		 * head, author, queue and child entries */
+		/* what erase_all would count: receipts and the head, author,
+		 * queue and child entries */
 		out->revisions += revs->n;
-		out->reviews += revws->n;
-		out->index_entries += revs->n + revws->n + 4;
+		out->index_entries += revs->n + 4;
 	} else if (rc == FN_OK) {
-		rc = erase_all(ns, t, h, revs, revws, out);
+		rc = erase_all(ns, t, h, revs, out);
 	}
 	free(revs);
-	free(revws);
 	return rc;
 }

@@ -1,17 +1,17 @@
 /* notes_internal.h - the notes module's private parts, shared by its files
- * (notes.c: storage and reading; notes_review.c: queue, reviews, contacts,
- * feedback). Nothing outside the module includes this. */
+ * (notes.c, notes_keys.c, notes_enquiry.c, notes_erase.c, notes_index.c).
+ * Nothing outside the module includes this. */
 #ifndef FN_NOTES_INTERNAL_H
 #define FN_NOTES_INTERNAL_H
 
 #include "audit.h"
+#include "dbkey.h"
 #include "escalations.h"
 #include "notes.h"
 #include "quota.h"
 #include "stored.h"
 
-#define DAY 86400
-#define KEY_MAX 160
+#define NOTES_DAY 86400
 
 struct notes {
 	struct store *store;
@@ -22,45 +22,25 @@ struct notes {
 	struct escalations *esc; /* NULL: escalations not kept (tools) */
 	struct referrals *referrals; /* NULL: referrals are not tracked */
 	struct enquiries *enquiries; /* NULL: no MASH enquiries are opened */
+	struct notes_review_hooks review; /* all NULL: no review module */
 	store_db revs;      /* id 0 rev(4) -> canonical msgpack note */
 	store_db heads;     /* id -> note_head */
 	store_db recv;      /* id 0 rev(4) -> received_at(8) */
 	store_db by_author; /* author 0 received(8) id -> "" */
 	store_db queue;     /* team 0 status(1) updated(8) id -> due(8) */
 	store_db by_child;  /* child_ref 0 occurred(8) id -> "" */
-	store_db reviews;   /* id 0 seq(8) -> review */
-	store_db feedback;  /* author 0 seq(8) -> review */
 };
 
-/* A composite LMDB key: strings end with a 0 byte; numbers big-endian. */
-struct key {
-	unsigned char b[KEY_MAX];
-	size_t n;
-};
+struct dbkey notes_rev_key(struct sc_str id, int64_t rev);
+struct dbkey notes_queue_key(const struct sc_note_head *h);
+struct dbkey notes_child_key(struct sc_str child_ref, int64_t occurred, struct sc_str id);
 
-void key_str(struct key *k, struct sc_str s);
-void key_raw(struct key *k, struct sc_str s);
-void key_u64(struct key *k, uint64_t v);
-void key_u32(struct key *k, uint32_t v);
-void key_u8(struct key *k, unsigned v);
-struct key rev_key(struct sc_str id, int64_t rev);
-struct key queue_key(const struct sc_note_head *h);
-struct key child_key(struct sc_str child_ref, int64_t occurred, struct sc_str id);
-
-int notes_load_head(struct notes *ns, struct store_txn *t, struct sc_str id, struct sc_arena *a,
-                    struct sc_note_head *h);
 int notes_put_head(struct notes *ns, struct store_txn *t, const struct sc_note_head *h);
 /* Moves a note in the queue index from `old` to `h` (old NULL: new). */
 int notes_requeue(struct notes *ns, struct store_txn *t, const struct sc_note_head *old,
                   const struct sc_note_head *h, int64_t due);
-/* The latest stored revision of a note, decoded into the arena. */
-int notes_load_latest(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
-                      struct sc_arena *a, struct sc_note **out);
 int notes_count_contacts(struct notes *ns, struct store_txn *t, struct sc_str child_ref, int64_t at,
                          int64_t *n_short, int64_t *n_long);
-int notes_flags_of(struct notes *ns, struct store_txn *t, const struct sc_note *n,
-                   const struct sc_note_head *h, int64_t now, struct sc_arena *a, struct sc_strs *out);
-int notes_may_see(const struct auth_principal *who, const struct sc_note_head *h);
 /* notes_enquiry.c: opens or extends the child's MASH enquiry when the
  * contact `h` (just stored) meets the threshold. */
 int notes_enquiry_check(struct notes *ns, struct store_txn *t, const struct sc_note_head *h, int64_t now,
@@ -68,6 +48,5 @@ int notes_enquiry_check(struct notes *ns, struct store_txn *t, const struct sc_n
 /* notes_enquiry.c: the note view's escalations, referral and enquiry. */
 int notes_view_sharing(struct notes *ns, struct store_txn *t, struct sc_str id, int64_t now, struct sc_arena *a,
                        struct sc_note_view *out);
-int notes_in_teams(const struct sc_user_record *u, struct sc_str team);
 
 #endif
