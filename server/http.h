@@ -83,6 +83,9 @@ int http_send_error(struct http_req *r, int status, const char *field,
 /* The same with extra header lines ("Name: value\r\n"...). */
 int http_send_error_hdr(struct http_req *r, int status, const char *field,
                         const char *headers, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Sends *e: status e->status, field e->field (none if ""), message
+ * e->message, or fallback when that is empty. */
+int http_send_sc_error(struct http_req *r, const struct sc_error *e, const char *fallback);
 int http_send_error_v(struct http_req *r, int status, const char *field,
                       const char *headers, const char *fmt, va_list ap);
 
