@@ -60,11 +60,11 @@ int cli_parse_settings(struct config *c, int argc, char **argv, int i)
 static int open_sharing(struct app *app, const struct config *cfg)
 {
 	struct referrals_config rc = cfg->sharing;
-	char detail[256] = "";
+	struct sc_error e = {0};
 	rc.outcome_days = cfg->rules.referral_outcome_days;
-	int err = referrals_open(&app->referrals, app->store, app->audit, &rc, detail);
+	int err = referrals_open(&app->referrals, app->store, app->audit, &rc, &e);
 	if (err != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail[0] ? detail : sc_status_message(err));
+		fprintf(stderr, "fieldnote: %s\n", e.message[0] ? e.message : sc_status_message(err));
 		return err;
 	}
 	notes_set_referrals(app->notes, app->referrals);
