@@ -55,10 +55,10 @@ struct opts {
 /* Options after the subcommand: our own, --config, and any setting. */
 static int parse(struct config *cfg, struct opts *o, int argc, char **argv, int i)
 {
-	char detail[256];
+	struct sc_error err = {0};
 	for (int j = i; j < argc - 1; j++)
-		if (!strcmp(argv[j], "--config") && config_load(cfg, argv[j + 1], detail) != FN_OK) {
-			fprintf(stderr, "fieldnote: %s\n", detail);
+		if (!strcmp(argv[j], "--config") && config_load(cfg, argv[j + 1], &err) != FN_OK) {
+			fprintf(stderr, "fieldnote: %s\n", err.message);
 			return 1;
 		}
 	for (; i < argc; i++) {
@@ -82,8 +82,8 @@ static int parse(struct config *cfg, struct opts *o, int argc, char **argv, int 
 			for (char *k = key; *k; k++)
 				if (*k == '-')
 					*k = '_';
-			if (config_set(cfg, key, v, detail) != FN_OK)
-				return usage_error(detail);
+			if (config_set(cfg, key, v, &err) != FN_OK)
+				return usage_error(err.message);
 		}
 	}
 	return 0;

@@ -267,15 +267,13 @@ int enquiries_request(struct enquiries *eq, struct store_txn *t, const struct au
 	if (rc != FN_OK)
 		return rc;
 	*out = r;
-	if (!auth_agency_valid(agency)) {
+	if (!auth_agency_valid(agency))
 		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "agency: lower case letters, digits and _");
-	}
 	for (size_t i = 0; i < r->asked.n; i++)
 		if (str_same(r->asked.v[i], agency))
 			return FN_OK; /* asked before */
-	if (r->asked.n >= 32) {
+	if (r->asked.n >= 32)
 		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "at most 32 agencies may be asked");
-	}
 	struct sc_str *v = sc_arena_alloc(a, (r->asked.n + 1) * sizeof *v);
 	if (!v)
 		return FN_NO_MEMORY;
@@ -300,9 +298,8 @@ int enquiries_contribute(struct enquiries *eq, struct store_txn *t, const struct
 	*out = r;
 	if (!was_asked(who, r))
 		return FN_NOT_FOUND; /* the MASH itself is not asked: it decides */
-	if (r->contributions.n >= 200) {
+	if (r->contributions.n >= 200)
 		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "at most 200 contributions");
-	}
 	struct sc_contribution *v = sc_arena_alloc(a, (r->contributions.n + 1) * sizeof *v);
 	if (!v)
 		return FN_NO_MEMORY;

@@ -477,20 +477,18 @@ static int check_holder(struct change_job *j, struct store_txn *t)
 	struct sc_user_record *u;
 	int rc = auth_user_find(j->es->auth, t, j->adv->to, j->a, &u);
 	if (rc == FN_NOT_FOUND || (rc == FN_OK && (!sc_str_eq(u->role, "supervisor") ||
-	                                           (SC_HAS(user_record, u, disabled) && u->disabled)))) {
+	                                           (SC_HAS(user_record, u, disabled) && u->disabled))))
 		return sc_error_set(j->err, FN_VALIDATION_FAILED, "to", "to: '%.*s' is not an enabled supervisor",
 		                    (int)j->adv->to.n, j->adv->to.p);
-	}
 	return rc;
 }
 
 static int advance(struct change_job *j, struct store_txn *t, struct sc_escalation *e)
 {
 	int rc;
-	if (e->stage >= ESCALATION_LAST_STAGE) {
+	if (e->stage >= ESCALATION_LAST_STAGE)
 		return sc_error_set(j->err, FN_CONFLICT, "state", "stage %d (the safeguarding partnership) is the "
 		                    "last stage; resolve the escalation", ESCALATION_LAST_STAGE);
-	}
 	if ((rc = check_holder(j, t)) != FN_OK)
 		return rc;
 	e->stage++;
@@ -509,9 +507,8 @@ static int change_txn(struct store_txn *t, void *arg)
 		return rc;
 	if (!may_act(j->who, e))
 		return FN_NOT_FOUND;
-	if (!sc_str_eq(e->state, "open")) {
+	if (!sc_str_eq(e->state, "open"))
 		return sc_error_set(j->err, FN_CONFLICT, "state", "this escalation was resolved");
-	}
 	if ((rc = unindex(j->es, t, e)) != FN_OK)
 		return rc;
 	if (j->adv) {

@@ -128,13 +128,11 @@ int export_child(struct app *app, struct sc_str child_ref, const struct holds_ac
 		                    "child_ref: must be a pseudonymous reference, never a name");
 	}
 	struct audit_event ev = {"child.exported", who->name, who->role, {"", 0}, child_ref, "ok", who->address};
-	if ((rc = audit_record(app->audit, &ev, now)) != FN_OK) {
+	if ((rc = audit_record(app->audit, &ev, now)) != FN_OK)
 		return sc_error_set(err, rc, NULL, "cannot record the export: %s", sc_status_message(rc));
-	}
 	struct sc_arena *a = sc_arena_new(0);
-	if (!a) {
+	if (!a)
 		return sc_error_set(err, FN_NO_MEMORY, NULL, "out of memory");
-	}
 	if ((rc = store_read_begin(app->store, &t)) != FN_OK) {
 		sc_arena_free(a);
 		return sc_error_set(err, rc, NULL, "cannot read the store: %s", sc_status_message(rc));

@@ -86,9 +86,8 @@ int holds_add(struct holds *h, struct sc_str child_ref, struct sc_str reason,
 {
 	if (ref_ok(child_ref, err) != FN_OK)
 		return FN_VALIDATION_FAILED;
-	if (reason.n > REASON_MAX) {
+	if (reason.n > REASON_MAX)
 		return sc_error_set(err, FN_VALIDATION_FAILED, "reason", "reason: at most %d bytes", REASON_MAX);
-	}
 	struct sc_hold hold = {0};
 	hold.child_ref = child_ref;
 	hold.by = who->name;

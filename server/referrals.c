@@ -58,11 +58,10 @@ static int parse_routes(struct referrals *rf, struct sc_error *err)
 		struct sc_str type = {p, colon && colon < end ? (size_t)(colon - p) : 0};
 		struct sc_str agency = {colon + 1, colon && colon < end ? (size_t)(end - colon - 1) : 0};
 		if (!type.n || rf->nroutes == REFERRAL_ROUTES_MAX || type.n >= 16 ||
-		    sc_enum_index(sc_enum_referral_type, type) < 0 || !auth_agency_valid(agency)) {
+		    sc_enum_index(sc_enum_referral_type, type) < 0 || !auth_agency_valid(agency))
 			return sc_error_set(err, FN_BAD_ARGUMENT, "referral_routes", "referral_routes: \"%.*s\" is not "
 			                    "TYPE:AGENCY (a referral type, then lower case letters, digits and _)",
 			                    (int)(end - p), p);
-		}
 		struct route *r = &rf->routes[rf->nroutes++];
 		memcpy(r->type, type.p, type.n);
 		memcpy(r->agency, agency.p, agency.n);
@@ -70,10 +69,9 @@ static int parse_routes(struct referrals *rf, struct sc_error *err)
 	}
 	for (size_t i = 1; sc_enum_referral_type[i]; i++) {
 		const char *t = sc_enum_referral_type[i];
-		if (!referrals_route(rf, (struct sc_str){t, strlen(t)})) {
+		if (!referrals_route(rf, (struct sc_str){t, strlen(t)}))
 			return sc_error_set(err, FN_BAD_ARGUMENT, "referral_routes",
 			                    "referral_routes: no agency for referral type %s", t);
-		}
 	}
 	return FN_OK;
 }
@@ -402,9 +400,8 @@ int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct au
 	if (rc != FN_OK)
 		return rc;
 	*out = r;
-	if (sc_str_eq(r->state, "withdrawn")) {
+	if (sc_str_eq(r->state, "withdrawn"))
 		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
-	}
 	if (SC_HAS(referral_record, r, received_at))
 		return FN_OK; /* acknowledged before: nothing changes */
 	r->state = SC_STR_LIT("received");
@@ -424,9 +421,8 @@ int referrals_outcome(struct referrals *rf, struct store_txn *t, const struct au
 	if (rc != FN_OK)
 		return rc;
 	*out = r;
-	if (sc_str_eq(r->state, "withdrawn")) {
+	if (sc_str_eq(r->state, "withdrawn"))
 		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
-	}
 	struct sc_str ref = SC_HAS(outcome_request, req, reference) ? req->reference : SC_STR_LIT("");
 	if (SC_HAS(referral_record, r, outcome)) {
 		struct sc_str had = SC_HAS(referral_record, r, reference) ? r->reference : SC_STR_LIT("");

@@ -159,9 +159,8 @@ static int summary_txn(struct store_txn *t, void *arg)
 static int pass(struct run *r, struct sc_error *err)
 {
 	int rc = store_read_begin(r->s, &r->t);
-	if (rc != FN_OK) {
+	if (rc != FN_OK)
 		return sc_error_set(err, rc, NULL, "cannot read the store: %s", sc_status_message(rc));
-	}
 	r->n = 0;
 	r->looked = 0;
 	r->more = 0;
@@ -171,16 +170,14 @@ static int pass(struct run *r, struct sc_error *err)
 	rc = notes_heads_scan(r->ns, r->t, after, after_n, r->a, pick, r);
 	store_read_end(r->t);
 	r->t = NULL;
-	if (rc != FN_OK) {
+	if (rc != FN_OK)
 		return sc_error_set(err, rc, NULL, "cannot scan the notes: %s", sc_status_message(rc));
-	}
 	if (r->dry || r->n == 0)
 		return FN_OK;
 	struct batch b = {r, {0}};
-	if ((rc = store_write(r->s, batch_txn, &b)) != FN_OK) {
+	if ((rc = store_write(r->s, batch_txn, &b)) != FN_OK)
 		return sc_error_set(err, rc, NULL, "cannot delete a batch of %zu notes: %s", r->n,
 		                    sc_status_message(rc));
-	}
 	r->rep->notes += b.got.notes;
 	r->rep->revisions += b.got.revisions;
 	r->rep->reviews += b.got.reviews;
