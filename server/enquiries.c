@@ -259,8 +259,8 @@ static int load_for(struct enquiries *eq, struct store_txn *t, const struct auth
 }
 
 int enquiries_request(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
-                      struct sc_str id, struct sc_str agency, int64_t now, struct sc_arena *a, struct sc_error *err,
-                      struct sc_enquiry_record **out)
+                      struct sc_str id, struct sc_str agency, int64_t now, struct sc_arena *a,
+                      struct sc_error *err, struct sc_enquiry_record **out)
 {
 	struct sc_enquiry_record *r;
 	int rc = load_for(eq, t, who, id, 1, a, &r);
@@ -288,8 +288,8 @@ int enquiries_request(struct enquiries *eq, struct store_txn *t, const struct au
 }
 
 int enquiries_contribute(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
-                         struct sc_str id, struct sc_str text, int64_t now, struct sc_arena *a, struct sc_error *err,
-                         struct sc_enquiry_record **out)
+                         struct sc_str id, struct sc_str text, int64_t now, struct sc_arena *a,
+                         struct sc_error *err, struct sc_enquiry_record **out)
 {
 	struct sc_enquiry_record *r;
 	int rc = load_for(eq, t, who, id, 0, a, &r);
@@ -333,7 +333,8 @@ int enquiries_decide(struct enquiries *eq, struct store_txn *t, const struct aut
 		struct sc_str had = SC_HAS(enquiry_record, r, reference) ? r->reference : SC_STR_LIT("");
 		if (str_same(r->outcome, req->outcome) && str_same(had, ref))
 			return FN_OK;
-		return sc_error_set(err, FN_CONFLICT, NULL, "a decision (%.*s) is already recorded", (int)r->outcome.n, r->outcome.p);
+		return sc_error_set(err, FN_CONFLICT, NULL, "a decision (%.*s) is already recorded", (int)r->outcome.n,
+		                    r->outcome.p);
 	}
 	r->state = SC_STR_LIT("decided");
 	r->outcome = req->outcome;

@@ -71,7 +71,7 @@ static int test_holds_stored_audited_and_lifted(void)
 	char hash[65];
 	CHECK_EQ_INT(audit_head(a, &seq, hash), FN_OK);
 	CHECK_EQ_INT(seq, 2);
-	CHECK_EQ_INT(audit_verify(a, &checked, &bad, detail, sizeof detail), FN_OK);
+	CHECK_EQ_INT(audit_verify(a, &checked, &bad, &err), FN_OK);
 	sc_arena_free(ar);
 	holds_close(h);
 	audit_close(a);
