@@ -190,35 +190,39 @@ static int get_audit(struct http_req *r)
 	return http_send_error(r, rc, NULL, "cannot read the audit log");
 }
 
-static int admin_done(struct http_req *r, int rc, const char *detail, const char *what)
+static int admin_done(struct http_req *r, int rc, const struct sc_error *err, const char *what)
 {
 	if (rc == FN_OK) {
 		char body[160];
 		int n = snprintf(body, sizeof body, "{\"done\":\"%s\"}", what);
 		return http_send_bytes(r, 200, "application/json", body, (size_t)n, "Cache-Control: no-store\r\n");
 	}
-	return http_send_error(r, rc, NULL, "%s", detail);
+	if (err->status != rc) /* failed before the module could say why */
+		return http_send_error(r, rc, NULL, "%s", sc_status_message(rc));
+	return http_send_sc_error(r, err, NULL);
 }
 
 static int post_device_revoke(struct http_req *r)
 {
-	char id[130], detail[256] = "";
+	char id[130];
+	struct sc_error err = {0};
 	if (r->params[0].n >= sizeof id)
 		return http_send_error(r, FN_VALIDATION_FAILED, "device", "device id too long");
 	memcpy(id, r->params[0].p, r->params[0].n);
 	id[r->params[0].n] = 0;
-	return admin_done(r, auth_device_revoke(r->app->auth, id, r->who.user->username, detail), detail, "revoked");
+	return admin_done(r, auth_device_revoke(r->app->auth, id, r->who.user->username, &err), &err, "revoked");
 }
 
 static int post_user_state(struct http_req *r, int disabled)
 {
-	char name[80], detail[256] = "";
+	char name[80];
+	struct sc_error err = {0};
 	if (r->params[0].n >= sizeof name)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
 	memcpy(name, r->params[0].p, r->params[0].n);
 	name[r->params[0].n] = 0;
-	int rc = auth_user_set_disabled(r->app->auth, name, disabled, detail);
-	return admin_done(r, rc, detail, disabled ? "disabled" : "enabled");
+	int rc = auth_user_set_disabled(r->app->auth, name, disabled, &err);
+	return admin_done(r, rc, &err, disabled ? "disabled" : "enabled");
 }
 
 static int post_user_disable(struct http_req *r)
@@ -235,13 +239,14 @@ static int post_user_enable(struct http_req *r)
  * audited) so that `fieldnote user unlock` reaches a running server too. */
 static int post_user_unlock(struct http_req *r)
 {
-	char name[80], detail[256] = "";
+	char name[80];
+	struct sc_error err = {0};
 	if (r->params[0].n >= sizeof name)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
 	memcpy(name, r->params[0].p, r->params[0].n);
 	name[r->params[0].n] = 0;
-	int rc = auth_user_unlock(r->app->auth, name, r->who.user->username, detail);
-	return admin_done(r, rc, detail, "unlocked");
+	int rc = auth_user_unlock(r->app->auth, name, r->who.user->username, &err);
+	return admin_done(r, rc, &err, "unlocked");
 }
 
 /* The access table: every route, and which roles may call it. Who may see

@@ -36,45 +36,39 @@ int api_get_escalations(struct http_req *r)
 	return http_send_error(r, rc, NULL, "cannot read the escalations");
 }
 
-static int changed(struct http_req *r, int rc, const struct sc_escalation *out, const char *detail)
+static int changed(struct http_req *r, int rc, const struct sc_escalation *out, const struct sc_error *err)
 {
 	if (rc == FN_OK)
 		return http_send_record(r, 200, &sc_rec_escalation, out);
 	if (rc == FN_NOT_FOUND)
 		return http_send_error(r, rc, NULL, "no escalation with that id that you may act on");
-	if (rc == FN_VALIDATION_FAILED) {
-		char field[32] = "";
-		const char *colon = strchr(detail, ':');
-		if (colon && (size_t)(colon - detail) < sizeof field)
-			memcpy(field, detail, (size_t)(colon - detail));
-		return http_send_error(r, rc, field, "%s", detail);
-	}
-	return http_send_error(r, rc, rc == FN_CONFLICT ? "state" : NULL, "%s",
-	                       detail[0] ? detail : "the escalation was not changed");
+	if (err->status != rc) /* the store's own failure: the module gave no reason */
+		return http_send_error(r, rc, NULL, "the escalation was not changed");
+	return http_send_sc_error(r, err, "the escalation was not changed");
 }
 
 int api_post_escalation_advance(struct http_req *r)
 {
 	struct sc_escalation_advance req = {0};
 	struct sc_escalation out;
-	char detail[256] = "";
+	struct sc_error err = {0};
 
 	if (http_read_record(r, &sc_rec_escalation_advance, &req) != FN_OK)
 		return r->status;
 	int rc = escalations_advance(r->app->escalations, &r->who, r->params[0], &req, clock_now(), r->arena,
-	                             &out, detail, sizeof detail);
-	return changed(r, rc, &out, detail);
+	                             &out, &err);
+	return changed(r, rc, &out, &err);
 }
 
 int api_post_escalation_resolve(struct http_req *r)
 {
 	struct sc_escalation_resolve req = {0};
 	struct sc_escalation out;
-	char detail[256] = "";
+	struct sc_error err = {0};
 
 	if (http_read_record(r, &sc_rec_escalation_resolve, &req) != FN_OK)
 		return r->status;
 	int rc = escalations_resolve(r->app->escalations, &r->who, r->params[0], &req, clock_now(), r->arena,
-	                             &out, detail, sizeof detail);
-	return changed(r, rc, &out, detail);
+	                             &out, &err);
+	return changed(r, rc, &out, &err);
 }

@@ -40,25 +40,25 @@ int api_get_holds(struct http_req *r)
 int api_post_hold(struct http_req *r)
 {
 	struct sc_hold_request req = {0};
-	char detail[256] = "";
+	struct sc_error err = {0};
 	if (r->ri->content_length > 0 && http_read_record(r, &sc_rec_hold_request, &req) != FN_OK)
 		return r->status;
 	struct holds_actor who = actor_of(r);
 	struct sc_str reason = SC_HAS(hold_request, &req, reason) ? req.reason : (struct sc_str){"", 0};
-	int rc = holds_add(r->app->holds, r->params[0], reason, &who, clock_now(), detail);
+	int rc = holds_add(r->app->holds, r->params[0], reason, &who, clock_now(), &err);
 	if (rc == FN_OK)
 		return done(r, "held");
-	return http_send_error(r, rc, rc == FN_VALIDATION_FAILED ? "child_ref" : NULL, "%s", detail);
+	return http_send_sc_error(r, &err, NULL);
 }
 
 int api_delete_hold(struct http_req *r)
 {
-	char detail[256] = "";
+	struct sc_error err = {0};
 	struct holds_actor who = actor_of(r);
-	int rc = holds_remove(r->app->holds, r->params[0], &who, clock_now(), detail);
+	int rc = holds_remove(r->app->holds, r->params[0], &who, clock_now(), &err);
 	if (rc == FN_OK)
 		return done(r, "released");
-	return http_send_error(r, rc, NULL, "%s", detail);
+	return http_send_sc_error(r, &err, NULL);
 }
 
 /* The export is built and encoded before anything is sent (export_child
@@ -66,11 +66,11 @@ int api_delete_hold(struct http_req *r)
 int api_get_child_export(struct http_req *r)
 {
 	struct sc_buf b;
-	char detail[256] = "";
+	struct sc_error err = {0};
 	struct holds_actor who = actor_of(r);
-	int rc = export_child(r->app, r->params[0], &who, clock_now(), r->fmt, &b, detail);
+	int rc = export_child(r->app, r->params[0], &who, clock_now(), r->fmt, &b, &err);
 	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "%s", detail);
+		return http_send_sc_error(r, &err, NULL);
 	rc = http_send_bytes(r, 200, r->fmt == SC_JSON ? "application/json" : "application/msgpack", b.p, b.n,
 	                     "Cache-Control: no-store\r\nContent-Disposition: attachment\r\n");
 	sc_buf_free(&b);

@@ -101,7 +101,7 @@ struct change_job {
 	struct http_req *r;
 	const struct sc_outcome_request *req; /* NULL: a receipt */
 	int64_t now;
-	char detail[256];
+	struct sc_error err;
 	struct sc_referral_record *out;
 };
 
@@ -110,22 +110,23 @@ static int change_txn(struct store_txn *t, void *arg)
 	struct change_job *j = arg;
 	struct http_req *r = j->r;
 	if (!j->req)
-		return referrals_receipt(r->app->referrals, t, &r->who, r->params[0], j->now, r->arena, j->detail,
+		return referrals_receipt(r->app->referrals, t, &r->who, r->params[0], j->now, r->arena, &j->err,
 		                         &j->out);
-	return referrals_outcome(r->app->referrals, t, &r->who, r->params[0], j->req, j->now, r->arena, j->detail,
+	return referrals_outcome(r->app->referrals, t, &r->who, r->params[0], j->req, j->now, r->arena, &j->err,
 	                         &j->out);
 }
 
 static int change(struct http_req *r, const struct sc_outcome_request *req)
 {
-	struct change_job j = {r, req, clock_now(), "", NULL};
+	struct change_job j = {r, req, clock_now(), {0}, NULL};
 	int rc = store_write(r->app->store, change_txn, &j);
 	if (rc == FN_OK)
 		return http_send_record(r, 200, &sc_rec_referral_record, j.out);
 	if (rc == FN_NOT_FOUND)
 		return http_send_error(r, rc, NULL, "no referral with that id for your agency");
-	return http_send_error(r, rc, rc == FN_CONFLICT ? "outcome" : NULL, "%s",
-	                       j.detail[0] ? j.detail : "the referral was not changed");
+	if (j.err.status != rc) /* the store's own failure: the module gave no reason */
+		return http_send_error(r, rc, NULL, "the referral was not changed");
+	return http_send_sc_error(r, &j.err, "the referral was not changed");
 }
 
 /* POST /v1/referrals/{id}/receipt: idempotent. */
@@ -183,7 +184,7 @@ struct enq_job {
 	uint64_t since;
 	size_t limit;
 	int64_t now;
-	char detail[256];
+	struct sc_error err;
 	struct sc_enquiry_page page;
 	struct sc_enquiry_record *out;
 };
@@ -198,13 +199,13 @@ static int enq_txn(struct store_txn *t, void *arg)
 		return enquiries_feed(eq, t, &r->who, j->since, j->limit, j->now, r->arena, &j->page);
 	case 1:
 		return enquiries_request(eq, t, &r->who, r->params[0], ((const struct sc_enquiry_request *)j->req)->agency,
-		                         j->now, r->arena, j->detail, &j->out);
+		                         j->now, r->arena, &j->err, &j->out);
 	case 2:
 		return enquiries_contribute(eq, t, &r->who, r->params[0],
 		                            ((const struct sc_contribution_request *)j->req)->text, j->now, r->arena,
-		                            j->detail, &j->out);
+		                            &j->err, &j->out);
 	default:
-		return enquiries_decide(eq, t, &r->who, r->params[0], j->req, j->now, r->arena, j->detail, &j->out);
+		return enquiries_decide(eq, t, &r->who, r->params[0], j->req, j->now, r->arena, &j->err, &j->out);
 	}
 }
 
@@ -221,7 +222,9 @@ static int enq_run(struct http_req *r, struct enq_job *j)
 		return http_send_error(r, rc, NULL, "no enquiry with that id for your agency");
 	if (rc == FN_FORBIDDEN)
 		return http_send_error(r, rc, NULL, "only the MASH may do this");
-	return http_send_error(r, rc, NULL, "%s", j->detail[0] ? j->detail : "the enquiry was not changed");
+	if (j->err.status != rc) /* the store's own failure: the module gave no reason */
+		return http_send_error(r, rc, NULL, "the enquiry was not changed");
+	return http_send_sc_error(r, &j->err, "the enquiry was not changed");
 }
 
 /* GET /v1/enquiries?since=SEQ&limit=N */

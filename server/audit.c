@@ -230,8 +230,7 @@ int audit_page(struct audit *a, struct store_txn *t, uint64_t since, size_t limi
 struct verify_ctx {
 	char prev[65];
 	uint64_t expect, checked, bad;
-	char *detail;
-	size_t len;
+	struct sc_error *err;
 	struct sc_arena *arena;
 };
 
@@ -245,25 +244,27 @@ static int verify_one(const struct sc_str *key, const struct sc_str *val, void *
 	sc_arena_reset(c->arena);
 	if (seq != c->expect) {
 		c->bad = c->expect;
-		snprintf(c->detail, c->len, "entry %llu is missing (next present is %llu)",
-		         (unsigned long long)c->expect, (unsigned long long)seq);
+		sc_error_set(c->err, FN_CONFLICT, NULL, "entry %llu is missing (next present is %llu)",
+		             (unsigned long long)c->expect, (unsigned long long)seq);
 		return STORE_SCAN_STOP;
 	}
 	if (sc_decode(&sc_rec_audit_entry, SC_MSGPACK, val->p, val->n, NULL, c->arena, &e, NULL) != FN_OK ||
 	    e.seq != (int64_t)seq || !SC_HAS(audit_entry, &e, hash)) {
 		c->bad = seq;
-		snprintf(c->detail, c->len, "entry %llu does not decode as an audit entry", (unsigned long long)seq);
+		sc_error_set(c->err, FN_CONFLICT, NULL, "entry %llu does not decode as an audit entry",
+		             (unsigned long long)seq);
 		return STORE_SCAN_STOP;
 	}
 	if (e.prev.n != 64 || memcmp(e.prev.p, c->prev, 64) != 0) {
 		c->bad = seq;
-		snprintf(c->detail, c->len, "entry %llu does not link to the entry before it", (unsigned long long)seq);
+		sc_error_set(c->err, FN_CONFLICT, NULL, "entry %llu does not link to the entry before it",
+		             (unsigned long long)seq);
 		return STORE_SCAN_STOP;
 	}
 	if (entry_hash(&e, hash) != FN_OK || e.hash.n != 64 || memcmp(e.hash.p, hash, 64) != 0) {
 		c->bad = seq;
-		snprintf(c->detail, c->len, "entry %llu was altered: its hash does not match its content",
-		         (unsigned long long)seq);
+		sc_error_set(c->err, FN_CONFLICT, NULL, "entry %llu was altered: its hash does not match its content",
+		             (unsigned long long)seq);
 		return STORE_SCAN_STOP;
 	}
 	memcpy(c->prev, hash, 65);
@@ -272,15 +273,14 @@ static int verify_one(const struct sc_str *key, const struct sc_str *val, void *
 	return STORE_SCAN_CONTINUE;
 }
 
-int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, char *detail, size_t len)
+int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, struct sc_error *err)
 {
 	struct store_txn *t;
-	struct verify_ctx c = {GENESIS, 1, 0, 0, detail, len, sc_arena_new(0)};
+	struct verify_ctx c = {GENESIS, 1, 0, 0, err, sc_arena_new(0)};
 	int rc;
 
 	*checked = 0;
 	*first_bad = 0;
-	detail[0] = 0;
 	if (!c.arena)
 		return FN_NO_MEMORY;
 	if ((rc = store_read_begin(a->store, &t)) != FN_OK) {

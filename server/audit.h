@@ -37,8 +37,8 @@ int audit_page(struct audit *a, struct store_txn *t, uint64_t since, size_t limi
 
 /* Recomputes the chain. *checked: entries verified. Returns FN_OK, or
  * FN_CONFLICT with *first_bad the first entry whose hash or link is wrong
- * (detail says which). */
-int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, char *detail, size_t len);
+ * (*err, which may be NULL, says which and how). */
+int audit_verify(struct audit *a, uint64_t *checked, uint64_t *first_bad, struct sc_error *err);
 
 /* The chain's end: *seq (0 when the log is empty) and its hash (64 hex
  * digits and a NUL; the genesis hash when empty), from a read txn. */

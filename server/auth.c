@@ -185,45 +185,37 @@ int auth_agency_valid(struct sc_str agency)
 }
 
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
-                  const char *password, size_t pwlen, int replace, char *detail)
+                  const char *password, size_t pwlen, int replace, struct sc_error *err)
 {
 	struct sc_user_record rec = *u;
-	struct sc_error err;
+	struct sc_error why;
 	char hash[256];
 	int rc;
 
 	/* A partner without an agency would receive nothing, or (matched on an
 	 * empty name) everything: refuse it here, whichever path adds users. */
 	if (auth_role_parse(u->role.p, u->role.n) == ROLE_PARTNER &&
-	    (!SC_HAS(user_record, u, agency) || !auth_agency_valid(u->agency))) {
-		snprintf(detail, 256, "a partner needs --agency (the receiving agency: mash, csc, "
-		                      "early_help, camhs, yot...; lower case letters, digits and _)");
-		return FN_VALIDATION_FAILED;
-	}
-	if (pwlen < 8 || pwlen > 256) {
-		snprintf(detail, 256, "password must be 8 to 256 bytes");
-		return FN_VALIDATION_FAILED;
-	}
-	if ((rc = hash_password(a, password, pwlen, hash, sizeof hash)) != FN_OK) {
-		snprintf(detail, 256, "password hashing failed");
-		return rc;
-	}
+	    (!SC_HAS(user_record, u, agency) || !auth_agency_valid(u->agency)))
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "a partner needs --agency (the receiving agency: "
+		                    "mash, csc, early_help, camhs, yot...; lower case letters, digits and _)");
+	if (pwlen < 8 || pwlen > 256)
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "password must be 8 to 256 bytes");
+	if ((rc = hash_password(a, password, pwlen, hash, sizeof hash)) != FN_OK)
+		return sc_error_set(err, rc, NULL, "password hashing failed");
 	rec.password_hash = (struct sc_str){hash, strlen(hash)};
 	SC_SET(user_record, &rec, password_hash);
 	rec.password_changed = clock_now();
 	SC_SET(user_record, &rec, password_changed);
-	if ((rc = sc_validate(&sc_rec_user_record, &rec, &err)) != FN_OK) {
-		snprintf(detail, 256, "%.100s: %.150s", err.field, err.message);
-		return rc;
-	}
+	if ((rc = sc_validate(&sc_rec_user_record, &rec, &why)) != FN_OK)
+		return sc_error_set(err, rc, why.field, "%.100s: %.150s", why.field, why.message);
 	struct user_put up = {a, &rec, replace, -1};
 	rc = store_write(a->store, put_user, &up);
 	explicit_bzero(hash, sizeof hash);
 	if (rc == FN_CONFLICT)
-		snprintf(detail, 256, "user %.*s already exists (use --replace to change it)", (int)rec.username.n,
-		         rec.username.p);
+		sc_error_set(err, rc, NULL, "user %.*s already exists (use --replace to change it)",
+		             (int)rec.username.n, rec.username.p);
 	else if (rc != FN_OK)
-		snprintf(detail, 256, "cannot store user: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot store user: %s", sc_status_message(rc));
 	return rc;
 }
 
@@ -244,7 +236,7 @@ int auth_load_user(struct auth *a, struct store_txn *t, const char *name, size_t
 	return FN_OK;
 }
 
-int auth_user_set_disabled(struct auth *a, const char *username, int disabled, char *detail)
+int auth_user_set_disabled(struct auth *a, const char *username, int disabled, struct sc_error *err)
 {
 	struct store_txn *t;
 	struct sc_user_record *u = NULL;
@@ -264,9 +256,9 @@ int auth_user_set_disabled(struct auth *a, const char *username, int disabled, c
 		rc = store_write(a->store, put_user, &up);
 	}
 	if (rc == FN_NOT_FOUND)
-		snprintf(detail, 256, "no user %s", username);
+		sc_error_set(err, rc, NULL, "no user %s", username);
 	else if (rc != FN_OK)
-		snprintf(detail, 256, "cannot change user %s: %s", username, sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot change user %s: %s", username, sc_status_message(rc));
 	sc_arena_free(ar);
 	return rc;
 }
@@ -289,16 +281,14 @@ static int revoke_txn(struct store_txn *t, void *arg)
 	return audit_append(j->a->audit, t, &ev, now);
 }
 
-int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, char *detail)
+int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, struct sc_error *err)
 {
 	struct device_job j = {a, {device_id, strlen(device_id)}, actor};
-	if (j.device.n == 0 || j.device.n > 128) {
-		snprintf(detail, 256, "a device id is 1 to 128 characters");
-		return FN_VALIDATION_FAILED;
-	}
+	if (j.device.n == 0 || j.device.n > 128)
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "a device id is 1 to 128 characters");
 	int rc = store_write(a->store, revoke_txn, &j);
 	if (rc != FN_OK)
-		snprintf(detail, 256, "cannot revoke device: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot revoke device: %s", sc_status_message(rc));
 	return rc;
 }
 

@@ -51,10 +51,10 @@ int auth_agency_valid(struct sc_str agency);
 /* Adds a user (or replaces the password and details of an existing one when
  * `replace`, which ends the user's sessions). The password is hashed here;
  * it is never stored or logged. A partner must name a valid agency
- * (FN_INVALID otherwise, with the reason in `detail`). */
+ * (FN_VALIDATION_FAILED otherwise). On failure *err (may be NULL) says why. */
 int auth_user_add(struct auth *a, const struct sc_user_record *u,
                   const char *password, size_t pwlen, int replace,
-                  char *detail);
+                  struct sc_error *err);
 
 /* What sign-in throttling needs to know about an attempt, read from the
  * store before the password is checked. */
@@ -89,8 +89,9 @@ int auth_login(struct auth *a, const struct sc_session_request *req,
 
 /* Unlocks an account's sign-ins: stores the time (which a running server
  * reads with every attempt, see auth_signin_facts) and audits it as
- * "user.unlocked" by `actor`. FN_NOT_FOUND for no such user. */
-int auth_user_unlock(struct auth *a, const char *username, struct sc_str actor, char *detail);
+ * "user.unlocked" by `actor`. FN_NOT_FOUND for no such user. *err (may be
+ * NULL) says why it failed; so for the two below. */
+int auth_user_unlock(struct auth *a, const char *username, struct sc_str actor, struct sc_error *err);
 
 /* Resolves "Authorization: Bearer ..." token text to a principal. `peer` is
  * the verified device certificate's identity on this connection, or NULL:
@@ -102,10 +103,10 @@ int auth_check(struct auth *a, const char *token, size_t n, const char *peer,
                struct sc_arena *arena, struct auth_principal *out);
 
 /* Disables or re-enables a user; disabling ends every session of theirs. */
-int auth_user_set_disabled(struct auth *a, const char *username, int disabled, char *detail);
+int auth_user_set_disabled(struct auth *a, const char *username, int disabled, struct sc_error *err);
 
 /* Reports a device lost: its sessions end and it cannot sign in again. */
-int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, char *detail);
+int auth_device_revoke(struct auth *a, const char *device_id, struct sc_str actor, struct sc_error *err);
 
 /* Ends the session of the given principal's token and audits it
  * ("session.logout", with `address`, may be NULL) in the same transaction. */

@@ -237,14 +237,14 @@ static int unlock_txn(struct store_txn *t, void *arg)
 	return audit_append(j->a->audit, t, &ev, now);
 }
 
-int auth_user_unlock(struct auth *a, const char *username, struct sc_str actor, char *detail)
+int auth_user_unlock(struct auth *a, const char *username, struct sc_str actor, struct sc_error *err)
 {
 	struct unlock_job j = {a, {username, strlen(username)}, actor};
 	int rc = store_write(a->store, unlock_txn, &j);
 	if (rc == FN_NOT_FOUND)
-		snprintf(detail, 256, "no user %s", username);
+		sc_error_set(err, rc, NULL, "no user %s", username);
 	else if (rc != FN_OK)
-		snprintf(detail, 256, "cannot unlock user %s: %s", username, sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot unlock user %s: %s", username, sc_status_message(rc));
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "mbedtls/gcm.h"
 #include "mbedtls/md.h"
 #include "mbedtls/sha256.h"
+#include "record.h"
 #include "status.h"
 
 #define MAGIC "FNBACKUP"
@@ -130,29 +131,27 @@ static void nonce(uint64_t index, unsigned char out[12])
 	put64(out + 4, index);
 }
 
-int backup_key_generate(const char *path, char *detail)
+int backup_key_generate(const char *path, struct sc_error *err)
 {
 	unsigned char k[BACKUP_KEY_SIZE];
 	char text[2 * BACKUP_KEY_SIZE + 2];
 
-	if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k) {
-		snprintf(detail, 256, "no randomness: %s", strerror(errno));
-		return FN_IO_ERROR;
-	}
+	if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "no randomness: %s", strerror(errno));
 	hex(k, sizeof k, text);
 	explicit_bzero(k, sizeof k);
 	strcat(text, "\n");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(detail, 256, "%s: %s%s", path, strerror(errno),
-		         errno == EEXIST ? " (a key file is never replaced: its backups would be lost)" : "");
+		sc_error_set(err, FN_IO_ERROR, NULL, "%s: %s%s", path, strerror(errno),
+		             errno == EEXIST ? " (a key file is never replaced: its backups would be lost)" : "");
 		explicit_bzero(text, sizeof text);
 		return FN_IO_ERROR;
 	}
 	int bad = fchmod(fd, 0600) != 0 || write_full(fd, text, strlen(text)) != 0 || fsync(fd) != 0;
 	explicit_bzero(text, sizeof text);
 	if (close(fd) != 0 || bad) {
-		snprintf(detail, 256, "%s: %s", path, strerror(errno));
+		sc_error_set(err, FN_IO_ERROR, NULL, "%s: %s", path, strerror(errno));
 		unlink(path);
 		return FN_IO_ERROR;
 	}
@@ -165,7 +164,7 @@ static int unhex(char c)
 	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-int backup_key_load(struct backup_key *key, const char *path, char *detail)
+int backup_key_load(struct backup_key *key, const char *path, struct sc_error *err)
 {
 	char text[2 * BACKUP_KEY_SIZE + 3];
 	struct stat st;
@@ -174,14 +173,14 @@ int backup_key_load(struct backup_key *key, const char *path, char *detail)
 	memset(key, 0, sizeof *key);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(detail, 256, "key file %s: %s", path, strerror(errno));
+		sc_error_set(err, FN_IO_ERROR, NULL, "key file %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return FN_IO_ERROR;
 	}
 	if (st.st_mode & 077) {
-		snprintf(detail, 256, "key file %s may be read by others (mode %03o): chmod 600 it",
-		         path, (unsigned)(st.st_mode & 0777));
+		sc_error_set(err, FN_BAD_ARGUMENT, NULL, "key file %s may be read by others (mode %03o): chmod 600 it",
+		             path, (unsigned)(st.st_mode & 0777));
 		close(fd);
 		return FN_BAD_ARGUMENT;
 	}
@@ -200,8 +199,8 @@ int backup_key_load(struct backup_key *key, const char *path, char *detail)
 	}
 	explicit_bzero(text, sizeof text);
 	if (rc != FN_OK) {
-		snprintf(detail, 256, "key file %s is not a fieldnote backup key (64 hex digits; "
-		         "make one with: fieldnote backup keygen --out FILE)", path);
+		sc_error_set(err, rc, NULL, "key file %s is not a fieldnote backup key (64 hex digits; "
+		             "make one with: fieldnote backup keygen --out FILE)", path);
 		backup_key_wipe(key);
 	}
 	return rc;
@@ -264,7 +263,7 @@ static int seal_chunk(int out_fd, mbedtls_gcm_context *gcm, const unsigned char 
 
 int backup_seal(int in_fd, int out_fd, const struct backup_key *key,
                 int schema_version, uint32_t chunk_size,
-                backup_progress_fn progress, void *arg, char *detail)
+                backup_progress_fn progress, void *arg, struct sc_error *err)
 {
 	unsigned char h[BACKUP_HEADER_SIZE], id[16], hash[32];
 	mbedtls_gcm_context gcm;
@@ -274,10 +273,8 @@ int backup_seal(int in_fd, int out_fd, const struct backup_key *key,
 		chunk_size = BACKUP_CHUNK_DEFAULT;
 	if (chunk_size < BACKUP_CHUNK_MIN || chunk_size > BACKUP_CHUNK_MAX)
 		return FN_BAD_ARGUMENT;
-	if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id) {
-		snprintf(detail, 256, "no randomness: %s", strerror(errno));
-		return FN_IO_ERROR;
-	}
+	if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "no randomness: %s", strerror(errno));
 	unsigned char *in = malloc(chunk_size), *out = malloc(PREFIX + chunk_size + TAG);
 	if (!in || !out || file_cipher(&gcm, key, id) != 0) {
 		free(in);
@@ -291,14 +288,13 @@ int backup_seal(int in_fd, int out_fd, const struct backup_key *key,
 	for (uint64_t index = 1; rc == FN_OK; index++) {
 		ssize_t n = read_full(in_fd, in, chunk_size);
 		if (n < 0) {
-			snprintf(detail, 256, "reading the store copy: %s", strerror(errno));
-			rc = FN_IO_ERROR;
+			rc = sc_error_set(err, FN_IO_ERROR, NULL, "reading the store copy: %s", strerror(errno));
 			break;
 		}
 		int final = (size_t)n < chunk_size; /* short read: end of input */
 		rc = seal_chunk(out_fd, &gcm, hash, index, final, in, (uint32_t)n, out);
 		if (rc == FN_IO_ERROR)
-			snprintf(detail, 256, "writing the backup: %s", strerror(errno));
+			sc_error_set(err, rc, NULL, "writing the backup: %s", strerror(errno));
 		done += (uint64_t)n;
 		if (progress && rc == FN_OK)
 			progress(done, arg);
@@ -313,40 +309,30 @@ int backup_seal(int in_fd, int out_fd, const struct backup_key *key,
 }
 
 int backup_header_read(int fd, const struct backup_key *key,
-                       struct backup_info *info, char *detail)
+                       struct backup_info *info, struct sc_error *err)
 {
 	unsigned char h[BACKUP_HEADER_SIZE], iv[12], mine[8];
 	mbedtls_gcm_context gcm;
 
 	memset(info, 0, sizeof *info);
 	ssize_t n = read_full(fd, h, sizeof h);
-	if (n < 0) {
-		snprintf(detail, 256, "reading the backup: %s", strerror(errno));
-		return FN_IO_ERROR;
-	}
-	if (n < 10 || memcmp(h, MAGIC, 8) != 0) {
-		snprintf(detail, 256, "not a fieldnote backup (no FNBACKUP header)");
-		return FN_BAD_ARGUMENT;
-	}
-	if (h[8] != FORMAT) {
-		snprintf(detail, 256, "backup format %u is not known to this version (it reads %d)", h[8], FORMAT);
-		return FN_BAD_ARGUMENT;
-	}
-	if (n < (ssize_t)sizeof h) {
-		snprintf(detail, 256, "the backup is truncated inside its header");
-		return FN_WRONG_KEY;
-	}
+	if (n < 0)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "reading the backup: %s", strerror(errno));
+	if (n < 10 || memcmp(h, MAGIC, 8) != 0)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "not a fieldnote backup (no FNBACKUP header)");
+	if (h[8] != FORMAT)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "backup format %u is not known to this version (it reads %d)",
+		                    h[8], FORMAT);
+	if (n < (ssize_t)sizeof h)
+		return sc_error_set(err, FN_WRONG_KEY, NULL, "the backup is truncated inside its header");
 	info->sealed = h[9] == 1;
-	if (info->sealed && key->none) {
-		snprintf(detail, 256, "this backup is encrypted: give its --key-file");
-		return FN_BAD_ARGUMENT;
-	}
+	if (info->sealed && key->none)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "this backup is encrypted: give its --key-file");
 	if (!info->sealed && !key->none) {
 		/* Anyone can make an unencrypted backup: never accept one in
 		 * place of the encrypted one the operator expects. */
-		snprintf(detail, 256, "this backup is not encrypted, but a --key-file was given "
-		         "(restore it without one only if you trust where it came from)");
-		return FN_BAD_ARGUMENT;
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "this backup is not encrypted, but a --key-file was "
+		                    "given (restore it without one only if you trust where it came from)");
 	}
 	if (info->sealed)
 		hex(h + 44, 8, info->key_id);
@@ -360,19 +346,19 @@ int backup_header_read(int fd, const struct backup_key *key,
 	mbedtls_gcm_free(&gcm);
 	if (bad) {
 		if (info->sealed && memcmp(mine, h + 44, 8) != 0)
-			snprintf(detail, 256, "wrong key: the backup was made with key id %s", info->key_id);
+			sc_error_set(err, FN_WRONG_KEY, NULL, "wrong key: the backup was made with key id %s",
+			             info->key_id);
 		else
-			snprintf(detail, 256, "the backup's header is damaged");
+			sc_error_set(err, FN_WRONG_KEY, NULL, "the backup's header is damaged");
 		return FN_WRONG_KEY;
 	}
 	info->chunk_size = get32(h + 12);
 	info->schema_version = (int)get32(h + 16);
 	info->created = (int64_t)get64(h + 20);
 	mbedtls_sha256(h, sizeof h, info->hash, 0);
-	if (info->chunk_size < BACKUP_CHUNK_MIN || info->chunk_size > BACKUP_CHUNK_MAX) {
-		snprintf(detail, 256, "the backup's chunk size %u is out of range", info->chunk_size);
-		return FN_BAD_ARGUMENT;
-	}
+	if (info->chunk_size < BACKUP_CHUNK_MIN || info->chunk_size > BACKUP_CHUNK_MAX)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "the backup's chunk size %u is out of range",
+		                    info->chunk_size);
 	/* The chunks' key comes from the file id, kept for backup_body_read. */
 	memcpy(info->file_id, h + 28, 16);
 	return FN_OK;
@@ -381,45 +367,39 @@ int backup_header_read(int fd, const struct backup_key *key,
 /* Reads and opens chunk `index`; *n gets its plaintext length. */
 static int open_chunk(int fd, mbedtls_gcm_context *gcm, const struct backup_info *info,
                       uint64_t index, unsigned char *buf, unsigned char *plain,
-                      uint32_t *n, int *final, char *detail)
+                      uint32_t *n, int *final, struct sc_error *err)
 {
 	unsigned char aad[32 + PREFIX], iv[12];
 	ssize_t got = read_full(fd, aad + 32, PREFIX);
 	if (got < 0)
 		goto io;
-	if (got < PREFIX) {
-		snprintf(detail, 256, "the backup is truncated: it ends before chunk %llu (no end marker)",
-		         (unsigned long long)index);
-		return FN_WRONG_KEY;
-	}
+	if (got < PREFIX)
+		return sc_error_set(err, FN_WRONG_KEY, NULL,
+		                    "the backup is truncated: it ends before chunk %llu (no end marker)",
+		                    (unsigned long long)index);
 	*final = aad[32];
 	*n = get32(aad + 33);
-	if (*final > 1 || *n > info->chunk_size) {
-		snprintf(detail, 256, "the backup is damaged at chunk %llu", (unsigned long long)index);
-		return FN_WRONG_KEY;
-	}
+	if (*final > 1 || *n > info->chunk_size)
+		return sc_error_set(err, FN_WRONG_KEY, NULL, "the backup is damaged at chunk %llu",
+		                    (unsigned long long)index);
 	got = read_full(fd, buf, *n + TAG);
 	if (got < 0)
 		goto io;
-	if ((size_t)got < *n + TAG) {
-		snprintf(detail, 256, "the backup is truncated inside chunk %llu", (unsigned long long)index);
-		return FN_WRONG_KEY;
-	}
+	if ((size_t)got < *n + TAG)
+		return sc_error_set(err, FN_WRONG_KEY, NULL, "the backup is truncated inside chunk %llu",
+		                    (unsigned long long)index);
 	memcpy(aad, info->hash, 32);
 	nonce(index, iv);
-	if (mbedtls_gcm_auth_decrypt(gcm, *n, iv, 12, aad, sizeof aad, buf + *n, TAG, buf, plain) != 0) {
-		snprintf(detail, 256, "the backup is damaged: chunk %llu fails authentication",
-		         (unsigned long long)index);
-		return FN_WRONG_KEY;
-	}
+	if (mbedtls_gcm_auth_decrypt(gcm, *n, iv, 12, aad, sizeof aad, buf + *n, TAG, buf, plain) != 0)
+		return sc_error_set(err, FN_WRONG_KEY, NULL, "the backup is damaged: chunk %llu fails authentication",
+		                    (unsigned long long)index);
 	return FN_OK;
 io:
-	snprintf(detail, 256, "reading the backup: %s", strerror(errno));
-	return FN_IO_ERROR;
+	return sc_error_set(err, FN_IO_ERROR, NULL, "reading the backup: %s", strerror(errno));
 }
 
 int backup_body_read(int fd, const struct backup_key *key, struct backup_info *info,
-                     int out_fd, backup_progress_fn progress, void *arg, char *detail)
+                     int out_fd, backup_progress_fn progress, void *arg, struct sc_error *err)
 {
 	mbedtls_gcm_context gcm;
 	unsigned char *buf = malloc(info->chunk_size + TAG), *plain = malloc(info->chunk_size);
@@ -433,13 +413,12 @@ int backup_body_read(int fd, const struct backup_key *key, struct backup_info *i
 		return FN_NO_MEMORY;
 	}
 	for (uint64_t index = 1; rc == FN_OK && !final; index++) {
-		uint32_t n;
-		rc = open_chunk(fd, &gcm, info, index, buf, plain, &n, &final, detail);
+		uint32_t n = 0;
+		rc = open_chunk(fd, &gcm, info, index, buf, plain, &n, &final, err);
 		if (rc != FN_OK)
 			break;
 		if (write_full(out_fd, plain, n) != 0) {
-			snprintf(detail, 256, "writing the restored store: %s", strerror(errno));
-			rc = FN_IO_ERROR;
+			rc = sc_error_set(err, FN_IO_ERROR, NULL, "writing the restored store: %s", strerror(errno));
 			break;
 		}
 		info->bytes += n;
@@ -451,9 +430,9 @@ int backup_body_read(int fd, const struct backup_key *key, struct backup_info *i
 		unsigned char extra;
 		ssize_t more = read_full(fd, &extra, 1);
 		if (more != 0) {
-			snprintf(detail, 256, more < 0 ? "reading the backup: %s"
-			         : "the backup has data after its end marker%.0s", strerror(errno));
-			rc = more < 0 ? FN_IO_ERROR : FN_WRONG_KEY;
+			rc = sc_error_set(err, more < 0 ? FN_IO_ERROR : FN_WRONG_KEY, NULL,
+			                  more < 0 ? "reading the backup: %s" : "the backup has data after its end marker%.0s",
+			                  strerror(errno));
 		}
 	}
 	mbedtls_gcm_free(&gcm);

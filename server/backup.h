@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sc_error;
+
 #define BACKUP_KEY_SIZE 32
 #define BACKUP_HEADER_SIZE 68
 #define BACKUP_CHUNK_DEFAULT (1u << 20)
@@ -34,12 +36,13 @@ struct backup_key {
 
 /* Creates a key file at `path`: 64 hex digits and a newline, mode 0600,
  * fsynced. Refuses to replace an existing file (its backups would become
- * unreadable). FN_OK, or an error with `detail` (256 bytes) saying why. */
-int backup_key_generate(const char *path, char *detail);
+ * unreadable). FN_OK, or an error with *err (may be NULL) saying why. */
+int backup_key_generate(const char *path, struct sc_error *err);
 
 /* Reads a key file made by backup_key_generate. Refuses one that group or
- * others may read. */
-int backup_key_load(struct backup_key *key, const char *path, char *detail);
+ * others may read. Every function below that takes `err` fills it (when not
+ * NULL) with the reason for a failure. */
+int backup_key_load(struct backup_key *key, const char *path, struct sc_error *err);
 void backup_key_none(struct backup_key *key);
 void backup_key_wipe(struct backup_key *key);
 
@@ -63,20 +66,20 @@ typedef void (*backup_progress_fn)(uint64_t bytes, void *arg);
  * first). chunk_size 0 means BACKUP_CHUNK_DEFAULT. Does not fsync. */
 int backup_seal(int in_fd, int out_fd, const struct backup_key *key,
                 int schema_version, uint32_t chunk_size,
-                backup_progress_fn progress, void *arg, char *detail);
+                backup_progress_fn progress, void *arg, struct sc_error *err);
 
 /* Reads and authenticates the header at fd's position. FN_WRONG_KEY when
- * the key does not match (detail says whether the key ids differ),
+ * the key does not match (*err says whether the key ids differ),
  * FN_BAD_ARGUMENT when fd is not a backup or a key was given for a backup
  * made without one (a downgrade is refused), FN_IO_ERROR on a read error. */
 int backup_header_read(int fd, const struct backup_key *key,
-                       struct backup_info *info, char *detail);
+                       struct backup_info *info, struct sc_error *err);
 
 /* Reads every chunk after the header, writing plaintext to out_fd only
  * after its chunk authenticated; requires the final chunk and nothing
  * after it. FN_WRONG_KEY when a chunk fails (damage or truncation). On a
  * failure out_fd may hold a prefix of the plaintext: discard it. */
 int backup_body_read(int fd, const struct backup_key *key, struct backup_info *info,
-                     int out_fd, backup_progress_fn progress, void *arg, char *detail);
+                     int out_fd, backup_progress_fn progress, void *arg, struct sc_error *err);
 
 #endif

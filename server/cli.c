@@ -26,11 +26,11 @@ int cli_fail_usage(const char *msg)
  * first argument that is not an option, or -1 after printing an error. */
 int cli_parse_settings(struct config *c, int argc, char **argv, int i)
 {
-	char detail[256];
+	struct sc_error err = {0};
 	/* --config first, so that flags override the file. */
 	for (int j = i; j < argc - 1; j++)
-		if (strcmp(argv[j], "--config") == 0 && config_load(c, argv[j + 1], detail) != FN_OK) {
-			fprintf(stderr, "fieldnote: %s\n", detail);
+		if (strcmp(argv[j], "--config") == 0 && config_load(c, argv[j + 1], &err) != FN_OK) {
+			fprintf(stderr, "fieldnote: %s\n", err.message);
 			return -1;
 		}
 	for (; i < argc; i++) {
@@ -49,8 +49,8 @@ int cli_parse_settings(struct config *c, int argc, char **argv, int i)
 		for (char *k = key; *k; k++)
 			if (*k == '-')
 				*k = '_';
-		if (config_set(c, key, argv[i + 1], detail) != FN_OK) {
-			fprintf(stderr, "fieldnote: %s\n", detail);
+		if (config_set(c, key, argv[i + 1], &err) != FN_OK) {
+			fprintf(stderr, "fieldnote: %s\n", err.message);
 			return -1;
 		}
 		i++;
@@ -61,11 +61,11 @@ int cli_parse_settings(struct config *c, int argc, char **argv, int i)
 static int open_sharing(struct app *app, const struct config *cfg)
 {
 	struct referrals_config rc = cfg->sharing;
-	char detail[256] = "";
+	struct sc_error e = {0};
 	rc.outcome_days = cfg->rules.referral_outcome_days;
-	int err = referrals_open(&app->referrals, app->store, app->audit, &rc, detail);
+	int err = referrals_open(&app->referrals, app->store, app->audit, &rc, &e);
 	if (err != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail[0] ? detail : sc_status_message(err));
+		fprintf(stderr, "fieldnote: %s\n", e.message[0] ? e.message : sc_status_message(err));
 		return err;
 	}
 	notes_set_referrals(app->notes, app->referrals);
@@ -207,7 +207,7 @@ static int cmd_user_add(struct config *cfg, int argc, char **argv, int i)
 	struct sc_str teams[16];
 	size_t nteams = 0;
 	int replace = 0;
-	char detail[256];
+	struct sc_error err = {0};
 
 	for (; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -261,11 +261,11 @@ static int cmd_user_add(struct config *cfg, int argc, char **argv, int i)
 	struct app app;
 	if (cli_open_app(&app, cfg, 0) != FN_OK)
 		return 1;
-	int rc = auth_user_add(app.auth, &u, pw, pwlen, replace, detail);
+	int rc = auth_user_add(app.auth, &u, pw, pwlen, replace, &err);
 	explicit_bzero(pw, sizeof pw);
 	cli_close_app(&app);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	printf("user %s (%s) %s\n", u.username.p, u.role.p, replace ? "saved" : "added");
@@ -290,13 +290,14 @@ int cli_user_add(struct config *cfg, int argc, char **argv)
 				rest[nrest++] = argv[++i];
 		} else if (!strncmp(argv[i], "--", 2) && i + 1 < argc) {
 			/* --data and any setting, e.g. --argon2-memory-kib */
-			char key[64], detail[256];
+			char key[64];
+			struct sc_error err = {0};
 			snprintf(key, sizeof key, "%s", argv[i] + 2);
 			for (char *k = key; *k; k++)
 				if (*k == '-')
 					*k = '_';
-			if (config_set(cfg, key, argv[++i], detail) != FN_OK)
-				return cli_fail_usage(detail);
+			if (config_set(cfg, key, argv[++i], &err) != FN_OK)
+				return cli_fail_usage(err.message);
 		} else {
 			return cli_fail_usage("unexpected argument for user add");
 		}
@@ -309,7 +310,8 @@ int cli_account(struct config *cfg, int argc, char **argv)
 	const char *who = NULL;
 	int device = !strcmp(argv[1], "device");
 	const char *flag = device ? "--device" : "--username";
-	char detail[256], key[64];
+	char key[64];
+	struct sc_error err = {0};
 	for (int i = 3; i < argc; i += 2) {
 		if (i + 1 >= argc)
 			return cli_fail_usage("an option is missing its value");
@@ -321,7 +323,7 @@ int cli_account(struct config *cfg, int argc, char **argv)
 		for (char *k = key; *k; k++)
 			if (*k == '-')
 				*k = '_';
-		if (strncmp(argv[i], "--", 2) != 0 || config_set(cfg, key, argv[i + 1], detail) != FN_OK)
+		if (strncmp(argv[i], "--", 2) != 0 || config_set(cfg, key, argv[i + 1], &err) != FN_OK)
 			return cli_fail_usage(device ? "device revoke needs --data DIR --device ID"
 			                         : "user disable|enable|unlock needs --data DIR --username U");
 	}
@@ -331,12 +333,12 @@ int cli_account(struct config *cfg, int argc, char **argv)
 	if (cli_open_app(&app, cfg, 0) != FN_OK)
 		return 1;
 	int unlock = !device && !strcmp(argv[2], "unlock");
-	int rc = device ? auth_device_revoke(app.auth, who, SC_STR_LIT("cli"), detail)
-	         : unlock ? auth_user_unlock(app.auth, who, SC_STR_LIT("cli"), detail)
-	                  : auth_user_set_disabled(app.auth, who, !strcmp(argv[2], "disable"), detail);
+	int rc = device ? auth_device_revoke(app.auth, who, SC_STR_LIT("cli"), &err)
+	         : unlock ? auth_user_unlock(app.auth, who, SC_STR_LIT("cli"), &err)
+	                  : auth_user_set_disabled(app.auth, who, !strcmp(argv[2], "disable"), &err);
 	cli_close_app(&app);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	if (unlock)

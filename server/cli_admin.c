@@ -11,7 +11,6 @@
 int cli_guidance(struct config *cfg, const char *sub, int argc, char **argv, int i)
 {
 	struct app app;
-	char detail[256];
 	int failed = 0;
 
 	if (i >= argc)
@@ -20,8 +19,9 @@ int cli_guidance(struct config *cfg, const char *sub, int argc, char **argv, int
 		return 1;
 	if (strcmp(sub, "withdraw") == 0) {
 		for (; i < argc; i++) {
-			if (guidance_withdraw(app.guidance, argv[i], detail) != FN_OK) {
-				fprintf(stderr, "fieldnote: %s\n", detail);
+			struct sc_error err = {0};
+			if (guidance_withdraw(app.guidance, argv[i], &err) != FN_OK) {
+				fprintf(stderr, "fieldnote: %s\n", err.message);
 				failed++;
 			} else {
 				printf("%s: withdrawn\n", argv[i]);
@@ -32,9 +32,10 @@ int cli_guidance(struct config *cfg, const char *sub, int argc, char **argv, int
 		for (; i < argc; i++) {
 			int changed;
 			int64_t version;
+			struct sc_error err = {0};
 			done++;
-			if (guidance_import_file(app.guidance, argv[i], &changed, &version, detail) != FN_OK) {
-				fprintf(stderr, "fieldnote: [%d/%d] %s\n", done, total, detail);
+			if (guidance_import_file(app.guidance, argv[i], &changed, &version, &err) != FN_OK) {
+				fprintf(stderr, "fieldnote: [%d/%d] %s\n", done, total, err.message);
 				failed++;
 			} else {
 				printf("[%d/%d] %s: %s version %lld\n", done, total, argv[i],
@@ -50,10 +51,10 @@ int cli_audit_verify(struct config *cfg)
 {
 	struct app app;
 	uint64_t checked, bad;
-	char detail[256];
+	struct sc_error err = {0};
 	if (cli_open_app(&app, cfg, 0) != FN_OK)
 		return 1;
-	int rc = audit_verify(app.audit, &checked, &bad, detail, sizeof detail);
+	int rc = audit_verify(app.audit, &checked, &bad, &err);
 	cli_close_app(&app);
 	if (rc == FN_OK) {
 		printf("audit chain intact: %llu entries verified\n", (unsigned long long)checked);
@@ -61,7 +62,7 @@ int cli_audit_verify(struct config *cfg)
 	}
 	if (rc == FN_CONFLICT)
 		fprintf(stderr, "fieldnote: audit chain BROKEN at entry %llu: %s (%llu entries before it verified)\n",
-		        (unsigned long long)bad, detail, (unsigned long long)checked);
+		        (unsigned long long)bad, err.message, (unsigned long long)checked);
 	else
 		fprintf(stderr, "fieldnote: cannot verify the audit log: %s\n", sc_status_message(rc));
 	return 1;

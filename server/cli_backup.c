@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,42 +45,36 @@ static int count_one(const char *name, uint64_t entries, void *arg)
 	return 0;
 }
 
-int cli_store_check(struct store *s, struct cli_store_summary *out, char *detail)
+int cli_store_check(struct store *s, struct cli_store_summary *out, struct sc_error *err)
 {
 	struct audit *a;
 	uint64_t bad;
-	char why[256] = "";
+	struct sc_error why = {0};
 
 	memset(out, 0, sizeof *out);
 	int rc = migrate_version(s, &out->schema_version);
-	if (rc != FN_OK) {
-		snprintf(detail, 256, "no schema version in the store: %s", sc_status_message(rc));
-		return rc == FN_NOT_FOUND ? FN_BAD_ARGUMENT : rc;
-	}
-	if (out->schema_version > STORE_SCHEMA_VERSION) {
-		snprintf(detail, 256, "the store is at schema version %d, newer than this program's %d",
-		         out->schema_version, STORE_SCHEMA_VERSION);
-		return FN_BAD_ARGUMENT;
-	}
-	if ((rc = audit_open(&a, s)) != FN_OK) {
-		snprintf(detail, 256, "cannot open the audit log: %s", sc_status_message(rc));
-		return rc;
-	}
-	rc = audit_verify(a, &out->audit_entries, &bad, why, sizeof why);
+	if (rc != FN_OK)
+		return sc_error_set(err, rc == FN_NOT_FOUND ? FN_BAD_ARGUMENT : rc, NULL,
+		                    "no schema version in the store: %s", sc_status_message(rc));
+	if (out->schema_version > STORE_SCHEMA_VERSION)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "the store is at schema version %d, newer than this "
+		                    "program's %d", out->schema_version, STORE_SCHEMA_VERSION);
+	if ((rc = audit_open(&a, s)) != FN_OK)
+		return sc_error_set(err, rc, NULL, "cannot open the audit log: %s", sc_status_message(rc));
+	rc = audit_verify(a, &out->audit_entries, &bad, &why);
 	if (rc == FN_CONFLICT)
-		snprintf(detail, 256, "audit chain broken at entry %" PRIu64 ": %s", bad, why);
+		sc_error_set(err, rc, NULL, "audit chain broken at entry %" PRIu64 ": %s", bad, why.message);
 	else if (rc != FN_OK)
-		snprintf(detail, 256, "cannot verify the audit chain: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot verify the audit chain: %s", sc_status_message(rc));
 	if (rc == FN_OK && (rc = audit_head(a, &out->audit_head, out->audit_hash)) != FN_OK)
-		snprintf(detail, 256, "cannot read the audit head: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot read the audit head: %s", sc_status_message(rc));
 	if (rc == FN_OK && out->audit_head != out->audit_entries) {
-		snprintf(detail, 256, "the audit head names entry %" PRIu64 " but the chain has %" PRIu64,
-		         out->audit_head, out->audit_entries);
-		rc = FN_CONFLICT;
+		rc = sc_error_set(err, FN_CONFLICT, NULL, "the audit head names entry %" PRIu64 " but the chain has %"
+		                  PRIu64, out->audit_head, out->audit_entries);
 	}
 	audit_close(a);
 	if (rc == FN_OK && (rc = store_db_entries(s, count_one, out)) != FN_OK)
-		snprintf(detail, 256, "cannot count the store's records: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot count the store's records: %s", sc_status_message(rc));
 	return rc;
 }
 
@@ -129,28 +122,24 @@ static void *copy_main(void *arg)
 /* The store's compacted copy goes through a pipe into the sealer, so that
  * no unencrypted copy ever reaches the disk. */
 static int seal_store(struct store *s, int out_fd, const struct backup_key *key, int version,
-                      uint32_t chunk_size, struct progress *prog, char *detail)
+                      uint32_t chunk_size, struct progress *prog, struct sc_error *err)
 {
 	int p[2];
 	pthread_t th;
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		snprintf(detail, 256, "pipe: %s", strerror(errno));
-		return FN_IO_ERROR;
-	}
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "pipe: %s", strerror(errno));
 	struct copy_job job = {s, p[1], FN_OK};
 	if (pthread_create(&th, NULL, copy_main, &job) != 0) {
 		close(p[0]);
 		close(p[1]);
-		snprintf(detail, 256, "cannot start the copy thread");
-		return FN_NO_MEMORY;
+		return sc_error_set(err, FN_NO_MEMORY, NULL, "cannot start the copy thread");
 	}
-	int rc = backup_seal(p[0], out_fd, key, version, chunk_size, show_progress, prog, detail);
+	int rc = backup_seal(p[0], out_fd, key, version, chunk_size, show_progress, prog, err);
 	close(p[0]); /* a copy still writing now gets EPIPE and stops */
 	pthread_join(th, NULL);
 	end_progress(prog);
 	if (rc == FN_OK && job.rc != FN_OK) {
-		snprintf(detail, 256, "copying the store failed: %s", sc_status_message(job.rc));
-		rc = job.rc;
+		rc = sc_error_set(err, job.rc, NULL, "copying the store failed: %s", sc_status_message(job.rc));
 	}
 	return rc;
 }
@@ -158,7 +147,7 @@ static int seal_store(struct store *s, int out_fd, const struct backup_key *key,
 /* Decrypts the backup into memory (never to disk), opens that as a store
  * and checks it. */
 static int verify_file(const char *path, const struct backup_key *key,
-                       struct cli_store_summary *sum, struct progress *prog, char *detail)
+                       struct cli_store_summary *sum, struct progress *prog, struct sc_error *err)
 {
 	struct backup_info info;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -166,27 +155,28 @@ static int verify_file(const char *path, const struct backup_key *key,
 	int rc = FN_IO_ERROR;
 
 	if (fd < 0 || mem < 0) {
-		snprintf(detail, 256, "cannot check %s: %s", path, strerror(errno));
+		sc_error_set(err, rc, NULL, "cannot check %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if ((rc = backup_header_read(fd, key, &info, detail)) != FN_OK)
+	if ((rc = backup_header_read(fd, key, &info, err)) != FN_OK)
 		goto out;
 	prog->what = "verifying";
-	rc = backup_body_read(fd, key, &info, mem, show_progress, prog, detail);
+	rc = backup_body_read(fd, key, &info, mem, show_progress, prog, err);
 	end_progress(prog);
 	if (rc != FN_OK)
 		goto out;
-	char mpath[64];
+	char mpath[64], why[256] = ""; /* store_open_file still reports in text */
 	struct store *copy;
 	snprintf(mpath, sizeof mpath, "/proc/self/fd/%d", mem);
-	if ((rc = store_open_file(&copy, mpath, detail)) != FN_OK)
+	if ((rc = store_open_file(&copy, mpath, why)) != FN_OK) {
+		sc_error_set(err, rc, NULL, "%s", why);
 		goto out;
-	rc = cli_store_check(copy, sum, detail);
+	}
+	rc = cli_store_check(copy, sum, err);
 	store_close(copy);
 	if (rc == FN_OK && sum->schema_version != info.schema_version) {
-		snprintf(detail, 256, "the header says schema version %d, the copy holds %d",
-		         info.schema_version, sum->schema_version);
-		rc = FN_INTERNAL;
+		rc = sc_error_set(err, FN_INTERNAL, NULL, "the header says schema version %d, the copy holds %d",
+		                  info.schema_version, sum->schema_version);
 	}
 out:
 	if (fd >= 0)
@@ -196,56 +186,32 @@ out:
 	return rc;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", path);
-	int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int cli_backup_write(struct store *s, const char *out, const struct backup_key *key,
-                     uint32_t chunk_size, struct cli_store_summary *sum, char *detail)
+                     uint32_t chunk_size, struct cli_store_summary *sum, struct sc_error *err)
 {
 	char tmp[4096];
 	struct store_stats st;
 	int version, rc;
 
-	if ((rc = migrate_version(s, &version)) != FN_OK) {
-		snprintf(detail, 256, "cannot read the store's schema version: %s", sc_status_message(rc));
-		return rc;
-	}
+	if ((rc = migrate_version(s, &version)) != FN_OK)
+		return sc_error_set(err, rc, NULL, "cannot read the store's schema version: %s", sc_status_message(rc));
 	store_stats(s, &st);
 	struct progress prog = {isatty(STDERR_FILENO), "copying", st.used_bytes, 0};
 	if (snprintf(tmp, sizeof tmp, "%s.partial-XXXXXX", out) >= (int)sizeof tmp)
 		return FN_BAD_ARGUMENT;
 	int fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
-	if (fd < 0) {
-		snprintf(detail, 256, "cannot create a file beside %s: %s", out, strerror(errno));
-		return FN_IO_ERROR;
+	if (fd < 0)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "cannot create a file beside %s: %s", out, strerror(errno));
+	rc = seal_store(s, fd, key, version, chunk_size, &prog, err);
+	rc = cli_file_sync_close(fd, tmp, rc, err);
+	if (rc == FN_OK && (rc = verify_file(tmp, key, sum, &prog, err)) != FN_OK && err) {
+		struct sc_error inner = *err;
+		sc_error_set(err, rc, inner.field[0] ? inner.field : NULL, "the backup did not verify: %s",
+		             inner.message);
 	}
-	rc = seal_store(s, fd, key, version, chunk_size, &prog, detail);
-	if (rc == FN_OK && fsync(fd) != 0) {
-		snprintf(detail, 256, "fsync %s: %s", tmp, strerror(errno));
-		rc = FN_IO_ERROR;
-	}
-	if (close(fd) != 0 && rc == FN_OK) {
-		snprintf(detail, 256, "close %s: %s", tmp, strerror(errno));
-		rc = FN_IO_ERROR;
-	}
-	if (rc == FN_OK && (rc = verify_file(tmp, key, sum, &prog, detail)) != FN_OK) {
-		char inner[256];
-		snprintf(inner, sizeof inner, "%s", detail);
-		snprintf(detail, 256, "the backup did not verify: %s", inner);
-	}
-	if (rc == FN_OK && (rename(tmp, out) != 0 || fsync_dir_of(out) != 0)) {
-		snprintf(detail, 256, "cannot move the backup into place at %s: %s", out, strerror(errno));
-		rc = FN_IO_ERROR;
-	}
+	if (rc == FN_OK && (rename(tmp, out) != 0 || cli_fsync_parent(out) != 0))
+		rc = sc_error_set(err, FN_IO_ERROR, NULL, "cannot move the backup into place at %s: %s", out,
+		                  strerror(errno));
 	if (rc != FN_OK)
 		unlink(tmp);
 	return rc;
@@ -254,7 +220,7 @@ int cli_backup_write(struct store *s, const char *out, const struct backup_key *
 static int cmd_keygen(int argc, char **argv)
 {
 	const char *out = NULL;
-	char detail[256];
+	struct sc_error err = {0};
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			fputs(backup_usage, stdout);
@@ -267,8 +233,8 @@ static int cmd_keygen(int argc, char **argv)
 	}
 	if (!out)
 		return usage_error("backup keygen needs --out KEY");
-	if (backup_key_generate(out, detail) != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+	if (backup_key_generate(out, &err) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	printf("key written to %s (mode 600); keep a copy apart from the backups\n", out);
@@ -283,27 +249,11 @@ struct backup_args {
 static int parse_backup(int argc, char **argv, struct backup_args *a)
 {
 	memset(a, 0, sizeof *a);
-	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(argv[i], "--help")) {
-			fputs(backup_usage, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--unencrypted")) {
-			a->unencrypted = 1;
-			continue;
-		} else if (!v) {
-			return usage_error("an option is missing its value");
-		} else if (!strcmp(argv[i], "--data")) {
-			a->data = v;
-		} else if (!strcmp(argv[i], "--out")) {
-			a->out = v;
-		} else if (!strcmp(argv[i], "--key-file")) {
-			a->key_file = v;
-		} else {
-			return usage_error("unknown option for backup");
-		}
-		i++;
-	}
+	const struct cli_opt opts[] = {{"--unencrypted", NULL, &a->unencrypted}, {"--data", &a->data, NULL},
+	                               {"--out", &a->out, NULL}, {"--key-file", &a->key_file, NULL}, {0}};
+	int rc = cli_parse_opts(argc, argv, opts, backup_usage, "backup");
+	if (rc >= 0)
+		return rc;
 	if (!a->data || !a->out)
 		return usage_error("backup needs --data DIR and --out FILE");
 	if (a->key_file && a->unencrypted)
@@ -320,7 +270,8 @@ int cli_backup(int argc, char **argv)
 	struct backup_key key;
 	struct cli_store_summary sum;
 	struct store *s;
-	char detail[256] = "";
+	struct sc_error err = {0};
+	char detail[256] = ""; /* store_open still reports in text */
 
 	if (argc > 1 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc, argv);
@@ -330,8 +281,8 @@ int cli_backup(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a failed sealer closes the copy's pipe */
 	if (a.unencrypted)
 		backup_key_none(&key);
-	else if (backup_key_load(&key, a.key_file, detail) != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+	else if (backup_key_load(&key, a.key_file, &err) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	if (store_open(&s, a.data, 0, NULL, detail) != FN_OK) {
@@ -339,11 +290,11 @@ int cli_backup(int argc, char **argv)
 		backup_key_wipe(&key);
 		return 1;
 	}
-	rc = cli_backup_write(s, a.out, &key, 0, &sum, detail);
+	rc = cli_backup_write(s, a.out, &key, 0, &sum, &err);
 	store_close(s);
 	backup_key_wipe(&key);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: backup failed: %s\n", detail);
+		fprintf(stderr, "fieldnote: backup failed: %s\n", err.message);
 		return 1;
 	}
 	printf("backup written to %s (%s, schema version %d) and verified\n"

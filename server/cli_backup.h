@@ -29,14 +29,34 @@ struct cli_store_summary {
 
 /* Checks an opened store: schema version known to this build, the audit
  * chain verifies and its recorded head is the last entry. FN_OK, or an
- * error with detail (256 bytes). */
-int cli_store_check(struct store *s, struct cli_store_summary *out, char *detail);
+ * error with *err (may be NULL) saying why. */
+int cli_store_check(struct store *s, struct cli_store_summary *out, struct sc_error *err);
 
 /* Writes a verified backup of the open store `s` to `out` (through a
  * temporary file beside it, renamed once verified). Prints progress on
  * stderr when it is a terminal. chunk_size 0: the default. */
 int cli_backup_write(struct store *s, const char *out, const struct backup_key *key,
-                     uint32_t chunk_size, struct cli_store_summary *sum, char *detail);
+                     uint32_t chunk_size, struct cli_store_summary *sum, struct sc_error *err);
+
+/* One option of a command: "--name VALUE" stores VALUE in *value; a flag
+ * (value NULL) sets *flag to 1. A table ends with a zeroed entry. */
+struct cli_opt {
+	const char *name;
+	const char **value;
+	int *flag;
+};
+
+/* Parses argv[1..] against opts. -1 when every argument was an option;
+ * 0 after printing usage for --help; 2 after printing a usage error
+ * (a missing value, or an option unknown to `cmd`). */
+int cli_parse_opts(int argc, char **argv, const struct cli_opt *opts, const char *usage, const char *cmd);
+
+/* Ends writing a new file: fsync (only while rc is FN_OK) and close,
+ * returning rc or the first failure, with *err (may be NULL) naming path. */
+int cli_file_sync_close(int fd, const char *path, int rc, struct sc_error *err);
+
+/* Makes a rename durable: fsyncs the directory holding `path`; 0 or -1. */
+int cli_fsync_parent(const char *path);
 
 /* cli_migrate with a given table and target version (tests pass a table
  * of their own; the command passes migrate_table). */

@@ -104,7 +104,8 @@ int cli_user_passwd(struct config *cfg, const char *username)
 {
 	struct app app;
 	struct found_user f = {.want = username};
-	char pw[300], detail[256];
+	char pw[300];
+	struct sc_error err = {0};
 	if (cli_open_app(&app, cfg, 0) != FN_OK)
 		return 1;
 	int rc = auth_user_each(app.auth, find_user, &f);
@@ -122,11 +123,11 @@ int cli_user_passwd(struct config *cfg, const char *username)
 	}
 	size_t n = strcspn(pw, "\r\n");
 	pw[n] = 0;
-	rc = auth_user_add(app.auth, &f.u, pw, n, 1, detail);
+	rc = auth_user_add(app.auth, &f.u, pw, n, 1, &err);
 	explicit_bzero(pw, sizeof pw);
 	cli_close_app(&app);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	printf("user %s: password changed, sessions ended\n", username);

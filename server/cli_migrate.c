@@ -40,27 +40,11 @@ struct migrate_args {
 static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 {
 	memset(a, 0, sizeof *a);
-	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(argv[i], "--help")) {
-			fputs(migrate_usage, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--unencrypted")) {
-			a->unencrypted = 1;
-			continue;
-		} else if (!v) {
-			return usage_error("an option is missing its value");
-		} else if (!strcmp(argv[i], "--data")) {
-			a->data = v;
-		} else if (!strcmp(argv[i], "--backup")) {
-			a->backup = v;
-		} else if (!strcmp(argv[i], "--key-file")) {
-			a->key_file = v;
-		} else {
-			return usage_error("unknown option for migrate");
-		}
-		i++;
-	}
+	const struct cli_opt opts[] = {{"--unencrypted", NULL, &a->unencrypted}, {"--data", &a->data, NULL},
+	                               {"--backup", &a->backup, NULL}, {"--key-file", &a->key_file, NULL}, {0}};
+	int rc = cli_parse_opts(argc, argv, opts, migrate_usage, "migrate");
+	if (rc >= 0)
+		return rc;
 	if (!a->data)
 		return usage_error("migrate needs --data DIR");
 	if (a->key_file && a->unencrypted)
@@ -74,7 +58,7 @@ static int backup_first(struct store *s, const struct migrate_args *a)
 {
 	struct backup_key key;
 	struct cli_store_summary sum;
-	char detail[256];
+	struct sc_error err = {0};
 
 	if (!a->backup || (!a->key_file && !a->unencrypted)) {
 		usage_error("migrate changes the store: give --backup FILE and --key-file KEY "
@@ -83,14 +67,14 @@ static int backup_first(struct store *s, const struct migrate_args *a)
 	}
 	if (a->unencrypted)
 		backup_key_none(&key);
-	else if (backup_key_load(&key, a->key_file, detail) != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+	else if (backup_key_load(&key, a->key_file, &err) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
-	int rc = cli_backup_write(s, a->backup, &key, 0, &sum, detail);
+	int rc = cli_backup_write(s, a->backup, &key, 0, &sum, &err);
 	backup_key_wipe(&key);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: backup before migrating failed, nothing changed: %s\n", detail);
+		fprintf(stderr, "fieldnote: backup before migrating failed, nothing changed: %s\n", err.message);
 		return 1;
 	}
 	printf("backup written to %s and verified (audit head %" PRIu64 ")\n", a->backup, sum.audit_head);
@@ -102,7 +86,8 @@ int cli_migrate_with(int argc, char **argv, const struct migration *table,
 {
 	struct migrate_args a;
 	struct store *s;
-	char detail[256] = "";
+	char detail[256] = ""; /* store_open still reports in text */
+	struct sc_error err = {0};
 	long pid;
 	int rc = parse_migrate(argc, argv, &a), version, done;
 
@@ -133,10 +118,10 @@ int cli_migrate_with(int argc, char **argv, const struct migration *table,
 		store_close(s);
 		return rc;
 	}
-	rc = migrate_run(s, table, n, target, report_step, NULL, &done, detail);
+	rc = migrate_run(s, table, n, target, report_step, NULL, &done, &err);
 	store_close(s);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	printf("store %s migrated from schema version %d to %d (%d step%s)\n", a.data, version, target,

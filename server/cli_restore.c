@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,79 +57,54 @@ static void remove_staging(const char *dir)
 /* Decrypts into dir/data.mdb; each chunk authenticates before it is
  * written, and the file is fsynced. */
 static int unseal_into(int in, const struct backup_key *key, struct backup_info *info,
-                       const char *dir, char *detail)
+                       const char *dir, struct sc_error *err)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
 	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		snprintf(detail, 256, "%s: %s", path, strerror(errno));
-		return FN_IO_ERROR;
-	}
-	int rc = backup_body_read(in, key, info, out, NULL, NULL, detail);
-	if (rc == FN_OK && fsync(out) != 0) {
-		snprintf(detail, 256, "fsync %s: %s", path, strerror(errno));
-		rc = FN_IO_ERROR;
-	}
-	if (close(out) != 0 && rc == FN_OK) {
-		snprintf(detail, 256, "close %s: %s", path, strerror(errno));
-		rc = FN_IO_ERROR;
-	}
-	return rc;
+	if (out < 0)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "%s: %s", path, strerror(errno));
+	int rc = backup_body_read(in, key, info, out, NULL, NULL, err);
+	return cli_file_sync_close(out, path, rc, err);
 }
 
-static int check_staging(const char *dir, struct cli_store_summary *sum, char *detail)
+static int check_staging(const char *dir, struct cli_store_summary *sum, struct sc_error *err)
 {
 	struct store *s;
+	char why[256] = ""; /* store_open still reports in text */
 	/* store_open refuses a schema newer than this build's. */
-	int rc = store_open(&s, dir, 0, NULL, detail);
+	int rc = store_open(&s, dir, 0, NULL, why);
 	if (rc != FN_OK)
-		return rc;
-	rc = cli_store_check(s, sum, detail);
+		return sc_error_set(err, rc, NULL, "%s", why);
+	rc = cli_store_check(s, sum, err);
 	store_close(s);
 	return rc;
 }
 
-/* Makes the rename durable: fsync the directory holding `path`. */
-static int fsync_parent(const char *path)
-{
-	char p[4200];
-	snprintf(p, sizeof p, "%s", path);
-	int fd = open(dirname(p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 static int restore(int in, const struct backup_key *key, const char *data,
-                   struct backup_info *info, struct cli_store_summary *sum, char *detail)
+                   struct backup_info *info, struct cli_store_summary *sum, struct sc_error *err)
 {
 	char staging[4200];
-	int rc = backup_header_read(in, key, info, detail);
+	int rc = backup_header_read(in, key, info, err);
 	if (rc != FN_OK)
 		return rc;
-	if (info->schema_version > STORE_SCHEMA_VERSION) {
-		snprintf(detail, 256, "the backup holds schema version %d, newer than this program's %d: "
-		         "restore it with a newer fieldnote", info->schema_version, STORE_SCHEMA_VERSION);
-		return FN_BAD_ARGUMENT;
-	}
+	if (info->schema_version > STORE_SCHEMA_VERSION)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "the backup holds schema version %d, newer than this "
+		                    "program's %d: restore it with a newer fieldnote", info->schema_version,
+		                    STORE_SCHEMA_VERSION);
 	/* Beside the target, so that the final rename stays on one file system. */
 	snprintf(staging, sizeof staging, "%s.restore-XXXXXX", data);
-	if (!mkdtemp(staging)) {
-		snprintf(detail, 256, "cannot create a directory beside %s: %s", data, strerror(errno));
-		return FN_IO_ERROR;
-	}
-	rc = unseal_into(in, key, info, staging, detail);
+	if (!mkdtemp(staging))
+		return sc_error_set(err, FN_IO_ERROR, NULL, "cannot create a directory beside %s: %s", data,
+		                    strerror(errno));
+	rc = unseal_into(in, key, info, staging, err);
 	if (rc == FN_OK)
-		rc = check_staging(staging, sum, detail);
+		rc = check_staging(staging, sum, err);
 	/* rename replaces only an absent target or an empty directory. */
-	if (rc == FN_OK && rename(staging, data) != 0) {
-		snprintf(detail, 256, "cannot move the restored store to %s: %s", data, strerror(errno));
-		rc = FN_IO_ERROR;
-	}
-	if (rc == FN_OK && fsync_parent(data) != 0)
+	if (rc == FN_OK && rename(staging, data) != 0)
+		rc = sc_error_set(err, FN_IO_ERROR, NULL, "cannot move the restored store to %s: %s", data,
+		                  strerror(errno));
+	if (rc == FN_OK && cli_fsync_parent(data) != 0)
 		fprintf(stderr, "fieldnote: warning: fsync of the directory holding %s: %s\n", data, strerror(errno));
 	if (rc != FN_OK)
 		remove_staging(staging);
@@ -140,26 +114,13 @@ static int restore(int in, const struct backup_key *key, const char *data,
 int cli_restore(int argc, char **argv)
 {
 	const char *in_path = NULL, *data = NULL, *key_file = NULL;
-	char detail[256] = "";
+	struct sc_error err = {0};
+	const struct cli_opt opts[] = {{"--in", &in_path, NULL}, {"--data", &data, NULL},
+	                               {"--key-file", &key_file, NULL}, {0}};
+	int parsed = cli_parse_opts(argc, argv, opts, restore_usage, "restore");
 
-	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(argv[i], "--help")) {
-			fputs(restore_usage, stdout);
-			return 0;
-		} else if (!v) {
-			return usage_error("an option is missing its value");
-		} else if (!strcmp(argv[i], "--in")) {
-			in_path = v;
-		} else if (!strcmp(argv[i], "--data")) {
-			data = v;
-		} else if (!strcmp(argv[i], "--key-file")) {
-			key_file = v;
-		} else {
-			return usage_error("unknown option for restore");
-		}
-		i++;
-	}
+	if (parsed >= 0)
+		return parsed;
 	if (!in_path || !data)
 		return usage_error("restore needs --in FILE and --data NEWDIR");
 	int there = occupied(data);
@@ -171,8 +132,8 @@ int cli_restore(int argc, char **argv)
 	struct backup_key key;
 	if (!key_file)
 		backup_key_none(&key);
-	else if (backup_key_load(&key, key_file, detail) != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+	else if (backup_key_load(&key, key_file, &err) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	int in = open(in_path, O_RDONLY | O_CLOEXEC);
@@ -183,11 +144,11 @@ int cli_restore(int argc, char **argv)
 	}
 	struct backup_info info;
 	struct cli_store_summary sum;
-	int rc = restore(in, &key, data, &info, &sum, detail);
+	int rc = restore(in, &key, data, &info, &sum, &err);
 	close(in);
 	backup_key_wipe(&key);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: restore refused: %s\n", detail);
+		fprintf(stderr, "fieldnote: restore refused: %s\n", err.message);
 		return 1;
 	}
 	char when[32];

@@ -55,10 +55,10 @@ struct opts {
 /* Options after the subcommand: our own, --config, and any setting. */
 static int parse(struct config *cfg, struct opts *o, int argc, char **argv, int i)
 {
-	char detail[256];
+	struct sc_error err = {0};
 	for (int j = i; j < argc - 1; j++)
-		if (!strcmp(argv[j], "--config") && config_load(cfg, argv[j + 1], detail) != FN_OK) {
-			fprintf(stderr, "fieldnote: %s\n", detail);
+		if (!strcmp(argv[j], "--config") && config_load(cfg, argv[j + 1], &err) != FN_OK) {
+			fprintf(stderr, "fieldnote: %s\n", err.message);
 			return 1;
 		}
 	for (; i < argc; i++) {
@@ -82,8 +82,8 @@ static int parse(struct config *cfg, struct opts *o, int argc, char **argv, int 
 			for (char *k = key; *k; k++)
 				if (*k == '-')
 					*k = '_';
-			if (config_set(cfg, key, v, detail) != FN_OK)
-				return usage_error(detail);
+			if (config_set(cfg, key, v, &err) != FN_OK)
+				return usage_error(err.message);
 		}
 	}
 	return 0;
@@ -147,16 +147,16 @@ static int hold_list(struct app *app)
 
 static int cmd_hold(struct app *app, const char *sub, const struct opts *o)
 {
-	char detail[256] = "";
+	struct sc_error err = {0};
 	if (!strcmp(sub, "list"))
 		return hold_list(app);
 	struct sc_str ref = {o->child, strlen(o->child)};
 	int add = !strcmp(sub, "add");
 	int rc = add ? holds_add(app->holds, ref, (struct sc_str){o->reason ? o->reason : "", o->reason ? strlen(o->reason) : 0},
-	                         &cli_actor, clock_now(), detail)
-	             : holds_remove(app->holds, ref, &cli_actor, clock_now(), detail);
+	                         &cli_actor, clock_now(), &err)
+	             : holds_remove(app->holds, ref, &cli_actor, clock_now(), &err);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	printf("child %s: %s\n", o->child, add ? "held (retention will delete nothing about it)" : "hold removed");
@@ -166,9 +166,9 @@ static int cmd_hold(struct app *app, const char *sub, const struct opts *o)
 static int cmd_run(struct app *app, const struct opts *o)
 {
 	struct retention_report r;
-	char detail[256];
+	struct sc_error err = {0};
 	int rc = retention_run(app->store, app->notes, app->holds, app->attach, app->audit, &app->cfg->retention, o->dry_run,
-	                       cli_actor.name, clock_now(), &r, detail);
+	                       cli_actor.name, clock_now(), &r, &err);
 	printf("%sscanned %llu notes: %llu past retention, %llu of them kept under a legal hold\n",
 	       o->dry_run ? "dry run: " : "", (unsigned long long)r.scanned, (unsigned long long)r.expired,
 	       (unsigned long long)r.held);
@@ -179,21 +179,20 @@ static int cmd_run(struct app *app, const struct opts *o)
 	if (!o->dry_run)
 		printf("%llu audit entries written\n", (unsigned long long)r.audit_entries);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	return 0;
 }
 
 /* Written beside FILE with mode 600, fsynced, then renamed over it. */
-static int write_file(const char *path, const struct sc_buf *b, char *detail)
+static int write_file(const char *path, const struct sc_buf *b, struct sc_error *err)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.partialXXXXXX", path);
 	int fd = mkstemp(tmp); /* mode 600 */
 	if (fd < 0) {
-		snprintf(detail, 256, "cannot create %s: %s", tmp, strerror(errno));
-		return -1;
+		return sc_error_set(err, FN_IO_ERROR, NULL, "cannot create %s: %s", tmp, strerror(errno));
 	}
 	size_t off = 0;
 	while (off < b->n) {
@@ -207,22 +206,22 @@ static int write_file(const char *path, const struct sc_buf *b, char *detail)
 	int ok = off == b->n && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;
 	if (ok && rename(tmp, path) == 0)
-		return 0;
-	snprintf(detail, 256, "cannot write %s: %s", path, strerror(errno));
+		return FN_OK;
+	sc_error_set(err, FN_IO_ERROR, NULL, "cannot write %s: %s", path, strerror(errno));
 	unlink(tmp);
-	return -1;
+	return FN_IO_ERROR;
 }
 
 static int cmd_export(struct app *app, const char *ref, const struct opts *o)
 {
 	struct sc_buf b;
-	char detail[256] = "";
-	int rc = export_child(app, (struct sc_str){ref, strlen(ref)}, &cli_actor, clock_now(), SC_JSON, &b, detail);
-	if (rc == FN_OK && write_file(o->out, &b, detail) != 0)
-		rc = FN_IO_ERROR;
+	struct sc_error err = {0};
+	int rc = export_child(app, (struct sc_str){ref, strlen(ref)}, &cli_actor, clock_now(), SC_JSON, &b, &err);
+	if (rc == FN_OK)
+		rc = write_file(o->out, &b, &err);
 	sc_buf_free(&b);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	printf("child %s: exported to %s (mode 600); the export is in the audit log\n", ref, o->out);

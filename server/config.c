@@ -101,7 +101,7 @@ static int parse_uint(const char *v, unsigned long long max, unsigned long long 
 	return 0;
 }
 
-int config_set(struct config *c, const char *key, const char *value, char *detail)
+int config_set(struct config *c, const char *key, const char *value, struct sc_error *err)
 {
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *s = &settings[i];
@@ -111,10 +111,8 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 		unsigned long long x = 0;
 		switch (s->type) {
 		case C_STR:
-			if (strlen(value) >= s->size) {
-				snprintf(detail, 256, "%s: value too long", key);
-				return FN_BAD_ARGUMENT;
-			}
+			if (strlen(value) >= s->size)
+				return sc_error_set(err, FN_BAD_ARGUMENT, key, "%s: value too long", key);
 			strcpy(dst, value);
 			return FN_OK;
 		case C_BOOL:
@@ -146,20 +144,18 @@ int config_set(struct config *c, const char *key, const char *value, char *detai
 					*(int *)dst = l;
 					return FN_OK;
 				}
-			snprintf(detail, 256, "%s: '%s' is not one of error, warn, info, debug", key, value);
-			return FN_BAD_ARGUMENT;
+			return sc_error_set(err, FN_BAD_ARGUMENT, key, "%s: '%s' is not one of error, warn, info, debug",
+			                    key, value);
 		case C_I64:
 			if (parse_uint(value, INT64_MAX, &x) != 0)
 				break;
 			*(int64_t *)dst = (int64_t)x;
 			return FN_OK;
 		}
-		snprintf(detail, 256, "%s: '%s' is not a valid %s", key, value,
-		         s->type == C_BOOL ? "yes/no" : "number");
-		return FN_BAD_ARGUMENT;
+		return sc_error_set(err, FN_BAD_ARGUMENT, key, "%s: '%s' is not a valid %s", key, value,
+		                    s->type == C_BOOL ? "yes/no" : "number");
 	}
-	snprintf(detail, 256, "unknown setting '%s' (see fieldnote serve --help)", key);
-	return FN_BAD_ARGUMENT;
+	return sc_error_set(err, FN_BAD_ARGUMENT, key, "unknown setting '%s' (see fieldnote serve --help)", key);
 }
 
 /* Under systemd (fieldnote.service) the relative defaults become absolute:
@@ -180,17 +176,16 @@ static void service_defaults(struct config *c)
 
 void config_defaults(struct config *c)
 {
-	char detail[256];
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < NSETTINGS; i++)
-		config_set(c, settings[i].name, settings[i].def, detail);
+		config_set(c, settings[i].name, settings[i].def, NULL);
 	service_defaults(c);
 }
 
 /* The value after '=': quoted ("..." or '...', taken as written, '#'
  * included) or bare (up to an unquoted '#', trailing blanks trimmed).
- * NULL, with detail, when a quote is unterminated or followed by text. */
-static char *parse_value(char *v, char *detail)
+ * NULL, with *err, when a quote is unterminated or followed by text. */
+static char *parse_value(char *v, struct sc_error *err)
 {
 	char *end;
 	while (isspace((unsigned char)*v))
@@ -198,14 +193,14 @@ static char *parse_value(char *v, char *detail)
 	if (*v == '"' || *v == '\'') {
 		char *close = strchr(v + 1, *v);
 		if (!close) {
-			snprintf(detail, 256, "unterminated %c quote", *v);
+			sc_error_set(err, FN_BAD_ARGUMENT, NULL, "unterminated %c quote", *v);
 			return NULL;
 		}
 		*close = 0;
 		for (end = close + 1; isspace((unsigned char)*end); end++)
 			;
 		if (*end && *end != '#') {
-			snprintf(detail, 256, "unexpected text after the quoted value");
+			sc_error_set(err, FN_BAD_ARGUMENT, NULL, "unexpected text after the quoted value");
 			return NULL;
 		}
 		return v + 1;
@@ -229,42 +224,36 @@ static int find_setting(const char *key)
 
 /* One "key = value" line; `first` holds the line each setting was first
  * set on, so that a repeated key names both lines. */
-static int load_line(struct config *c, char *p, int lineno, int *first, char *detail)
+static int load_line(struct config *c, char *p, int lineno, int *first, struct sc_error *err)
 {
-	char *eq, *end, inner[256];
-	if (!(eq = strchr(p, '='))) {
-		snprintf(detail, 256, "expected 'key = value'");
-		return FN_BAD_ARGUMENT;
-	}
+	char *eq, *end;
+	if (!(eq = strchr(p, '=')))
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "expected 'key = value'");
 	for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
 		;
 	*end = 0;
-	char *v = parse_value(eq + 1, detail);
+	char *v = parse_value(eq + 1, err);
 	if (!v)
 		return FN_BAD_ARGUMENT;
 	int k = find_setting(p);
-	if (k >= 0 && first[k]) {
-		snprintf(detail, 256, "'%.64s' is set twice (line %d and line %d); keep one", p, first[k], lineno);
+	if (k >= 0 && first[k])
+		return sc_error_set(err, FN_BAD_ARGUMENT, p, "'%.64s' is set twice (line %d and line %d); keep one", p,
+		                    first[k], lineno);
+	if (config_set(c, p, v, err) != FN_OK)
 		return FN_BAD_ARGUMENT;
-	}
-	if (config_set(c, p, v, inner) != FN_OK) {
-		snprintf(detail, 256, "%.200s", inner);
-		return FN_BAD_ARGUMENT;
-	}
 	first[k] = lineno;
 	return FN_OK;
 }
 
-int config_load(struct config *c, const char *path, char *detail)
+int config_load(struct config *c, const char *path, struct sc_error *err)
 {
 	FILE *f = fopen(path, "r");
-	char line[2048], why[256];
+	char line[2048];
+	struct sc_error why = {0};
 	int lineno = 0, first[NSETTINGS] = {0};
 
-	if (!f) {
-		snprintf(detail, 256, "%s: %s", path, strerror(errno));
-		return FN_IO_ERROR;
-	}
+	if (!f)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		char *p = line;
@@ -272,8 +261,8 @@ int config_load(struct config *c, const char *path, char *detail)
 			p++;
 		if (*p == '#' || *p == 0)
 			continue;
-		if (load_line(c, p, lineno, first, why) != FN_OK) {
-			snprintf(detail, 256, "%.150s:%d: %s", path, lineno, why);
+		if (load_line(c, p, lineno, first, &why) != FN_OK) {
+			sc_error_set(err, FN_BAD_ARGUMENT, why.field, "%.150s:%d: %s", path, lineno, why.message);
 			fclose(f);
 			return FN_BAD_ARGUMENT;
 		}

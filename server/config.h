@@ -49,10 +49,12 @@ extern const char *const config_level_names[4];
 
 void config_defaults(struct config *c);
 /* Sets one setting by its name (as in the file, e.g. "argon2_memory_kib").
- * FN_OK, or FN_BAD_ARGUMENT with detail (256 bytes) saying why. */
-int config_set(struct config *c, const char *key, const char *value, char *detail);
-/* Reads "key = value" lines; '#' starts a comment. */
-int config_load(struct config *c, const char *path, char *detail);
+ * FN_OK, or FN_BAD_ARGUMENT with *err (may be NULL) saying why, its field
+ * the setting's name. */
+int config_set(struct config *c, const char *key, const char *value, struct sc_error *err);
+/* Reads "key = value" lines; '#' starts a comment. FN_IO_ERROR or
+ * FN_BAD_ARGUMENT with *err (may be NULL) saying which line and why. */
+int config_load(struct config *c, const char *path, struct sc_error *err);
 /* Prints every setting, its default and meaning (for --help). */
 void config_help(FILE *out);
 /* A sample settings file with every setting commented out at its default. */

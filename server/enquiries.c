@@ -259,25 +259,21 @@ static int load_for(struct enquiries *eq, struct store_txn *t, const struct auth
 }
 
 int enquiries_request(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
-                      struct sc_str id, struct sc_str agency, int64_t now, struct sc_arena *a, char *detail,
-                      struct sc_enquiry_record **out)
+                      struct sc_str id, struct sc_str agency, int64_t now, struct sc_arena *a,
+                      struct sc_error *err, struct sc_enquiry_record **out)
 {
 	struct sc_enquiry_record *r;
 	int rc = load_for(eq, t, who, id, 1, a, &r);
 	if (rc != FN_OK)
 		return rc;
 	*out = r;
-	if (!auth_agency_valid(agency)) {
-		snprintf(detail, 256, "agency: lower case letters, digits and _");
-		return FN_VALIDATION_FAILED;
-	}
+	if (!auth_agency_valid(agency))
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "agency: lower case letters, digits and _");
 	for (size_t i = 0; i < r->asked.n; i++)
 		if (str_same(r->asked.v[i], agency))
 			return FN_OK; /* asked before */
-	if (r->asked.n >= 32) {
-		snprintf(detail, 256, "at most 32 agencies may be asked");
-		return FN_VALIDATION_FAILED;
-	}
+	if (r->asked.n >= 32)
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "at most 32 agencies may be asked");
 	struct sc_str *v = sc_arena_alloc(a, (r->asked.n + 1) * sizeof *v);
 	if (!v)
 		return FN_NO_MEMORY;
@@ -292,8 +288,8 @@ int enquiries_request(struct enquiries *eq, struct store_txn *t, const struct au
 }
 
 int enquiries_contribute(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
-                         struct sc_str id, struct sc_str text, int64_t now, struct sc_arena *a, char *detail,
-                         struct sc_enquiry_record **out)
+                         struct sc_str id, struct sc_str text, int64_t now, struct sc_arena *a,
+                         struct sc_error *err, struct sc_enquiry_record **out)
 {
 	struct sc_enquiry_record *r;
 	int rc = load_for(eq, t, who, id, 0, a, &r);
@@ -302,10 +298,8 @@ int enquiries_contribute(struct enquiries *eq, struct store_txn *t, const struct
 	*out = r;
 	if (!was_asked(who, r))
 		return FN_NOT_FOUND; /* the MASH itself is not asked: it decides */
-	if (r->contributions.n >= 200) {
-		snprintf(detail, 256, "at most 200 contributions");
-		return FN_VALIDATION_FAILED;
-	}
+	if (r->contributions.n >= 200)
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "at most 200 contributions");
 	struct sc_contribution *v = sc_arena_alloc(a, (r->contributions.n + 1) * sizeof *v);
 	if (!v)
 		return FN_NO_MEMORY;
@@ -327,7 +321,7 @@ int enquiries_contribute(struct enquiries *eq, struct store_txn *t, const struct
 
 int enquiries_decide(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
                      struct sc_str id, const struct sc_outcome_request *req, int64_t now, struct sc_arena *a,
-                     char *detail, struct sc_enquiry_record **out)
+                     struct sc_error *err, struct sc_enquiry_record **out)
 {
 	struct sc_enquiry_record *r;
 	int rc = load_for(eq, t, who, id, 1, a, &r);
@@ -339,8 +333,8 @@ int enquiries_decide(struct enquiries *eq, struct store_txn *t, const struct aut
 		struct sc_str had = SC_HAS(enquiry_record, r, reference) ? r->reference : SC_STR_LIT("");
 		if (str_same(r->outcome, req->outcome) && str_same(had, ref))
 			return FN_OK;
-		snprintf(detail, 256, "a decision (%.*s) is already recorded", (int)r->outcome.n, r->outcome.p);
-		return FN_CONFLICT;
+		return sc_error_set(err, FN_CONFLICT, NULL, "a decision (%.*s) is already recorded", (int)r->outcome.n,
+		                    r->outcome.p);
 	}
 	r->state = SC_STR_LIT("decided");
 	r->outcome = req->outcome;

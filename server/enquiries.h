@@ -41,13 +41,13 @@ int enquiries_feed(struct enquiries *eq, struct store_txn *t, const struct auth_
  * FN_NOT_FOUND when the caller may not see the enquiry, FN_FORBIDDEN when
  * it sees it but is not the MASH. Audited. */
 int enquiries_request(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
-                      struct sc_str id, struct sc_str agency, int64_t now, struct sc_arena *a, char *detail,
+                      struct sc_str id, struct sc_str agency, int64_t now, struct sc_arena *a, struct sc_error *err,
                       struct sc_enquiry_record **out);
 int enquiries_contribute(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
-                         struct sc_str id, struct sc_str text, int64_t now, struct sc_arena *a, char *detail,
+                         struct sc_str id, struct sc_str text, int64_t now, struct sc_arena *a, struct sc_error *err,
                          struct sc_enquiry_record **out);
 int enquiries_decide(struct enquiries *eq, struct store_txn *t, const struct auth_principal *who,
                      struct sc_str id, const struct sc_outcome_request *req, int64_t now, struct sc_arena *a,
-                     char *detail, struct sc_enquiry_record **out);
+                     struct sc_error *err, struct sc_enquiry_record **out);
 
 #endif

@@ -458,8 +458,7 @@ struct change_job {
 	int64_t now;
 	struct sc_arena *a;
 	struct sc_escalation *out;
-	char *detail;
-	size_t detail_len;
+	struct sc_error *err;
 };
 
 static int may_act(const struct auth_principal *who, const struct sc_escalation *e)
@@ -478,22 +477,18 @@ static int check_holder(struct change_job *j, struct store_txn *t)
 	struct sc_user_record *u;
 	int rc = auth_user_find(j->es->auth, t, j->adv->to, j->a, &u);
 	if (rc == FN_NOT_FOUND || (rc == FN_OK && (!sc_str_eq(u->role, "supervisor") ||
-	                                           (SC_HAS(user_record, u, disabled) && u->disabled)))) {
-		snprintf(j->detail, j->detail_len, "to: '%.*s' is not an enabled supervisor", (int)j->adv->to.n,
-		         j->adv->to.p);
-		return FN_VALIDATION_FAILED;
-	}
+	                                           (SC_HAS(user_record, u, disabled) && u->disabled))))
+		return sc_error_set(j->err, FN_VALIDATION_FAILED, "to", "to: '%.*s' is not an enabled supervisor",
+		                    (int)j->adv->to.n, j->adv->to.p);
 	return rc;
 }
 
 static int advance(struct change_job *j, struct store_txn *t, struct sc_escalation *e)
 {
 	int rc;
-	if (e->stage >= ESCALATION_LAST_STAGE) {
-		snprintf(j->detail, j->detail_len, "stage %d (the safeguarding partnership) is the last stage; "
-		         "resolve the escalation", ESCALATION_LAST_STAGE);
-		return FN_CONFLICT;
-	}
+	if (e->stage >= ESCALATION_LAST_STAGE)
+		return sc_error_set(j->err, FN_CONFLICT, "state", "stage %d (the safeguarding partnership) is the "
+		                    "last stage; resolve the escalation", ESCALATION_LAST_STAGE);
 	if ((rc = check_holder(j, t)) != FN_OK)
 		return rc;
 	e->stage++;
@@ -512,10 +507,8 @@ static int change_txn(struct store_txn *t, void *arg)
 		return rc;
 	if (!may_act(j->who, e))
 		return FN_NOT_FOUND;
-	if (!sc_str_eq(e->state, "open")) {
-		snprintf(j->detail, j->detail_len, "this escalation was resolved");
-		return FN_CONFLICT;
-	}
+	if (!sc_str_eq(e->state, "open"))
+		return sc_error_set(j->err, FN_CONFLICT, "state", "this escalation was resolved");
 	if ((rc = unindex(j->es, t, e)) != FN_OK)
 		return rc;
 	if (j->adv) {
@@ -536,9 +529,9 @@ static int change_txn(struct store_txn *t, void *arg)
 
 int escalations_advance(struct escalations *es, const struct auth_principal *who, struct sc_str id,
                         const struct sc_escalation_advance *req, int64_t now, struct sc_arena *a,
-                        struct sc_escalation *out, char *detail, size_t detail_len)
+                        struct sc_escalation *out, struct sc_error *err)
 {
-	struct change_job j = {es, who, id, req, NULL, now, a, out, detail, detail_len};
+	struct change_job j = {es, who, id, req, NULL, now, a, out, err};
 	int rc = store_write_bulk(es->store, change_txn, &j);
 	if (rc == FN_OK)
 		present(out, now);
@@ -547,9 +540,9 @@ int escalations_advance(struct escalations *es, const struct auth_principal *who
 
 int escalations_resolve(struct escalations *es, const struct auth_principal *who, struct sc_str id,
                         const struct sc_escalation_resolve *req, int64_t now, struct sc_arena *a,
-                        struct sc_escalation *out, char *detail, size_t detail_len)
+                        struct sc_escalation *out, struct sc_error *err)
 {
-	struct change_job j = {es, who, id, NULL, req, now, a, out, detail, detail_len};
+	struct change_job j = {es, who, id, NULL, req, now, a, out, err};
 	int rc = store_write_bulk(es->store, change_txn, &j);
 	if (rc == FN_OK)
 		present(out, now);

@@ -67,16 +67,17 @@ int escalations_list(struct escalations *es, struct store_txn *t, const struct a
 
 /* Moves an escalation to its next stage, held by `req->to` (an enabled
  * supervisor). FN_CONFLICT when resolved or already at the last stage,
- * FN_VALIDATION_FAILED when `to` is no such supervisor (detail says),
- * FN_NOT_FOUND when the caller may not act on it. */
+ * FN_VALIDATION_FAILED when `to` is no such supervisor, FN_NOT_FOUND when
+ * the caller may not act on it. *err (may be NULL) says why for the
+ * validation and conflict refusals; a store failure leaves it untouched. */
 int escalations_advance(struct escalations *es, const struct auth_principal *who, struct sc_str id,
                         const struct sc_escalation_advance *req, int64_t now, struct sc_arena *a,
-                        struct sc_escalation *out, char *detail, size_t detail_len);
+                        struct sc_escalation *out, struct sc_error *err);
 
 /* Closes an escalation with its resolution. FN_CONFLICT when already
  * resolved, FN_NOT_FOUND when the caller may not act on it. */
 int escalations_resolve(struct escalations *es, const struct auth_principal *who, struct sc_str id,
                         const struct sc_escalation_resolve *req, int64_t now, struct sc_arena *a,
-                        struct sc_escalation *out, char *detail, size_t detail_len);
+                        struct sc_escalation *out, struct sc_error *err);
 
 #endif

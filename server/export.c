@@ -116,7 +116,7 @@ static int gather(struct app *app, struct store_txn *t, struct sc_str ref, const
 }
 
 int export_child(struct app *app, struct sc_str child_ref, const struct holds_actor *who, int64_t now,
-                 int fmt, struct sc_buf *out, char *detail)
+                 int fmt, struct sc_buf *out, struct sc_error *err)
 {
 	struct sc_child_export x = {0};
 	struct store_txn *t;
@@ -124,23 +124,18 @@ int export_child(struct app *app, struct sc_str child_ref, const struct holds_ac
 
 	memset(out, 0, sizeof *out);
 	if (!rules_child_ref_ok(child_ref)) { /* so no name reaches the audit log */
-		snprintf(detail, 256, "child_ref: must be a pseudonymous reference, never a name");
-		return FN_VALIDATION_FAILED;
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL,
+		                    "child_ref: must be a pseudonymous reference, never a name");
 	}
 	struct audit_event ev = {"child.exported", who->name, who->role, {"", 0}, child_ref, "ok", who->address};
-	if ((rc = audit_record(app->audit, &ev, now)) != FN_OK) {
-		snprintf(detail, 256, "cannot record the export: %s", sc_status_message(rc));
-		return rc;
-	}
+	if ((rc = audit_record(app->audit, &ev, now)) != FN_OK)
+		return sc_error_set(err, rc, NULL, "cannot record the export: %s", sc_status_message(rc));
 	struct sc_arena *a = sc_arena_new(0);
-	if (!a) {
-		snprintf(detail, 256, "out of memory");
-		return FN_NO_MEMORY;
-	}
+	if (!a)
+		return sc_error_set(err, FN_NO_MEMORY, NULL, "out of memory");
 	if ((rc = store_read_begin(app->store, &t)) != FN_OK) {
 		sc_arena_free(a);
-		snprintf(detail, 256, "cannot read the store: %s", sc_status_message(rc));
-		return rc;
+		return sc_error_set(err, rc, NULL, "cannot read the store: %s", sc_status_message(rc));
 	}
 	x.child_ref = child_ref;
 	x.exported_at = now;
@@ -154,7 +149,7 @@ int export_child(struct app *app, struct sc_str child_ref, const struct holds_ac
 	sc_arena_free(a);
 	if (rc != FN_OK) {
 		sc_buf_free(out);
-		snprintf(detail, 256, "cannot export: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot export: %s", sc_status_message(rc));
 	}
 	return rc;
 }

@@ -19,8 +19,8 @@ struct app;
  * No read transaction is held when it returns. FN_OK (also when nothing is
  * held: an export with no notes is an answer too), FN_VALIDATION_FAILED for
  * a reference that is not pseudonymous (rules_child_ref_ok), or an error
- * with detail (256 bytes). */
+ * with *err (may be NULL) saying why. */
 int export_child(struct app *app, struct sc_str child_ref, const struct holds_actor *who, int64_t now,
-                 int fmt, struct sc_buf *out, char *detail);
+                 int fmt, struct sc_buf *out, struct sc_error *err);
 
 #endif

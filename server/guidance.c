@@ -78,21 +78,19 @@ static int split_list(struct sc_arena *a, struct sc_str v, struct sc_strs *out)
 }
 
 static int parse_doc(const char *text, size_t n, const char *origin,
-                     struct sc_arena *a, struct sc_guidance_doc *d, char *detail)
+                     struct sc_arena *a, struct sc_guidance_doc *d, struct sc_error *err)
 {
 	const char *p = text, *end = text + n;
 
 	memset(d, 0, sizeof *d);
-	if (n < 4 || memcmp(p, "---", 3) != 0) {
-		snprintf(detail, 256, "%s: must start with a '---' header line", origin);
-		return FN_VALIDATION_FAILED;
-	}
+	if (n < 4 || memcmp(p, "---", 3) != 0)
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "%s: must start with a '---' header line",
+		                    origin);
 	p = memchr(p, '\n', (size_t)(end - p));
 	for (;;) {
-		if (!p || p >= end) {
-			snprintf(detail, 256, "%s: header has no closing '---' line", origin);
-			return FN_VALIDATION_FAILED;
-		}
+		if (!p || p >= end)
+			return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "%s: header has no closing '---' line",
+			                    origin);
 		p++;
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
@@ -103,11 +101,9 @@ static int parse_doc(const char *text, size_t n, const char *origin,
 			break;
 		}
 		const char *colon = memchr(line.p, ':', line.n);
-		if (!colon) {
-			snprintf(detail, 256, "%s: header line '%.*s' is not 'key: value'", origin,
-			         (int)(line.n > 60 ? 60 : line.n), line.p);
-			return FN_VALIDATION_FAILED;
-		}
+		if (!colon)
+			return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "%s: header line '%.*s' is not 'key: value'",
+			                    origin, (int)(line.n > 60 ? 60 : line.n), line.p);
 		struct sc_str key = trim(line.p, (size_t)(colon - line.p));
 		struct sc_str val = trim(colon + 1, (size_t)(line.p + line.n - colon - 1));
 		char *copy = sc_arena_strndup(a, val.p, val.n);
@@ -132,9 +128,8 @@ static int parse_doc(const char *text, size_t n, const char *origin,
 			rc = split_list(a, v, &d->audience);
 			SC_SET(guidance_doc, d, audience);
 		} else {
-			snprintf(detail, 256, "%s: unknown header key '%.*s' (expected id, title, tags, audience, reviewed)",
-			         origin, (int)(key.n > 40 ? 40 : key.n), key.p);
-			return FN_VALIDATION_FAILED;
+			return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "%s: unknown header key '%.*s' (expected id, "
+			                    "title, tags, audience, reviewed)", origin, (int)(key.n > 40 ? 40 : key.n), key.p);
 		}
 #undef KEY
 		if (rc != FN_OK)
@@ -145,17 +140,15 @@ static int parse_doc(const char *text, size_t n, const char *origin,
 		p++;
 	d->body = (struct sc_str){p, (size_t)(end - p)};
 	SC_SET(guidance_doc, d, body);
-	if (!SC_HAS(guidance_doc, d, id) || !SC_HAS(guidance_doc, d, title)) {
-		snprintf(detail, 256, "%s: header needs at least id and title", origin);
-		return FN_VALIDATION_FAILED;
-	}
+	if (!SC_HAS(guidance_doc, d, id) || !SC_HAS(guidance_doc, d, title))
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "%s: header needs at least id and title",
+		                    origin);
 	if (SC_HAS(guidance_doc, d, reviewed)) {
 		struct tm tm = {0};
 		const char *e = strptime(d->reviewed.p, "%Y-%m-%d", &tm);
-		if (!e || *e || d->reviewed.n != 10) {
-			snprintf(detail, 256, "%s: reviewed must be a date YYYY-MM-DD", origin);
-			return FN_VALIDATION_FAILED;
-		}
+		if (!e || *e || d->reviewed.n != 10)
+			return sc_error_set(err, FN_VALIDATION_FAILED, "reviewed", "%s: reviewed must be a date YYYY-MM-DD",
+			                    origin);
 	}
 	return FN_OK;
 }
@@ -322,23 +315,23 @@ static int import_txn(struct store_txn *t, void *arg)
 
 int guidance_import(struct guidance *g, const char *text, size_t n,
                     const char *origin, int *changed, int64_t *version,
-                    char *detail)
+                    struct sc_error *err)
 {
 	struct sc_arena *a = sc_arena_new(0);
 	struct sc_guidance_doc d;
-	struct sc_error err;
+	struct sc_error why;
 	int rc;
 
 	if (!a)
 		return FN_NO_MEMORY;
-	rc = parse_doc(text, n, origin, a, &d, detail);
+	rc = parse_doc(text, n, origin, a, &d, err);
 	if (rc == FN_OK) {
 		/* version, updated, seq are filled in by the transaction */
 		SC_SET(guidance_doc, &d, version);
 		SC_SET(guidance_doc, &d, updated);
 		SC_SET(guidance_doc, &d, seq);
-		if ((rc = sc_validate(&sc_rec_guidance_doc, &d, &err)) != FN_OK)
-			snprintf(detail, 256, "%s: %s: %s", origin, err.field, err.message);
+		if ((rc = sc_validate(&sc_rec_guidance_doc, &d, &why)) != FN_OK)
+			sc_error_set(err, rc, why.field, "%s: %s: %s", origin, why.field, why.message);
 	}
 	if (rc == FN_OK) {
 		struct import_job job = {g, &d, 0, 0};
@@ -347,7 +340,7 @@ int guidance_import(struct guidance *g, const char *text, size_t n,
 			*changed = job.changed;
 			*version = job.version;
 		} else {
-			snprintf(detail, 256, "%s: cannot store: %s", origin, sc_status_message(rc));
+			sc_error_set(err, rc, NULL, "%s: cannot store: %s", origin, sc_status_message(rc));
 		}
 	}
 	sc_arena_free(a);
@@ -355,17 +348,15 @@ int guidance_import(struct guidance *g, const char *text, size_t n,
 }
 
 int guidance_import_file(struct guidance *g, const char *path, int *changed,
-                         int64_t *version, char *detail)
+                         int64_t *version, struct sc_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
 	size_t n;
 	int rc;
 
-	if (!f) {
-		snprintf(detail, 256, "%s: %s", path, strerror(errno));
-		return FN_IO_ERROR;
-	}
+	if (!f)
+		return sc_error_set(err, FN_IO_ERROR, NULL, "%s: %s", path, strerror(errno));
 	buf = malloc(MAX_FILE + 1);
 	if (!buf) {
 		fclose(f);
@@ -373,13 +364,11 @@ int guidance_import_file(struct guidance *g, const char *path, int *changed,
 	}
 	n = fread(buf, 1, MAX_FILE + 1, f);
 	if (ferror(f)) {
-		snprintf(detail, 256, "%s: read error", path);
-		rc = FN_IO_ERROR;
+		rc = sc_error_set(err, FN_IO_ERROR, NULL, "%s: read error", path);
 	} else if (n > MAX_FILE) {
-		snprintf(detail, 256, "%s: larger than %d bytes", path, MAX_FILE);
-		rc = FN_PAYLOAD_TOO_LARGE;
+		rc = sc_error_set(err, FN_PAYLOAD_TOO_LARGE, NULL, "%s: larger than %d bytes", path, MAX_FILE);
 	} else {
-		rc = guidance_import(g, buf, n, path, changed, version, detail);
+		rc = guidance_import(g, buf, n, path, changed, version, err);
 	}
 	fclose(f);
 	free(buf);
@@ -432,13 +421,13 @@ static int withdraw_txn(struct store_txn *t, void *arg)
 	return FN_OK;
 }
 
-int guidance_withdraw(struct guidance *g, const char *id, char *detail)
+int guidance_withdraw(struct guidance *g, const char *id, struct sc_error *err)
 {
 	struct withdraw_job w = {g, id, strlen(id)};
 	int rc = store_write(g->store, withdraw_txn, &w);
 	if (rc == FN_NOT_FOUND)
-		snprintf(detail, 256, "no current guidance document '%s'", id);
+		sc_error_set(err, rc, NULL, "no current guidance document '%s'", id);
 	else if (rc != FN_OK)
-		snprintf(detail, 256, "cannot withdraw '%s': %s", id, sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot withdraw '%s': %s", id, sc_status_message(rc));
 	return rc;
 }

@@ -19,17 +19,18 @@ void guidance_close(struct guidance *g);
 
 /* Imports one Markdown file (a "---" header with id, title, tags, audience,
  * reviewed, then the body). *changed is set to 1 when a new version was
- * stored, 0 when the stored version already had this content. detail
- * (256 bytes) says what was wrong with a file that is refused. */
+ * stored, 0 when the stored version already had this content. *err (may
+ * be NULL) says what was wrong with a file that is refused. */
 int guidance_import_file(struct guidance *g, const char *path, int *changed,
-                         int64_t *version, char *detail);
+                         int64_t *version, struct sc_error *err);
 /* Imports from memory; `origin` names the source in error details. */
 int guidance_import(struct guidance *g, const char *text, size_t n,
                     const char *origin, int *changed, int64_t *version,
-                    char *detail);
+                    struct sc_error *err);
 
-/* Withdraws a document: it leaves lookups and the feed announces it. */
-int guidance_withdraw(struct guidance *g, const char *id, char *detail);
+/* Withdraws a document: it leaves lookups and the feed announces it.
+ * FN_NOT_FOUND when there is no current one; *err (may be NULL) says why. */
+int guidance_withdraw(struct guidance *g, const char *id, struct sc_error *err);
 
 /* Reading. `role` is the reader's role name ("officer"): a document whose
  * audience does not name it is absent for that reader, as if it did not

@@ -72,25 +72,22 @@ static int hold_txn(struct store_txn *t, void *arg)
 }
 
 /* The notes' own rule: a name typed here would land in the audit log. */
-static int ref_ok(struct sc_str ref, char *detail)
+static int ref_ok(struct sc_str ref, struct sc_error *err)
 {
-	if (!rules_child_ref_ok(ref)) {
-		snprintf(detail, 256, "child_ref: must be a pseudonymous reference (4-%d letters, digits and ._:-, "
-		         "with at least one digit), never a name", REF_MAX);
-		return 0;
-	}
-	return 1;
+	if (!rules_child_ref_ok(ref))
+		return sc_error_set(err, FN_VALIDATION_FAILED, "child_ref", "child_ref: must be a pseudonymous "
+		                    "reference (4-%d letters, digits and ._:-, with at least one digit), never a name",
+		                    REF_MAX);
+	return FN_OK;
 }
 
 int holds_add(struct holds *h, struct sc_str child_ref, struct sc_str reason,
-              const struct holds_actor *who, int64_t now, char *detail)
+              const struct holds_actor *who, int64_t now, struct sc_error *err)
 {
-	if (!ref_ok(child_ref, detail))
+	if (ref_ok(child_ref, err) != FN_OK)
 		return FN_VALIDATION_FAILED;
-	if (reason.n > REASON_MAX) {
-		snprintf(detail, 256, "reason: at most %d bytes", REASON_MAX);
-		return FN_VALIDATION_FAILED;
-	}
+	if (reason.n > REASON_MAX)
+		return sc_error_set(err, FN_VALIDATION_FAILED, "reason", "reason: at most %d bytes", REASON_MAX);
 	struct sc_hold hold = {0};
 	hold.child_ref = child_ref;
 	hold.by = who->name;
@@ -105,21 +102,21 @@ int holds_add(struct holds *h, struct sc_str child_ref, struct sc_str reason,
 	struct hold_job j = {h, &hold, child_ref, who, now};
 	int rc = store_write(h->store, hold_txn, &j);
 	if (rc != FN_OK)
-		snprintf(detail, 256, "cannot store the hold: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot store the hold: %s", sc_status_message(rc));
 	return rc;
 }
 
 int holds_remove(struct holds *h, struct sc_str child_ref, const struct holds_actor *who,
-                 int64_t now, char *detail)
+                 int64_t now, struct sc_error *err)
 {
-	if (!ref_ok(child_ref, detail))
+	if (ref_ok(child_ref, err) != FN_OK)
 		return FN_VALIDATION_FAILED;
 	struct hold_job j = {h, NULL, child_ref, who, now};
 	int rc = store_write(h->store, hold_txn, &j);
 	if (rc == FN_NOT_FOUND)
-		snprintf(detail, 256, "no hold on that child reference");
+		sc_error_set(err, rc, NULL, "no hold on that child reference");
 	else if (rc != FN_OK)
-		snprintf(detail, 256, "cannot remove the hold: %s", sc_status_message(rc));
+		sc_error_set(err, rc, NULL, "cannot remove the hold: %s", sc_status_message(rc));
 	return rc;
 }
 

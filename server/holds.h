@@ -29,13 +29,15 @@ void holds_close(struct holds *h);
 /* Places (or, with a new reason, replaces) the hold on child_ref, audited
  * "hold.added". FN_VALIDATION_FAILED for a reference that is not
  * pseudonymous (rules_child_ref_ok: a name would reach the audit log) or
- * an over-long reason (detail, 256 bytes, says which). */
+ * an over-long reason (field "reason"); *err (may be NULL) says which, and
+ * why a store failure happened. */
 int holds_add(struct holds *h, struct sc_str child_ref, struct sc_str reason,
-              const struct holds_actor *who, int64_t now, char *detail);
+              const struct holds_actor *who, int64_t now, struct sc_error *err);
 
-/* Lifts the hold, audited "hold.removed"; FN_NOT_FOUND when there is none. */
+/* Lifts the hold, audited "hold.removed"; FN_NOT_FOUND when there is none;
+ * FN_VALIDATION_FAILED as holds_add. *err (may be NULL) says why. */
 int holds_remove(struct holds *h, struct sc_str child_ref, const struct holds_actor *who,
-                 int64_t now, char *detail);
+                 int64_t now, struct sc_error *err);
 
 /* The hold on child_ref inside any transaction: FN_OK with *out decoded
  * into `a`, or FN_NOT_FOUND. */

@@ -175,7 +175,7 @@ int http_send_error_hdr(struct http_req *r, int status, const char *field,
 
 int http_send_sc_error(struct http_req *r, const struct sc_error *e, const char *fallback)
 {
-	return http_send_error(r, e->status, e->field, "%s", e->message[0] ? e->message : fallback);
+	return http_send_error(r, e->status, e->field, "%s", e->message[0] || !fallback ? e->message : fallback);
 }
 
 /* A refusal that clears with time says when to come back. */

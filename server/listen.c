@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record.h"
+#include "status.h"
+
 static int parse_port(const char *s, unsigned *port)
 {
 	char *end;
@@ -46,7 +49,7 @@ static int classify(struct listen_addr *a, const char *host, size_t n)
 	return -1;
 }
 
-int listen_parse(const char *spec, struct listen_addr *out, char *detail)
+int listen_parse(const char *spec, struct listen_addr *out, struct sc_error *err)
 {
 	const char *host = spec, *port = spec;
 	size_t hn = 0;
@@ -54,10 +57,8 @@ int listen_parse(const char *spec, struct listen_addr *out, char *detail)
 	memset(out, 0, sizeof *out);
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
-		if (!close || close[1] != ':') {
-			snprintf(detail, 256, "listen '%s': expected [IPV6]:PORT", spec);
-			return -1;
-		}
+		if (!close || close[1] != ':')
+			return sc_error_set(err, FN_BAD_ARGUMENT, "listen", "listen '%s': expected [IPV6]:PORT", spec);
 		host = spec + 1;
 		hn = (size_t)(close - host);
 		port = close + 2;
@@ -65,20 +66,17 @@ int listen_parse(const char *spec, struct listen_addr *out, char *detail)
 		const char *colon = strrchr(spec, ':');
 		hn = (size_t)(colon - spec);
 		port = colon + 1;
-		if (memchr(spec, ':', hn)) {
-			snprintf(detail, 256, "listen '%s': write an IPv6 address as [ADDR]:PORT", spec);
-			return -1;
-		}
+		if (memchr(spec, ':', hn))
+			return sc_error_set(err, FN_BAD_ARGUMENT, "listen",
+			                    "listen '%s': write an IPv6 address as [ADDR]:PORT", spec);
 	}
-	if (parse_port(port, &out->port) != 0) {
-		snprintf(detail, 256, "listen '%s': the port must be a number from 0 to 65535", spec);
-		return -1;
-	}
-	if (classify(out, host, hn) != 0 || (spec[0] == '[' && !out->ipv6)) {
-		snprintf(detail, 256, "listen '%s': the host must be a numeric address or localhost", spec);
-		return -1;
-	}
-	return 0;
+	if (parse_port(port, &out->port) != 0)
+		return sc_error_set(err, FN_BAD_ARGUMENT, "listen",
+		                    "listen '%s': the port must be a number from 0 to 65535", spec);
+	if (classify(out, host, hn) != 0 || (spec[0] == '[' && !out->ipv6))
+		return sc_error_set(err, FN_BAD_ARGUMENT, "listen",
+		                    "listen '%s': the host must be a numeric address or localhost", spec);
+	return FN_OK;
 }
 
 int listen_civetweb_spec(const struct listen_addr *a, char *buf, size_t cap)

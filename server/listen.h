@@ -7,6 +7,8 @@
 
 #define LISTEN_HOST_MAX 64
 
+struct sc_error;
+
 struct listen_addr {
 	char host[LISTEN_HOST_MAX]; /* numeric address, IPv6 without brackets */
 	unsigned port;              /* 0: the kernel picks one */
@@ -17,8 +19,9 @@ struct listen_addr {
 
 /* Parses "PORT", ":PORT", "HOST:PORT" or "[V6]:PORT". A missing host means
  * 127.0.0.1; "localhost" means 127.0.0.1; other hosts must be numeric
- * addresses. Returns 0, or -1 with a reason in detail (256 bytes). */
-int listen_parse(const char *spec, struct listen_addr *out, char *detail);
+ * addresses. Returns FN_OK, or FN_BAD_ARGUMENT with *err (may be NULL)
+ * saying why. */
+int listen_parse(const char *spec, struct listen_addr *out, struct sc_error *err);
 
 /* civetweb's listening_ports value for a TLS port, e.g. "127.0.0.1:8443s"
  * or "[::1]:8443s". Returns 0, or -1 when cap is too small. */

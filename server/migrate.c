@@ -50,43 +50,36 @@ static int step_txn(struct store_txn *t, void *arg)
 }
 
 int migrate_run(struct store *s, const struct migration *table, size_t n, int target,
-                migrate_report_fn report, void *arg, int *done, char *detail)
+                migrate_report_fn report, void *arg, int *done, struct sc_error *err)
 {
 	int have, rc = migrate_version(s, &have);
 
 	if (done)
 		*done = 0;
-	if (rc != FN_OK) {
-		snprintf(detail, 256, "cannot read the store's schema version: %s", sc_status_message(rc));
-		return rc;
-	}
-	if (have > target) {
-		snprintf(detail, 256, "the store is at schema version %d, newer than this program's %d", have, target);
-		return FN_BAD_ARGUMENT;
-	}
+	if (rc != FN_OK)
+		return sc_error_set(err, rc, NULL, "cannot read the store's schema version: %s",
+		                    sc_status_message(rc));
+	if (have > target)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL,
+		                    "the store is at schema version %d, newer than this program's %d", have, target);
 	for (size_t i = 0; i < n && have < target; i++) {
 		const struct migration *m = &table[i];
 		if (m->to <= have)
 			continue; /* already applied */
-		if (m->to != have + 1 || m->to > target) {
-			snprintf(detail, 256, "no migration from version %d to %d", have, have + 1);
-			return FN_BAD_ARGUMENT;
-		}
+		if (m->to != have + 1 || m->to > target)
+			return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "no migration from version %d to %d", have,
+			                    have + 1);
 		if (report)
 			report(m, arg);
 		struct step_job j = {m, have};
-		if ((rc = store_write(s, step_txn, &j)) != FN_OK) {
-			snprintf(detail, 256, "migration to version %d (%s) failed: %s; the store stays at version %d",
-			         m->to, m->what, sc_status_message(rc), have);
-			return rc;
-		}
+		if ((rc = store_write(s, step_txn, &j)) != FN_OK)
+			return sc_error_set(err, rc, NULL, "migration to version %d (%s) failed: %s; the store stays at "
+			                    "version %d", m->to, m->what, sc_status_message(rc), have);
 		have = m->to;
 		if (done)
 			(*done)++;
 	}
-	if (have < target) {
-		snprintf(detail, 256, "no migration from version %d to %d", have, have + 1);
-		return FN_BAD_ARGUMENT;
-	}
+	if (have < target)
+		return sc_error_set(err, FN_BAD_ARGUMENT, NULL, "no migration from version %d to %d", have, have + 1);
 	return FN_OK;
 }

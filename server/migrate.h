@@ -32,8 +32,9 @@ typedef void (*migrate_report_fn)(const struct migration *m, void *arg);
  * version, up to `target`. FN_OK (nothing to do included); FN_BAD_ARGUMENT
  * when the store is newer than target or the table has a gap; a step's
  * failure stops there, with the store at the last completed version.
- * *done (may be NULL) gets the number of steps applied. */
+ * *done (may be NULL) gets the number of steps applied; *err (may be NULL)
+ * says why it failed. */
 int migrate_run(struct store *s, const struct migration *table, size_t n, int target,
-                migrate_report_fn report, void *arg, int *done, char *detail);
+                migrate_report_fn report, void *arg, int *done, struct sc_error *err);
 
 #endif

@@ -48,7 +48,7 @@ static void rkey_u64(struct rkey *k, uint64_t v)
 	k->n += 8;
 }
 
-static int parse_routes(struct referrals *rf, char *detail)
+static int parse_routes(struct referrals *rf, struct sc_error *err)
 {
 	const char *p = rf->cfg.routes;
 	while (*p) {
@@ -58,11 +58,10 @@ static int parse_routes(struct referrals *rf, char *detail)
 		struct sc_str type = {p, colon && colon < end ? (size_t)(colon - p) : 0};
 		struct sc_str agency = {colon + 1, colon && colon < end ? (size_t)(end - colon - 1) : 0};
 		if (!type.n || rf->nroutes == REFERRAL_ROUTES_MAX || type.n >= 16 ||
-		    sc_enum_index(sc_enum_referral_type, type) < 0 || !auth_agency_valid(agency)) {
-			snprintf(detail, 256, "referral_routes: \"%.*s\" is not TYPE:AGENCY (a referral type, then "
-			         "lower case letters, digits and _)", (int)(end - p), p);
-			return FN_BAD_ARGUMENT;
-		}
+		    sc_enum_index(sc_enum_referral_type, type) < 0 || !auth_agency_valid(agency))
+			return sc_error_set(err, FN_BAD_ARGUMENT, "referral_routes", "referral_routes: \"%.*s\" is not "
+			                    "TYPE:AGENCY (a referral type, then lower case letters, digits and _)",
+			                    (int)(end - p), p);
 		struct route *r = &rf->routes[rf->nroutes++];
 		memcpy(r->type, type.p, type.n);
 		memcpy(r->agency, agency.p, agency.n);
@@ -70,16 +69,15 @@ static int parse_routes(struct referrals *rf, char *detail)
 	}
 	for (size_t i = 1; sc_enum_referral_type[i]; i++) {
 		const char *t = sc_enum_referral_type[i];
-		if (!referrals_route(rf, (struct sc_str){t, strlen(t)})) {
-			snprintf(detail, 256, "referral_routes: no agency for referral type %s", t);
-			return FN_BAD_ARGUMENT;
-		}
+		if (!referrals_route(rf, (struct sc_str){t, strlen(t)}))
+			return sc_error_set(err, FN_BAD_ARGUMENT, "referral_routes",
+			                    "referral_routes: no agency for referral type %s", t);
 	}
 	return FN_OK;
 }
 
 int referrals_open(struct referrals **out, struct store *s, struct audit *audit,
-                   const struct referrals_config *cfg, char *detail)
+                   const struct referrals_config *cfg, struct sc_error *err)
 {
 	struct referrals *rf = calloc(1, sizeof *rf);
 	int rc;
@@ -90,7 +88,7 @@ int referrals_open(struct referrals **out, struct store *s, struct audit *audit,
 	rf->store = s;
 	rf->audit = audit;
 	rf->cfg = *cfg;
-	if ((rc = parse_routes(rf, detail)) != FN_OK ||
+	if ((rc = parse_routes(rf, err)) != FN_OK ||
 	    (rc = store_db_open(s, "referrals.recs", &rf->recs)) != FN_OK ||
 	    (rc = store_db_open(s, "referrals.feed", &rf->feed)) != FN_OK ||
 	    (rc = store_db_open(s, "referrals.feedback", &rf->feedback)) != FN_OK) {
@@ -394,7 +392,7 @@ static int load_own(struct referrals *rf, struct store_txn *t, const struct auth
 }
 
 int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
-                      struct sc_str id, int64_t now, struct sc_arena *a, char *detail,
+                      struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
                       struct sc_referral_record **out)
 {
 	struct sc_referral_record *r;
@@ -402,10 +400,8 @@ int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct au
 	if (rc != FN_OK)
 		return rc;
 	*out = r;
-	if (sc_str_eq(r->state, "withdrawn")) {
-		snprintf(detail, 256, "the referral was withdrawn by an amendment");
-		return FN_CONFLICT;
-	}
+	if (sc_str_eq(r->state, "withdrawn"))
+		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
 	if (SC_HAS(referral_record, r, received_at))
 		return FN_OK; /* acknowledged before: nothing changes */
 	r->state = SC_STR_LIT("received");
@@ -418,25 +414,23 @@ int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct au
 
 int referrals_outcome(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
                       struct sc_str id, const struct sc_outcome_request *req, int64_t now,
-                      struct sc_arena *a, char *detail, struct sc_referral_record **out)
+                      struct sc_arena *a, struct sc_error *err, struct sc_referral_record **out)
 {
 	struct sc_referral_record *r;
 	int rc = load_own(rf, t, who, id, now, a, &r);
 	if (rc != FN_OK)
 		return rc;
 	*out = r;
-	if (sc_str_eq(r->state, "withdrawn")) {
-		snprintf(detail, 256, "the referral was withdrawn by an amendment");
-		return FN_CONFLICT;
-	}
+	if (sc_str_eq(r->state, "withdrawn"))
+		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
 	struct sc_str ref = SC_HAS(outcome_request, req, reference) ? req->reference : SC_STR_LIT("");
 	if (SC_HAS(referral_record, r, outcome)) {
 		struct sc_str had = SC_HAS(referral_record, r, reference) ? r->reference : SC_STR_LIT("");
 		if (r->outcome.n == req->outcome.n && memcmp(r->outcome.p, req->outcome.p, r->outcome.n) == 0 &&
 		    had.n == ref.n && memcmp(had.p, ref.p, ref.n) == 0)
 			return FN_OK; /* the same outcome again: a retry */
-		snprintf(detail, 256, "an outcome (%.*s) is already recorded", (int)r->outcome.n, r->outcome.p);
-		return FN_CONFLICT;
+		return sc_error_set(err, FN_CONFLICT, "outcome", "an outcome (%.*s) is already recorded",
+		                    (int)r->outcome.n, r->outcome.p);
 	}
 	if (!SC_HAS(referral_record, r, received_at)) {
 		r->received_at = now; /* an outcome implies receipt */

@@ -28,10 +28,10 @@ struct referrals_config {
 struct referrals;
 struct audit;
 
-/* Parses the routes; FN_BAD_ARGUMENT with `detail` (256 bytes) when one is
- * malformed or a referral type has no route. */
+/* Parses the routes; FN_BAD_ARGUMENT with *err (may be NULL) saying why
+ * when one is malformed or a referral type has no route. */
 int referrals_open(struct referrals **out, struct store *s, struct audit *audit,
-                   const struct referrals_config *cfg, char *detail);
+                   const struct referrals_config *cfg, struct sc_error *err);
 void referrals_close(struct referrals *rf);
 
 /* The agency a referral type goes to (static text), or NULL. */
@@ -61,13 +61,14 @@ int referrals_of_teams(struct referrals *rf, struct store_txn *t, const struct s
 /* Receipt (idempotent) and outcome by the receiving agency, audited in the
  * same transaction; both reach the author's feedback. FN_NOT_FOUND (also
  * for another agency's referral), FN_CONFLICT (withdrawn, or a different
- * outcome already recorded; detail says). *out: the record after. */
+ * outcome already recorded; *err, which may be NULL, says why, field
+ * "outcome"). *out: the record after. */
 int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
-                      struct sc_str id, int64_t now, struct sc_arena *a, char *detail,
+                      struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
                       struct sc_referral_record **out);
 int referrals_outcome(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
                       struct sc_str id, const struct sc_outcome_request *req, int64_t now,
-                      struct sc_arena *a, char *detail, struct sc_referral_record **out);
+                      struct sc_arena *a, struct sc_error *err, struct sc_referral_record **out);
 
 /* The author's referral updates after `since` (feedback cursor), at most
  * `limit`; *more when there were more. */

@@ -156,13 +156,11 @@ static int summary_txn(struct store_txn *t, void *arg)
 
 /* One pass: pick up to a batch of notes in a read transaction, then (not
  * dry) erase them in one write transaction. */
-static int pass(struct run *r, char *detail)
+static int pass(struct run *r, struct sc_error *err)
 {
 	int rc = store_read_begin(r->s, &r->t);
-	if (rc != FN_OK) {
-		snprintf(detail, 256, "cannot read the store: %s", sc_status_message(rc));
-		return rc;
-	}
+	if (rc != FN_OK)
+		return sc_error_set(err, rc, NULL, "cannot read the store: %s", sc_status_message(rc));
 	r->n = 0;
 	r->looked = 0;
 	r->more = 0;
@@ -172,17 +170,14 @@ static int pass(struct run *r, char *detail)
 	rc = notes_heads_scan(r->ns, r->t, after, after_n, r->a, pick, r);
 	store_read_end(r->t);
 	r->t = NULL;
-	if (rc != FN_OK) {
-		snprintf(detail, 256, "cannot scan the notes: %s", sc_status_message(rc));
-		return rc;
-	}
+	if (rc != FN_OK)
+		return sc_error_set(err, rc, NULL, "cannot scan the notes: %s", sc_status_message(rc));
 	if (r->dry || r->n == 0)
 		return FN_OK;
 	struct batch b = {r, {0}};
-	if ((rc = store_write(r->s, batch_txn, &b)) != FN_OK) {
-		snprintf(detail, 256, "cannot delete a batch of %zu notes: %s", r->n, sc_status_message(rc));
-		return rc;
-	}
+	if ((rc = store_write(r->s, batch_txn, &b)) != FN_OK)
+		return sc_error_set(err, rc, NULL, "cannot delete a batch of %zu notes: %s", r->n,
+		                    sc_status_message(rc));
 	r->rep->notes += b.got.notes;
 	r->rep->revisions += b.got.revisions;
 	r->rep->reviews += b.got.reviews;
@@ -194,31 +189,29 @@ static int pass(struct run *r, char *detail)
 
 int retention_run(struct store *s, struct notes *ns, struct holds *holds, struct attach *att, struct audit *audit,
                   const struct retention_config *cfg, int dry, struct sc_str actor, int64_t now,
-                  struct retention_report *out, char *detail)
+                  struct retention_report *out, struct sc_error *err)
 {
 	struct run r = {s, ns, holds, att, audit, cfg, dry, actor, now, out};
 	int rc = FN_OK;
 
 	memset(out, 0, sizeof *out);
-	detail[0] = 0;
 	r.max = cfg->batch ? cfg->batch : 100;
 	r.a = sc_arena_new(0);
 	r.ids = r.a ? sc_arena_alloc(r.a, r.max * sizeof *r.ids) : NULL;
 	if (!r.ids) {
 		sc_arena_free(r.a);
-		snprintf(detail, 256, "out of memory");
-		return FN_NO_MEMORY;
+		return sc_error_set(err, FN_NO_MEMORY, NULL, "out of memory");
 	}
 	do {
 		sc_arena_reset(r.a);
 		r.ids = sc_arena_alloc(r.a, r.max * sizeof *r.ids);
-		rc = r.ids ? pass(&r, detail) : FN_NO_MEMORY;
+		rc = r.ids ? pass(&r, err) : FN_NO_MEMORY;
 	} while (rc == FN_OK && r.more);
 	if (rc == FN_OK && !dry) {
 		if ((rc = store_write(s, summary_txn, &r)) == FN_OK)
 			out->audit_entries++;
 		else
-			snprintf(detail, 256, "cannot audit the run: %s", sc_status_message(rc));
+			sc_error_set(err, rc, NULL, "cannot audit the run: %s", sc_status_message(rc));
 	}
 	sc_arena_free(r.a);
 	return rc;

@@ -43,10 +43,10 @@ int retention_expired(const struct retention_config *cfg, struct sc_str status, 
  * SHA-256 of what was deleted, in the same transaction; a real run ends
  * with a "retention.run" entry giving the count. Returns FN_OK or the
  * first store failure (batches committed before it stay; *out counts
- * them); detail (256 bytes) says what failed. A deleted note's
+ * them); *err (may be NULL) says what failed. A deleted note's
  * attachments go with it (att may be NULL: then there are none). */
 int retention_run(struct store *s, struct notes *ns, struct holds *holds, struct attach *att, struct audit *audit,
                   const struct retention_config *cfg, int dry, struct sc_str actor, int64_t now,
-                  struct retention_report *out, char *detail);
+                  struct retention_report *out, struct sc_error *err);
 
 #endif

@@ -90,11 +90,12 @@ static void serve_stop(struct mg_context *ctx, struct app *app)
 
 int serve_prepare(const struct config *cfg, struct serve_plan *p)
 {
-	char url[128], detail[256];
+	char url[128];
+	struct sc_error err = {0};
 
-	if (listen_parse(cfg->listen, &p->where, detail) != 0 ||
+	if (listen_parse(cfg->listen, &p->where, &err) != FN_OK ||
 	    listen_civetweb_spec(&p->where, p->ports, sizeof p->ports) != 0) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 2;
 	}
 	/* Before anything else, so it is the first thing an operator sees. */

@@ -38,7 +38,7 @@ static int fixture_open(struct fixture *f)
 	u.role = SC_STR_LIT("officer");
 	SC_SET(user_record, &u, username);
 	SC_SET(user_record, &u, role);
-	return auth_user_add(f->auth, &u, "right-pass-1", 12, 0, detail) != FN_OK;
+	return auth_user_add(f->auth, &u, "right-pass-1", 12, 0, NULL) != FN_OK;
 }
 
 static void fixture_close(struct fixture *f)
@@ -142,13 +142,13 @@ static int test_each_unlock_is_seen_as_new(void)
 {
 	struct fixture f;
 	struct auth_signin_facts before, once, twice;
-	char detail[256] = "";
+	struct sc_error err = {0};
 	struct sc_str user = SC_STR_LIT("officer1"), device = SC_STR_LIT("dev-1");
 	CHECK(fixture_open(&f) == 0);
 	CHECK_EQ_INT(auth_signin_facts(f.auth, user, device, &before), FN_OK);
-	CHECK_EQ_INT(auth_user_unlock(f.auth, "officer1", SC_STR_LIT("cli"), detail), FN_OK);
+	CHECK_EQ_INT(auth_user_unlock(f.auth, "officer1", SC_STR_LIT("cli"), &err), FN_OK);
 	CHECK_EQ_INT(auth_signin_facts(f.auth, user, device, &once), FN_OK);
-	CHECK_EQ_INT(auth_user_unlock(f.auth, "officer1", SC_STR_LIT("cli"), detail), FN_OK);
+	CHECK_EQ_INT(auth_user_unlock(f.auth, "officer1", SC_STR_LIT("cli"), &err), FN_OK);
 	CHECK_EQ_INT(auth_signin_facts(f.auth, user, device, &twice), FN_OK);
 	CHECK(once.unlocks > before.unlocks);
 	CHECK(twice.unlocks > once.unlocks);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "record.h"
 #include "status.h"
 #include "unit.h"
 
@@ -46,13 +47,13 @@ static void test_key(struct backup_key *k, unsigned char fill)
 static size_t seal(const struct backup_key *k, size_t n, unsigned char **image)
 {
 	unsigned char *plain = malloc(n + 1);
-	char detail[256];
+	struct sc_error err = {0};
 	for (size_t i = 0; i < n; i++)
 		plain[i] = (unsigned char)(i * 7 + 3);
 	int in = memfile(plain, n), out = memfile(NULL, 0);
 	free(plain);
 	size_t len = 0;
-	if (in >= 0 && out >= 0 && backup_seal(in, out, k, 1, CHUNK, NULL, NULL, detail) == FN_OK)
+	if (in >= 0 && out >= 0 && backup_seal(in, out, k, 1, CHUNK, NULL, NULL, &err) == FN_OK)
 		len = slurp(out, image);
 	if (in >= 0)
 		close(in);
@@ -64,13 +65,13 @@ static size_t seal(const struct backup_key *k, size_t n, unsigned char **image)
 /* Opens an image; FN_OK only when it authenticates whole. *plain_n gets
  * the plaintext length and the plaintext is checked against the pattern. */
 static int open_image(const struct backup_key *k, const unsigned char *img, size_t len,
-                      size_t *plain_n, char *detail)
+                      size_t *plain_n, struct sc_error *err)
 {
 	struct backup_info info;
 	int in = memfile(img, len), out = memfile(NULL, 0);
-	int rc = in < 0 || out < 0 ? FN_IO_ERROR : backup_header_read(in, k, &info, detail);
+	int rc = in < 0 || out < 0 ? FN_IO_ERROR : backup_header_read(in, k, &info, err);
 	if (rc == FN_OK)
-		rc = backup_body_read(in, k, &info, out, NULL, NULL, detail);
+		rc = backup_body_read(in, k, &info, out, NULL, NULL, err);
 	if (rc == FN_OK) {
 		unsigned char *p;
 		*plain_n = slurp(out, &p);
@@ -90,15 +91,15 @@ static int test_backup_round_trips_at_chunk_edges(void)
 {
 	static const size_t sizes[] = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 1000};
 	struct backup_key k;
-	char detail[256];
+	struct sc_error err = {0};
 	test_key(&k, 0x42);
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		unsigned char *img = NULL;
 		size_t len = seal(&k, sizes[i], &img), got = 99999;
 		CHECK(len >= BACKUP_HEADER_SIZE);
-		int rc = open_image(&k, img, len, &got, detail);
+		int rc = open_image(&k, img, len, &got, &err);
 		if (rc != FN_OK)
-			fprintf(stderr, "size %zu: %s\n", sizes[i], detail);
+			fprintf(stderr, "size %zu: %s\n", sizes[i], err.message);
 		CHECK_EQ_INT(rc, FN_OK);
 		CHECK_EQ_INT(got, sizes[i]);
 		free(img);
@@ -112,7 +113,7 @@ static int test_backup_every_flipped_byte_is_refused(void)
 {
 	struct backup_key k;
 	unsigned char *img = NULL;
-	char detail[256];
+	struct sc_error err = {0};
 	size_t got;
 	test_key(&k, 7);
 	size_t len = seal(&k, 3 * CHUNK + 10, &img);
@@ -120,7 +121,7 @@ static int test_backup_every_flipped_byte_is_refused(void)
 	for (size_t i = 0; i < len; i++) {
 		for (unsigned bit = 1; bit < 256; bit <<= 3) {
 			img[i] ^= (unsigned char)bit;
-			int rc = open_image(&k, img, len, &got, detail);
+			int rc = open_image(&k, img, len, &got, &err);
 			img[i] ^= (unsigned char)bit;
 			if (rc == FN_OK) {
 				fprintf(stderr, "flipping bit %u of byte %zu went unnoticed\n", bit, i);
@@ -128,7 +129,7 @@ static int test_backup_every_flipped_byte_is_refused(void)
 			}
 		}
 	}
-	CHECK_EQ_INT(open_image(&k, img, len, &got, detail), FN_OK);
+	CHECK_EQ_INT(open_image(&k, img, len, &got, &err), FN_OK);
 	free(img);
 	return 0;
 }
@@ -139,13 +140,13 @@ static int test_backup_truncated_or_extended_is_refused(void)
 {
 	struct backup_key k;
 	unsigned char *img = NULL;
-	char detail[256];
+	struct sc_error err = {0};
 	size_t got;
 	test_key(&k, 9);
 	size_t len = seal(&k, 2 * CHUNK, &img);
 	CHECK(len > 0);
 	for (size_t cut = 0; cut < len; cut++) {
-		if (open_image(&k, img, cut, &got, detail) == FN_OK) {
+		if (open_image(&k, img, cut, &got, &err) == FN_OK) {
 			fprintf(stderr, "a file cut to %zu of %zu bytes was accepted\n", cut, len);
 			return 1;
 		}
@@ -153,8 +154,8 @@ static int test_backup_truncated_or_extended_is_refused(void)
 	unsigned char *longer = malloc(len + 1);
 	memcpy(longer, img, len);
 	longer[len] = 0;
-	CHECK(open_image(&k, longer, len + 1, &got, detail) == FN_WRONG_KEY);
-	CHECK(strstr(detail, "after its end"));
+	CHECK(open_image(&k, longer, len + 1, &got, &err) == FN_WRONG_KEY);
+	CHECK(strstr(err.message, "after its end"));
 	free(longer);
 	free(img);
 	return 0;
@@ -165,7 +166,7 @@ static int test_backup_reordered_chunks_are_refused(void)
 {
 	struct backup_key k;
 	unsigned char *img = NULL;
-	char detail[256];
+	struct sc_error err = {0};
 	size_t got, c = 5 + CHUNK + 16;
 	test_key(&k, 11);
 	size_t len = seal(&k, 3 * CHUNK, &img);
@@ -174,7 +175,7 @@ static int test_backup_reordered_chunks_are_refused(void)
 	memcpy(tmp, img + BACKUP_HEADER_SIZE, c);
 	memmove(img + BACKUP_HEADER_SIZE, img + BACKUP_HEADER_SIZE + c, c);
 	memcpy(img + BACKUP_HEADER_SIZE + c, tmp, c);
-	CHECK_EQ_INT(open_image(&k, img, len, &got, detail), FN_WRONG_KEY);
+	CHECK_EQ_INT(open_image(&k, img, len, &got, &err), FN_WRONG_KEY);
 	free(tmp);
 	free(img);
 	return 0;
@@ -184,23 +185,23 @@ static int test_backup_wrong_key_and_downgrade_are_refused(void)
 {
 	struct backup_key k, other, none;
 	unsigned char *img = NULL, *plain_img = NULL;
-	char detail[256];
+	struct sc_error err = {0};
 	size_t got;
 	test_key(&k, 1);
 	test_key(&other, 2);
 	backup_key_none(&none);
 	size_t len = seal(&k, 100, &img);
-	CHECK_EQ_INT(open_image(&other, img, len, &got, detail), FN_WRONG_KEY);
-	CHECK(strstr(detail, "wrong key"));
-	CHECK_EQ_INT(open_image(&none, img, len, &got, detail), FN_BAD_ARGUMENT);
-	CHECK(strstr(detail, "encrypted"));
+	CHECK_EQ_INT(open_image(&other, img, len, &got, &err), FN_WRONG_KEY);
+	CHECK(strstr(err.message, "wrong key"));
+	CHECK_EQ_INT(open_image(&none, img, len, &got, &err), FN_BAD_ARGUMENT);
+	CHECK(strstr(err.message, "encrypted"));
 	/* Sealed without a key: opens without one, never with one. */
 	size_t plen = seal(&none, 100, &plain_img);
-	CHECK_EQ_INT(open_image(&none, plain_img, plen, &got, detail), FN_OK);
-	CHECK_EQ_INT(open_image(&k, plain_img, plen, &got, detail), FN_BAD_ARGUMENT);
+	CHECK_EQ_INT(open_image(&none, plain_img, plen, &got, &err), FN_OK);
+	CHECK_EQ_INT(open_image(&k, plain_img, plen, &got, &err), FN_BAD_ARGUMENT);
 	/* ... and its content is not left in the clear either way. */
 	CHECK(memmem(plain_img, plen, "\x03\x0a\x11\x18", 4) == NULL);
-	CHECK_EQ_INT(open_image(&k, (const unsigned char *)"not a backup at all", 19, &got, detail),
+	CHECK_EQ_INT(open_image(&k, (const unsigned char *)"not a backup at all", 19, &got, &err),
 	             FN_BAD_ARGUMENT);
 	free(img);
 	free(plain_img);
@@ -209,33 +210,34 @@ static int test_backup_wrong_key_and_downgrade_are_refused(void)
 
 static int test_backup_key_files(void)
 {
-	char dir[] = "/tmp/fn-backup-key.XXXXXX", path[64], detail[256];
+	char dir[] = "/tmp/fn-backup-key.XXXXXX", path[64];
+	struct sc_error err = {0};
 	struct backup_key a, b;
 	struct stat st;
 	CHECK(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/k", dir);
-	CHECK_EQ_INT(backup_key_generate(path, detail), FN_OK);
+	CHECK_EQ_INT(backup_key_generate(path, &err), FN_OK);
 	CHECK(stat(path, &st) == 0);
 	CHECK_EQ_INT(st.st_mode & 0777, 0600);
 	CHECK_EQ_INT(st.st_size, 65);
 	/* Never replaced: its backups would become unreadable. */
-	CHECK(backup_key_generate(path, detail) != FN_OK);
-	CHECK_EQ_INT(backup_key_load(&a, path, detail), FN_OK);
-	CHECK_EQ_INT(backup_key_load(&b, path, detail), FN_OK);
+	CHECK(backup_key_generate(path, &err) != FN_OK);
+	CHECK_EQ_INT(backup_key_load(&a, path, &err), FN_OK);
+	CHECK_EQ_INT(backup_key_load(&b, path, &err), FN_OK);
 	CHECK(memcmp(a.k, b.k, sizeof a.k) == 0 && !a.none);
 	CHECK(chmod(path, 0644) == 0);
-	CHECK_EQ_INT(backup_key_load(&b, path, detail), FN_BAD_ARGUMENT);
-	CHECK(strstr(detail, "chmod 600"));
+	CHECK_EQ_INT(backup_key_load(&b, path, &err), FN_BAD_ARGUMENT);
+	CHECK(strstr(err.message, "chmod 600"));
 	/* A second key differs from the first. */
 	snprintf(path, sizeof path, "%s/k2", dir);
-	CHECK_EQ_INT(backup_key_generate(path, detail), FN_OK);
-	CHECK_EQ_INT(backup_key_load(&b, path, detail), FN_OK);
+	CHECK_EQ_INT(backup_key_generate(path, &err), FN_OK);
+	CHECK_EQ_INT(backup_key_load(&b, path, &err), FN_OK);
 	CHECK(memcmp(a.k, b.k, sizeof a.k) != 0);
 	/* Not a key: wrong length, not hex. */
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	CHECK(fd >= 0 && write(fd, "zz\n", 3) == 3);
 	close(fd);
-	CHECK_EQ_INT(backup_key_load(&b, path, detail), FN_BAD_ARGUMENT);
+	CHECK_EQ_INT(backup_key_load(&b, path, &err), FN_BAD_ARGUMENT);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/k", dir);
 	unlink(path);

@@ -9,8 +9,8 @@
 #include "unit.h"
 
 /* Writes `text` to a temporary file and loads it into *c; returns the
- * status and leaves the detail message in `detail`. */
-static int load_text(struct config *c, const char *text, char *detail)
+ * status and leaves the reason in *err. */
+static int load_text(struct config *c, const char *text, struct sc_error *err)
 {
 	char path[] = "/tmp/fn-config-XXXXXX";
 	int fd = mkstemp(path);
@@ -20,7 +20,7 @@ static int load_text(struct config *c, const char *text, char *detail)
 	fputs(text, f);
 	fclose(f);
 	config_defaults(c);
-	int rc = config_load(c, path, detail);
+	int rc = config_load(c, path, err);
 	unlink(path);
 	return rc;
 }
@@ -28,11 +28,11 @@ static int load_text(struct config *c, const char *text, char *detail)
 static int inline_comments(void)
 {
 	struct config c;
-	char detail[256] = "";
+	struct sc_error err = {0};
 	CHECK_EQ_INT(load_text(&c, "threads = 7   # fewer workers\n"
 	                           "  # a whole-line comment\n"
 	                           "data = /srv/fn#1 # unquoted: '#' starts the comment\n",
-	                       detail), FN_OK);
+	                       &err), FN_OK);
 	CHECK_EQ_INT(c.threads, 7);
 	CHECK(strcmp(c.data_dir, "/srv/fn") == 0);
 	return 0;
@@ -41,11 +41,11 @@ static int inline_comments(void)
 static int quoted_values(void)
 {
 	struct config c;
-	char detail[256] = "";
+	struct sc_error err = {0};
 	CHECK_EQ_INT(load_text(&c, "data = \"/srv/a dir # with hash\"  # comment\n"
 	                           "cert = '/etc/fieldnote/server.crt'\n"
 	                           "device_ca = \"\"\n",
-	                       detail), FN_OK);
+	                       &err), FN_OK);
 	CHECK(strcmp(c.data_dir, "/srv/a dir # with hash") == 0);
 	CHECK(strcmp(c.cert, "/etc/fieldnote/server.crt") == 0);
 	CHECK(strcmp(c.device_ca, "") == 0);
@@ -55,11 +55,11 @@ static int quoted_values(void)
 static int bad_quotes(void)
 {
 	struct config c;
-	char detail[256] = "";
-	CHECK_EQ_INT(load_text(&c, "\n\ndata = \"/srv/fn\n", detail), FN_BAD_ARGUMENT);
-	CHECK(strstr(detail, ":3:") != NULL);
-	CHECK_EQ_INT(load_text(&c, "data = \"/srv/fn\" trailing\n", detail), FN_BAD_ARGUMENT);
-	CHECK(strstr(detail, ":1:") != NULL);
+	struct sc_error err = {0};
+	CHECK_EQ_INT(load_text(&c, "\n\ndata = \"/srv/fn\n", &err), FN_BAD_ARGUMENT);
+	CHECK(strstr(err.message, ":3:") != NULL);
+	CHECK_EQ_INT(load_text(&c, "data = \"/srv/fn\" trailing\n", &err), FN_BAD_ARGUMENT);
+	CHECK(strstr(err.message, ":1:") != NULL);
 	return 0;
 }
 
@@ -68,13 +68,14 @@ static int bad_quotes(void)
 static int repeated_key(void)
 {
 	struct config c;
-	char detail[256] = "";
-	CHECK_EQ_INT(load_text(&c, "threads = 4\n# x\nlisten = 127.0.0.1:9000\n\nthreads = 8\n", detail),
+	struct sc_error err = {0};
+	CHECK_EQ_INT(load_text(&c, "threads = 4\n# x\nlisten = 127.0.0.1:9000\n\nthreads = 8\n", &err),
 	             FN_BAD_ARGUMENT);
-	CHECK(strstr(detail, ":5:") != NULL);
-	CHECK(strstr(detail, "line 2") == NULL);
-	CHECK(strstr(detail, "line 1") != NULL);
-	CHECK(strstr(detail, "threads") != NULL);
+	CHECK(strstr(err.message, ":5:") != NULL);
+	CHECK(strstr(err.message, "line 2") == NULL);
+	CHECK(strstr(err.message, "line 1") != NULL);
+	CHECK(strstr(err.message, "threads") != NULL);
+	CHECK(strcmp(err.field, "threads") == 0); /* the setting, as structure: no parsing the text */
 	return 0;
 }
 

@@ -62,6 +62,7 @@ static uint64_t marker(struct store *s)
 static int test_migrate_steps_are_atomic_and_idempotent(void)
 {
 	char *dir = tmpdir(), detail[256];
+	struct sc_error err = {0};
 	struct store *s;
 	int v, done;
 	CHECK(dir);
@@ -69,27 +70,27 @@ static int test_migrate_steps_are_atomic_and_idempotent(void)
 	CHECK_EQ_INT(migrate_version(s, &v), FN_OK);
 	CHECK_EQ_INT(v, STORE_SCHEMA_VERSION);
 	/* Today's store with the real table: nothing to do. */
-	CHECK_EQ_INT(migrate_run(s, migrate_table, migrate_table_len, STORE_SCHEMA_VERSION, NULL, NULL, &done, detail), FN_OK);
+	CHECK_EQ_INT(migrate_run(s, migrate_table, migrate_table_len, STORE_SCHEMA_VERSION, NULL, NULL, &done, &err), FN_OK);
 	CHECK_EQ_INT(done, 0);
 	/* A failing step leaves neither its writes nor a new version. */
-	CHECK(migrate_run(s, to2_fails, 1, 2, NULL, NULL, &done, detail) != FN_OK);
-	CHECK(strstr(detail, "stays at version 1"));
+	CHECK(migrate_run(s, to2_fails, 1, 2, NULL, NULL, &done, &err) != FN_OK);
+	CHECK(strstr(err.message, "stays at version 1"));
 	CHECK_EQ_INT(migrate_version(s, &v), FN_OK);
 	CHECK_EQ_INT(v, 1);
 	CHECK_EQ_INT(marker(s), 0);
 	/* No path to the target: refused before any change. */
-	CHECK_EQ_INT(migrate_run(s, gap, 1, 3, NULL, NULL, &done, detail), FN_BAD_ARGUMENT);
+	CHECK_EQ_INT(migrate_run(s, gap, 1, 3, NULL, NULL, &done, &err), FN_BAD_ARGUMENT);
 	CHECK_EQ_INT(marker(s), 0);
 	/* The step runs once; running again does nothing. */
-	CHECK_EQ_INT(migrate_run(s, to2, 1, 2, NULL, NULL, &done, detail), FN_OK);
+	CHECK_EQ_INT(migrate_run(s, to2, 1, 2, NULL, NULL, &done, &err), FN_OK);
 	CHECK_EQ_INT(done, 1);
-	CHECK_EQ_INT(migrate_run(s, to2, 1, 2, NULL, NULL, &done, detail), FN_OK);
+	CHECK_EQ_INT(migrate_run(s, to2, 1, 2, NULL, NULL, &done, &err), FN_OK);
 	CHECK_EQ_INT(done, 0);
 	CHECK_EQ_INT(marker(s), 1);
 	CHECK_EQ_INT(migrate_version(s, &v), FN_OK);
 	CHECK_EQ_INT(v, 2);
 	/* A program whose target is older refuses the store. */
-	CHECK_EQ_INT(migrate_run(s, to2, 1, 1, NULL, NULL, &done, detail), FN_BAD_ARGUMENT);
+	CHECK_EQ_INT(migrate_run(s, to2, 1, 1, NULL, NULL, &done, &err), FN_BAD_ARGUMENT);
 	store_close(s);
 	/* ... and so does this build's store_open, at version 1. */
 	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, detail), FN_BAD_ARGUMENT);
@@ -164,7 +165,7 @@ static int seal_v2(const char *store_dir, const char *out, int hv)
 	struct backup_key none;
 	if (store_open(&s, store_dir, 1, NULL, detail) != FN_OK)
 		return -1;
-	int rc = migrate_run(s, to2, 1, 2, NULL, NULL, NULL, detail);
+	int rc = migrate_run(s, to2, 1, 2, NULL, NULL, NULL, NULL);
 	snprintf(copy, sizeof copy, "%s.copy", out);
 	int cfd = open(copy, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -173,7 +174,7 @@ static int seal_v2(const char *store_dir, const char *out, int hv)
 	store_close(s);
 	backup_key_none(&none);
 	if (rc == FN_OK && ofd >= 0 && lseek(cfd, 0, SEEK_SET) == 0)
-		rc = backup_seal(cfd, ofd, &none, hv, 0, NULL, NULL, detail);
+		rc = backup_seal(cfd, ofd, &none, hv, 0, NULL, NULL, NULL);
 	close(cfd);
 	close(ofd);
 	unlink(copy);

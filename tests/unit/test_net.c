@@ -13,8 +13,7 @@
 
 static int parse(const char *spec, struct listen_addr *a)
 {
-	char detail[256];
-	return listen_parse(spec, a, detail);
+	return listen_parse(spec, a, NULL);
 }
 
 static int test_listen_bare_port_is_loopback(void)

@@ -36,6 +36,7 @@ static int test_retention_periods(void)
 static int test_holds_stored_audited_and_lifted(void)
 {
 	char dir[] = "/tmp/fn-retention-test.XXXXXX", detail[256];
+	struct sc_error err = {0};
 	struct store *s;
 	struct audit *a;
 	struct holds *h;
@@ -49,18 +50,19 @@ static int test_holds_stored_audited_and_lifted(void)
 	CHECK_EQ_INT(holds_open(&h, s, a), FN_OK);
 	struct sc_arena *ar = sc_arena_new(0);
 	CHECK(ar != NULL);
-	CHECK_EQ_INT(holds_add(h, SC_STR_LIT("C-1-A"), SC_STR_LIT("inquiry"), &who, 100, detail), FN_OK);
-	CHECK_EQ_INT(holds_add(h, SC_STR_LIT(""), SC_STR_LIT(""), &who, 100, detail), FN_VALIDATION_FAILED);
+	CHECK_EQ_INT(holds_add(h, SC_STR_LIT("C-1-A"), SC_STR_LIT("inquiry"), &who, 100, &err), FN_OK);
+	CHECK_EQ_INT(holds_add(h, SC_STR_LIT(""), SC_STR_LIT(""), &who, 100, &err), FN_VALIDATION_FAILED);
 	/* a name is refused before it can reach the audit log */
-	CHECK_EQ_INT(holds_add(h, SC_STR_LIT("Jane Smith"), SC_STR_LIT(""), &who, 100, detail), FN_VALIDATION_FAILED);
-	CHECK_EQ_INT(holds_remove(h, SC_STR_LIT("C-2-B"), &who, 101, detail), FN_NOT_FOUND);
+	CHECK_EQ_INT(holds_add(h, SC_STR_LIT("Jane Smith"), SC_STR_LIT(""), &who, 100, &err), FN_VALIDATION_FAILED);
+	CHECK(err.status == FN_VALIDATION_FAILED && strcmp(err.field, "child_ref") == 0);
+	CHECK_EQ_INT(holds_remove(h, SC_STR_LIT("C-2-B"), &who, 101, &err), FN_NOT_FOUND);
 	CHECK_EQ_INT(store_read_begin(s, &t), FN_OK);
 	CHECK_EQ_INT(holds_get(h, t, SC_STR_LIT("C-1-A"), ar, &got), FN_OK);
 	CHECK(sc_str_eq(got.reason, "inquiry") && sc_str_eq(got.by, "admin1") && got.at == 100);
 	CHECK_EQ_INT(holds_list(h, t, ar, &l), FN_OK);
 	CHECK_EQ_INT(l.items.n, 1);
 	store_read_end(t);
-	CHECK_EQ_INT(holds_remove(h, SC_STR_LIT("C-1-A"), &who, 102, detail), FN_OK);
+	CHECK_EQ_INT(holds_remove(h, SC_STR_LIT("C-1-A"), &who, 102, &err), FN_OK);
 	CHECK_EQ_INT(store_read_begin(s, &t), FN_OK);
 	CHECK_EQ_INT(holds_get(h, t, SC_STR_LIT("C-1-A"), ar, &got), FN_NOT_FOUND);
 	store_read_end(t);
@@ -69,7 +71,7 @@ static int test_holds_stored_audited_and_lifted(void)
 	char hash[65];
 	CHECK_EQ_INT(audit_head(a, &seq, hash), FN_OK);
 	CHECK_EQ_INT(seq, 2);
-	CHECK_EQ_INT(audit_verify(a, &checked, &bad, detail, sizeof detail), FN_OK);
+	CHECK_EQ_INT(audit_verify(a, &checked, &bad, &err), FN_OK);
 	sc_arena_free(ar);
 	holds_close(h);
 	audit_close(a);
