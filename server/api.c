@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "status.h"
 #include "tls.h"
 #include "web.h"
@@ -38,8 +39,8 @@ static void audit_refusals(struct app *app, const struct throttle_reports *due, 
 		struct audit_event ev = {"session.login_throttled", {p->label, strlen(p->label)}, NULL, {"", 0},
 		                         {record, (size_t)n}, "denied", p->address};
 		if (audit_record(app->audit, &ev, now) != FN_OK)
-			fprintf(stderr, "fieldnote: cannot audit %u refused sign-ins from %s\n", (unsigned)p->refused,
-			        p->address);
+			log_event(LOG_ERROR, "audit_failed", "cannot audit %u refused sign-ins from %s", (unsigned)p->refused,
+			          p->address);
 	}
 }
 

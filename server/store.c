@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store_internal.h"
+#include "log.h"
 
 static void set_detail(char *detail, const char *what, int rc)
 {
@@ -77,7 +78,7 @@ int store_open(struct store **out, const char *dir, int create,
 	mdb_reader_check(s->env, &dead);
 	s->stale_cleared = dead;
 	if (dead)
-		fprintf(stderr, "store: cleared %d stale reader slot(s)\n", dead);
+		log_event(LOG_WARN, "store_stale_readers", "store: cleared %d stale reader slot(s)", dead);
 
 	MDB_txn *txn;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)

@@ -6,7 +6,7 @@ FN_SUITE=ops
 source "$(dirname "$0")/../lib.sh"
 NOW=$(date +%s)
 
-# log_lines FILE: the JSON lines of a server's stderr, checked and printed
+# log_lines FILE: the request lines of a server's stderr, checked and printed
 # one per line as compact JSON (fails on a line that is not a log object).
 log_lines() {
 	python3 - "$1" <<'PY'
@@ -16,6 +16,8 @@ for l in open(sys.argv[1]):
     if not l.startswith("{"):
         continue
     o = json.loads(l)
+    if o.get("event") != "request":
+        continue
     missing = [k for k in need if k not in o]
     if missing:
         sys.exit("missing %s in %s" % (missing, l.strip()))
@@ -112,6 +114,60 @@ test_log_level_and_access_log_settings() {
 	"$FN_BIN" serve --data "$FN_TMP/data" --log-level loud >/dev/null 2>"$FN_TMP/e4"
 	[ $? = 2 ] && grep -q "error, warn, info, debug" "$FN_TMP/e4" || { fail "bad log_level: $(cat "$FN_TMP/e4")"; rc=1; }
 	return $rc
+}
+
+# every_line_json FILE: each line of a server's stderr is one JSON object
+# with time (RFC 3339 UTC, ms), a known level and an event; lines other than
+# requests carry a message. Prints the events in order.
+every_line_json() {
+	python3 - "$1" <<'PY'
+import json, re, sys
+events = []
+for n, l in enumerate(open(sys.argv[1]), 1):
+    try:
+        o = json.loads(l)
+    except ValueError:
+        sys.exit("line %d is not JSON: %r" % (n, l))
+    if not isinstance(o, dict) or not all(k in o for k in ("time", "level", "event")):
+        sys.exit("line %d lacks time/level/event: %r" % (n, l))
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["time"]):
+        sys.exit("line %d: time %r" % (n, o["time"]))
+    if o["level"] not in ("error", "warn", "info", "debug"):
+        sys.exit("line %d: level %r" % (n, o["level"]))
+    if o["event"] != "request" and not isinstance(o.get("message"), str):
+        sys.exit("line %d: no message: %r" % (n, l))
+    events.append(o["event"])
+print(" ".join(events))
+PY
+}
+
+# From start to stop (test clock notice, banner, requests, SIGTERM, clean
+# stop) every stderr line is a JSON object; the stdout banner stays text.
+test_serve_log_is_json_from_start_to_stop() {
+	local ev
+	FN_TEST_CLOCK_FILE=$FN_TMP/clock start_other "$FN_TMP/oj" "$FN_TMP/ej" --access-log yes || return 1
+	curl -sS --cacert "$FN_CA" -o /dev/null "$OURL/healthz"
+	curl -sS --cacert "$FN_CA" -o /dev/null "$OURL/no/such/path"
+	curl -sS --cacert "$FN_CA" -o /dev/null -H 'Content-Type: application/json' \
+		-d '{"username":"officer1","password":"ops-canary-pw-9","device_id":"dev-test-1"}' "$OURL/v1/session"
+	stop_other || { fail "server did not stop cleanly"; return 1; }
+	grep -q '^fieldnote: serving https://.* (store ' "$FN_TMP/oj" || { fail "stdout banner: $(cat "$FN_TMP/oj")"; return 1; }
+	ev=$(every_line_json "$FN_TMP/ej") || { fail "$ev"; return 1; }
+	local e
+	for e in test_clock serving request stopping stopped; do
+		[[ " $ev " == *" $e "* ]] || { fail "no $e event in: $ev"; return 1; }
+	done
+	! grep -q ops-canary-pw-9 "$FN_TMP/ej" || fail "the password is in the log"
+}
+
+# A listen address off loopback warns, as JSON, before serving.
+test_warning_is_json() {
+	local ev
+	start_other "$FN_TMP/ow" "$FN_TMP/ew" --listen 0.0.0.0:0 || return 1
+	stop_other || { fail "server did not stop cleanly"; return 1; }
+	ev=$(every_line_json "$FN_TMP/ew") || { fail "$ev"; return 1; }
+	grep -q '"level":"warn","event":"listen_not_loopback","message":"WARNING: serving on' "$FN_TMP/ew" ||
+		fail "no warning line: $(cat "$FN_TMP/ew")"
 }
 
 # scrape FILE: GET /metrics with the token into FILE, checking the text
