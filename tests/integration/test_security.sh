@@ -407,3 +407,24 @@ test_audit_chain_verifies_and_detects_tampering() {
 
 setup || { echo "FAIL security/setup" >>"$FN_RESULTS"; exit 0; }
 run_suite --access-log yes
+
+# After the stop, the whole of stderr (start, requests, shutdown): one JSON
+# object per line, and still no canary, child reference or note id.
+canary_log_after_stop() {
+	python3 - "$FN_TMP/err" <<'PY' || return 1
+import json, sys
+for n, l in enumerate(open(sys.argv[1]), 1):
+    try:
+        o = json.loads(l)
+    except ValueError:
+        sys.exit("line %d is not JSON: %r" % (n, l))
+    if not all(k in o for k in ("time", "level", "event")):
+        sys.exit("line %d lacks time/level/event: %s" % (n, l))
+PY
+	grep -q '"event":"stopped"' "$FN_TMP/err" || { fail "no stopped line"; return 1; }
+	! grep -qF -e "$CANARY_NOTE" -e "$CANARY_PW" -e C-520-AA -e canary-1 "$FN_TMP/err" "$FN_TMP/out" ||
+		fail "canary in the log after the stop"
+}
+if canary_log_after_stop; then r=PASS; else r=FAIL; fi
+echo "$r security/canary_log_after_stop" >>"$FN_RESULTS"
+echo "  $r canary_log_after_stop"
