@@ -243,6 +243,14 @@ int store_del(struct store_txn *t, store_db db, const void *key, size_t klen)
 	return update_err(t, mdb_del(t->txn, dbi_of(t, db), &k, NULL));
 }
 
+int store_count(struct store_txn *t, store_db db, uint64_t *out)
+{
+	MDB_stat st;
+	int rc = mdb_stat(t->txn, dbi_of(t, db), &st);
+	*out = rc == 0 ? (uint64_t)st.ms_entries : 0;
+	return map_err(rc);
+}
+
 int store_scan(struct store_txn *t, store_db db, const void *start,
                size_t slen, int reverse, store_scan_fn fn, void *arg)
 {

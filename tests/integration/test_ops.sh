@@ -223,6 +223,31 @@ test_metrics_need_the_token() {
 	expect_status 401
 }
 
+# Review queue depth, overdue reviews and open MASH enquiries: two contacts
+# for one child in six months wait for review and open an enquiry; four
+# days later (test clock) every waiting review is overdue.
+test_metrics_work_gauges() {
+	local a=$FN_TMP/w1 b=$FN_TMP/w2 c=$FN_TMP/w3 rc=0
+	login officer1 "$PW_OFFICER" || return 1
+	scrape "$a" || return 1
+	post_note "$(mknote ops-work-1 C-779-ZZ $((NOW - 100 * 86400)))"; expect_status 201 || return 1
+	post_note "$(mknote ops-work-2 C-779-ZZ $((NOW - 20 * 86400)))"; expect_status 201 || return 1
+	scrape "$b" || return 1
+	[ $(($(val "$b" fieldnote_review_queue_depth) - $(val "$a" fieldnote_review_queue_depth))) = 2 ] ||
+		{ fail "queue depth $(val "$a" fieldnote_review_queue_depth) -> $(val "$b" fieldnote_review_queue_depth)"; rc=1; }
+	[ "$(val "$b" fieldnote_reviews_overdue)" = "$(val "$a" fieldnote_reviews_overdue)" ] ||
+		{ fail "new notes counted overdue: $(val "$b" fieldnote_reviews_overdue)"; rc=1; }
+	[ $(($(val "$b" fieldnote_mash_enquiries_open) - $(val "$a" fieldnote_mash_enquiries_open))) = 1 ] ||
+		{ fail "open enquiries $(val "$a" fieldnote_mash_enquiries_open) -> $(val "$b" fieldnote_mash_enquiries_open)"; rc=1; }
+	clock_advance $((4 * 86400))
+	scrape "$c" || return 1
+	[ "$(val "$c" fieldnote_reviews_overdue)" = "$(val "$c" fieldnote_review_queue_depth)" ] &&
+		[ "$(val "$c" fieldnote_reviews_overdue)" -ge 2 ] ||
+		{ fail "after 4 days: $(val "$c" fieldnote_reviews_overdue) overdue of $(val "$c" fieldnote_review_queue_depth)"; rc=1; }
+	grep -q '^# TYPE fieldnote_review_queue_depth gauge$' "$c" || { fail "no TYPE line"; rc=1; }
+	return $rc
+}
+
 test_metrics_series_move() {
 	local a=$FN_TMP/m1 b=$FN_TMP/m2
 	login officer1 "$PW_OFFICER" || return 1
