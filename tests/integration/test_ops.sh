@@ -127,9 +127,9 @@ for n, l in enumerate(open(sys.argv[1]), 1):
     try:
         o = json.loads(l)
     except ValueError:
-        sys.exit("line %d is not JSON: %r" % (n, l))
+        sys.exit("line %d is not JSON: %r" % (n, l[:300]))
     if not isinstance(o, dict) or not all(k in o for k in ("time", "level", "event")):
-        sys.exit("line %d lacks time/level/event: %r" % (n, l))
+        sys.exit("line %d lacks time/level/event: %r" % (n, l[:300]))
     if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["time"]):
         sys.exit("line %d: time %r" % (n, o["time"]))
     if o["level"] not in ("error", "warn", "info", "debug"):
