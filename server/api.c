@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "status.h"
 #include "web.h"
 
@@ -38,8 +39,8 @@ static void audit_refusals(struct app *app, const struct throttle_reports *due, 
 		struct audit_event ev = {"session.login_throttled", {p->label, strlen(p->label)}, NULL, {"", 0},
 		                         {record, (size_t)n}, "denied", p->address};
 		if (audit_record(app->audit, &ev, now) != FN_OK)
-			fprintf(stderr, "fieldnote: cannot audit %u refused sign-ins from %s\n", (unsigned)p->refused,
-			        p->address);
+			log_event(LOG_ERROR, "audit_failed", "cannot audit %u refused sign-ins from %s", (unsigned)p->refused,
+			          p->address);
 	}
 }
 
@@ -190,6 +191,22 @@ static int get_audit(struct http_req *r)
 	return http_send_error(r, rc, NULL, "cannot read the audit log");
 }
 
+/* GET /v1/admin/audit?since=SEQ&limit=N: the pages of `fieldnote audit
+ * export` (the same entry fields). The start of an export (since=0) is
+ * itself audited; later pages are not, so that paging to the end ends. */
+static int get_admin_audit(struct http_req *r)
+{
+	uint64_t since;
+	if (query_u64(r, "since", 0, INT64_MAX, &since) == FN_OK && since == 0) {
+		struct audit_event ev = {"audit.exported", r->who.user->username, "admin", r->who.device_id,
+		                         SC_STR_LIT("audit"), "ok", r->ri->remote_addr};
+		int rc = audit_record(r->app->audit, &ev, clock_now());
+		if (rc != FN_OK)
+			return http_send_error(r, rc, NULL, "cannot audit the export");
+	}
+	return get_audit(r);
+}
+
 static int admin_done(struct http_req *r, int rc, const struct sc_error *err, const char *what)
 {
 	if (rc == FN_OK) {
@@ -298,6 +315,10 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/admin/holds/*", HTTP_ROLE(ROLE_ADMIN), api_post_hold, HTTP_SMALL_BODY},
 	{"DELETE", "/v1/admin/holds/*", HTTP_ROLE(ROLE_ADMIN), api_delete_hold},
 	{"GET", "/v1/admin/children/*/export", HTTP_ROLE(ROLE_ADMIN), api_get_child_export},
+	{"POST", "/v1/admin/users/*/password", HTTP_ROLE(ROLE_ADMIN), api_admin_user_password, HTTP_SMALL_BODY},
+	{"GET", "/v1/admin/guidance", HTTP_ROLE(ROLE_ADMIN), api_admin_guidance},
+	{"POST", "/v1/admin/guidance/*/withdraw", HTTP_ROLE(ROLE_ADMIN), api_admin_guidance_withdraw},
+	{"GET", "/v1/admin/audit", HTTP_ROLE(ROLE_ADMIN), get_admin_audit},
 	/* the supervisor's review page (server/web/); its API calls sign in */
 	{"GET", "/", HTTP_PUBLIC, web_serve, HTTP_PAGE}, /* redirects to /review/ */
 	{"GET", "/review", HTTP_PUBLIC, web_serve, HTTP_PAGE},

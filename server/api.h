@@ -20,6 +20,9 @@ int api_post_notes(struct http_req *r);
 /* api_admin.c: the user and device lists for an admin console */
 int api_admin_users(struct http_req *r);
 int api_admin_devices(struct http_req *r);
+int api_admin_user_password(struct http_req *r);
+int api_admin_guidance(struct http_req *r);
+int api_admin_guidance_withdraw(struct http_req *r);
 int api_get_note(struct http_req *r);
 int api_get_queue(struct http_req *r);
 int api_post_review(struct http_req *r);

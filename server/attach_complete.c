@@ -2,6 +2,7 @@
  * its sha256 and its type by content, metadata removed, and blob,
  * reference, quota and clean-up committed in one transaction. */
 #include "attach_internal.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ static int refuse(struct attach *a, struct sc_str id, struct sc_arena *ar, int s
 {
 	struct drop_job j = {a, id, ar};
 	if (store_write(a->store, drop_txn, &j) != FN_OK)
-		fprintf(stderr, "fieldnote: attach: could not delete refused upload %.32s\n", id.p);
+		log_event(LOG_ERROR, "attach_drop_failed", "attach: could not delete refused upload %.32s", id.p);
 	return status;
 }
 

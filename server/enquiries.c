@@ -354,3 +354,8 @@ int enquiries_decide(struct enquiries *eq, struct store_txn *t, const struct aut
 		return rc;
 	return audit_it(eq, t, who, "enquiry.decided", r, r->outcome, now, a);
 }
+
+int enquiries_count_open(struct enquiries *eq, struct store_txn *t, uint64_t *out)
+{
+	return store_count(t, eq->open, out);
+}

@@ -27,6 +27,10 @@ void enquiries_close(struct enquiries *eq);
 int enquiries_on_contacts(struct enquiries *eq, struct store_txn *t, struct sc_str child_ref,
                           const struct sc_enquiry_contact *v, size_t n, int64_t now, struct sc_arena *a);
 
+/* The number of open enquiries (one per child at most), from the open
+ * index's entry count: O(1), for /metrics. */
+int enquiries_count_open(struct enquiries *eq, struct store_txn *t, uint64_t *out);
+
 /* The enquiry a note is a contact of (FN_NOT_FOUND: none). */
 int enquiries_of_note(struct enquiries *eq, struct store_txn *t, struct sc_str note_id, struct sc_arena *a,
                       struct sc_enquiry_record **out);

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "civet_hooks.h"
 #include "clock.h"
+#include "log.h"
 #include "quota.h"
 #include "status.h"
 #include "tls.h"
@@ -432,25 +433,6 @@ static void request_id(struct http_req *r)
 		snprintf(r->req_id + 2 * i, 3, "%02x", b[i]);
 }
 
-/* Appends s as a JSON string (quoted, escaped) to out[*n..cap). */
-static void json_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
-{
-	if (*n + 2 >= cap)
-		return;
-	out[(*n)++] = '"';
-	for (size_t i = 0; i < len && *n + 8 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			*n += (size_t)snprintf(out + *n, cap - *n, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			*n += (size_t)snprintf(out + *n, cap - *n, "\\u%04x", c);
-		else
-			out[(*n)++] = (char)c;
-	}
-	out[(*n)++] = '"';
-	out[*n] = 0;
-}
-
 /* One JSON object per request on stderr (journald keeps each line as one
  * entry). The route template, never the path: paths carry note ids and
  * child references. No body, no query string, no header but the id. */
@@ -460,25 +442,21 @@ static void log_request(const struct http_req *r, const char *route, double ms)
 	if (!r->app->cfg->access_log || level > r->app->cfg->log_level)
 		return;
 	char line[1024], ts[40];
-	struct timespec now;
-	struct tm tm;
 	size_t n;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	log_time(ts, sizeof ts);
 	n = (size_t)snprintf(line, sizeof line,
-	                     "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":\"request\",\"request_id\":\"%s\","
+	                     "{\"time\":\"%s\",\"level\":\"%s\",\"event\":\"request\",\"request_id\":\"%s\","
 	                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"user\":",
-	                     ts, now.tv_nsec / 1000000, config_level_names[level], r->req_id,
+	                     ts, config_level_names[level], r->req_id,
 	                     r->head ? "HEAD" : route ? r->method : "-", route ? route : "-", r->status, ms);
 	if (r->who.user)
-		json_str(line, sizeof line, &n, r->who.user->username.p, r->who.user->username.n);
+		log_json_str(line, sizeof line, &n, r->who.user->username.p, r->who.user->username.n);
 	else
 		n += (size_t)snprintf(line + n, sizeof line - n, "null");
 	if (n < sizeof line - 16) {
 		n += (size_t)snprintf(line + n, sizeof line - n, ",\"device\":");
 		if (r->who.user && r->who.device_id.n)
-			json_str(line, sizeof line, &n, r->who.device_id.p, r->who.device_id.n);
+			log_json_str(line, sizeof line, &n, r->who.device_id.p, r->who.device_id.n);
 		else
 			n += (size_t)snprintf(line + n, sizeof line - n, "null");
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 #include "cli_backup.h"
 #include "cli_retention.h"
 #include "clock.h"
@@ -215,8 +216,12 @@ int main(int argc, char **argv)
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	const char *test_clock = clock_init();
+	/* serve logs JSON lines from here on (log_level is applied once the
+	 * settings are read); every other command talks to a terminal. */
+	if (argc > 1 && !strcmp(argv[1], "serve"))
+		log_setup(1, LOG_INFO);
 	if (test_clock && argc > 1 && !strcmp(argv[1], "serve"))
-		fprintf(stderr, "fieldnote: test clock: real time plus the seconds in %s\n", test_clock);
+		log_event(LOG_WARN, "test_clock", "test clock: real time plus the seconds in %s", test_clock);
 	config_defaults(&cfg);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h")) {
 		usage_all(argc < 2 ? stderr : stdout);

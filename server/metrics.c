@@ -11,8 +11,11 @@
 
 #include "app.h"
 #include "buf.h"
+#include "clock.h"
 #include "connlimit.h"
+#include "enquiries.h"
 #include "http.h"
+#include "notes_gauges.h"
 #include "status.h"
 
 /* Upper bounds in seconds; the last bucket is +Inf. */
@@ -276,6 +279,30 @@ static void render_store(struct app *app, struct sc_buf *b, int *failed)
 	               "fieldnote_store_used_bytes %zu\n", st.used_bytes);
 }
 
+/* The work waiting for people, from one read transaction: the review
+ * queue's "submitted" range only (notes_gauges.h: O(teams + depth), never
+ * the notes in other statuses) and the open enquiries' entry count (O(1)).
+ * A store error leaves the three series out rather than answering 0. */
+static void render_work(struct app *app, struct sc_buf *b, int *failed)
+{
+	struct store_txn *t;
+	uint64_t depth = 0, overdue = 0, open = 0;
+	if (!app->notes || store_read_begin(app->store, &t) != FN_OK)
+		return;
+	int rc = notes_review_gauges(app->notes, t, clock_now(), &depth, &overdue);
+	if (rc == FN_OK && app->enquiries)
+		rc = enquiries_count_open(app->enquiries, t, &open);
+	store_read_end(t);
+	if (rc != FN_OK)
+		return;
+	put(b, failed, "# HELP fieldnote_review_queue_depth Notes waiting for a supervisor's review.\n"
+	               "# TYPE fieldnote_review_queue_depth gauge\nfieldnote_review_queue_depth %" PRIu64 "\n", depth);
+	put(b, failed, "# HELP fieldnote_reviews_overdue Notes waiting for review past their due time.\n"
+	               "# TYPE fieldnote_reviews_overdue gauge\nfieldnote_reviews_overdue %" PRIu64 "\n", overdue);
+	put(b, failed, "# HELP fieldnote_mash_enquiries_open MASH enquiries open now.\n"
+	               "# TYPE fieldnote_mash_enquiries_open gauge\nfieldnote_mash_enquiries_open %" PRIu64 "\n", open);
+}
+
 /* Compares in time independent of where the first difference is. */
 static int token_equal(const char *a, const char *b)
 {
@@ -299,6 +326,7 @@ int metrics_http_get(struct http_req *r)
 	render_requests(r->app->metrics, &b, &failed);
 	render_counters(r->app->metrics, r->app, &b, &failed);
 	render_store(r->app, &b, &failed);
+	render_work(r->app, &b, &failed);
 	int rc = failed ? http_send_error(r, FN_NO_MEMORY, NULL, "out of memory")
 	                : http_send_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.n,
 	                                  "Cache-Control: no-store\r\n");

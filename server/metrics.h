@@ -4,7 +4,10 @@
  * Every update is a relaxed atomic add: handlers on any worker thread and
  * the store's commit leader call them without locks. Nothing here scans the
  * store: gauges are read from counters kept up to date by their writers
- * (store_stats, connlimit_total). Counters start at zero with the process. */
+ * (store_stats, connlimit_total), from LMDB's entry counts (open MASH
+ * enquiries) or from a walk of the review queue's "submitted" range only
+ * (review depth and overdue: O(teams + depth) per scrape, not a scan of the
+ * notes). Counters start at zero with the process. */
 #ifndef FN_METRICS_H
 #define FN_METRICS_H
 

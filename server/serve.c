@@ -16,29 +16,30 @@
 #include "config.h"
 #include "connlimit.h"
 #include "http.h"
+#include "log.h"
 #include "tls.h"
 
 /* civetweb's listening_ports value, whose trailing "s" (TLS) is not shown. */
 static const char *serve_spec = "";
 
-/* Prints text with serve_spec written without its "s". */
-static void put_spec_plain(FILE *f, const char *text)
+/* text with serve_spec written without its "s", into out. */
+static void spec_plain(char *out, size_t cap, const char *text)
 {
 	size_t sn = strlen(serve_spec);
 	const char *at = sn ? strstr(text, serve_spec) : NULL;
 	if (at)
-		fprintf(f, "%.*s%.*s%s", (int)(at - text), text, (int)(sn - 1), serve_spec, at + sn);
+		snprintf(out, cap, "%.*s%.*s%s", (int)(at - text), text, (int)(sn - 1), serve_spec, at + sn);
 	else
-		fputs(text, f);
+		snprintf(out, cap, "%s", text);
 }
 
 /* civetweb's own diagnostics, without request details. */
 static int log_message(const struct mg_connection *conn, const char *message)
 {
+	char text[400];
 	(void)conn;
-	fputs("civetweb: ", stderr);
-	put_spec_plain(stderr, message);
-	fputc('\n', stderr);
+	spec_plain(text, sizeof text, message);
+	log_event(LOG_WARN, "civetweb", "civetweb: %s", text);
 	return 1;
 }
 
@@ -83,8 +84,8 @@ static void serve_stop(struct mg_context *ctx, struct app *app)
 	mg_drain(ctx);
 	tls_drain();
 	if (connlimit_wait_idle(app->conns, cfg->request_deadline_ms + cfg->request_timeout_ms) != 0)
-		fprintf(stderr, "fieldnote: %zu connections still open; closing them\n",
-		        connlimit_total(app->conns));
+		log_event(LOG_WARN, "connections_closed", "%zu connections still open; closing them",
+		          connlimit_total(app->conns));
 	mg_stop(ctx);
 }
 
@@ -93,35 +94,36 @@ int serve_prepare(const struct config *cfg, struct serve_plan *p)
 	char url[128];
 	struct sc_error err = {0};
 
+	log_setup(1, cfg->log_level);
 	if (listen_parse(cfg->listen, &p->where, &err) != FN_OK ||
 	    listen_civetweb_spec(&p->where, p->ports, sizeof p->ports) != 0) {
-		fprintf(stderr, "fieldnote: %s\n", err.message);
+		log_event(LOG_ERROR, "bad_listen", "%s", err.message);
 		return 2;
 	}
 	/* Before anything else, so it is the first thing an operator sees. */
 	if (!p->where.loopback) {
 		listen_url(&p->where, p->where.port, url, sizeof url);
-		fprintf(stderr, "fieldnote: WARNING: serving on %s, reachable from %s; "
-		        "use --listen 127.0.0.1:PORT to serve this machine only\n", url,
-		        p->where.any ? "every network this machine is on" : "other machines");
+		log_event(LOG_WARN, "listen_not_loopback", "WARNING: serving on %s, reachable from %s; "
+		          "use --listen 127.0.0.1:PORT to serve this machine only", url,
+		          p->where.any ? "every network this machine is on" : "other machines");
 	}
 	if (access(cfg->cert, R_OK) != 0 || access(cfg->key, R_OK) != 0) {
-		fprintf(stderr, "fieldnote: cannot read certificate %s or key %s: %s (make certs creates dev ones)\n",
-		        cfg->cert, cfg->key, strerror(errno));
+		log_event(LOG_ERROR, "tls_setup_failed", "cannot read certificate %s or key %s: %s (make certs creates dev ones)",
+		          cfg->cert, cfg->key, strerror(errno));
 		return 1;
 	}
 	/* --help promises mode 600: a key others can read is no longer secret. */
 	struct stat kst;
 	if (stat(cfg->key, &kst) == 0 && (kst.st_mode & 077)) {
-		fprintf(stderr, "fieldnote: the server key %s is readable by %s (mode %03o); refusing to use it: "
-		        "run chmod 600 %s\n", cfg->key, kst.st_mode & 07 ? "every user" : "its group",
+		log_event(LOG_ERROR, "tls_setup_failed", "the server key %s is readable by %s (mode %03o); refusing to use it: "
+		          "run chmod 600 %s", cfg->key, kst.st_mode & 07 ? "every user" : "its group",
 		        (unsigned)(kst.st_mode & 0777), cfg->key);
 		return 1;
 	}
 	struct tls_options topt = {cfg->cert, cfg->key, cfg->device_ca[0] ? cfg->device_ca : NULL, 0,
 	                           cfg->handshake_timeout_ms};
 	if (tls_configure(&topt) != 0) {
-		fprintf(stderr, "fieldnote: TLS set-up failed: %s\n", tls_last_error());
+		log_event(LOG_ERROR, "tls_setup_failed", "TLS set-up failed: %s", tls_last_error());
 		return 1;
 	}
 	return 0;
@@ -145,9 +147,10 @@ static struct mg_context *serve_start(struct app *app, struct serve_plan *p)
 	err.text_buffer_size = sizeof errtext;
 	struct mg_context *ctx = mg_start2(&init, &err);
 	if (!ctx) {
-		fprintf(stderr, "fieldnote: cannot serve on %.*s: ", (int)strlen(p->ports) - 1, p->ports);
-		put_spec_plain(stderr, errtext);
-		fprintf(stderr, "%s%s\n", tls_last_error()[0] ? ": " : "", tls_last_error());
+		char text[300];
+		spec_plain(text, sizeof text, errtext);
+		log_event(LOG_ERROR, "listen_failed", "cannot serve on %.*s: %s%s%s", (int)strlen(p->ports) - 1, p->ports,
+		          text, tls_last_error()[0] ? ": " : "", tls_last_error());
 	}
 	return ctx;
 }
@@ -163,7 +166,7 @@ int serve_run(struct app *app, struct serve_plan *p)
 	 * byte (civetweb's 1024), queued, and served. */
 	app->conns = connlimit_new(cfg->max_conns_per_address, 2048 + (size_t)cfg->threads);
 	if (!app->conns) {
-		fprintf(stderr, "fieldnote: out of memory\n");
+		log_event(LOG_ERROR, "out_of_memory", "out of memory");
 		return 1;
 	}
 	/* Workers inherit this mask; only the main thread takes the signals. */
@@ -186,16 +189,19 @@ int serve_run(struct app *app, struct serve_plan *p)
 	struct mg_server_port sp[4];
 	int np = mg_get_server_ports(ctx, 4, sp);
 	listen_url(&p->where, np > 0 ? (unsigned)sp[0].port : p->where.port, url, sizeof url);
+	/* The banner on stdout is for people and scripts (tests/lib.sh reads
+	 * it); the log line is for the journal. */
 	printf("fieldnote: serving %s (store %s)\n", url, cfg->data_dir);
 	fflush(stdout);
+	log_event(LOG_INFO, "serving", "serving %s (store %s)", url, cfg->data_dir);
 
 	sigwait(&sigs, &sig);
-	fprintf(stderr, "fieldnote: %s received, finishing in-flight requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	log_event(LOG_INFO, "stopping", "%s received, finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	serve_stop(ctx, app);
 	mg_exit_library();
 	connlimit_free(app->conns);
 	app->conns = NULL;
 	serve_spec = "";
-	fprintf(stderr, "fieldnote: stopped cleanly\n");
+	log_event(LOG_INFO, "stopped", "stopped cleanly");
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store_internal.h"
+#include "log.h"
 
 static void set_detail(char *detail, const char *what, int rc)
 {
@@ -77,7 +78,7 @@ int store_open(struct store **out, const char *dir, int create,
 	mdb_reader_check(s->env, &dead);
 	s->stale_cleared = dead;
 	if (dead)
-		fprintf(stderr, "store: cleared %d stale reader slot(s)\n", dead);
+		log_event(LOG_WARN, "store_stale_readers", "store: cleared %d stale reader slot(s)", dead);
 
 	MDB_txn *txn;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
@@ -240,6 +241,14 @@ int store_del(struct store_txn *t, store_db db, const void *key, size_t klen)
 {
 	MDB_val k = {klen, (void *)key};
 	return update_err(t, mdb_del(t->txn, dbi_of(t, db), &k, NULL));
+}
+
+int store_count(struct store_txn *t, store_db db, uint64_t *out)
+{
+	MDB_stat st;
+	int rc = mdb_stat(t->txn, dbi_of(t, db), &st);
+	*out = rc == 0 ? (uint64_t)st.ms_entries : 0;
+	return map_err(rc);
 }
 
 int store_scan(struct store_txn *t, store_db db, const void *start,

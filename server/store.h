@@ -131,6 +131,10 @@ typedef int (*store_scan_fn)(const struct sc_str *key,
 int store_scan(struct store_txn *t, store_db db, const void *start,
                size_t slen, int reverse, store_scan_fn fn, void *arg);
 
+/* The number of entries in db as t sees it, from LMDB's page header
+ * (mdb_stat): O(1), no scan, so a /metrics scrape may call it. */
+int store_count(struct store_txn *t, store_db db, uint64_t *out);
+
 /* Counters kept in the store's meta database, updated in a write txn. */
 int store_counter_next(struct store_txn *t, const char *name, uint64_t *out);
 int store_counter_get(struct store_txn *t, const char *name, uint64_t *out);

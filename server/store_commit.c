@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 
 #include "store_internal.h"
+#include "log.h"
 
 /* A full disk counts as recovered once this much more than the reserve is
  * free, so that a disk hovering at the edge is not logged on every write. */
@@ -26,8 +27,8 @@ static int grow_map(struct store *s)
 		s->map_capped = 1;
 		pthread_mutex_unlock(&s->lock);
 		if (first)
-			fprintf(stderr, "store: the map is at map_max (%zu KiB): writes answer 507 STORE_FULL "
-			        "(raise map_max)\n", s->map_max >> 10);
+			log_event(LOG_ERROR, "store_map_full", "store: the map is at map_max (%zu KiB): writes answer "
+			          "507 STORE_FULL (raise map_max)", s->map_max >> 10);
 		return FN_STORE_FULL;
 	}
 	pthread_rwlock_wrlock(&s->map);
@@ -42,7 +43,7 @@ static int grow_map(struct store *s)
 	}
 	pthread_rwlock_unlock(&s->map);
 	if (rc == 0)
-		fprintf(stderr, "store: map grown to %zu KiB\n", s->map_size >> 10);
+		log_event(LOG_INFO, "store_map_grown", "store: map grown to %zu KiB", s->map_size >> 10);
 	return rc == 0 ? FN_OK : map_err(rc);
 }
 
@@ -65,12 +66,12 @@ static void disk_state(struct store *s, int full, uint64_t avail, const char *wh
 	s->disk_full = full;
 	pthread_mutex_unlock(&s->lock);
 	if (full && !was)
-		fprintf(stderr, "store: disk full in %s (%s): %llu KiB free, reserve %zu KiB; "
-		        "writes answer 507 STORE_FULL until space returns\n",
-		        s->dir, why, (unsigned long long)(avail >> 10), s->reserve >> 10);
+		log_event(LOG_ERROR, "store_disk_full", "store: disk full in %s (%s): %llu KiB free, reserve %zu KiB; "
+		          "writes answer 507 STORE_FULL until space returns",
+		          s->dir, why, (unsigned long long)(avail >> 10), s->reserve >> 10);
 	else if (!full && was)
-		fprintf(stderr, "store: disk space back in %s: %llu KiB free; writes resumed\n",
-		        s->dir, (unsigned long long)(avail >> 10));
+		log_event(LOG_WARN, "store_disk_back", "store: disk space back in %s: %llu KiB free; writes resumed",
+		          s->dir, (unsigned long long)(avail >> 10));
 }
 
 /* After a commit: a disk marked full is clear again once there is room. */
@@ -145,7 +146,7 @@ static int lead_batch(struct store *s, struct write_job *batch)
 	if (disk_full_errno(rc))
 		disk_state(s, 1, disk_free(s), strerror(rc));
 	else if (rc != 0 && rc != MDB_MAP_FULL)
-		fprintf(stderr, "store: commit failed: %s\n", mdb_strerror(rc));
+		log_event(LOG_ERROR, "store_commit_failed", "store: commit failed: %s", mdb_strerror(rc));
 	else if (rc == 0)
 		disk_recheck(s);
 	return map_err(rc);

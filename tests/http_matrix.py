@@ -24,6 +24,7 @@ BODIES = {
     'text': {"text": "known to us"},
     'advance': {"to": "super1", "reason": "access matrix"},
     'resolve': {"resolution": "access matrix"},
+    'password': {"password": "other-pass-1"},
 }
 
 

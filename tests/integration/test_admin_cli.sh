@@ -2,7 +2,8 @@
 # The admin command line (issue 10, "Admin CLI"): every command and
 # subcommand answers --help with exit 0 and its own usage; user list,
 # user passwd, device list, guidance list and audit export work against
-# the store of a running server.
+# the store of a running server; the admin API's calls for the same
+# (lists, password, guidance, audit pages).
 FN_SUITE=admin_cli
 source "$(dirname "$0")/../lib.sh"
 
@@ -77,6 +78,90 @@ test_admin_api_lists_users_and_devices() {
 		{ fail "devices: $(cat "$BODY")"; return 1; }
 	login super1 "$PW_SUPER" || return 1
 	req GET /v1/admin/users -H "Authorization: Bearer $TOKEN"
+	expect_status 403
+}
+
+# POST /v1/admin/users/{u}/password: the CLI's length rule, the user's old
+# sessions end, the new password signs in; audited as user.updated.
+test_admin_api_sets_a_password() {
+	login officer1 "$PW_OFFICER" || return 1
+	local old=$TOKEN admin
+	login admin1 "$PW_ADMIN" || return 1
+	admin=$TOKEN
+	req POST /v1/admin/users/officer1/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+		-d '{"password":"short"}'
+	expect_error 422 VALIDATION_FAILED || return 1
+	req POST /v1/admin/users/nobody/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+		-d '{"password":"api-officer-pass-2"}'
+	expect_status 404 || return 1
+	req POST /v1/admin/users/officer1/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+		-d '{"nope":1}'
+	expect_error 422 VALIDATION_FAILED || return 1
+	req POST /v1/admin/users/officer1/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+		-d '{"password":"api-officer-pass-2"}'
+	expect_status 200 || return 1
+	req GET /v1/sync/feedback -H "Authorization: Bearer $old"
+	expect_status 401 || { fail "the old session still works"; return 1; }
+	login officer1 api-officer-pass-2 || return 1
+	echo "$PW_OFFICER" | "$FN_BIN" user passwd --data "$FN_TMP/data" --username officer1 >/dev/null || return 1
+	! grep -q api-officer-pass-2 "$FN_TMP/err" "$FN_TMP/out" || { fail "the password is in the log"; return 1; }
+	req GET '/v1/admin/audit?since=0&limit=1000' -H "Authorization: Bearer $admin"
+	expect_status 200 || return 1
+	[ "$(json_get "[e['record'] for e in j['items'] if e['action']=='user.updated'][-1]")" = officer1 ] ||
+		fail "no user.updated entry"
+}
+
+# GET /v1/admin/guidance lists every document; withdraw removes one, once.
+test_admin_api_guidance_list_and_withdraw() {
+	login admin1 "$PW_ADMIN" || return 1
+	req GET /v1/admin/guidance -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	local n id
+	n=$(json_get "len(j['items'])") && id=$(json_get "j['items'][0]['id']") || { fail "list: $(head -c 300 "$BODY")"; return 1; }
+	[ "$n" -ge 3 ] || { fail "$n documents"; return 1; }
+	req POST "/v1/admin/guidance/$id/withdraw" -H "Authorization: Bearer $TOKEN"
+	expect_status 200 || return 1
+	req POST "/v1/admin/guidance/$id/withdraw" -H "Authorization: Bearer $TOKEN"
+	expect_status 404 || return 1
+	req GET /v1/admin/guidance -H "Authorization: Bearer $TOKEN"
+	[ "$(json_get "len(j['items'])")" = $((n - 1)) ] || { fail "after withdraw: $(json_get "len(j['items'])") of $n"; return 1; }
+	"$FN_BIN" guidance import --data "$FN_TMP/data" server/guidance-pack/*.md >/dev/null || return 1
+	req GET '/v1/admin/audit?since=0&limit=1000' -H "Authorization: Bearer $TOKEN"
+	[ "$(json_get "any(e['action']=='guidance.withdrawn' and e['record']=='$id' for e in j['items'])")" = true ] ||
+		fail "the withdrawal is not audited"
+}
+
+# GET /v1/admin/audit pages the chain with the fields of `audit export`;
+# the start of an export is audited, and paging to the end ends.
+test_admin_api_audit_pages() {
+	local d=$FN_TMP/data since=0 pages=0
+	login admin1 "$PW_ADMIN" || return 1
+	: >"$FN_TMP/api-audit.jsonl"
+	while [ $pages -lt 100 ]; do
+		req GET "/v1/admin/audit?since=$since&limit=7" -H "Authorization: Bearer $TOKEN"
+		expect_status 200 || return 1
+		# appends the page's entries, prints the last seq (nothing: the end)
+		since=$(python3 -c 'import json,sys
+items = json.load(open(sys.argv[1]))["items"]
+with open(sys.argv[2], "a") as f:
+    [f.write(json.dumps(e) + "\n") for e in items]
+print(items[-1]["seq"] if items else "")' "$BODY" "$FN_TMP/api-audit.jsonl")
+		[ -n "$since" ] || break
+		pages=$((pages + 1))
+	done
+	[ $pages -ge 2 ] && [ $pages -lt 100 ] || { fail "$pages pages"; return 1; }
+	"$FN_BIN" audit export --data "$d" --out "$FN_TMP/cli-audit.jsonl" 2>/dev/null || { fail "audit export"; return 1; }
+	python3 - "$FN_TMP/api-audit.jsonl" "$FN_TMP/cli-audit.jsonl" <<'PY' || { fail "the API's pages differ from audit export"; return 1; }
+import json, sys
+api = [json.loads(l) for l in open(sys.argv[1])]
+cli = {e["seq"]: e for e in map(json.loads, open(sys.argv[2]))}
+for e in api:
+    assert e == cli[e["seq"]], (e, cli.get(e["seq"]))
+assert [e["seq"] for e in api] == sorted(cli)[:len(api)]
+assert any(e["action"] == "audit.exported" and e["actor"] == "admin1" for e in api)
+PY
+	login super1 "$PW_SUPER" || return 1
+	req GET /v1/admin/audit -H "Authorization: Bearer $TOKEN"
 	expect_status 403
 }
 

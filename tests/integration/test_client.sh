@@ -130,7 +130,7 @@ test_pinned_ca_refuses_another_cas_server() {
 		--access-log no >"$FN_TMP/other.out" 2>&1 &
 	local pid=$! i url=
 	for i in $(seq 1 100); do
-		url=$(sed -n 's/.*serving \(https:[^ ]*\).*/\1/p' "$FN_TMP/other.out")
+		url=$(sed -n 's/^fieldnote: serving \(https:[^ ]*\).*/\1/p' "$FN_TMP/other.out")
 		[ -n "$url" ] && break
 		sleep 0.05
 	done

@@ -6,7 +6,7 @@ FN_SUITE=ops
 source "$(dirname "$0")/../lib.sh"
 NOW=$(date +%s)
 
-# log_lines FILE: the JSON lines of a server's stderr, checked and printed
+# log_lines FILE: the request lines of a server's stderr, checked and printed
 # one per line as compact JSON (fails on a line that is not a log object).
 log_lines() {
 	python3 - "$1" <<'PY'
@@ -16,6 +16,8 @@ for l in open(sys.argv[1]):
     if not l.startswith("{"):
         continue
     o = json.loads(l)
+    if o.get("event") != "request":
+        continue
     missing = [k for k in need if k not in o]
     if missing:
         sys.exit("missing %s in %s" % (missing, l.strip()))
@@ -114,6 +116,60 @@ test_log_level_and_access_log_settings() {
 	return $rc
 }
 
+# every_line_json FILE: each line of a server's stderr is one JSON object
+# with time (RFC 3339 UTC, ms), a known level and an event; lines other than
+# requests carry a message. Prints the events in order.
+every_line_json() {
+	python3 - "$1" <<'PY'
+import json, re, sys
+events = []
+for n, l in enumerate(open(sys.argv[1]), 1):
+    try:
+        o = json.loads(l)
+    except ValueError:
+        sys.exit("line %d is not JSON: %r" % (n, l[:300]))
+    if not isinstance(o, dict) or not all(k in o for k in ("time", "level", "event")):
+        sys.exit("line %d lacks time/level/event: %r" % (n, l[:300]))
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["time"]):
+        sys.exit("line %d: time %r" % (n, o["time"]))
+    if o["level"] not in ("error", "warn", "info", "debug"):
+        sys.exit("line %d: level %r" % (n, o["level"]))
+    if o["event"] != "request" and not isinstance(o.get("message"), str):
+        sys.exit("line %d: no message: %r" % (n, l))
+    events.append(o["event"])
+print(" ".join(events))
+PY
+}
+
+# From start to stop (test clock notice, banner, requests, SIGTERM, clean
+# stop) every stderr line is a JSON object; the stdout banner stays text.
+test_serve_log_is_json_from_start_to_stop() {
+	local ev
+	FN_TEST_CLOCK_FILE=$FN_TMP/clock start_other "$FN_TMP/oj" "$FN_TMP/ej" --access-log yes || return 1
+	curl -sS --cacert "$FN_CA" -o /dev/null "$OURL/healthz"
+	curl -sS --cacert "$FN_CA" -o /dev/null "$OURL/no/such/path"
+	curl -sS --cacert "$FN_CA" -o /dev/null -H 'Content-Type: application/json' \
+		-d '{"username":"officer1","password":"ops-canary-pw-9","device_id":"dev-test-1"}' "$OURL/v1/session"
+	stop_other || { fail "server did not stop cleanly"; return 1; }
+	grep -q '^fieldnote: serving https://.* (store ' "$FN_TMP/oj" || { fail "stdout banner: $(cat "$FN_TMP/oj")"; return 1; }
+	ev=$(every_line_json "$FN_TMP/ej") || { fail "$ev"; return 1; }
+	local e
+	for e in test_clock serving request stopping stopped; do
+		[[ " $ev " == *" $e "* ]] || { fail "no $e event in: $ev"; return 1; }
+	done
+	! grep -q ops-canary-pw-9 "$FN_TMP/ej" || fail "the password is in the log"
+}
+
+# A listen address off loopback warns, as JSON, before serving.
+test_warning_is_json() {
+	local ev
+	start_other "$FN_TMP/ow" "$FN_TMP/ew" --listen 0.0.0.0:0 || return 1
+	stop_other || { fail "server did not stop cleanly"; return 1; }
+	ev=$(every_line_json "$FN_TMP/ew") || { fail "$ev"; return 1; }
+	grep -q '"level":"warn","event":"listen_not_loopback","message":"WARNING: serving on' "$FN_TMP/ew" ||
+		fail "no warning line: $(cat "$FN_TMP/ew")"
+}
+
 # scrape FILE: GET /metrics with the token into FILE, checking the text
 # format (names, labels, values, HELP/TYPE, histogram buckets) on the way.
 scrape() {
@@ -165,6 +221,31 @@ test_metrics_need_the_token() {
 	expect_status 401 || return 1
 	req GET /metrics -H "Authorization: Bearer ${FN_METRICS_TOKEN}x"
 	expect_status 401
+}
+
+# Review queue depth, overdue reviews and open MASH enquiries: two contacts
+# for one child in six months wait for review and open an enquiry; four
+# days later (test clock) every waiting review is overdue.
+test_metrics_work_gauges() {
+	local a=$FN_TMP/w1 b=$FN_TMP/w2 c=$FN_TMP/w3 rc=0
+	login officer1 "$PW_OFFICER" || return 1
+	scrape "$a" || return 1
+	post_note "$(mknote ops-work-1 C-779-ZZ $((NOW - 100 * 86400)))"; expect_status 201 || return 1
+	post_note "$(mknote ops-work-2 C-779-ZZ $((NOW - 20 * 86400)))"; expect_status 201 || return 1
+	scrape "$b" || return 1
+	[ $(($(val "$b" fieldnote_review_queue_depth) - $(val "$a" fieldnote_review_queue_depth))) = 2 ] ||
+		{ fail "queue depth $(val "$a" fieldnote_review_queue_depth) -> $(val "$b" fieldnote_review_queue_depth)"; rc=1; }
+	[ "$(val "$b" fieldnote_reviews_overdue)" = "$(val "$a" fieldnote_reviews_overdue)" ] ||
+		{ fail "new notes counted overdue: $(val "$b" fieldnote_reviews_overdue)"; rc=1; }
+	[ $(($(val "$b" fieldnote_mash_enquiries_open) - $(val "$a" fieldnote_mash_enquiries_open))) = 1 ] ||
+		{ fail "open enquiries $(val "$a" fieldnote_mash_enquiries_open) -> $(val "$b" fieldnote_mash_enquiries_open)"; rc=1; }
+	clock_advance $((4 * 86400))
+	scrape "$c" || return 1
+	[ "$(val "$c" fieldnote_reviews_overdue)" = "$(val "$c" fieldnote_review_queue_depth)" ] &&
+		[ "$(val "$c" fieldnote_reviews_overdue)" -ge 2 ] ||
+		{ fail "after 4 days: $(val "$c" fieldnote_reviews_overdue) overdue of $(val "$c" fieldnote_review_queue_depth)"; rc=1; }
+	grep -q '^# TYPE fieldnote_review_queue_depth gauge$' "$c" || { fail "no TYPE line"; rc=1; }
+	return $rc
 }
 
 test_metrics_series_move() {

@@ -106,6 +106,26 @@ officer1 GET /v1/admin/holds - 403
 officer1 POST /v1/admin/holds/C-500-AA - 403
 officer1 DELETE /v1/admin/holds/C-500-AA - 403
 officer1 GET /v1/admin/children/C-500-AA/export - 403
+officer1 POST /v1/admin/users/officer2/password password 403
+super1   POST /v1/admin/users/officer2/password password 403
+worker4  POST /v1/admin/users/officer2/password password 403
+mash1    POST /v1/admin/users/officer2/password password 403
+-        POST /v1/admin/users/officer2/password password 401
+admin1   POST /v1/admin/users/officer2/password password 200
+officer1 GET /v1/admin/guidance - 403
+super1   GET /v1/admin/guidance - 403
+mash1    GET /v1/admin/guidance - 403
+admin1   GET /v1/admin/guidance - 200
+officer1 POST /v1/admin/guidance/none-such/withdraw - 403
+super1   POST /v1/admin/guidance/none-such/withdraw - 403
+worker4  POST /v1/admin/guidance/none-such/withdraw - 403
+admin1   POST /v1/admin/guidance/none-such/withdraw - 404
+officer1 GET /v1/admin/audit - 403
+super1   GET /v1/admin/audit - 403
+worker4  GET /v1/admin/audit - 403
+mash1    GET /v1/admin/audit - 403
+-        GET /v1/admin/audit - 401
+admin1   GET /v1/admin/audit?since=0 - 200
 officer1 GET /v1/guidance/s136 - 200
 worker4  GET /v1/guidance - 200
 super1   GET /v1/sync/guidance - 200
@@ -407,3 +427,27 @@ test_audit_chain_verifies_and_detects_tampering() {
 
 setup || { echo "FAIL security/setup" >>"$FN_RESULTS"; exit 0; }
 run_suite --access-log yes
+
+# After the stop, the whole of stderr (start, requests, shutdown): one JSON
+# object per line, and still no canary, child reference or note id.
+canary_log_after_stop() {
+	python3 - "$FN_TMP/err" <<'PY' || return 1
+import json, sys
+for n, l in enumerate(open(sys.argv[1], errors="replace"), 1):
+    # a test that empties the file while the server writes to it leaves
+    # zero bytes where the old lines were
+    l = l.lstrip("\0")
+    try:
+        o = json.loads(l)
+    except ValueError:
+        sys.exit("line %d is not JSON: %r" % (n, l[:300]))
+    if not all(k in o for k in ("time", "level", "event")):
+        sys.exit("line %d lacks time/level/event: %s" % (n, l[:300]))
+PY
+	grep -q '"event":"stopped"' "$FN_TMP/err" || { fail "no stopped line"; return 1; }
+	! grep -qF -e "$CANARY_NOTE" -e "$CANARY_PW" -e C-520-AA -e canary-1 "$FN_TMP/err" "$FN_TMP/out" ||
+		fail "canary in the log after the stop"
+}
+if canary_log_after_stop; then r=PASS; else r=FAIL; fi
+echo "$r security/canary_log_after_stop" >>"$FN_RESULTS"
+echo "  $r canary_log_after_stop"

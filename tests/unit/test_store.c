@@ -392,6 +392,33 @@ static int test_store_scan_stop_is_not_a_status(void)
 	return 0;
 }
 
+/* store_count is the database's entry count as the transaction sees it. */
+static int test_store_count_is_the_entry_count(void)
+{
+	char *dir = tmpdir();
+	struct store *s;
+	struct store_txn *t;
+	store_db db, empty;
+	unsigned stored;
+	uint64_t n = 99;
+	char detail[256];
+	CHECK(dir);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
+	CHECK_EQ_INT(store_db_open(s, "e", &empty), FN_OK);
+	CHECK_EQ_INT(fill(s, db, 0, 7, &stored), FN_OK);
+	CHECK_EQ_INT(store_read_begin(s, &t), FN_OK);
+	CHECK_EQ_INT(store_count(t, db, &n), FN_OK);
+	CHECK_EQ_INT((int)n, 7);
+	CHECK_EQ_INT(store_count(t, empty, &n), FN_OK);
+	CHECK_EQ_INT((int)n, 0);
+	store_read_end(t);
+	store_close(s);
+	rmtree(dir);
+	free(dir);
+	return 0;
+}
+
 const struct unit_case store_cases[] = {
 	{"store_map_grows_and_group_commits", test_store_map_grows_and_group_commits},
 	{"store_failed_write_is_undone", test_store_failed_write_is_undone},
@@ -399,5 +426,6 @@ const struct unit_case store_cases[] = {
 	{"store_map_max_is_a_ceiling", test_store_map_max_is_a_ceiling},
 	{"store_full_disk_is_not_a_full_map", test_store_full_disk_is_not_a_full_map},
 	{"store_scan_stop_is_not_a_status", test_store_scan_stop_is_not_a_status},
+	{"store_count_is_the_entry_count", test_store_count_is_the_entry_count},
 	{NULL, NULL},
 };
