@@ -33,8 +33,11 @@ ca=$PWD/certs/dev/ca.crt
 fast="--argon2-memory-kib 1024 --argon2-passes 1"
 tmp=$(mktemp -d /tmp/fieldnote-bench-notes.XXXXXX)
 spid=
+ppid_=
+json_f=
 cleanup() {
 	[ -z "$spid" ] || kill -KILL "$spid" 2>/dev/null || true
+	[ -z "$ppid_" ] || kill -KILL "$ppid_" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -68,6 +71,9 @@ for a in n['next_steps']['actions']:
 print(json.dumps(n))
 PY
 "$bin" convert --record note --from json --to msgpack <"$tmp/tmpl.json" >"$tmp/tmpl.mp"
+# The same note as a CouchDB document: _id is the note id.
+python3 -c 'import json, sys; n = json.load(open(sys.argv[1])); print(json.dumps({"_id": n["id"], **n}))' \
+	"$tmp/tmpl.json" >"$tmp/tmpl.couch.json"
 
 # new_store DIR: an officer and a supervisor of team north (the example
 # note's author and team), cheap Argon2 as tests/lib.sh does.
@@ -211,6 +217,78 @@ single_row() {
 ingest_rows() {
 	batched_row batch 8 bB000001
 	single_row
+}
+
+# The CouchDB-compatible peer: pouchdb-server (CouchDB's HTTP API on
+# PouchDB and LevelDB; CouchDB itself is not in Debian 12), installed once
+# from npm under the lock tests/lib.sh's tools_locked takes (so no two
+# installs run at once).
+pouch_ver=4.2.0
+pouch_dir=$PWD/$build/bench/pouchdb
+pouch_js=$pouch_dir/node_modules/pouchdb-server/bin/pouchdb-server
+pouch_install() {
+	[ -f "$pouch_js" ] && return 0
+	command -v npm >/dev/null || return 1
+	echo "bench: installing pouchdb-server $pouch_ver into $pouch_dir (npm, a few minutes)" >&2
+	mkdir -p "$pouch_dir"
+	flock /tmp/fieldnote-test-tools.lock npm install --prefix "$pouch_dir" --no-audit --no-fund --save-exact \
+		"pouchdb-server@$pouch_ver" >"$tmp/npm.log" 2>&1 || { tail -20 "$tmp/npm.log" >&2; return 1; }
+}
+
+# pouch_start: pouchdb-server with its default LevelDB backend, data in
+# $tmp/pouch, on a free loopback port, logging only errors (fieldnote runs
+# without its access log); database "bench" created. Sets pport, ppid_.
+pouch_start() {
+	local d=$tmp/pouch
+	rm -rf "$d"; mkdir -p "$d/db"
+	printf '{"log": {"file": "%s/log.txt", "level": "error"}}\n' "$d" >"$d/config.json"
+	pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	(cd "$d" && exec node "$pouch_js" --host 127.0.0.1 --port "$pport" --dir "$d/db" \
+		--config "$d/config.json" --no-stdout-logs >"$d/out" 2>&1) &
+	ppid_=$!
+	for _ in $(seq 300); do
+		curl -sf -o /dev/null "http://127.0.0.1:$pport/" && break
+		kill -0 "$ppid_" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "http://127.0.0.1:$pport/bench")" = 201 ] ||
+		{ echo "bench: pouchdb-server did not start:" >&2; cat "$d/out" >&2; return 1; }
+}
+
+pouch_stop() {
+	kill -TERM "$ppid_" 2>/dev/null || true
+	wait "$ppid_" 2>/dev/null || true
+	ppid_=
+}
+
+# couch_row: fieldnote's JSON ingest (the json row's figure when it ran
+# just before) against the same notes as documents POSTed to
+# /bench/_bulk_docs, 100 a request over 4 connections.
+couch_row() {
+	local out=$tmp/wrk.out pgood pbad psecs pp50 pp99 psamp pf size
+	local head="note ingest, JSON, against a CouchDB-compatible sync server: the same unique notes, 100 a request over 4 connections, wrk -t2 -c4 -d${dur}s; peer pouchdb-server $pouch_ver (PouchDB on LevelDB; CouchDB is not in Debian 12), each note a document with _id = note id in POST /bench/_bulk_docs"
+	if ! pouch_install || ! pouch_start; then
+		pouch_stop
+		echo "$head"
+		echo "  not measured: pouchdb-server could not be installed or started here (see above) (target >= 6, issue 12)"
+		return 0
+	fi
+	notes_wrk "$out" 4 couch "$tmp/tmpl.couch.json" cC000001 "http://127.0.0.1:$pport/bench/_bulk_docs"
+	pgood=$(field good "$out"); pbad=$(field bad "$out"); psecs=$(field secs "$out")
+	pp50=$(field p50ms "$out"); pp99=$(field p99ms "$out")
+	check_stored "$out" "http://127.0.0.1:$pport/bench" || pbad="$pbad+unreadable"
+	psamp=$(sed -n 's/^NOTES first bad reply: //p' "$out")
+	size=$(du -sh "$tmp/pouch/db" | cut -f1)
+	pouch_stop; rm -rf "$tmp/pouch"
+	pf=$(python3 -c "print(round($pgood * 100 / $psecs))")
+	if [ -z "$json_f" ]; then
+		fn_ingest json 4 bJ000001 100
+		json_f=$f
+	fi
+	echo "$head"
+	printf '  fieldnote %s notes/s (TLS 1.3, bearer token, schema validation, acknowledged after a durable LMDB commit), pouchdb-server %s docs/s (%s requests answered 201 with 100 "ok":true each, %s not; p50 %s ms, p99 %s ms; plain HTTP, no authentication, no validation, LevelDB writes without fsync; store %s), ratio %s (target >= 6, issue 12; QUALITY.md has no such row)\n' \
+		"$json_f" "$pf" "$pgood" "$pbad" "$pp50" "$pp99" "$size" "$(ratio "$json_f" "$pf")"
+	[ -z "$psamp" ] || echo "  ! first bad reply from pouchdb-server: $psamp"
 }
 
 # load N TAG: stores N more notes through POST /v1/notes (load.py: 100-note
