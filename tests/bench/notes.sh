@@ -240,22 +240,25 @@ pouch_install() {
 # option: LevelDB appends its log without fsync and syncs only when it
 # writes a table file: strace counted 31 fsync/fdatasync for a start and 60
 # batches of 100 2-KB documents, 16 for a start alone), data in
-# $tmp/pouch, on a free loopback port, logging only errors (fieldnote runs
-# without its access log); database "bench" created. Sets pport, ppid_.
+# $tmp/pouch, on a free loopback port, over TLS with fieldnote's certificate
+# (pouch_tls.js), logging only errors (fieldnote runs without its access
+# log); database "bench" created. Sets pport, ppid_.
 pouch_start() {
 	local d=$tmp/pouch
 	rm -rf "$d"; mkdir -p "$d/db"
 	printf '{"log": {"file": "%s/log.txt", "level": "error"}}\n' "$d" >"$d/config.json"
 	pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	(cd "$d" && exec node "$pouch_js" --host 127.0.0.1 --port "$pport" --dir "$d/db" \
+	local top=$PWD
+	(cd "$d" && POUCH_TLS_CERT=$top/certs/dev/server.crt POUCH_TLS_KEY=$top/certs/dev/server.key \
+		exec node -r "$top/tests/bench/pouch_tls.js" "$pouch_js" --host 127.0.0.1 --port "$pport" --dir "$d/db" \
 		--config "$d/config.json" --no-stdout-logs >"$d/out" 2>&1) &
 	ppid_=$!
 	for _ in $(seq 300); do
-		curl -sf -o /dev/null "http://127.0.0.1:$pport/" && break
+		curl -sf --cacert "$ca" -o /dev/null "https://localhost:$pport/" && break
 		kill -0 "$ppid_" 2>/dev/null || break
 		sleep 0.1
 	done
-	[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "http://127.0.0.1:$pport/bench")" = 201 ] ||
+	[ "$(curl -s --cacert "$ca" -o /dev/null -w '%{http_code}' -X PUT "https://localhost:$pport/bench")" = 201 ] ||
 		{ echo "bench: pouchdb-server did not start:" >&2; cat "$d/out" >&2; return 1; }
 }
 
@@ -270,17 +273,17 @@ pouch_stop() {
 # /bench/_bulk_docs, 100 a request over 4 connections.
 couch_row() {
 	local out=$tmp/wrk.out pgood pbad psecs pp50 pp99 psamp pf size
-	local head="note ingest, JSON, against a CouchDB-compatible sync server: the same unique notes, 100 a request over 4 connections, wrk -t2 -c4 -d${dur}s; peer pouchdb-server $pouch_ver (PouchDB on LevelDB; CouchDB is not in Debian 12), each note a document with _id = note id in POST /bench/_bulk_docs"
+	local head="note ingest, JSON, against a CouchDB-compatible sync server: the same unique notes, 100 a request over 4 connections, wrk -t2 -c4 -d${dur}s; peer pouchdb-server $pouch_ver (PouchDB on LevelDB, over TLS; CouchDB is not in Debian 12), each note a document with _id = note id in POST /bench/_bulk_docs"
 	if ! pouch_install || ! pouch_start; then
 		pouch_stop
 		echo "$head"
 		echo "  not measured: pouchdb-server could not be installed or started here (see above) (target >= 6, issue 12)"
 		return 0
 	fi
-	notes_wrk "$out" 4 couch "$tmp/tmpl.couch.json" cC000001 "http://127.0.0.1:$pport/bench/_bulk_docs"
+	notes_wrk "$out" 4 couch "$tmp/tmpl.couch.json" cC000001 "https://localhost:$pport/bench/_bulk_docs"
 	pgood=$(field good "$out"); pbad=$(field bad "$out"); psecs=$(field secs "$out")
 	pp50=$(field p50ms "$out"); pp99=$(field p99ms "$out")
-	check_stored "$out" "http://127.0.0.1:$pport/bench" || pbad="$pbad+unreadable"
+	check_stored "$out" "https://localhost:$pport/bench" --cacert "$ca" || pbad="$pbad+unreadable"
 	psamp=$(sed -n 's/^NOTES first bad reply: //p' "$out")
 	size=$(du -sh "$tmp/pouch/db" | cut -f1)
 	pouch_stop; rm -rf "$tmp/pouch"
@@ -290,8 +293,8 @@ couch_row() {
 		json_f=$f
 	fi
 	echo "$head"
-	printf '  fieldnote %s notes/s (TLS 1.3, bearer token, schema validation, acknowledged after a durable LMDB commit), pouchdb-server %s docs/s (%s requests answered 201 with 100 "ok":true each, %s not; p50 %s ms, p99 %s ms; plain HTTP, no authentication, no validation, no fsync per commit (LevelDB syncs only its table files); store %s), ratio %s (target >= 6, issue 12; QUALITY.md has no such row)\n' \
-		"$json_f" "$pf" "$pgood" "$pbad" "$pp50" "$pp99" "$size" "$(ratio "$json_f" "$pf")"
+	printf '  fieldnote %s notes/s (TLS 1.3, bearer token, schema validation, acknowledged after a durable LMDB commit), pouchdb-server %s docs/s (%s requests answered 201 with 100 "ok":true each, %s not; p50 %s ms, p99 %s ms; TLS 1.3 (Node %s https, the same certificate), no authentication, no validation, no fsync per commit (LevelDB syncs only its table files); store %s), ratio %s (target >= 6, issue 12; QUALITY.md has no such row)\n' \
+		"$json_f" "$pf" "$pgood" "$pbad" "$pp50" "$pp99" "$(node --version)" "$size" "$(ratio "$json_f" "$pf")"
 	[ -z "$psamp" ] || echo "  ! first bad reply from pouchdb-server: $psamp"
 }
 
