@@ -108,7 +108,7 @@ login() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
-# notes_wrk OUT CONNS MODE TEMPLATE TAG URL [CURL/WRK ARGS...]: runs
+# notes_wrk OUT CONNS MODE TEMPLATE TAG URL [WRK ARGS...]: runs
 # notes.lua for $dur s; wrk's output in OUT.
 notes_wrk() {
 	local out=$1 conns=$2 mode=$3 tmpl=$4 tag=$5 url=$6
