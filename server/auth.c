@@ -17,19 +17,15 @@
 #define SALT_BYTES 16
 #define HASH_BYTES 32
 
-static const char *const role_names[] = {"officer", "worker", "supervisor", "admin", "partner"};
-
 enum auth_role auth_role_parse(const char *s, size_t n)
 {
-	for (int r = 0; r < ROLE_NONE; r++)
-		if (strlen(role_names[r]) == n && memcmp(role_names[r], s, n) == 0)
-			return (enum auth_role)r;
-	return ROLE_NONE;
+	int r = sc_enum_index(sc_enum_role, (struct sc_str){s, n});
+	return r < 0 ? ROLE_NONE : (enum auth_role)r;
 }
 
 const char *auth_role_name(enum auth_role r)
 {
-	return r < ROLE_NONE ? role_names[r] : "none";
+	return r < ROLE_NONE ? sc_enum_role[r] : "none";
 }
 
 int auth_fill_random(void *buf, size_t n)

@@ -11,9 +11,25 @@
 #include "stored.h"
 #include "store.h"
 
-/* ROLE_PARTNER: a receiving agency (its user record's agency); it reads
+/* The roles are schema/records.h's SC_ENUM_role, listed there once: these
+ * are its indexes under the names the server uses, and the names come from
+ * sc_enum_role. Adding a role there without one here fails to compile.
+ * ROLE_PARTNER: a receiving agency (its user record's agency); it reads
  * referrals and enquiries addressed to that agency, never notes. */
-enum auth_role { ROLE_OFFICER, ROLE_WORKER, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_PARTNER, ROLE_NONE };
+enum auth_role {
+	ROLE_OFFICER = SC_E_role_officer,
+	ROLE_WORKER = SC_E_role_worker,
+	ROLE_SUPERVISOR = SC_E_role_supervisor,
+	ROLE_ADMIN = SC_E_role_admin,
+	ROLE_PARTNER = SC_E_role_partner,
+	ROLE_NONE = SC_NE_role
+};
+_Static_assert(ROLE_NONE == 5, "a role was added to SC_ENUM_role: give it a ROLE_ name here");
+
+/* " officer worker supervisor admin partner": the role names for a usage
+ * message, from the same list. */
+#define AUTH_ROLE_TEXT_(v) " " #v
+#define AUTH_ROLES_TEXT SC_ENUM_role(AUTH_ROLE_TEXT_)
 
 struct auth_config {
 	uint32_t argon_m_kib;  /* memory cost; default 19456 (19 MiB) */
