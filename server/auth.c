@@ -108,18 +108,7 @@ int auth_user_find(struct auth *a, struct store_txn *t, struct sc_str name, stru
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out)
 {
 	memset(out, 0, sizeof *out);
-	out->username = u->username;
-	SC_SET(user_summary, out, username);
-	out->role = u->role;
-	SC_SET(user_summary, out, role);
-	if (SC_HAS(user_record, u, agency)) {
-		out->agency = u->agency;
-		SC_SET(user_summary, out, agency);
-	}
-	if (SC_HAS(user_record, u, teams)) {
-		out->teams = u->teams;
-		SC_SET(user_summary, out, teams);
-	}
+	sc_project(&sc_rec_user_record, u, &sc_rec_user_summary, out);
 }
 
 struct user_put {
