@@ -32,11 +32,12 @@ _Static_assert(ROLE_NONE == 5, "a role was added to SC_ENUM_role: give it a ROLE
 #define AUTH_ROLES_TEXT SC_ENUM_role(AUTH_ROLE_TEXT_)
 
 struct auth_config {
-	uint32_t argon_m_kib;  /* memory cost; default 19456 (19 MiB) */
-	uint32_t argon_t;      /* passes; default 2 */
-	uint32_t argon_p;      /* lanes; default 1 */
-	int64_t token_ttl;     /* absolute lifetime, seconds; default 12 hours */
-	int64_t token_idle;    /* unused this long, a token ends; default 2 hours */
+/* 0 means the setting's default (server/config.c's table). */
+	uint32_t argon_m_kib;  /* memory cost (argon2_memory_kib) */
+	uint32_t argon_t;      /* passes (argon2_passes) */
+	uint32_t argon_p;      /* lanes (argon2_lanes) */
+	int64_t token_ttl;     /* absolute lifetime, seconds (token_ttl) */
+	int64_t token_idle;    /* unused this long, a token ends (token_idle) */
 };
 
 /* The signed-in caller of a request. Strings live in the request arena. */
