@@ -229,4 +229,12 @@ int sc_enum_index(const char *const *values, struct sc_str s);
 /* The field of rec named name (n bytes), or NULL. */
 const struct sc_field *sc_record_field(const struct sc_record *rec, const char *name, size_t n);
 
+/* Projection (project.c): for every field of `to` that `from` also has
+ * under the same name and type (the same enum list or nested record), copies
+ * src's value into dst and sets dst's presence bit as src's is. dst's other
+ * fields are left alone. Strings, lists and objects are shared, not
+ * duplicated: they stay valid as long as src's do. src and dst are the
+ * generated structs of `from` and `to`. */
+void sc_project(const struct sc_record *from, const void *src, const struct sc_record *to, void *dst);
+
 #endif

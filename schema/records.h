@@ -516,6 +516,10 @@
 #define SC_SET(rec, ptr, field) ((ptr)->has |= (1ull << SC_F_##rec##_##field))
 #define SC_HAS(rec, ptr, field) (((ptr)->has >> SC_F_##rec##_##field) & 1u)
 #define SC_CLEAR(rec, ptr, field) ((ptr)->has &= ~(1ull << SC_F_##rec##_##field))
+/* Every field of rec present (a record built whole); clear the few that
+ * are not with SC_CLEAR. The one style for presence bits: these macros,
+ * which set bit SC_F_<rec>_<field> as the codecs do; not hand-made masks. */
+#define SC_SET_ALL(rec, ptr) ((ptr)->has = ~0ull >> (64 - SC_NF_##rec))
 
 /* ------------------------------------------- generated declarations --- */
 

@@ -146,22 +146,6 @@ static int get_guidance_list(struct http_req *r)
 	return http_send_error(r, rc, NULL, "cannot list guidance");
 }
 
-static int query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
-{
-	const char *v = http_query(r, name);
-	char *end;
-	*out = def;
-	if (!v)
-		return FN_OK;
-	if (*v < '0' || *v > '9')
-		return FN_VALIDATION_FAILED;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (*end || x > max)
-		return FN_VALIDATION_FAILED;
-	*out = x;
-	return FN_OK;
-}
-
 static int get_healthz(struct http_req *r)
 {
 	struct sc_health h = {0};
@@ -178,9 +162,9 @@ static int get_audit(struct http_req *r)
 	struct store_txn *t;
 	uint64_t since, limit;
 
-	if (query_u64(r, "since", 0, INT64_MAX, &since) != FN_OK)
+	if (http_query_u64(r, "since", 0, INT64_MAX, &since) != FN_OK)
 		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
-	if (query_u64(r, "limit", 100, 1000, &limit) != FN_OK || limit == 0)
+	if (http_query_u64(r, "limit", 100, 1000, &limit) != FN_OK || limit == 0)
 		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to 1000");
 	if (with_read(r, &t) != FN_OK)
 		return r->status;
@@ -197,7 +181,7 @@ static int get_audit(struct http_req *r)
 static int get_admin_audit(struct http_req *r)
 {
 	uint64_t since;
-	if (query_u64(r, "since", 0, INT64_MAX, &since) == FN_OK && since == 0) {
+	if (http_query_u64(r, "since", 0, INT64_MAX, &since) == FN_OK && since == 0) {
 		struct audit_event ev = {"audit.exported", r->who.user->username, "admin", r->who.device_id,
 		                         SC_STR_LIT("audit"), "ok", r->ri->remote_addr};
 		int rc = audit_record(r->app->audit, &ev, clock_now());

@@ -127,8 +127,11 @@ int audit_append(struct audit *a, struct store_txn *t, const struct audit_event 
 	e.actor = ev->actor.n ? ev->actor : SC_STR_LIT("-");
 	e.action = opt(ev->action);
 	e.prev = (struct sc_str){last.hash, 64};
-	e.has = (1ull << SC_F_audit_entry_seq) | (1ull << SC_F_audit_entry_at) | (1ull << SC_F_audit_entry_actor) |
-	        (1ull << SC_F_audit_entry_action) | (1ull << SC_F_audit_entry_prev);
+	SC_SET(audit_entry, &e, seq);
+	SC_SET(audit_entry, &e, at);
+	SC_SET(audit_entry, &e, actor);
+	SC_SET(audit_entry, &e, action);
+	SC_SET(audit_entry, &e, prev);
 	if (ev->role) {
 		e.role = opt(ev->role);
 		SC_SET(audit_entry, &e, role);
@@ -223,7 +226,7 @@ int audit_page(struct audit *a, struct store_txn *t, uint64_t since, size_t limi
 	int rc = store_scan(t, a->log, k, 8, 0, page_one, &c);
 	if (rc != FN_OK)
 		return rc;
-	out->has = ~0ull >> (64 - SC_NF_audit_page);
+	SC_SET_ALL(audit_page, out);
 	return c.rc;
 }
 

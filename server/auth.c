@@ -11,25 +11,22 @@
 #include "audit.h"
 #include "auth_internal.h"
 #include "clock.h"
+#include "config.h"
 #include "mbedtls/sha256.h"
 #include "status.h"
 
 #define SALT_BYTES 16
 #define HASH_BYTES 32
 
-static const char *const role_names[] = {"officer", "worker", "supervisor", "admin", "partner"};
-
 enum auth_role auth_role_parse(const char *s, size_t n)
 {
-	for (int r = 0; r < ROLE_NONE; r++)
-		if (strlen(role_names[r]) == n && memcmp(role_names[r], s, n) == 0)
-			return (enum auth_role)r;
-	return ROLE_NONE;
+	int r = sc_enum_index(sc_enum_role, (struct sc_str){s, n});
+	return r < 0 ? ROLE_NONE : (enum auth_role)r;
 }
 
 const char *auth_role_name(enum auth_role r)
 {
-	return r < ROLE_NONE ? role_names[r] : "none";
+	return r < ROLE_NONE ? sc_enum_role[r] : "none";
 }
 
 int auth_fill_random(void *buf, size_t n)
@@ -56,6 +53,24 @@ static int hash_password(const struct auth *a, const char *pw, size_t n,
 	return rc == ARGON2_OK ? FN_OK : (rc == ARGON2_MEMORY_ALLOCATION_ERROR ? FN_NO_MEMORY : FN_INTERNAL);
 }
 
+/* Fields left 0 take the settings table's defaults (config.c), the one
+ * place they are written. */
+static void fill_defaults(struct auth_config *c)
+{
+	struct config d;
+	config_defaults(&d);
+	if (!c->argon_m_kib)
+		c->argon_m_kib = d.auth.argon_m_kib;
+	if (!c->argon_t)
+		c->argon_t = d.auth.argon_t;
+	if (!c->argon_p)
+		c->argon_p = d.auth.argon_p;
+	if (!c->token_ttl)
+		c->token_ttl = d.auth.token_ttl;
+	if (!c->token_idle)
+		c->token_idle = d.auth.token_idle;
+}
+
 int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
               struct audit *audit)
 {
@@ -69,16 +84,7 @@ int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
 	a->audit = audit;
 	if (cfg)
 		a->cfg = *cfg;
-	if (!a->cfg.argon_m_kib)
-		a->cfg.argon_m_kib = 19456;
-	if (!a->cfg.argon_t)
-		a->cfg.argon_t = 2;
-	if (!a->cfg.argon_p)
-		a->cfg.argon_p = 1;
-	if (!a->cfg.token_ttl)
-		a->cfg.token_ttl = 12 * 3600;
-	if (!a->cfg.token_idle)
-		a->cfg.token_idle = 2 * 3600;
+	fill_defaults(&a->cfg);
 	if ((rc = store_db_open(s, "auth.users", &a->users)) != FN_OK ||
 	    (rc = store_db_open(s, "auth.tokens", &a->tokens)) != FN_OK ||
 	    (rc = store_db_open(s, "auth.devices", &a->devices)) != FN_OK ||
@@ -112,18 +118,7 @@ int auth_user_find(struct auth *a, struct store_txn *t, struct sc_str name, stru
 void auth_user_summary(const struct sc_user_record *u, struct sc_user_summary *out)
 {
 	memset(out, 0, sizeof *out);
-	out->username = u->username;
-	SC_SET(user_summary, out, username);
-	out->role = u->role;
-	SC_SET(user_summary, out, role);
-	if (SC_HAS(user_record, u, agency)) {
-		out->agency = u->agency;
-		SC_SET(user_summary, out, agency);
-	}
-	if (SC_HAS(user_record, u, teams)) {
-		out->teams = u->teams;
-		SC_SET(user_summary, out, teams);
-	}
+	sc_project(&sc_rec_user_record, u, &sc_rec_user_summary, out);
 }
 
 struct user_put {

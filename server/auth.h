@@ -11,16 +11,33 @@
 #include "stored.h"
 #include "store.h"
 
-/* ROLE_PARTNER: a receiving agency (its user record's agency); it reads
+/* The roles are schema/records.h's SC_ENUM_role, listed there once: these
+ * are its indexes under the names the server uses, and the names come from
+ * sc_enum_role. Adding a role there without one here fails to compile.
+ * ROLE_PARTNER: a receiving agency (its user record's agency); it reads
  * referrals and enquiries addressed to that agency, never notes. */
-enum auth_role { ROLE_OFFICER, ROLE_WORKER, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_PARTNER, ROLE_NONE };
+enum auth_role {
+	ROLE_OFFICER = SC_E_role_officer,
+	ROLE_WORKER = SC_E_role_worker,
+	ROLE_SUPERVISOR = SC_E_role_supervisor,
+	ROLE_ADMIN = SC_E_role_admin,
+	ROLE_PARTNER = SC_E_role_partner,
+	ROLE_NONE = SC_NE_role
+};
+_Static_assert(ROLE_NONE == 5, "a role was added to SC_ENUM_role: give it a ROLE_ name here");
+
+/* " officer worker supervisor admin partner": the role names for a usage
+ * message, from the same list. */
+#define AUTH_ROLE_TEXT_(v) " " #v
+#define AUTH_ROLES_TEXT SC_ENUM_role(AUTH_ROLE_TEXT_)
 
 struct auth_config {
-	uint32_t argon_m_kib;  /* memory cost; default 19456 (19 MiB) */
-	uint32_t argon_t;      /* passes; default 2 */
-	uint32_t argon_p;      /* lanes; default 1 */
-	int64_t token_ttl;     /* absolute lifetime, seconds; default 12 hours */
-	int64_t token_idle;    /* unused this long, a token ends; default 2 hours */
+/* 0 means the setting's default (server/config.c's table). */
+	uint32_t argon_m_kib;  /* memory cost (argon2_memory_kib) */
+	uint32_t argon_t;      /* passes (argon2_passes) */
+	uint32_t argon_p;      /* lanes (argon2_lanes) */
+	int64_t token_ttl;     /* absolute lifetime, seconds (token_ttl) */
+	int64_t token_idle;    /* unused this long, a token ends (token_idle) */
 };
 
 /* The signed-in caller of a request. Strings live in the request arena. */

@@ -222,7 +222,7 @@ static int cmd_user_add(struct config *cfg, int argc, char **argv, int i)
 			SC_SET(user_record, &u, username);
 		} else if (strcmp(a, "--role") == 0) {
 			if (auth_role_parse(v, strlen(v)) == ROLE_NONE)
-				return cli_fail_usage("--role must be officer, worker, supervisor, admin or partner");
+				return cli_fail_usage("--role must be one of:" AUTH_ROLES_TEXT);
 			u.role = (struct sc_str){v, strlen(v)};
 			SC_SET(user_record, &u, role);
 		} else if (strcmp(a, "--team") == 0) {

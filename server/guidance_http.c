@@ -113,26 +113,9 @@ int api_get_guidance_doc(struct http_req *r)
 	snprintf(headers, sizeof headers,
 	         "ETag: %s\r\nCache-Control: private, no-cache\r\nVary: Accept, Accept-Encoding\r\n%s", etag,
 	         gzip ? "Content-Encoding: gzip\r\n" : "");
-	const char *inm = http_header(r, "If-None-Match");
-	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0))
+	if (http_not_modified(r, etag))
 		return http_send_bytes(r, 304, reply_ctype(r), NULL, 0, headers);
 	return http_send_bytes(r, 200, reply_ctype(r), bytes.p, bytes.n, headers);
-}
-
-static int query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
-{
-	const char *v = http_query(r, name);
-	char *end;
-	*out = def;
-	if (!v)
-		return FN_OK;
-	if (*v < '0' || *v > '9')
-		return FN_VALIDATION_FAILED;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (*end || x > max)
-		return FN_VALIDATION_FAILED;
-	*out = x;
-	return FN_OK;
 }
 
 /* A page is built per reader (roles, cursor), so it is compressed here,
@@ -166,9 +149,9 @@ int api_get_guidance_sync(struct http_req *r)
 	struct store_txn *t;
 	uint64_t since, limit;
 
-	if (query_u64(r, "since", 0, INT64_MAX, &since) != FN_OK)
+	if (http_query_u64(r, "since", 0, INT64_MAX, &since) != FN_OK)
 		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
-	if (query_u64(r, "limit", FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, &limit) != FN_OK || limit == 0)
+	if (http_query_u64(r, "limit", FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, &limit) != FN_OK || limit == 0)
 		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to %d", FEED_MAX_LIMIT);
 	if (with_read(r, &t) != FN_OK)
 		return r->status;

@@ -82,16 +82,8 @@ static int list_one(const struct sc_str *key, const struct sc_str *val, void *ar
 	c->out->items.v = v;
 	struct sc_guidance_summary *s = &c->out->items.v[c->out->items.n++];
 	memset(s, 0, sizeof *s);
-	s->id = d.id;
-	s->version = d.version;
-	s->title = d.title;
-	s->tags = d.tags;
-	s->updated = d.updated;
-	SC_SET(guidance_summary, s, id);
-	SC_SET(guidance_summary, s, version);
-	SC_SET(guidance_summary, s, title);
-	SC_SET(guidance_summary, s, tags);
-	SC_SET(guidance_summary, s, updated);
+	sc_project(&sc_rec_guidance_doc, &d, &sc_rec_guidance_summary, s);
+	SC_SET(guidance_summary, s, tags); /* the list has always said "tags":[] when there are none */
 	return STORE_SCAN_CONTINUE;
 }
 

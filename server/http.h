@@ -105,4 +105,13 @@ struct sc_limits http_body_limits(const struct http_req *r);
 /* A request header or NULL. */
 const char *http_header(struct http_req *r, const char *name);
 
+/* http_params.c. An unsigned decimal query parameter: `def` when absent,
+ * FN_VALIDATION_FAILED when not all digits or above `max`. */
+int http_query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out);
+/* 1 when the If-None-Match value `inm` lists `etag` (quoted, as sent in
+ * ETag) or is "*"; weak comparison. */
+int http_etag_listed(const char *inm, const char *etag);
+/* 1 when the request's If-None-Match lists `etag`: answer 304. */
+int http_not_modified(struct http_req *r, const char *etag);
+
 #endif

@@ -20,24 +20,15 @@ enum form {
 struct command {
 	const char *name, *sub; /* sub NULL: a command without subcommands */
 	enum form form;
-	int (*run)(struct config *cfg, int argc, char **argv, int i, const char *opt);
 	const char *usage;
 	const char *opt; /* its one option that is not a setting, or NULL */
+	/* The entry point, called as it is declared: one of these is set. */
+	int (*cfg_only)(struct config *cfg);
+	int (*cfg_argv)(struct config *cfg, int argc, char **argv);
+	int (*argv_only)(int argc, char **argv);
+	/* the few that need the settings' end (i) or their option (opt) */
+	int (*run)(struct config *cfg, int argc, char **argv, int i, const char *opt);
 };
-
-static int run_init(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)n; (void)v; (void)i; return cli_init(c); }
-static int run_serve(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)n; (void)v; (void)i; return cli_serve(c); }
-static int run_user_add(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)i; return cli_user_add(c, n, v); }
-static int run_account(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)i; return cli_account(c, n, v); }
-static int run_user_list(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)n; (void)v; (void)i; return cli_user_list(c); }
-static int run_device_list(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)n; (void)v; (void)i; return cli_device_list(c); }
-static int run_guidance_list(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)n; (void)v; (void)i; return cli_guidance_list(c); }
-static int run_audit_verify(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)n; (void)v; (void)i; return cli_audit_verify(c); }
-static int run_convert(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)c; (void)i; return cli_convert(n, v); }
-static int run_backup(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)c; (void)i; return cli_backup(n, v); }
-static int run_restore(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)c; (void)i; return cli_restore(n, v); }
-static int run_migrate(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)c; (void)i; return cli_migrate(n, v); }
-static int run_retention(struct config *c, int n, char **v, int i, const char *opt) { (void)opt; (void)c; (void)i; return cli_retention(n, v); }
 
 static int run_guidance(struct config *c, int n, char **v, int i, const char *opt)
 {
@@ -66,88 +57,88 @@ static int run_config(struct config *c, int n, char **v, int i, const char *opt)
 }
 
 static const struct command commands[] = {
-	{"init", NULL, F_SETTINGS, run_init,
+	{"init", NULL, F_SETTINGS, .cfg_only = cli_init, .usage =
 	 "fieldnote init --data DIR\n"
 	 "    Create a store in DIR and any missing parent directories (nothing\n"
 	 "    happens if one exists).\n"},
-	{"serve", NULL, F_SETTINGS, run_serve,
+	{"serve", NULL, F_SETTINGS, .cfg_only = cli_serve, .usage =
 	 "fieldnote serve [--config FILE] [--data DIR] [--listen [HOST:]PORT]\n"
 	 "                [--cert FILE] [--key FILE] [--SETTING VALUE ...]\n"
 	 "    Serve HTTPS until SIGTERM or SIGINT; in-flight requests finish.\n"
 	 "    Port 0 picks a free port; the address is printed on stdout. The key\n"
 	 "    file must be mode 600. One JSON line per request goes to stderr.\n"},
-	{"user", "add", F_OWN, run_user_add,
+	{"user", "add", F_OWN, .cfg_argv = cli_user_add, .usage =
 	 "fieldnote user add --data DIR --username U --role ROLE --team T\n"
 	 "                   [--team T2 ...] [--agency A] [--replace]\n"
 	 "                   (--role partner: --agency A required, no --team)\n"
 	 "    ROLE is officer, worker, supervisor, admin or partner. The password\n"
 	 "    is read from standard input (one line, 8 to 256 bytes).\n"},
-	{"user", "list", F_SETTINGS, run_user_list,
+	{"user", "list", F_SETTINGS, .cfg_only = cli_user_list, .usage =
 	 "fieldnote user list --data DIR\n"
 	 "    Every user: name, role, state (active or disabled), teams, agency.\n"},
-	{"user", "passwd", F_SETTINGS, run_user_passwd,
+	{"user", "passwd", F_SETTINGS, .run = run_user_passwd, .usage =
 	 "fieldnote user passwd --data DIR --username U\n"
 	 "    Set U's password from standard input; U's sessions end.\n", "--username"},
-	{"user", "disable", F_OWN, run_account,
+	{"user", "disable", F_OWN, .cfg_argv = cli_account, .usage =
 	 "fieldnote user disable --data DIR --username U\n"
 	 "    Disabling ends every session of the user at once.\n"},
-	{"user", "enable", F_OWN, run_account,
+	{"user", "enable", F_OWN, .cfg_argv = cli_account, .usage =
 	 "fieldnote user enable --data DIR --username U\n"
 	 "    Let a disabled user sign in again.\n"},
-	{"user", "unlock", F_OWN, run_account,
+	{"user", "unlock", F_OWN, .cfg_argv = cli_account, .usage =
 	 "fieldnote user unlock --data DIR --username U\n"
 	 "    Clear U's sign-in throttling (failures and backoff). The counters\n"
 	 "    live in the server's memory; the unlock is stored, and a running\n"
 	 "    server applies it at U's next sign-in attempt (the admin API's\n"
 	 "    POST /v1/admin/users/U/unlock does the same).\n"},
-	{"device", "list", F_SETTINGS, run_device_list,
+	{"device", "list", F_SETTINGS, .cfg_only = cli_device_list, .usage =
 	 "fieldnote device list --data DIR\n"
 	 "    Every device that has signed in: its user, state (active or\n"
 	 "    revoked) and last sign-in.\n"},
-	{"device", "revoke", F_OWN, run_account,
+	{"device", "revoke", F_OWN, .cfg_argv = cli_account, .usage =
 	 "fieldnote device revoke --data DIR --device ID\n"
 	 "    Report a handheld lost: its sessions end, it cannot sign in again.\n"},
-	{"guidance", "import", F_SETTINGS, run_guidance,
+	{"guidance", "import", F_SETTINGS, .run = run_guidance, .usage =
 	 "fieldnote guidance import --data DIR FILE...\n"
 	 "    Load Markdown guidance documents; unchanged files change nothing.\n"},
-	{"guidance", "list", F_SETTINGS, run_guidance_list,
+	{"guidance", "list", F_SETTINGS, .cfg_only = cli_guidance_list, .usage =
 	 "fieldnote guidance list --data DIR\n"
 	 "    Every current document's summary, as JSON.\n"},
-	{"guidance", "withdraw", F_SETTINGS, run_guidance,
+	{"guidance", "withdraw", F_SETTINGS, .run = run_guidance, .usage =
 	 "fieldnote guidance withdraw --data DIR ID...\n"
 	 "    Withdraw documents; devices learn of it on their next sync.\n"},
-	{"audit", "verify", F_SETTINGS, run_audit_verify,
+	{"audit", "verify", F_SETTINGS, .cfg_only = cli_audit_verify, .usage =
 	 "fieldnote audit verify --data DIR\n"
 	 "    Recompute the audit log's hash chain; report the first broken entry.\n"},
-	{"audit", "export", F_SETTINGS, run_audit_export,
+	{"audit", "export", F_SETTINGS, .run = run_audit_export, .usage =
 	 "fieldnote audit export --data DIR [--out FILE]\n"
 	 "    The audit log as JSON lines, oldest first (to FILE, made new, or stdout).\n", "--out"},
-	{"backup", NULL, F_TOOL, run_backup,
+	{"backup", NULL, F_TOOL, .argv_only = cli_backup, .usage =
 	 "fieldnote backup --data DIR --out FILE (--key-file KEY | --unencrypted)\n"
 	 "  fieldnote backup keygen --out KEY\n"
 	 "    Verified, encrypted online backup (fieldnote backup --help says more).\n"},
-	{"restore", NULL, F_TOOL, run_restore,
+	{"restore", NULL, F_TOOL, .argv_only = cli_restore, .usage =
 	 "fieldnote restore --in FILE --data NEWDIR [--key-file KEY]\n"
 	 "    Restore a backup into a new store directory.\n"},
-	{"migrate", NULL, F_TOOL, run_migrate,
+	{"migrate", NULL, F_TOOL, .argv_only = cli_migrate, .usage =
 	 "fieldnote migrate --data DIR --backup FILE (--key-file KEY | --unencrypted)\n"
 	 "    Back up, then bring the store to this program's schema version.\n"},
-	{"hold", NULL, F_TOOL, run_retention,
+	{"hold", NULL, F_TOOL, .argv_only = cli_retention, .usage =
 	 "fieldnote hold add|remove|list --data DIR [--child REF] [--reason TEXT]\n"
 	 "    Legal holds: retention deletes nothing about a held child.\n"},
-	{"retention", NULL, F_TOOL, run_retention,
+	{"retention", NULL, F_TOOL, .argv_only = cli_retention, .usage =
 	 "fieldnote retention run --data DIR [--dry-run]\n"
 	 "    Delete notes past retention and not held (fieldnote retention --help).\n"},
-	{"export", NULL, F_TOOL, run_retention,
+	{"export", NULL, F_TOOL, .argv_only = cli_retention, .usage =
 	 "fieldnote export child REF --data DIR --out FILE\n"
 	 "    Everything held about one child, as JSON (subject access).\n"},
-	{"config", "sample", F_OWN, run_config,
+	{"config", "sample", F_OWN, .run = run_config, .usage =
 	 "fieldnote config sample\n"
 	 "    Print a settings file with every setting at its default, commented out.\n"},
-	{"config", "roff", F_OWN, run_config,
+	{"config", "roff", F_OWN, .run = run_config, .usage =
 	 "fieldnote config roff\n"
 	 "    Print the settings as roff, for the fieldnote.conf(5) page.\n"},
-	{"convert", NULL, F_OWN, run_convert,
+	{"convert", NULL, F_OWN, .argv_only = cli_convert, .usage =
 	 "fieldnote convert --record NAME --from json|msgpack --to json|msgpack\n"
 	 "    Re-encode one record from stdin to stdout (for debugging).\n"},
 };
@@ -182,6 +173,17 @@ static int wants_help(int argc, char **argv, int from)
 	return 0;
 }
 
+static int call(const struct command *c, struct config *cfg, int argc, char **argv, int i, const char *opt)
+{
+	if (c->cfg_only)
+		return c->cfg_only(cfg);
+	if (c->cfg_argv)
+		return c->cfg_argv(cfg, argc, argv);
+	if (c->argv_only)
+		return c->argv_only(argc, argv);
+	return c->run(cfg, argc, argv, i, opt);
+}
+
 static int run(const struct command *c, struct config *cfg, int argc, char **argv)
 {
 	int first = c->sub ? 3 : 2, i = first;
@@ -193,7 +195,7 @@ static int run(const struct command *c, struct config *cfg, int argc, char **arg
 		return 0;
 	}
 	if (c->form == F_TOOL)
-		return c->run(cfg, argc - 1, argv + 1, 0, NULL);
+		return call(c, cfg, argc - 1, argv + 1, 0, NULL);
 	/* The command's own option comes out first; the rest are settings. */
 	const char *opt = NULL;
 	for (int k = first; c->opt && k + 1 < argc; k++)
@@ -207,7 +209,7 @@ static int run(const struct command *c, struct config *cfg, int argc, char **arg
 		return 2;
 	if (c->form == F_SETTINGS && i < argc && c->run != run_guidance)
 		return cli_fail_usage("unexpected argument");
-	return c->run(cfg, argc, argv, i, opt);
+	return call(c, cfg, argc, argv, i, opt);
 }
 
 int main(int argc, char **argv)

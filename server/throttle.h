@@ -23,15 +23,16 @@
 
 struct throttle;
 
+/* Each field is a login_* setting; 0 means its default (server/config.c). */
 struct throttle_config {
-	int64_t window;           /* seconds failures are counted over (900) */
-	unsigned pair_free;       /* failures per (account, address) before backoff (3) */
-	int64_t backoff_max;      /* longest (account, address) backoff, seconds (900) */
-	unsigned account_max;     /* failures per account, all addresses, per window (10) */
-	unsigned address_max;     /* failures per address per window, unknown devices (100) */
-	unsigned success_max;     /* successful sign-ins per account ... (30) */
-	int64_t success_window;   /* ... per this many seconds (60) */
-	unsigned slots;           /* counters kept at most (65536) */
+	int64_t window;           /* seconds failures are counted over */
+	unsigned pair_free;       /* failures per (account, address) before backoff */
+	int64_t backoff_max;      /* longest (account, address) backoff, seconds */
+	unsigned account_max;     /* failures per account, all addresses, per window */
+	unsigned address_max;     /* failures per address per window, unknown devices */
+	unsigned success_max;     /* successful sign-ins per account ... */
+	int64_t success_window;   /* ... per this many seconds */
+	unsigned slots;           /* counters kept at most */
 };
 
 enum throttle_reason {
@@ -68,7 +69,7 @@ struct throttle_reports {
 	struct throttle_report r[THROTTLE_REPORTS];
 };
 
-/* Zero config fields take the defaults shown above. *out is the caller's;
+/* Zero config fields take the settings' defaults. *out is the caller's;
  * free it with throttle_close (NULL is a no-op). */
 int throttle_open(struct throttle **out, const struct throttle_config *cfg);
 void throttle_close(struct throttle *t);

@@ -27,37 +27,6 @@ const struct web_asset *web_asset_find(const char *path)
 	return NULL;
 }
 
-/* If-None-Match is a list of entity tags (or "*"); the comparison is weak,
- * so W/"x" matches "x" (RFC 9110 13.1.2). */
-static int etag_listed(const char *inm, const char *etag)
-{
-	size_t en = strlen(etag);
-	const char *p = inm;
-
-	while (p && *p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '*')
-			return 1;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		const char *end = p;
-		if (*end == '"') {
-			end = strchr(end + 1, '"');
-			if (!end)
-				return 0;
-			end++;
-		} else {
-			end += strcspn(end, ", \t");
-		}
-		if ((size_t)(end - p) == en && memcmp(p, etag, en) == 0)
-			return 1;
-		p = end;
-		p += strcspn(p, ",");
-	}
-	return 0;
-}
-
 int web_serve(struct http_req *r)
 {
 	const char *path = r->ri->local_uri ? r->ri->local_uri : "";
@@ -78,8 +47,7 @@ int web_serve(struct http_req *r)
 	int n = snprintf(headers, sizeof headers, WEB_HEADERS "ETag: %s\r\n", a->etag);
 	if (n < 0 || (size_t)n >= sizeof headers)
 		return http_send_error(r, FN_INTERNAL, NULL, "reply header too long");
-	const char *inm = http_header(r, "If-None-Match");
-	if (inm && etag_listed(inm, a->etag))
+	if (http_not_modified(r, a->etag))
 		return http_send_bytes(r, 304, a->content_type, NULL, 0, headers);
 	return http_send_bytes(r, 200, a->content_type, a->bytes, a->length, headers);
 }

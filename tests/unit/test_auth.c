@@ -156,7 +156,25 @@ static int test_each_unlock_is_seen_as_new(void)
 	return 0;
 }
 
+/* The role names are schema's SC_ENUM_role: every wire name parses to the
+ * role whose name it is, and nothing else parses. */
+static int test_role_names_are_the_schema_list(void)
+{
+	for (int r = 0; r < ROLE_NONE; r++) {
+		const char *name = sc_enum_role[r];
+		CHECK_EQ_INT(auth_role_parse(name, strlen(name)), r);
+		CHECK(strcmp(auth_role_name((enum auth_role)r), name) == 0);
+	}
+	CHECK(sc_enum_role[ROLE_NONE] == NULL);
+	CHECK_EQ_INT(auth_role_parse("supervisor", 10), ROLE_SUPERVISOR);
+	CHECK_EQ_INT(auth_role_parse("supervisors", 11), ROLE_NONE);
+	CHECK_EQ_INT(auth_role_parse("super", 5), ROLE_NONE);
+	CHECK(strcmp(AUTH_ROLES_TEXT, " officer worker supervisor admin partner") == 0);
+	return 0;
+}
+
 const struct unit_case auth_cases[] = {
+	{"auth/role_names_are_the_schema_list", test_role_names_are_the_schema_list},
 	{"auth/each_unlock_is_seen_as_new", test_each_unlock_is_seen_as_new},
 	{"auth/logout_and_its_audit_entry_commit_together", test_logout_and_its_audit_entry_commit_together},
 	{"auth/login_and_its_audit_entry_commit_together", test_login_and_its_audit_entry_commit_together},

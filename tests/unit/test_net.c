@@ -1,5 +1,5 @@
-/* test_net.c - unit tests of the connection layer: --listen parsing and
- * the per-address connection table. */
+/* test_net.c - unit tests of the connection layer: --listen parsing, the
+ * per-address connection table, If-None-Match matching. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "connlimit.h"
+#include "http.h"
 #include "listen.h"
 #include "unit.h"
 
@@ -151,7 +152,24 @@ static int test_connlimit_many_addresses(void)
 	return 0;
 }
 
+/* One If-None-Match reading for the review page and guidance documents. */
+static int test_etag_listed(void)
+{
+	const char *tag = "\"d1-v3-js\"";
+	CHECK(http_etag_listed(tag, tag));
+	CHECK(http_etag_listed("W/\"d1-v3-js\"", tag));
+	CHECK(http_etag_listed("\"x\", \"d1-v3-js\"", tag));
+	CHECK(http_etag_listed("*", tag));
+	CHECK(http_etag_listed(" *", tag));
+	CHECK(!http_etag_listed("\"d1-v3-js-gz\"", tag));
+	CHECK(!http_etag_listed("\"d1-v3-j\"", tag));
+	CHECK(!http_etag_listed("\"d1-v3-js", tag));
+	CHECK(!http_etag_listed("", tag));
+	return 0;
+}
+
 const struct unit_case net_cases[] = {
+	{"net_etag_listed", test_etag_listed},
 	{"net_connlimit_caps_one_address", test_connlimit_caps_one_address},
 	{"net_connlimit_refuses_other_families_and_a_full_table", test_connlimit_refuses_other_families_and_a_full_table},
 	{"net_connlimit_many_addresses", test_connlimit_many_addresses},

@@ -138,17 +138,27 @@ static int test_successful_sign_ins_limited(void)
 	return 0;
 }
 
+/* The unlock tests' fixture: officer1 locked by two failures (a third at
+ * T0 + 5 waits), then unlocked once. 0 on success; *t is the caller's. */
+static int open_locked_then_unlocked(struct throttle **t, struct throttle_attempt *a)
+{
+	static const struct throttle_config cfg = {.account_max = 2, .pair_free = 2};
+	enum throttle_reason why;
+	*a = who("officer1", "10.0.5.1");
+	CHECK_EQ_INT(throttle_open(t, &cfg), FN_OK);
+	CHECK_EQ_INT(fail_at(*t, a, T0, &why), 0);
+	CHECK_EQ_INT(fail_at(*t, a, T0, &why), 0);
+	CHECK(fail_at(*t, a, T0 + 5, &why) > 0);
+	a->unlocks = 1;
+	return 0;
+}
+
 static int test_unlock_drops_older_counters(void)
 {
-	struct throttle_config cfg = {.account_max = 2, .pair_free = 2};
 	struct throttle *t;
 	enum throttle_reason why;
-	struct throttle_attempt a = who("officer1", "10.0.5.1");
-	CHECK_EQ_INT(throttle_open(&t, &cfg), FN_OK);
-	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
-	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
-	CHECK(fail_at(t, &a, T0 + 5, &why) > 0);
-	a.unlocks = 1;
+	struct throttle_attempt a;
+	CHECK(open_locked_then_unlocked(&t, &a) == 0);
 	CHECK_EQ_INT(succeed_at(t, &a, T0 + 7, &why), 0);
 	throttle_close(t);
 	return 0;
@@ -159,15 +169,10 @@ static int test_unlock_drops_older_counters(void)
  * counter starts at now), so an unlock opened the account for that second. */
 static int test_failures_after_an_unlock_in_the_same_second_count(void)
 {
-	struct throttle_config cfg = {.account_max = 2, .pair_free = 2};
 	struct throttle *t;
 	enum throttle_reason why;
-	struct throttle_attempt a = who("officer1", "10.0.5.1");
-	CHECK_EQ_INT(throttle_open(&t, &cfg), FN_OK);
-	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
-	CHECK_EQ_INT(fail_at(t, &a, T0, &why), 0);
-	CHECK(fail_at(t, &a, T0 + 5, &why) > 0);
-	a.unlocks = 1;
+	struct throttle_attempt a;
+	CHECK(open_locked_then_unlocked(&t, &a) == 0);
 	CHECK_EQ_INT(fail_at(t, &a, T0 + 6, &why), 0);
 	CHECK_EQ_INT(fail_at(t, &a, T0 + 6, &why), 0);
 	CHECK(fail_at(t, &a, T0 + 6, &why) > 0);

@@ -142,6 +142,23 @@ static jbyteArray json_result(JNIEnv *env, fn_client *c, int rc, char *out)
 #define JFN(name) JNICALL Java_org_fieldnote_Fieldnote_##name
 #define JARGS JNIEnv *env, jclass cls
 
+/* The calls that take one string and hand back JSON (note, guidance
+ * document, guidance search): the Java bytes in as a C string, the JSON out
+ * as json_result makes it (NULL with an exception pending on failure). */
+static jbyteArray string_to_json(JNIEnv *env, fn_client *c, jbyteArray jarg,
+                                 int (*call)(fn_client *c, const char *arg, char **out))
+{
+	char *out = NULL;
+	int bad = 0, rc;
+	char *arg = cstr_get(env, jarg, &bad);
+
+	if (bad)
+		return NULL;
+	rc = call(c, arg, &out);
+	cstr_free(arg);
+	return json_result(env, c, rc, out);
+}
+
 /* ------------------------------------------------------------ handles --- */
 
 /* fn_options from nOpen's arguments (num: the six numbers of Options). */
@@ -283,16 +300,8 @@ JNIEXPORT jlong JFN(nNoteAmend)(JARGS, jlong h, jbyteArray jid, jbyteArray jjson
 
 JNIEXPORT jbyteArray JFN(nNoteGet)(JARGS, jlong h, jbyteArray jid)
 {
-	char *out = NULL;
-	int bad = 0, rc;
-	char *id = cstr_get(env, jid, &bad);
-
 	(void)cls;
-	if (bad)
-		return NULL;
-	rc = fn_note_get(H(h), id, &out);
-	cstr_free(id);
-	return json_result(env, H(h), rc, out);
+	return string_to_json(env, H(h), jid, fn_note_get);
 }
 
 JNIEXPORT jbyteArray JFN(nNoteList)(JARGS, jlong h)
@@ -349,30 +358,14 @@ JNIEXPORT jlong JFN(nOutboxExport)(JARGS, jlong h, jbyteArray jpath)
 
 JNIEXPORT jbyteArray JFN(nGuidanceGet)(JARGS, jlong h, jbyteArray jid)
 {
-	char *out = NULL;
-	int bad = 0, rc;
-	char *id = cstr_get(env, jid, &bad);
-
 	(void)cls;
-	if (bad)
-		return NULL;
-	rc = fn_guidance_get(H(h), id, &out);
-	cstr_free(id);
-	return json_result(env, H(h), rc, out);
+	return string_to_json(env, H(h), jid, fn_guidance_get);
 }
 
 JNIEXPORT jbyteArray JFN(nGuidanceSearch)(JARGS, jlong h, jbyteArray jwords)
 {
-	char *out = NULL;
-	int bad = 0, rc;
-	char *words = cstr_get(env, jwords, &bad);
-
 	(void)cls;
-	if (bad)
-		return NULL;
-	rc = fn_guidance_search(H(h), words, &out);
-	cstr_free(words);
-	return json_result(env, H(h), rc, out);
+	return string_to_json(env, H(h), jwords, fn_guidance_search);
 }
 
 JNIEXPORT jbyteArray JFN(nFeedbackList)(JARGS, jlong h)
