@@ -11,7 +11,7 @@
 
 static const char personal[] = "libfieldnote store v1";
 
-int cr_init(struct cr *c, const unsigned char key[32], char *detail)
+int fni_cr_init(struct cr *c, const unsigned char key[32], char *detail)
 {
 	int rc;
 
@@ -33,7 +33,7 @@ int cr_init(struct cr *c, const unsigned char key[32], char *detail)
 	return FN_OK;
 }
 
-void cr_free(struct cr *c)
+void fni_cr_free(struct cr *c)
 {
 	if (!c->ready)
 		return;
@@ -43,7 +43,7 @@ void cr_free(struct cr *c)
 	c->ready = 0;
 }
 
-int cr_random(struct cr *c, void *buf, size_t n)
+int fni_cr_random(struct cr *c, void *buf, size_t n)
 {
 	unsigned char *p = buf;
 	/* The DRBG hands out at most MBEDTLS_CTR_DRBG_MAX_REQUEST per call. */
@@ -71,14 +71,14 @@ static unsigned char *grow(struct sc_buf *out, size_t n)
 	return (unsigned char *)out->p + at;
 }
 
-int cr_seal(struct cr *c, const void *aad, size_t aadn, const void *pt, size_t n, struct sc_buf *out)
+int fni_cr_seal(struct cr *c, const void *aad, size_t aadn, const void *pt, size_t n, struct sc_buf *out)
 {
 	size_t at = out->n;
 	unsigned char *p = grow(out, CR_OVERHEAD + n);
 	if (!p)
 		return FN_NO_MEMORY;
 	p[0] = CR_VERSION;
-	if (cr_random(c, p + 1, CR_NONCE) != FN_OK)
+	if (fni_cr_random(c, p + 1, CR_NONCE) != FN_OK)
 		goto fail;
 	if (mbedtls_gcm_crypt_and_tag(&c->gcm, MBEDTLS_GCM_ENCRYPT, n, p + 1, CR_NONCE, aad, aadn, pt,
 	                              p + 1 + CR_NONCE, CR_TAG, p + 1 + CR_NONCE + n) != 0)
@@ -89,7 +89,7 @@ fail:
 	return FN_INTERNAL;
 }
 
-int cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size_t n, struct sc_buf *out)
+int fni_cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size_t n, struct sc_buf *out)
 {
 	const unsigned char *s = sealed;
 	if (n < CR_OVERHEAD || s[0] != CR_VERSION)
@@ -107,13 +107,13 @@ int cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size
 	return FN_OK;
 }
 
-int cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
+int fni_cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
 {
 	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 	unsigned char r[10];
 	uint64_t t = unix_ms < 0 ? 0 : (uint64_t)unix_ms & 0xffffffffffffull;
 
-	if (cr_random(c, r, sizeof r) != FN_OK)
+	if (fni_cr_random(c, r, sizeof r) != FN_OK)
 		return FN_INTERNAL;
 	/* 10 characters of time (50 bits, the top two zero), 16 of randomness. */
 	for (int i = 9; i >= 0; i--) {
@@ -134,14 +134,14 @@ int cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
 		lo >>= 5;
 	}
 	out[26] = 0;
-	cr_wipe(r, sizeof r);
+	fni_cr_wipe(r, sizeof r);
 	return FN_OK;
 }
 
-int cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27])
+int fni_cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27])
 {
 	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	int rc = cr_ulid(c, unix_ms, out);
+	int rc = fni_cr_ulid(c, unix_ms, out);
 	if (rc != FN_OK || !last || strlen(last) != 26 || strcmp(out, last) > 0)
 		return rc;
 	/* Same millisecond (or a clock gone back): the last id plus one, as
@@ -161,7 +161,7 @@ int cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27])
 	return FN_INTERNAL; /* 2^128 ids: cannot happen */
 }
 
-void cr_wipe(void *p, size_t n)
+void fni_cr_wipe(void *p, size_t n)
 {
 	mbedtls_platform_zeroize(p, n);
 }

@@ -19,6 +19,6 @@ struct sync {
 
 /* Pulls one feed (guidance, or feedback when guidance is 0) page by page
  * after its stored cursor, each page committed with its cursor (pull.c). */
-int sync_pull(struct sync *s, int guidance);
+int fni_sync_pull(struct sync *s, int guidance);
 
 #endif

@@ -57,6 +57,17 @@ test_libraries_export_only_the_public_api() {
 	done
 }
 
+# Every function the client's objects define globally is either public
+# API or carries the internal prefix fni_ (client-lib/src/client.h), as
+# curl's Curl_ beside curl_: client-lib/tools/rename-internal.sh renames.
+test_internal_functions_have_the_internal_prefix() {
+	local bad
+	public_names >"$FN_TMP/public"
+	bad=$(nm -g --defined-only "$FN_TOP/$FN_BUILD"/obj/fnclient/src/*.o | awk 'NF==3 {print $3}' | sort -u |
+		grep -vxF -f "$FN_TMP/public" | grep -v '^fni_' | head -8)
+	[ -z "$bad" ] || fail "internal functions without the fni_ prefix: $(echo $bad)"
+}
+
 # The server's stored-only records (users with password hashes, tokens,
 # note heads: server/stored.h) are not compiled into the handheld library.
 test_library_carries_no_server_records() {
