@@ -1,7 +1,7 @@
 /* attach.c - attachments on the device: stored sealed in 64 KiB chunks,
  * read back, bound to the note that lists them, counted. (Upload:
  * attach_sync.c.) */
-#include "fieldnote_int.h"
+#include "attach.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "store.h"
 
 #define ATT_CHUNK 65536u
 

@@ -17,6 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "rpc.h"
+#include "store.h"
+
 #define ATT_CHUNK 65536u
 #define MAX_PENDING 64 /* attachments looked at per sync */
 

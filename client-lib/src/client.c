@@ -1,5 +1,5 @@
 /* client.c - the handle: open (key check, device id), close, errors, shared helpers. */
-#include "fieldnote_int.h"
+#include "client.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "crypto.h"
+#include "net.h"
+#include "outbox.h"
+#include "store.h"
 
 /* What the check record holds: opening it proves the key. */
 static const char check_text[] = "fieldnote device store, format 1";
@@ -182,7 +187,7 @@ static void load_state(fn_client *c)
 	if (fni_st_get_u64(&c->st, t, "clock_offset", &off) == FN_OK)
 		c->clock_offset = (int64_t)off;
 	if (c->online && fni_st_get_sealed(&c->st, t, DB_META, "tls", 3, &b) == FN_OK)
-		fni_net_session_give(&c->net, b.p, b.n);
+		fni_net_session_give(c->net, b.p, b.n);
 	fni_st_read_end(t);
 	if (b.p)
 		fni_cr_wipe(b.p, b.n);
@@ -242,6 +247,13 @@ FN_API int fn_client_open(fn_client **out, const fn_options *opt)
 		free(c);
 		return open_fail(opt, FN_NO_MEMORY, "cannot create a mutex");
 	}
+	/* Allocated even offline (zeroed, never set up), as when it was part of
+	 * the handle: sign-out and sync close it either way. */
+	if (!(c->net = calloc(1, sizeof *c->net))) {
+		rc = FN_NO_MEMORY;
+		snprintf(detail, sizeof detail, "out of memory");
+		goto fail;
+	}
 	c->opt = o;
 	c->opt.store_dir = c->opt.server_url = c->opt.ca_file = NULL;
 	c->opt.cert_file = c->opt.cert_key_file = c->opt.device_id = NULL;
@@ -264,7 +276,7 @@ FN_API int fn_client_open(fn_client **out, const fn_options *opt)
 		goto fail;
 	}
 	if (o.server_url) {
-		if ((rc = fni_net_setup(&c->net, &c->cr, &o, detail)) != FN_OK)
+		if ((rc = fni_net_setup(c->net, &c->cr, &o, detail)) != FN_OK)
 			goto fail;
 		c->online = 1;
 	}
@@ -280,7 +292,11 @@ FN_API void fn_client_close(fn_client *c)
 {
 	if (!c)
 		return;
-	fni_net_free(&c->net);
+	if (c->net) {
+		fni_net_free(c->net);
+		fni_cr_wipe(c->net, sizeof *c->net);
+		free(c->net);
+	}
 	sc_buf_free(&c->user_mp);
 	fni_st_close(&c->st);
 	fni_cr_free(&c->cr);

@@ -1,8 +1,13 @@
 /* compose.c - the app's note JSON completed with the library's fields, then validated and encoded once. */
-#include "fieldnote_int.h"
+#include "compose.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "session.h"
 
 /*
  * Why a scanner rather than a JSON library: the note is parsed once, by

@@ -5,10 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/gcm.h>
-
 #include "buf.h"
 
 /* A sealed record: version(1) nonce(12) ciphertext tag(16). */
@@ -17,14 +13,14 @@
 #define CR_TAG 16
 #define CR_OVERHEAD (1 + CR_NONCE + CR_TAG)
 
-/* One per handle. The DRBG locks itself (MBEDTLS_THREADING_C), so the TLS
- * layer may draw from it while another thread seals; the GCM context is
- * used under the handle's mutex only. */
+/* One per handle. The mbedTLS contexts live behind `s`, defined in crypto.c
+ * only, so that no other file sees mbedTLS through this header. The DRBG
+ * locks itself (MBEDTLS_THREADING_C), so the TLS layer may draw from it
+ * while another thread seals; the GCM context is used under the handle's
+ * mutex only. */
+struct cr_state;
 struct cr {
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
-	mbedtls_gcm_context gcm;
-	int ready;
+	struct cr_state *s; /* NULL until fni_cr_init, and after fni_cr_free */
 };
 
 /* Seeds the DRBG from the OS and keys GCM with the 32-byte key (the key

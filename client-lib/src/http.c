@@ -9,8 +9,9 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "fieldnote_int.h"
+#include "crypto.h"
 #include "net.h"
+#include "public.h"
 
 /* A buffered reader over a source; the head cap counts as it goes. */
 struct rd {

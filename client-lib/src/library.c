@@ -1,12 +1,14 @@
 /* library.c - offline reading: cached guidance (get, search) and supervisors' feedback. */
-#include "fieldnote_int.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
 #include "search.h"
+#include "store.h"
 
 /* Opens one sealed value into b (reset first) and decodes it as rec. */
 static int open_record(fn_client *c, int db, const MDB_val *k, const MDB_val *v, const struct sc_record *rec,

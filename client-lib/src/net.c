@@ -12,13 +12,14 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
+#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <psa/crypto.h>
 
-#include "fieldnote_int.h"
+#include "crypto.h"
+#include "public.h"
 
 /* I/O waits are cut into slices so that a cancel flag is seen quickly. */
 #define SLICE_MS 200

@@ -10,8 +10,8 @@
 #include <mbedtls/x509_crt.h>
 
 #include "buf.h"
-#include "crypto.h"
 
+struct cr;
 struct fn_options;
 
 /* The connection state of one handle. Used by one thread at a time (the

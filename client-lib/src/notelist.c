@@ -1,10 +1,14 @@
 /* notelist.c - fn_note_list: every note the device knows, with its state, read offline. */
-#include "fieldnote_int.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "outbox.h"
+#include "records.h"
+#include "store.h"
 
 /* child_ref, context and occurred_at of a note's msgpack into o. */
 static void add_summary(json_t *o, struct sc_str mp, struct sc_arena *a)

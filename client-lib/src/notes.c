@@ -1,11 +1,18 @@
 /* notes.c - capture: saving and amending notes into the sealed outbox, and reading them back. */
-#include "fieldnote_int.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "attach.h"
+#include "client.h"
+#include "compose.h"
+#include "crypto.h"
+#include "outbox.h"
+#include "records.h"
+#include "session.h"
+#include "store.h"
 
 /* ---------------------------------------------------- record layouts --- */
 

@@ -1,5 +1,5 @@
 /* outbox.c - outbox writes that keep the per-state counts, fn_outbox_count and fn_outbox_export. */
-#include "fieldnote_int.h"
+#include "outbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "store.h"
 
 /*
  * Why counters: every outbox value is sealed, so counting by state would

@@ -4,6 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client.h"
+#include "crypto.h"
+#include "outbox.h"
+#include "records.h"
+#include "referrals.h"
+#include "rpc.h"
+#include "store.h"
+
 /* ---------------------------------------------------------------- pulls --- */
 
 struct page_job {

@@ -1,9 +1,14 @@
 /* referrals.c - what became of this user's referrals: the receiving
  * agencies' receipts and outcomes, kept by sync (pull.c) and read offline. */
-#include "fieldnote_int.h"
+#include "referrals.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "store.h"
 
 #define REF_PREFIX "referral:"
 #define REF_PREFIX_N (sizeof REF_PREFIX - 1)

@@ -1,11 +1,15 @@
 /* rpc.c - one API call: the request over http.c, the retry policy with backoff and jitter, error replies. */
-#include "fieldnote_int.h"
+#include "rpc.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "client.h"
+#include "crypto.h"
 #include "http.h"
+#include "net.h"
+#include "records.h"
 
 static const char *const step_names[] = {
 	[FN_STEP_CONNECT] = "connect",
@@ -192,7 +196,7 @@ int fni_rpc_call_ex(struct rpc *x, const char *method, const char *path, const c
                 size_t n, int auth)
 {
 	fn_client *c = x->c;
-	struct net *net = &c->net;
+	struct net *net = c->net;
 	int rc;
 
 	for (unsigned attempt = 1;; attempt++) {

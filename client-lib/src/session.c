@@ -1,10 +1,17 @@
 /* session.c - sign-in and sign-out, and the session kept (sealed) in the store. */
-#include "fieldnote_int.h"
+#include "session.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "net.h"
+#include "records.h"
+#include "rpc.h"
+#include "store.h"
 
 int fni_meta_user(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_user_summary *out)
 {
@@ -129,9 +136,9 @@ FN_API int fn_login(fn_client *c, const char *username, const char *password)
 		rc = sc_encode(&sc_rec_session_reply, SC_MSGPACK, &reply, &j.sess);
 		if (rc == FN_OK)
 			rc = sc_encode(&sc_rec_user_summary, SC_MSGPACK, reply.user, &j.user);
-		fni_net_session_take(&c->net, &j.tls);
+		fni_net_session_take(c->net, &j.tls);
 	}
-	fni_net_close(&c->net, 1);
+	fni_net_close(c->net, 1);
 	pthread_mutex_lock(&c->mu);
 	if (rc == FN_OK && (rc = fni_st_write(&c->st, login_txn, &j)) != FN_OK)
 		fni_fail_store(c, rc);
@@ -223,7 +230,7 @@ FN_API int fn_logout(fn_client *c)
 		x.attempts = 2; /* signing out must not keep the user waiting, */
 		x.max_wait_ms = 2000; /* nor wait long on Retry-After */
 		server = fni_rpc_call(&x, "DELETE", "/v1/session", NULL, 0, 1);
-		fni_net_close(&c->net, 1);
+		fni_net_close(c->net, 1);
 		pthread_mutex_lock(&c->mu);
 	}
 	/* A token the server no longer knows is as good as ended. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "crypto.h"
 #include "status.h"
 
 static const char *const db_names[DB_N] = {"meta", "outbox", "notes", "guidance", "feedback",

@@ -8,7 +8,8 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "crypto.h"
+
+struct cr;
 
 /*
  * The databases. Keys are plaintext (note ids are random ULIDs, guidance

@@ -7,6 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
+#include "client.h"
+#include "crypto.h"
+#include "net.h"
+#include "outbox.h"
+#include "records.h"
+#include "rpc.h"
+#include "session.h"
+#include "store.h"
+
 /*
  * Why this is resumable: every local change is one LMDB transaction made
  * after the server's answer, and every request is idempotent. A note is
@@ -270,8 +280,8 @@ static int push(struct sync *s)
 	if (!b)
 		return FN_NO_MEMORY;
 	b->s = s;
-	c->net.on_sent = on_sent;
-	c->net.on_sent_arg = s;
+	c->net->on_sent = on_sent;
+	c->net->on_sent_arg = s;
 	for (;;) {
 		size_t after_n = b->after_n;
 		unsigned char after[80];
@@ -315,7 +325,7 @@ static int push(struct sync *s)
 		count_results(s, b);
 		fni_rpc_progress(&s->x, FN_STEP_PUSH_SAVED, s->answered, s->total, FN_OK, 0);
 	}
-	c->net.on_sent = NULL;
+	c->net->on_sent = NULL;
 	if (b->body.p)
 		fni_cr_wipe(b->body.p, b->body.cap);
 	sc_buf_free(&b->body);
@@ -330,7 +340,7 @@ static int save_tls_txn(MDB_txn *t, void *arg)
 	struct sync *s = arg;
 	struct sc_buf b = {0};
 	int rc = fni_st_put_u64(&s->c->st, t, "clock_offset", (uint64_t)s->c->clock_offset);
-	if (rc == FN_OK && fni_net_session_take(&s->c->net, &b) == FN_OK)
+	if (rc == FN_OK && fni_net_session_take(s->c->net, &b) == FN_OK)
 		rc = fni_st_put_sealed(&s->c->st, t, DB_META, "tls", 3, b.p, b.n);
 	sc_buf_free(&b);
 	return rc;
@@ -383,9 +393,9 @@ static char *summary_json(const struct sync *s, int rc)
 	json_object_set_new(o, "feedback", json_integer((json_int_t)s->feedback));
 	json_object_set_new(o, "feedback_available", json_boolean(!s->feedback_unsupported));
 	json_object_set_new(o, "retries", json_integer(s->x.retries));
-	json_object_set_new(o, "connections", json_integer(s->c->net.connections));
-	json_object_set_new(o, "resumed", json_integer(s->c->net.resumed));
-	json_object_set_new(o, "tls", json_string(s->c->net.version ? s->c->net.version : ""));
+	json_object_set_new(o, "connections", json_integer(s->c->net->connections));
+	json_object_set_new(o, "resumed", json_integer(s->c->net->resumed));
+	json_object_set_new(o, "tls", json_string(s->c->net->version ? s->c->net->version : ""));
 	json_object_set_new(o, "stopped", json_string(stop_reason(s, rc)));
 	json_object_set_new(o, "phase", json_string(phases[s->phase]));
 	if (s->x.retry_after >= 0)
@@ -483,7 +493,7 @@ FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progres
 	pthread_mutex_lock(&c->netmu);
 	memset(&s, 0, sizeof s);
 	s.c = c;
-	c->net.connections = c->net.resumed = 0;
+	c->net->connections = c->net->resumed = 0;
 	if ((rc = fni_rpc_init(&s.x, c)) != FN_OK) {
 		snprintf(s.x.detail, sizeof s.x.detail, "out of memory");
 		goto done;
@@ -521,7 +531,7 @@ FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progres
 	if (rc == FN_OK)
 		s.phase = 4;
 done:
-	fni_net_close(&c->net, 1);
+	fni_net_close(c->net, 1);
 	pthread_mutex_lock(&c->mu);
 	if (c->online)
 		fni_st_write(&c->st, save_tls_txn, &s);

@@ -1,8 +1,11 @@
-/* sync.h - private to sync.c and pull.c: the state of one fn_sync_run. */
+/* sync.h - private to sync.c, pull.c and attach_sync.c: the state of one fn_sync_run. */
 #ifndef FN_CLIENT_SYNC_H
 #define FN_CLIENT_SYNC_H
 
-#include "fieldnote_int.h"
+#include <stdint.h>
+
+#include "client.h"
+#include "rpc.h"
 
 struct sync {
 	struct rpc x;

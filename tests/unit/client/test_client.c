@@ -5,8 +5,10 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "fieldnote_int.h"
+#include "crypto.h"
 #include "http.h"
+#include "outbox.h"
+#include "public.h"
 #include "unit.h" /* tests/unit/unit.h: CHECK and struct unit_case */
 
 /* --- the public header's codes are schema's, all of them --- */

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fieldnote_int.h"
+#include "client.h"
+#include "records.h"
+#include "store.h"
 #include "unit.h"
 
 static const char note_base[] =

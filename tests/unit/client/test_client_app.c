@@ -6,7 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fieldnote_int.h"
+#include "client.h"
+#include "crypto.h"
+#include "net.h"
+#include "records.h"
+#include "session.h"
+#include "store.h"
 #include "unit.h"
 
 static const char note_json_text[] =
