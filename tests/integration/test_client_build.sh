@@ -68,6 +68,21 @@ test_internal_functions_have_the_internal_prefix() {
 	[ -z "$bad" ] || fail "internal functions without the fni_ prefix: $(echo $bad)"
 }
 
+# Each private header compiles on its own (it includes what it uses), so a
+# file can include just the ones it needs (client-lib/src/client.h lists
+# them); and only net.h and store.h bring in mbedTLS or LMDB.
+test_private_headers_are_self_contained() {
+	local h out=$FN_TMP/hdr
+	for h in client-lib/src/*.h; do
+		printf '#include "%s"\n' "${h##*/}" >"$out.c"
+		cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$FN_TOP/build/deps/mbedtls/include" -Ischema \
+			-Iclient-lib/include -Iclient-lib/src -DFN_BUILDING_LIBRARY -fsyntax-only "$out.c" 2>"$out.err" ||
+			{ fail "$h does not compile on its own: $(head -3 "$out.err")"; return 1; }
+	done
+	h=$(grep -l '#include <\(mbedtls\|psa\)/\|#include <lmdb.h>' client-lib/src/*.h | grep -v -e '/net.h$' -e '/store.h$')
+	[ -z "$h" ] || fail "mbedTLS or LMDB included by $h"
+}
+
 # The server's stored-only records (users with password hashes, tokens,
 # note heads: server/stored.h) are not compiled into the handheld library.
 test_library_carries_no_server_records() {
