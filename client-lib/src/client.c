@@ -64,6 +64,42 @@ int fni_read_start(fn_client *c, struct sc_arena **a, MDB_txn **t)
 	return rc == FN_OK ? FN_OK : fni_fail_store(c, rc);
 }
 
+int fni_read_begin(struct read_call *r, fn_client *c, char **out)
+{
+	memset(r, 0, sizeof *r);
+	if (!c || !out)
+		return FN_BAD_ARGUMENT;
+	*out = NULL;
+	r->c = c;
+	pthread_mutex_lock(&c->mu);
+	return fni_read_start(c, &r->a, &r->t);
+}
+
+int fni_read_cursor(struct read_call *r, int db, const char *what)
+{
+	int rc = mdb_cursor_open(r->t, r->c->st.db[db], &r->cur);
+	if (rc == 0)
+		return FN_OK;
+	r->cur = NULL;
+	return fni_fail_store(r->c, fni_st_status(&r->c->st, rc, what));
+}
+
+int fni_read_end(struct read_call *r, int rc)
+{
+	if (!r->c)
+		return rc;
+	if (r->cur)
+		mdb_cursor_close(r->cur);
+	fni_st_read_end(r->t);
+	if (r->b.p)
+		fni_cr_wipe(r->b.p, r->b.cap);
+	sc_buf_free(&r->b);
+	sc_arena_free(r->a);
+	pthread_mutex_unlock(&r->c->mu);
+	r->c = NULL;
+	return rc;
+}
+
 int64_t fni_now(const fn_client *c)
 {
 	return (int64_t)time(NULL) + c->clock_offset;

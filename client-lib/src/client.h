@@ -79,6 +79,29 @@ int fni_fail_store(fn_client *c, int status);
  * may then still need sc_arena_free, as before). */
 int fni_read_start(fn_client *c, struct sc_arena **a, MDB_txn **t);
 
+/* A read-only call of the API answering in *out: the handle with mu
+ * held, a scratch arena, a read transaction, a cursor if one is opened,
+ * and a buffer for opened values (wiped at the end: it held plaintext). */
+struct read_call {
+	fn_client *c; /* NULL until begun: fni_read_end then only returns */
+	struct sc_arena *a;
+	MDB_txn *t;
+	MDB_cursor *cur;
+	struct sc_buf b;
+};
+
+/* Begins r: FN_BAD_ARGUMENT when c or out is NULL (nothing is taken);
+ * otherwise sets *out to NULL, takes mu, then the arena and the read
+ * transaction, recording why either failed. End r with fni_read_end
+ * whatever this returned. */
+int fni_read_begin(struct read_call *r, fn_client *c, char **out);
+/* Opens r->cur on the database db; a failure is recorded as `what`
+ * ("reading feedback") and returned. */
+int fni_read_cursor(struct read_call *r, int db, const char *what);
+/* Closes the cursor, ends the transaction, wipes and frees the buffer,
+ * frees the arena and releases mu. Returns rc. */
+int fni_read_end(struct read_call *r, int rc);
+
 /* Unix seconds as the server would say them (the device clock corrected
  * by the offset learnt from the server's Date header). */
 int64_t fni_now(const fn_client *c);

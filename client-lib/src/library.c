@@ -151,140 +151,101 @@ static int summarize(const struct sc_guidance_doc *d, struct sc_arena *keep, str
 	return FN_OK;
 }
 
-FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
+/* The guidance whose text matches words, summarized into list (from keep). */
+static int matches(struct read_call *r, const char *words, struct sc_arena *keep, struct sc_guidance_list *list)
 {
-	struct sc_arena *keep = NULL, *scratch = NULL;
-	struct sc_buf b = {0};
-	struct sc_guidance_list list = {0};
-	MDB_txn *t = NULL;
-	MDB_cursor *cur = NULL;
+	struct sc_str w = {words ? words : "", words ? strlen(words) : 0};
 	MDB_val k, v;
 	size_t cap = 0;
-	int rc;
+	int rc = FN_OK, mrc;
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	keep = sc_arena_new(0);
-	scratch = sc_arena_new(0);
-	if (!keep || !scratch) {
-		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
-		goto out;
-	}
-	if ((rc = fni_st_read(&c->st, &t)) != FN_OK) {
-		fni_fail_store(c, rc);
-		goto out;
-	}
-	if ((rc = mdb_cursor_open(t, c->st.db[DB_GUIDANCE], &cur)) != 0) {
-		rc = fni_fail_store(c, fni_st_status(&c->st, rc, "reading guidance"));
-		goto out;
-	}
-	int mrc;
-	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(r->cur, &k, &v, op)) == 0; op = MDB_NEXT) {
 		struct sc_guidance_doc d;
-		sc_arena_reset(scratch);
-		if ((rc = open_record(c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, scratch, &b, &d)) != FN_OK)
+		sc_arena_reset(r->a);
+		if ((rc = open_record(r->c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, r->a, &r->b, &d)) != FN_OK)
 			break;
-		if (!sc_guidance_matches(&d, (struct sc_str){words ? words : "", words ? strlen(words) : 0}))
+		if (!sc_guidance_matches(&d, w))
 			continue;
-		struct sc_guidance_summary *nv = sc_arena_grow(keep, list.items.v, list.items.n, &cap, sizeof *nv, 32);
+		struct sc_guidance_summary *nv = sc_arena_grow(keep, list->items.v, list->items.n, &cap, sizeof *nv, 32);
 		if (!nv) {
 			rc = FN_NO_MEMORY;
 			break;
 		}
-		list.items.v = nv;
-		if ((rc = summarize(&d, keep, &list.items.v[list.items.n])) != FN_OK)
+		list->items.v = nv;
+		if ((rc = summarize(&d, keep, &list->items.v[list->items.n])) != FN_OK)
 			break;
-		list.items.n++;
+		list->items.n++;
 	}
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
-		rc = fni_st_status(&c->st, mrc, "reading guidance");
+		rc = fni_st_status(&r->c->st, mrc, "reading guidance");
+	return rc == FN_OK ? FN_OK : fni_fail_store(r->c, rc);
+}
+
+FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
+{
+	struct read_call r;
+	struct sc_arena *keep = NULL;
+	struct sc_guidance_list list = {0};
 	struct sc_guidance_summary none;
+	int rc = fni_read_begin(&r, c, out);
+
+	if (rc == FN_OK && !(keep = sc_arena_new(0)))
+		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
+	if (rc == FN_OK)
+		rc = fni_read_cursor(&r, DB_GUIDANCE, "reading guidance");
+	if (rc == FN_OK)
+		rc = matches(&r, words, keep, &list);
 	if (rc == FN_OK) {
 		if (!list.items.v)
 			list.items.v = &none;
 		SC_SET(guidance_list, &list, items);
 		if ((rc = fni_record_json(&sc_rec_guidance_list, &list, out)) != FN_OK)
 			fni_fail(c, rc, "out of memory");
-	} else {
-		fni_fail_store(c, rc);
 	}
-out:
-	if (cur)
-		mdb_cursor_close(cur);
-	fni_st_read_end(t);
-	sc_buf_free(&b);
-	sc_arena_free(scratch);
 	sc_arena_free(keep);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	return fni_read_end(&r, rc);
 }
 
 FN_API int fn_feedback_list(fn_client *c, char **out)
 {
-	struct sc_arena *a = NULL;
-	struct sc_buf b = {0};
+	struct read_call r;
 	struct sc_feedback_page page = {0};
-	MDB_txn *t = NULL;
-	MDB_cursor *cur = NULL;
+	struct sc_review none;
 	MDB_val k, v;
 	uint64_t cursor = 0;
 	size_t cap = 0;
-	int rc;
+	int rc = fni_read_begin(&r, c, out), mrc = 0;
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fni_read_start(c, &a, &t)) != FN_OK)
-		goto out;
-	if ((rc = fni_st_get_u64(&c->st, t, "cursor.feedback", &cursor)) != FN_OK) {
-		fni_fail_store(c, rc);
-		goto out;
-	}
-	if ((rc = mdb_cursor_open(t, c->st.db[DB_FEEDBACK], &cur)) != 0) {
-		rc = fni_fail_store(c, fni_st_status(&c->st, rc, "reading feedback"));
-		goto out;
-	}
-	int mrc;
-	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
-		struct sc_review *nv = sc_arena_grow(a, page.items.v, page.items.n, &cap, sizeof *nv, 32);
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
+	if ((rc = fni_st_get_u64(&c->st, r.t, "cursor.feedback", &cursor)) != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
+	if ((rc = fni_read_cursor(&r, DB_FEEDBACK, "reading feedback")) != FN_OK)
+		return fni_read_end(&r, rc);
+	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(r.cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+		struct sc_review *nv = sc_arena_grow(r.a, page.items.v, page.items.n, &cap, sizeof *nv, 32);
 		if (!nv) {
 			rc = FN_NO_MEMORY;
 			break;
 		}
 		page.items.v = nv;
-		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, a, &b, &page.items.v[page.items.n])) !=
-		    FN_OK)
+		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, r.a, &r.b, &nv[page.items.n])) != FN_OK)
 			break;
 		page.items.n++;
 	}
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
 		rc = fni_st_status(&c->st, mrc, "reading feedback");
-	struct sc_review none;
-	if (rc == FN_OK) {
-		if (!page.items.v)
-			page.items.v = &none;
-		page.next = (int64_t)cursor;
-		page.more = false;
-		page.has = (1ull << SC_F_feedback_page_items) | (1ull << SC_F_feedback_page_next) |
-		           (1ull << SC_F_feedback_page_more);
-		if ((rc = fni_record_json(&sc_rec_feedback_page, &page, out)) != FN_OK)
-			fni_fail(c, rc, "out of memory");
-	} else {
-		fni_fail_store(c, rc);
-	}
-out:
-	if (cur)
-		mdb_cursor_close(cur);
-	fni_st_read_end(t);
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	if (rc != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
+	if (!page.items.v)
+		page.items.v = &none;
+	page.next = (int64_t)cursor;
+	page.more = false;
+	page.has = (1ull << SC_F_feedback_page_items) | (1ull << SC_F_feedback_page_next) |
+	           (1ull << SC_F_feedback_page_more);
+	if ((rc = fni_record_json(&sc_rec_feedback_page, &page, out)) != FN_OK)
+		fni_fail(c, rc, "out of memory");
+	return fni_read_end(&r, rc);
 }
 
 /* ------------------------------------------ feedback since a cursor --- */
@@ -363,28 +324,22 @@ static int feed_items(fn_client *c, MDB_txn *t, struct sc_arena *a, uint64_t aft
 
 FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out)
 {
-	struct sc_arena *a = NULL;
-	MDB_txn *t = NULL;
+	struct read_call r;
 	uint64_t acked = 0;
-	int rc;
+	int rc = fni_read_begin(&r, c, out);
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fni_read_start(c, &a, &t)) != FN_OK)
-		goto out;
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
 	json_t *items = json_array();
-	rc = fni_st_get_u64(&c->st, t, "feedback.acked", &acked);
+	rc = fni_st_get_u64(&c->st, r.t, "feedback.acked", &acked);
 	if (after == FN_FEEDBACK_UNACKED)
 		after = acked;
 	uint64_t last = after;
 	if (rc == FN_OK)
-		rc = feed_items(c, t, a, after, items, &last);
+		rc = feed_items(c, r.t, r.a, after, items, &last);
 	if (rc != FN_OK) {
 		json_decref(items);
-		fni_fail_store(c, rc);
-		goto out;
+		return fni_read_end(&r, fni_fail_store(c, rc));
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "items", items);
@@ -394,9 +349,5 @@ FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out)
 	json_decref(o);
 	if (!*out)
 		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
-out:
-	fni_st_read_end(t);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	return fni_read_end(&r, rc);
 }

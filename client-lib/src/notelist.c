@@ -116,27 +116,19 @@ static json_t *sorted(json_t *by_id)
 
 FN_API int fn_note_list(fn_client *c, char **out)
 {
-	struct sc_arena *a = NULL;
-	struct sc_buf b = {0};
-	MDB_txn *t = NULL;
-	int rc;
+	struct read_call r;
+	int rc = fni_read_begin(&r, c, out);
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fni_read_start(c, &a, &t)) != FN_OK)
-		goto out;
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
 	json_t *by_id = json_object();
-	rc = by_id ? add_sent(c, t, a, &b, by_id) : FN_NO_MEMORY;
+	rc = by_id ? add_sent(c, r.t, r.a, &r.b, by_id) : FN_NO_MEMORY;
 	if (rc == FN_OK)
-		rc = add_outbox(c, t, a, &b, by_id);
+		rc = add_outbox(c, r.t, r.a, &r.b, by_id);
 	json_t *items = rc == FN_OK ? sorted(by_id) : NULL;
 	json_decref(by_id);
-	if (rc != FN_OK) {
-		fni_fail_store(c, rc);
-		goto out;
-	}
+	if (rc != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
 	json_t *o = items ? json_object() : NULL;
 	if (o)
 		json_object_set_new(o, "items", items);
@@ -144,12 +136,5 @@ FN_API int fn_note_list(fn_client *c, char **out)
 	json_decref(o);
 	if (!*out)
 		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
-out:
-	fni_st_read_end(t);
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	return fni_read_end(&r, rc);
 }

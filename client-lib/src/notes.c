@@ -443,54 +443,56 @@ out:
 	return rc;
 }
 
+/* One outbox entry as fn_outbox_list gives it (NULL when it does not open). */
+static json_t *ob_item(fn_client *c, const MDB_val *kv, const MDB_val *vv, int with_notes, struct read_call *r,
+                       int *rc)
+{
+	struct sc_str id;
+	int64_t rev;
+	struct ob_entry e;
+	struct sc_note n;
+
+	*rc = FN_OK;
+	if (fni_ob_key_split(kv->mv_data, kv->mv_size, &id, &rev) != 0)
+		return NULL;
+	r->b.n = 0;
+	if ((*rc = fni_st_open_value(&c->st, DB_OUTBOX, kv, vv, &r->b)) != FN_OK ||
+	    (*rc = fni_ob_unpack(r->b.p, r->b.n, &e)) != FN_OK)
+		return NULL;
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_stringn(id.p, id.n));
+	json_object_set_new(o, "revision", json_integer(rev));
+	json_object_set_new(o, "state", json_string(fni_ob_state_name(e.state)));
+	sc_arena_reset(r->a);
+	if (sc_decode(&sc_rec_note, SC_MSGPACK, e.note.p, e.note.n, NULL, r->a, &n, NULL) == FN_OK) {
+		json_object_set_new(o, "child_ref", json_stringn(n.child_ref.p, n.child_ref.n));
+		json_object_set_new(o, "context", json_stringn(n.context.p, n.context.n));
+		json_object_set_new(o, "occurred_at", json_integer(n.occurred_at));
+	}
+	add_reason(o, &e);
+	json_t *nj = with_notes ? note_json(e.note, r->a) : NULL;
+	if (nj)
+		json_object_set_new(o, "note", nj);
+	return o;
+}
+
 int fni_ob_list_json(fn_client *c, int with_notes, char **out)
 {
-	struct sc_arena *a = NULL;
-	struct sc_buf b = {0};
-	MDB_txn *t = NULL;
-	MDB_cursor *cur = NULL;
+	struct read_call r;
 	MDB_val kv, vv;
-	int rc;
+	int rc = fni_read_begin(&r, c, out), mrc;
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fni_read_start(c, &a, &t)) != FN_OK)
-		goto out;
-	if ((rc = mdb_cursor_open(t, c->st.db[DB_OUTBOX], &cur)) != 0) {
-		rc = fni_fail_store(c, fni_st_status(&c->st, rc, "reading the outbox"));
-		goto out;
-	}
+	if (rc == FN_OK)
+		rc = fni_read_cursor(&r, DB_OUTBOX, "reading the outbox");
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
 	json_t *items = json_array();
-	int mrc;
-	rc = FN_OK;
-	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &kv, &vv, op)) == 0; op = MDB_NEXT) {
-		struct sc_str id;
-		int64_t rev;
-		struct ob_entry e;
-		struct sc_note n;
-		if (fni_ob_key_split(kv.mv_data, kv.mv_size, &id, &rev) != 0)
-			continue;
-		b.n = 0;
-		if ((rc = fni_st_open_value(&c->st, DB_OUTBOX, &kv, &vv, &b)) != FN_OK ||
-		    (rc = fni_ob_unpack(b.p, b.n, &e)) != FN_OK)
+	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(r.cur, &kv, &vv, op)) == 0; op = MDB_NEXT) {
+		json_t *o = ob_item(c, &kv, &vv, with_notes, &r, &rc);
+		if (rc != FN_OK)
 			break;
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_stringn(id.p, id.n));
-		json_object_set_new(o, "revision", json_integer(rev));
-		json_object_set_new(o, "state", json_string(fni_ob_state_name(e.state)));
-		sc_arena_reset(a);
-		if (sc_decode(&sc_rec_note, SC_MSGPACK, e.note.p, e.note.n, NULL, a, &n, NULL) == FN_OK) {
-			json_object_set_new(o, "child_ref", json_stringn(n.child_ref.p, n.child_ref.n));
-			json_object_set_new(o, "context", json_stringn(n.context.p, n.context.n));
-			json_object_set_new(o, "occurred_at", json_integer(n.occurred_at));
-		}
-		add_reason(o, &e);
-		json_t *nj = with_notes ? note_json(e.note, a) : NULL;
-		if (nj)
-			json_object_set_new(o, "note", nj);
-		json_array_append_new(items, o);
+		if (o)
+			json_array_append_new(items, o);
 	}
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
 		rc = fni_st_status(&c->st, mrc, "reading the outbox");
@@ -502,16 +504,7 @@ int fni_ob_list_json(fn_client *c, int with_notes, char **out)
 		json_decref(items);
 		fni_fail_store(c, rc);
 	}
-out:
-	if (cur)
-		mdb_cursor_close(cur);
-	fni_st_read_end(t);
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	return fni_read_end(&r, rc);
 }
 
 FN_API int fn_outbox_list(fn_client *c, char **out)

@@ -63,34 +63,19 @@ static int collect(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_buf *
 
 FN_API int fn_referrals_list(fn_client *c, char **out)
 {
-	struct sc_arena *a = NULL;
-	struct sc_buf b = {0};
+	struct read_call r;
 	struct sc_referral_page page = {0};
 	struct sc_referral_record none;
-	MDB_txn *t = NULL;
-	int rc;
+	int rc = fni_read_begin(&r, c, out);
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fni_read_start(c, &a, &t)) != FN_OK)
-		goto done;
-	if ((rc = collect(c, t, a, &b, &page)) == FN_OK) {
-		if (!page.items.v)
-			page.items.v = &none;
-		page.has = ~0ull >> (64 - SC_NF_referral_page);
-		if ((rc = fni_record_json(&sc_rec_referral_page, &page, out)) != FN_OK)
-			fni_fail(c, rc, "out of memory");
-	} else {
-		fni_fail_store(c, rc);
-	}
-done:
-	fni_st_read_end(t);
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
+	if ((rc = collect(c, r.t, r.a, &r.b, &page)) != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
+	if (!page.items.v)
+		page.items.v = &none;
+	page.has = ~0ull >> (64 - SC_NF_referral_page);
+	if ((rc = fni_record_json(&sc_rec_referral_page, &page, out)) != FN_OK)
+		fni_fail(c, rc, "out of memory");
+	return fni_read_end(&r, rc);
 }
