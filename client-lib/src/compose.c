@@ -163,7 +163,7 @@ static void put_int(struct sc_buf *b, const char *key, int64_t v)
 }
 
 int fni_note_compose(fn_client *c, const char *json, const char *id, int64_t rev, int64_t replaces,
-                 const char *seen, struct sc_arena *a, struct sc_buf *mp)
+                     const char *seen, struct sc_arena *a, struct sc_buf *mp)
 {
 	static const char *const ours[] = {"id", "revision", "replaces", "created_at", "device_id"};
 	struct member m[MAX_MEMBERS];

@@ -308,7 +308,7 @@ static int inflate_body(struct sc_buf *body, size_t max_body, char *detail)
 }
 
 int fni_http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
-                    char *detail)
+                        char *detail)
 {
 	struct rd d = {.src = src, .detail = detail};
 	struct head h;
@@ -424,15 +424,15 @@ static int send_request(struct net *net, const char *method, const char *path, c
 }
 
 int fni_http_request(struct net *net, const char *method, const char *path, const char *token,
-                 const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
-                 char *detail)
+                     const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
+                     char *detail)
 {
 	return fni_http_request_ex(net, method, path, token, NULL, body, n, accept_gzip, max_body, r, detail);
 }
 
 int fni_http_request_ex(struct net *net, const char *method, const char *path, const char *token,
-                    const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
-                    struct http_reply *r, char *detail)
+                        const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
+                        struct http_reply *r, char *detail)
 {
 	struct http_src src = {net_src_read, net};
 	int rc;

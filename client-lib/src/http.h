@@ -45,7 +45,7 @@ struct http_src {
  * content coding.
  */
 int fni_http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
-                    char *detail);
+                        char *detail);
 
 /*
  * Sends one request on the connection (connecting first if it is down) and
@@ -58,12 +58,12 @@ int fni_http_read_reply(struct http_src *src, const char *method, size_t max_bod
  * and when the reply says so.
  */
 int fni_http_request(struct net *net, const char *method, const char *path, const char *token,
-                 const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
-                 char *detail);
+                     const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
+                     char *detail);
 /* The same with extra request header lines ("Name: value\r\n"..., at
  * most about 1 KiB), which then also carry the body's Content-Type. */
 int fni_http_request_ex(struct net *net, const char *method, const char *path, const char *token,
-                    const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
-                    struct http_reply *r, char *detail);
+                        const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
+                        struct http_reply *r, char *detail);
 
 #endif

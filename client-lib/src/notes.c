@@ -338,7 +338,7 @@ FN_API int fn_note_amend(fn_client *c, const char *id, const char *json, int64_t
 			latest = k.rec.latest;
 		if (!k.in_outbox && (k.rec.status == SENT_ACCEPTED || k.rec.status == SENT_ESCALATED)) {
 			rc = fni_fail(c, FN_FORBIDDEN, "note %.64s was %s: it is no longer amended from the device", id,
-			             fni_sent_status_name(k.rec.status));
+			              fni_sent_status_name(k.rec.status));
 			goto out;
 		}
 		rev = latest + 1;

@@ -161,7 +161,7 @@ int fni_sync_pull(struct sync *s, int guidance)
 			more = p->more;
 		}
 		fni_rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_REPLY : FN_STEP_FEEDBACK_REPLY,
-		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
+		                 guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
 		pthread_mutex_lock(&c->mu);
 		rc = fni_st_write(&c->st, guidance ? guidance_txn : feedback_txn, &j);
 		if (rc != FN_OK)
@@ -177,7 +177,7 @@ int fni_sync_pull(struct sync *s, int guidance)
 			s->feedback += (uint64_t)j.n_saved;
 		}
 		fni_rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_SAVED : FN_STEP_FEEDBACK_SAVED,
-		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
+		                 guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
 		/* A cursor that does not move would loop forever: stop there. */
 		if (!more || next <= (int64_t)j.since)
 			return FN_OK;

@@ -193,7 +193,7 @@ int fni_rpc_call(struct rpc *x, const char *method, const char *path, const void
 }
 
 int fni_rpc_call_ex(struct rpc *x, const char *method, const char *path, const char *extra, const void *body,
-                size_t n, int auth)
+                    size_t n, int auth)
 {
 	fn_client *c = x->c;
 	struct net *net = c->net;
@@ -220,7 +220,7 @@ int fni_rpc_call_ex(struct rpc *x, const char *method, const char *path, const c
 		x->detail[0] = 0;
 		x->reply.retry_after = -1;
 		rc = fni_http_request_ex(net, method, path, auth ? x->token : NULL, extra, body, n, x->accept_gzip,
-		                     c->opt.max_reply, &x->reply, x->detail);
+		                         c->opt.max_reply, &x->reply, x->detail);
 		net->deadline_ms = 0;
 		if (rc == FN_OK) {
 			if (x->reply.date) {

@@ -241,7 +241,7 @@ FN_API int fn_logout(fn_client *c)
 		fni_fail_store(c, rc);
 	else if ((rc = server) != FN_OK)
 		fni_fail(c, rc, "signed out on this device; the server was not told (%s): the token expires on its own",
-		        x.detail[0] ? x.detail : "no server URL");
+		         x.detail[0] ? x.detail : "no server URL");
 out_rpc:
 	fni_rpc_end(&x);
 out:
