@@ -44,12 +44,22 @@ $(CLIENT_OBJDIR)/schema/%.o: schema/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CLIENT_CFLAGS) -c $< -o $@
 
+# The public API: the FN_API functions fieldnote.h declares, one a line
+# (read from the header, so the list is never kept by hand).
+CLIENT_PUBLIC := $(CLIENT_OBJDIR)/public.syms
+$(CLIENT_PUBLIC): client-lib/include/fieldnote.h
+	@mkdir -p $(@D)
+	grep -o 'FN_API [^(]*(' $< | grep -o 'fn_[a-z0-9_]*' | sort -u >$@.tmp
+	@test -s $@.tmp || { echo "$@: no FN_API functions found in $<" >&2; exit 1; }
+	mv -f $@.tmp $@
+
 # The static library is one pre-linked object holding our code, schema and
-# the mbedTLS members it uses, with every symbol but fn_* made local: an
-# app linking its own mbedTLS or msgpack sees no clash.
-$(CLIENT_OBJDIR)/fieldnote-all.o: $(CLIENT_OBJ) $(CLIENT_SCHEMA_OBJ) $(MBEDLIBS)
+# the mbedTLS members it uses, with every symbol but the public API made
+# local (internal fni_ names too): an app linking its own mbedTLS or
+# msgpack sees no clash, and cannot reach the internals.
+$(CLIENT_OBJDIR)/fieldnote-all.o: $(CLIENT_OBJ) $(CLIENT_SCHEMA_OBJ) $(MBEDLIBS) $(CLIENT_PUBLIC)
 	$(CC) -r -nostdlib -o $@.tmp $(CLIENT_OBJ) $(CLIENT_SCHEMA_OBJ) $(MBEDLIBS)
-	$(OBJCOPY) --wildcard --keep-global-symbol='fn_*' $@.tmp $@
+	$(OBJCOPY) --keep-global-symbols=$(CLIENT_PUBLIC) $@.tmp $@
 	@rm -f $@.tmp
 
 # Outputs are written beside their target and renamed into place: tests (or

@@ -1,7 +1,7 @@
 /* attach.c - attachments on the device: stored sealed in 64 KiB chunks,
  * read back, bound to the note that lists them, counted. (Upload:
  * attach_sync.c.) */
-#include "fieldnote_int.h"
+#include "attach.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "store.h"
 
 #define ATT_CHUNK 65536u
 
@@ -36,17 +41,17 @@ static int read_file(fn_client *c, const char *path, unsigned char **out, size_t
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return fn_fail(c, FN_IO_ERROR, "cannot open %s: %s", path, strerror(errno));
+		return fni_fail(c, FN_IO_ERROR, "cannot open %s: %s", path, strerror(errno));
 	unsigned char *b = malloc(FN_ATTACHMENT_MAX + 1);
 	size_t got = b ? fread(b, 1, FN_ATTACHMENT_MAX + 1, f) : 0;
 	int bad = ferror(f);
 	fclose(f);
 	if (!b)
-		return fn_fail(c, FN_NO_MEMORY, "out of memory");
+		return fni_fail(c, FN_NO_MEMORY, "out of memory");
 	if (bad || got > FN_ATTACHMENT_MAX) {
 		free(b);
-		return bad ? fn_fail(c, FN_IO_ERROR, "cannot read %s", path)
-		           : fn_fail(c, FN_PAYLOAD_TOO_LARGE, "%s is larger than %zu bytes", path, FN_ATTACHMENT_MAX);
+		return bad ? fni_fail(c, FN_IO_ERROR, "cannot read %s", path)
+		           : fni_fail(c, FN_PAYLOAD_TOO_LARGE, "%s is larger than %zu bytes", path, FN_ATTACHMENT_MAX);
 	}
 	*out = b;
 	*n = got;
@@ -69,10 +74,10 @@ static int add_txn(MDB_txn *t, void *arg)
 	int rc = FN_OK;
 	for (uint32_t i = 0; rc == FN_OK && (size_t)i * ATT_CHUNK < j->n; i++) {
 		size_t off = (size_t)i * ATT_CHUNK, len = j->n - off < ATT_CHUNK ? j->n - off : ATT_CHUNK;
-		rc = st_put_sealed(&j->c->st, t, DB_ATTDATA, k, data_key(j->id, i, k), j->p + off, len);
+		rc = fni_st_put_sealed(&j->c->st, t, DB_ATTDATA, k, data_key(j->id, i, k), j->p + off, len);
 	}
 	if (rc == FN_OK && (rc = sc_encode(&sc_rec_upload_record, SC_MSGPACK, j->rec, &b)) == FN_OK)
-		rc = st_put_sealed(&j->c->st, t, DB_ATT, j->id, strlen(j->id), b.p, b.n);
+		rc = fni_st_put_sealed(&j->c->st, t, DB_ATT, j->id, strlen(j->id), b.p, b.n);
 	sc_buf_free(&b);
 	return rc;
 }
@@ -111,18 +116,18 @@ FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, si
 	pthread_mutex_lock(&c->mu);
 	int rc = FN_OK;
 	if (!type_ok(media_type))
-		rc = fn_fail(c, FN_BAD_ARGUMENT, "media_type must be image/jpeg, image/png or application/pdf");
+		rc = fni_fail(c, FN_BAD_ARGUMENT, "media_type must be image/jpeg, image/png or application/pdf");
 	else if (caption && strlen(caption) > 500)
-		rc = fn_fail(c, FN_BAD_ARGUMENT, "a caption is at most 500 bytes");
+		rc = fni_fail(c, FN_BAD_ARGUMENT, "a caption is at most 500 bytes");
 	else if (path)
 		rc = read_file(c, path, &file, &n), buf = file;
 	else if (!buf || n > FN_ATTACHMENT_MAX)
-		rc = fn_fail(c, buf ? FN_PAYLOAD_TOO_LARGE : FN_BAD_ARGUMENT, "no bytes, or more than %zu",
+		rc = fni_fail(c, buf ? FN_PAYLOAD_TOO_LARGE : FN_BAD_ARGUMENT, "no bytes, or more than %zu",
 		             FN_ATTACHMENT_MAX);
 	if (rc == FN_OK && n == 0)
-		rc = fn_fail(c, FN_BAD_ARGUMENT, "the attachment is empty");
-	if (rc == FN_OK && cr_ulid(&c->cr, fn_now(c) * 1000, id) != FN_OK)
-		rc = fn_fail(c, FN_INTERNAL, "no randomness");
+		rc = fni_fail(c, FN_BAD_ARGUMENT, "the attachment is empty");
+	if (rc == FN_OK && fni_cr_ulid(&c->cr, fni_now(c) * 1000, id) != FN_OK)
+		rc = fni_fail(c, FN_INTERNAL, "no randomness");
 	if (rc == FN_OK) {
 		mbedtls_sha256(buf, n, h, 0);
 		hex(h, sha);
@@ -130,21 +135,21 @@ FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, si
 		r.owner = SC_STR_LIT(""), r.note_id = SC_STR_LIT(""), r.att_id = (struct sc_str){id, 26};
 		r.sha256 = (struct sc_str){sha, 64}, r.media_type = (struct sc_str){media_type, strlen(media_type)};
 		r.caption = (struct sc_str){caption ? caption : "", caption ? strlen(caption) : 0};
-		r.length = (int64_t)n, r.created = fn_now(c);
+		r.length = (int64_t)n, r.created = fni_now(c);
 		r.has = ~0ull >> (64 - SC_NF_upload_record);
 		SC_CLEAR(upload_record, &r, device_id);
 		if (!caption)
 			SC_CLEAR(upload_record, &r, caption);
 		struct add_job j = {c, buf, n, &r, id};
-		if ((rc = st_write(&c->st, add_txn, &j)) != FN_OK)
-			fn_fail_store(c, rc);
+		if ((rc = fni_st_write(&c->st, add_txn, &j)) != FN_OK)
+			fni_fail_store(c, rc);
 		else if (json_out && !(*json_out = entry_json(&r, 0)))
-			rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
+			rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
 		if (rc == FN_OK && id_out)
 			memcpy(id_out, id, 27);
 	}
 	if (file) {
-		cr_wipe(file, n);
+		fni_cr_wipe(file, n);
 		free(file);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -156,19 +161,19 @@ static int load(fn_client *c, MDB_txn *t, const char *id, size_t idn, struct sc_
                 struct sc_upload_record *r)
 {
 	struct sc_buf b = {0};
-	int rc = st_get_sealed(&c->st, t, DB_ATT, id, idn, &b);
+	int rc = fni_st_get_sealed(&c->st, t, DB_ATT, id, idn, &b);
 	if (rc == FN_OK && sc_decode(&sc_rec_upload_record, SC_MSGPACK, b.p, b.n, NULL, a, r, NULL) != FN_OK)
 		rc = FN_WRONG_KEY;
 	sc_buf_free(&b);
 	return rc;
 }
 
-int attach_read_range(fn_client *c, MDB_txn *t, const char *id, uint32_t from, uint32_t to, struct sc_buf *out)
+int fni_attach_read_range(fn_client *c, MDB_txn *t, const char *id, uint32_t from, uint32_t to, struct sc_buf *out)
 {
 	unsigned char k[40];
 	int rc = FN_OK;
 	for (uint32_t i = from; rc == FN_OK && i < to; i++)
-		rc = st_get_sealed(&c->st, t, DB_ATTDATA, k, data_key(id, i, k), out);
+		rc = fni_st_get_sealed(&c->st, t, DB_ATTDATA, k, data_key(id, i, k), out);
 	return rc;
 }
 
@@ -185,15 +190,15 @@ FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t 
 	if (!c || !id || strlen(id) > 64)
 		return FN_BAD_ARGUMENT;
 	pthread_mutex_lock(&c->mu);
-	int rc = fn_read_start(c, &a, &t);
+	int rc = fni_read_start(c, &a, &t);
 	if (rc == FN_OK && (rc = load(c, t, id, strlen(id), a, &r)) != FN_OK)
-		fn_fail(c, rc, rc == FN_NOT_FOUND ? "no attachment %s on this device" : "attachment %s does not open", id);
+		fni_fail(c, rc, rc == FN_NOT_FOUND ? "no attachment %s on this device" : "attachment %s does not open", id);
 	if (rc == FN_OK && !r.done && bytes &&
-	    (rc = attach_read_range(c, t, id, 0, (uint32_t)((r.length + ATT_CHUNK - 1) / ATT_CHUNK), &b)) != FN_OK)
-		fn_fail_store(c, rc);
+	    (rc = fni_attach_read_range(c, t, id, 0, (uint32_t)((r.length + ATT_CHUNK - 1) / ATT_CHUNK), &b)) != FN_OK)
+		fni_fail_store(c, rc);
 	if (rc == FN_OK && json && !(*json = entry_json(&r, 1)))
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
-	st_read_end(t);
+		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
+	fni_st_read_end(t);
 	if (rc == FN_OK && bytes && b.n) {
 		*bytes = b.p;
 		if (n)
@@ -208,37 +213,37 @@ FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t 
 	return rc;
 }
 
-int attach_bind(fn_client *c, MDB_txn *t, const void *note_mp, size_t n)
+int fni_attach_bind(fn_client *c, MDB_txn *t, const void *note_mp, size_t n)
 {
 	struct sc_arena *a = sc_arena_new(0);
 	struct sc_note note;
 	int rc = FN_OK;
 	if (!a)
-		return fn_fail(c, FN_NO_MEMORY, "out of memory");
+		return fni_fail(c, FN_NO_MEMORY, "out of memory");
 	if (sc_decode(&sc_rec_note, SC_MSGPACK, note_mp, n, NULL, a, &note, NULL) != FN_OK)
-		rc = fn_fail(c, FN_INTERNAL, "the composed note does not decode");
+		rc = fni_fail(c, FN_INTERNAL, "the composed note does not decode");
 	for (size_t i = 0; rc == FN_OK && SC_HAS(note, &note, attachments) && i < note.attachments.n; i++) {
 		const struct sc_attachment *at = &note.attachments.v[i];
 		struct sc_upload_record r;
 		struct sc_buf b = {0};
 		rc = load(c, t, at->id.p, at->id.n, a, &r);
 		if (rc == FN_NOT_FOUND)
-			rc = fn_fail(c, FN_VALIDATION_FAILED, "attachments: no attachment %.*s on this device (fn_attachment_add)",
+			rc = fni_fail(c, FN_VALIDATION_FAILED, "attachments: no attachment %.*s on this device (fn_attachment_add)",
 			             (int)at->id.n, at->id.p);
 		else if (rc == FN_OK && (r.sha256.n != at->sha256.n || memcmp(r.sha256.p, at->sha256.p, at->sha256.n)))
-			rc = fn_fail(c, FN_VALIDATION_FAILED, "attachments: %.*s has another sha256 here", (int)at->id.n,
+			rc = fni_fail(c, FN_VALIDATION_FAILED, "attachments: %.*s has another sha256 here", (int)at->id.n,
 			             at->id.p);
 		else if (rc == FN_OK && r.note_id.n && (r.note_id.n != note.id.n || memcmp(r.note_id.p, note.id.p, note.id.n)))
-			rc = fn_fail(c, FN_VALIDATION_FAILED, "attachments: %.*s belongs to another note", (int)at->id.n,
+			rc = fni_fail(c, FN_VALIDATION_FAILED, "attachments: %.*s belongs to another note", (int)at->id.n,
 			             at->id.p);
 		else if (rc == FN_OK) {
 			r.note_id = note.id;
 			if ((rc = sc_encode(&sc_rec_upload_record, SC_MSGPACK, &r, &b)) == FN_OK)
-				rc = st_put_sealed(&c->st, t, DB_ATT, at->id.p, at->id.n, b.p, b.n);
+				rc = fni_st_put_sealed(&c->st, t, DB_ATT, at->id.p, at->id.n, b.p, b.n);
 			if (rc != FN_OK)
-				fn_fail_store(c, rc);
+				fni_fail_store(c, rc);
 		} else {
-			fn_fail_store(c, rc);
+			fni_fail_store(c, rc);
 		}
 		sc_buf_free(&b);
 	}

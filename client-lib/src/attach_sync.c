@@ -17,6 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "rpc.h"
+#include "store.h"
+
 #define ATT_CHUNK 65536u
 #define MAX_PENDING 64 /* attachments looked at per sync */
 
@@ -59,13 +66,13 @@ static int collect(fn_client *c, struct pending *out, size_t cap, size_t *count)
 	MDB_val k, v;
 	*count = 0;
 	pthread_mutex_lock(&c->mu);
-	int rc = a ? st_read(&c->st, &t) : FN_NO_MEMORY;
+	int rc = a ? fni_st_read(&c->st, &t) : FN_NO_MEMORY;
 	if (rc == FN_OK && mdb_cursor_open(t, c->st.db[DB_ATT], &cur) != 0)
 		rc = FN_IO_ERROR;
 	for (int op = MDB_FIRST; rc == FN_OK && *count < cap && mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT) {
 		struct sc_buf b = {0};
 		struct sc_upload_record r;
-		if (st_open_value(&c->st, DB_ATT, &k, &v, &b) == FN_OK &&
+		if (fni_st_open_value(&c->st, DB_ATT, &k, &v, &b) == FN_OK &&
 		    sc_decode(&sc_rec_upload_record, SC_MSGPACK, b.p, b.n, NULL, a, &r, NULL) == FN_OK && !r.done &&
 		    r.note_id.n && r.note_id.n <= 64 && r.att_id.n <= 64) {
 			struct pending *p = &out[*count];
@@ -82,7 +89,7 @@ static int collect(fn_client *c, struct pending *out, size_t cap, size_t *count)
 	}
 	if (cur)
 		mdb_cursor_close(cur);
-	st_read_end(t);
+	fni_st_read_end(t);
 	pthread_mutex_unlock(&c->mu);
 	sc_arena_free(a);
 	return rc;
@@ -124,10 +131,10 @@ static int patch(struct sync *s, const struct pending *p, const char *path, uint
 	size_t sn = 0;
 	uint32_t idx = (uint32_t)(off / ATT_CHUNK);
 	pthread_mutex_lock(&c->mu);
-	int rc = st_read(&c->st, &t);
+	int rc = fni_st_read(&c->st, &t);
 	if (rc == FN_OK)
-		rc = attach_read_range(c, t, p->id, idx, idx + 1, &b);
-	st_read_end(t);
+		rc = fni_attach_read_range(c, t, p->id, idx, idx + 1, &b);
+	fni_st_read_end(t);
 	pthread_mutex_unlock(&c->mu);
 	size_t start = (size_t)(off - (uint64_t)idx * ATT_CHUNK);
 	if (rc == FN_OK && start >= b.n)
@@ -142,8 +149,8 @@ static int patch(struct sync *s, const struct pending *p, const char *path, uint
 	sum[sn] = 0;
 	snprintf(hdr, sizeof hdr, "Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
 	         "Upload-Offset: %llu\r\nUpload-Checksum: sha256 %s\r\n", (unsigned long long)off, sum);
-	rc = rpc_call_ex(&s->x, "PATCH", path, hdr, b.p + start, b.n - start, 1);
-	cr_wipe(b.p, b.cap);
+	rc = fni_rpc_call_ex(&s->x, "PATCH", path, hdr, b.p + start, b.n - start, 1);
+	fni_cr_wipe(b.p, b.cap);
 	sc_buf_free(&b);
 	return rc;
 }
@@ -163,14 +170,14 @@ static int done_txn(MDB_txn *t, void *arg)
 	struct sc_upload_record r;
 	unsigned char k[80];
 	size_t n = strlen(j->p->id);
-	int rc = a ? st_get_sealed(&c->st, t, DB_ATT, j->p->id, n, &b) : FN_NO_MEMORY;
+	int rc = a ? fni_st_get_sealed(&c->st, t, DB_ATT, j->p->id, n, &b) : FN_NO_MEMORY;
 	if (rc == FN_OK && sc_decode(&sc_rec_upload_record, SC_MSGPACK, b.p, b.n, NULL, a, &r, NULL) != FN_OK)
 		rc = FN_WRONG_KEY;
 	for (uint32_t i = 0; rc == FN_OK && (uint64_t)i * ATT_CHUNK < j->p->length; i++) {
 		memcpy(k, j->p->id, n);
 		k[n] = (unsigned char)(i >> 24), k[n + 1] = (unsigned char)(i >> 16);
 		k[n + 2] = (unsigned char)(i >> 8), k[n + 3] = (unsigned char)i;
-		rc = st_del(&c->st, t, DB_ATTDATA, k, n + 4);
+		rc = fni_st_del(&c->st, t, DB_ATTDATA, k, n + 4);
 		if (rc == FN_NOT_FOUND)
 			rc = FN_OK;
 	}
@@ -178,7 +185,7 @@ static int done_txn(MDB_txn *t, void *arg)
 		r.done = 1;
 		SC_SET(upload_record, &r, done);
 		if ((rc = sc_encode(&sc_rec_upload_record, SC_MSGPACK, &r, &e)) == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_ATT, j->p->id, n, e.p, e.n);
+			rc = fni_st_put_sealed(&c->st, t, DB_ATT, j->p->id, n, e.p, e.n);
 	}
 	sc_buf_free(&b);
 	sc_buf_free(&e);
@@ -199,27 +206,27 @@ static int upload(struct sync *s, const struct pending *p)
 	snprintf(hdr, sizeof hdr, "Tus-Resumable: 1.0.0\r\nUpload-Length: %llu\r\n"
 	         "Upload-Metadata: note_id %s,id %s,sha256 %s,media_type %s%s\r\n",
 	         (unsigned long long)p->length, m[0], m[1], m[2], m[3], cap);
-	int rc = rpc_call_ex(&s->x, "POST", "/v1/uploads", hdr, NULL, 0, 1);
+	int rc = fni_rpc_call_ex(&s->x, "POST", "/v1/uploads", hdr, NULL, 0, 1);
 	if (rc == FN_OK)
 		rc = reply_offset(s, &off, id, sizeof id);
 	snprintf(path, sizeof path, "/v1/uploads/%s", rc == FN_OK ? id : "");
 	while (rc == FN_OK && off < p->length) {
 		rc = patch(s, p, path, off);
 		if (rc == FN_CONFLICT) { /* the server is elsewhere: ask where */
-			if ((rc = rpc_call_ex(&s->x, "GET", path, "Tus-Resumable: 1.0.0\r\n", NULL, 0, 1)) == FN_OK)
+			if ((rc = fni_rpc_call_ex(&s->x, "GET", path, "Tus-Resumable: 1.0.0\r\n", NULL, 0, 1)) == FN_OK)
 				rc = reply_offset(s, &off, NULL, 0);
 			continue;
 		}
 		if (rc == FN_OK) {
 			uint64_t next = (off / ATT_CHUNK + 1) * ATT_CHUNK;
 			off = next < p->length ? next : p->length;
-			rpc_progress(&s->x, FN_STEP_ATTACH_SENT, off, p->length, FN_OK, 0);
+			fni_rpc_progress(&s->x, FN_STEP_ATTACH_SENT, off, p->length, FN_OK, 0);
 		}
 	}
 	if (rc == FN_OK) {
 		struct done_job j = {s->c, p};
 		pthread_mutex_lock(&s->c->mu);
-		rc = st_write(&s->c->st, done_txn, &j);
+		rc = fni_st_write(&s->c->st, done_txn, &j);
 		pthread_mutex_unlock(&s->c->mu);
 	}
 	return rc;
@@ -234,7 +241,7 @@ static int refused(int rc)
 	       rc == FN_BAD_REQUEST || rc == FN_NOT_FOUND;
 }
 
-int attach_push(struct sync *s)
+int fni_attach_push(struct sync *s)
 {
 	struct pending *list = malloc(MAX_PENDING * sizeof *list);
 	size_t n = 0;

@@ -1,5 +1,5 @@
 /* client.c - the handle: open (key check, device id), close, errors, shared helpers. */
-#include "fieldnote_int.h"
+#include "client.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "crypto.h"
+#include "net.h"
+#include "outbox.h"
+#include "store.h"
 
 /* What the check record holds: opening it proves the key. */
 static const char check_text[] = "fieldnote device store, format 1";
@@ -34,7 +39,7 @@ FN_API void fn_options_init(fn_options *opt)
 	opt->size = sizeof *opt;
 }
 
-int fn_fail(fn_client *c, int status, const char *fmt, ...)
+int fni_fail(fn_client *c, int status, const char *fmt, ...)
 {
 	va_list ap;
 	c->err = status;
@@ -44,34 +49,70 @@ int fn_fail(fn_client *c, int status, const char *fmt, ...)
 	return status;
 }
 
-int fn_fail_store(fn_client *c, int status)
+int fni_fail_store(fn_client *c, int status)
 {
 	if (status == FN_NOT_FOUND)
-		return fn_fail(c, status, "not found");
-	return fn_fail(c, status, "%s", c->st.detail[0] ? c->st.detail : sc_status_message(status));
+		return fni_fail(c, status, "not found");
+	return fni_fail(c, status, "%s", c->st.detail[0] ? c->st.detail : sc_status_message(status));
 }
 
-int fn_read_start(fn_client *c, struct sc_arena **a, MDB_txn **t)
+int fni_read_start(fn_client *c, struct sc_arena **a, MDB_txn **t)
 {
 	if (!(*a = sc_arena_new(0)))
-		return fn_fail(c, FN_NO_MEMORY, "out of memory");
-	int rc = st_read(&c->st, t);
-	return rc == FN_OK ? FN_OK : fn_fail_store(c, rc);
+		return fni_fail(c, FN_NO_MEMORY, "out of memory");
+	int rc = fni_st_read(&c->st, t);
+	return rc == FN_OK ? FN_OK : fni_fail_store(c, rc);
 }
 
-int64_t fn_now(const fn_client *c)
+int fni_read_begin(struct read_call *r, fn_client *c, char **out)
+{
+	memset(r, 0, sizeof *r);
+	if (!c || !out)
+		return FN_BAD_ARGUMENT;
+	*out = NULL;
+	r->c = c;
+	pthread_mutex_lock(&c->mu);
+	return fni_read_start(c, &r->a, &r->t);
+}
+
+int fni_read_cursor(struct read_call *r, int db, const char *what)
+{
+	int rc = mdb_cursor_open(r->t, r->c->st.db[db], &r->cur);
+	if (rc == 0)
+		return FN_OK;
+	r->cur = NULL;
+	return fni_fail_store(r->c, fni_st_status(&r->c->st, rc, what));
+}
+
+int fni_read_end(struct read_call *r, int rc)
+{
+	if (!r->c)
+		return rc;
+	if (r->cur)
+		mdb_cursor_close(r->cur);
+	fni_st_read_end(r->t);
+	if (r->b.p)
+		fni_cr_wipe(r->b.p, r->b.cap);
+	sc_buf_free(&r->b);
+	sc_arena_free(r->a);
+	pthread_mutex_unlock(&r->c->mu);
+	r->c = NULL;
+	return rc;
+}
+
+int64_t fni_now(const fn_client *c)
 {
 	return (int64_t)time(NULL) + c->clock_offset;
 }
 
-struct sc_limits fn_limits(const fn_client *c)
+struct sc_limits fni_limits(const fn_client *c)
 {
 	struct sc_limits l = sc_limits_default;
 	l.max_body = c->opt.max_reply;
 	return l;
 }
 
-int fn_record_json(const struct sc_record *rec, const void *in, char **out)
+int fni_record_json(const struct sc_record *rec, const void *in, char **out)
 {
 	struct sc_buf b = {0};
 	*out = NULL;
@@ -126,7 +167,7 @@ static int init_txn(MDB_txn *t, void *arg)
 	MDB_val v;
 	int rc;
 
-	rc = st_get_sealed(s, t, DB_META, "check", 5, &pt);
+	rc = fni_st_get_sealed(s, t, DB_META, "check", 5, &pt);
 	if (rc == FN_OK && !(pt.n == sizeof check_text - 1 && memcmp(pt.p, check_text, pt.n) == 0))
 		rc = FN_WRONG_KEY;
 	sc_buf_free(&pt);
@@ -142,14 +183,14 @@ static int init_txn(MDB_txn *t, void *arg)
 			snprintf(s->detail, sizeof s->detail, "the store has no check record: damaged");
 			return FN_WRONG_KEY;
 		}
-		if ((rc = st_put_sealed(s, t, DB_META, "check", 5, check_text, sizeof check_text - 1)) != FN_OK)
+		if ((rc = fni_st_put_sealed(s, t, DB_META, "check", 5, check_text, sizeof check_text - 1)) != FN_OK)
 			return rc;
 		j->created = 1;
 	} else {
 		return rc;
 	}
 
-	rc = st_get(s, t, DB_META, "device_id", 9, &v);
+	rc = fni_st_get(s, t, DB_META, "device_id", 9, &v);
 	if (rc == FN_OK && v.mv_size < sizeof c->device_id && !j->want_id) {
 		memcpy(c->device_id, v.mv_data, v.mv_size);
 		c->device_id[v.mv_size] = 0;
@@ -161,13 +202,13 @@ static int init_txn(MDB_txn *t, void *arg)
 		snprintf(c->device_id, sizeof c->device_id, "%s", j->want_id);
 	} else {
 		unsigned char r[10];
-		if (cr_random(&c->cr, r, sizeof r) != FN_OK)
+		if (fni_cr_random(&c->cr, r, sizeof r) != FN_OK)
 			return FN_INTERNAL;
 		int n = snprintf(c->device_id, sizeof c->device_id, "dev-");
 		for (size_t i = 0; i < sizeof r; i++)
 			n += snprintf(c->device_id + n, sizeof c->device_id - (size_t)n, "%02x", r[i]);
 	}
-	return st_put(s, t, DB_META, "device_id", 9, c->device_id, strlen(c->device_id));
+	return fni_st_put(s, t, DB_META, "device_id", 9, c->device_id, strlen(c->device_id));
 }
 
 /* The remembered TLS session and clock offset. */
@@ -177,15 +218,15 @@ static void load_state(fn_client *c)
 	struct sc_buf b = {0};
 	uint64_t off;
 
-	if (st_read(&c->st, &t) != FN_OK)
+	if (fni_st_read(&c->st, &t) != FN_OK)
 		return;
-	if (st_get_u64(&c->st, t, "clock_offset", &off) == FN_OK)
+	if (fni_st_get_u64(&c->st, t, "clock_offset", &off) == FN_OK)
 		c->clock_offset = (int64_t)off;
-	if (c->online && st_get_sealed(&c->st, t, DB_META, "tls", 3, &b) == FN_OK)
-		net_session_give(&c->net, b.p, b.n);
-	st_read_end(t);
+	if (c->online && fni_st_get_sealed(&c->st, t, DB_META, "tls", 3, &b) == FN_OK)
+		fni_net_session_give(c->net, b.p, b.n);
+	fni_st_read_end(t);
 	if (b.p)
-		cr_wipe(b.p, b.n);
+		fni_cr_wipe(b.p, b.n);
 	sc_buf_free(&b);
 }
 
@@ -242,29 +283,36 @@ FN_API int fn_client_open(fn_client **out, const fn_options *opt)
 		free(c);
 		return open_fail(opt, FN_NO_MEMORY, "cannot create a mutex");
 	}
+	/* Allocated even offline (zeroed, never set up), as when it was part of
+	 * the handle: sign-out and sync close it either way. */
+	if (!(c->net = calloc(1, sizeof *c->net))) {
+		rc = FN_NO_MEMORY;
+		snprintf(detail, sizeof detail, "out of memory");
+		goto fail;
+	}
 	c->opt = o;
 	c->opt.store_dir = c->opt.server_url = c->opt.ca_file = NULL;
 	c->opt.cert_file = c->opt.cert_key_file = c->opt.device_id = NULL;
 	c->opt.key = NULL;
 	c->opt.open_error = NULL;
-	if ((rc = cr_init(&c->cr, o.key, detail)) != FN_OK)
+	if ((rc = fni_cr_init(&c->cr, o.key, detail)) != FN_OK)
 		goto fail;
-	if ((rc = st_open(&c->st, &c->cr, o.store_dir)) != FN_OK) {
+	if ((rc = fni_st_open(&c->st, &c->cr, o.store_dir)) != FN_OK) {
 		snprintf(detail, sizeof detail, "%s", c->st.detail);
 		goto fail;
 	}
 	struct init_job job = {c, o.device_id, 0};
-	if ((rc = st_write(&c->st, init_txn, &job)) != FN_OK) {
+	if ((rc = fni_st_write(&c->st, init_txn, &job)) != FN_OK) {
 		snprintf(detail, sizeof detail, "%s",
 		         rc == FN_WRONG_KEY && !c->st.detail[0] ? "the store key is wrong" : c->st.detail);
 		goto fail;
 	}
-	if ((rc = ob_counts_init(c)) != FN_OK) {
+	if ((rc = fni_ob_counts_init(c)) != FN_OK) {
 		snprintf(detail, sizeof detail, "%s", c->st.detail);
 		goto fail;
 	}
 	if (o.server_url) {
-		if ((rc = net_setup(&c->net, &c->cr, &o, detail)) != FN_OK)
+		if ((rc = fni_net_setup(c->net, &c->cr, &o, detail)) != FN_OK)
 			goto fail;
 		c->online = 1;
 	}
@@ -280,12 +328,16 @@ FN_API void fn_client_close(fn_client *c)
 {
 	if (!c)
 		return;
-	net_free(&c->net);
+	if (c->net) {
+		fni_net_free(c->net);
+		fni_cr_wipe(c->net, sizeof *c->net);
+		free(c->net);
+	}
 	sc_buf_free(&c->user_mp);
-	st_close(&c->st);
-	cr_free(&c->cr);
+	fni_st_close(&c->st);
+	fni_cr_free(&c->cr);
 	pthread_mutex_destroy(&c->netmu);
 	pthread_mutex_destroy(&c->mu);
-	cr_wipe(c, sizeof *c);
+	fni_cr_wipe(c, sizeof *c);
 	free(c);
 }

@@ -1,8 +1,13 @@
 /* compose.c - the app's note JSON completed with the library's fields, then validated and encoded once. */
-#include "fieldnote_int.h"
+#include "compose.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "session.h"
 
 /*
  * Why a scanner rather than a JSON library: the note is parsed once, by
@@ -157,8 +162,8 @@ static void put_int(struct sc_buf *b, const char *key, int64_t v)
 	sc_buf_append(b, t, (size_t)n);
 }
 
-int note_compose(fn_client *c, const char *json, const char *id, int64_t rev, int64_t replaces,
-                 const char *seen, struct sc_arena *a, struct sc_buf *mp)
+int fni_note_compose(fn_client *c, const char *json, const char *id, int64_t rev, int64_t replaces,
+                     const char *seen, struct sc_arena *a, struct sc_buf *mp)
 {
 	static const char *const ours[] = {"id", "revision", "replaces", "created_at", "device_id"};
 	struct member m[MAX_MEMBERS];
@@ -170,14 +175,14 @@ int note_compose(fn_client *c, const char *json, const char *id, int64_t rev, in
 	int rc;
 
 	if ((rc = scan(json, strlen(json), m, &n)) != FN_OK)
-		return fn_fail(c, rc, rc == FN_LIMIT_EXCEEDED ? "the note has more than %d fields"
+		return fni_fail(c, rc, rc == FN_LIMIT_EXCEEDED ? "the note has more than %d fields"
 		                                               : "the note is not a JSON object", MAX_MEMBERS);
-	rc = user_cached(c, a, &u);
+	rc = fni_user_cached(c, a, &u);
 	int have_user = rc == FN_OK;
 	if (rc != FN_OK && rc != FN_NOT_FOUND)
-		return fn_fail_store(c, rc);
+		return fni_fail_store(c, rc);
 
-	int64_t now = fn_now(c);
+	int64_t now = fni_now(c);
 	sc_buf_append(&b, "{\"id\":\"", 7);
 	sc_buf_append(&b, id, strlen(id));
 	sc_buf_append(&b, "\"", 1);
@@ -212,22 +217,22 @@ int note_compose(fn_client *c, const char *json, const char *id, int64_t rev, in
 	sc_buf_append(&b, "}", 1);
 	if (b.oom) {
 		sc_buf_free(&b);
-		return fn_fail(c, FN_NO_MEMORY, "out of memory");
+		return fni_fail(c, FN_NO_MEMORY, "out of memory");
 	}
 	rc = sc_decode(&sc_rec_note, SC_JSON, b.p, b.n, NULL, a, &note, &err);
-	cr_wipe(b.p, b.n);
+	fni_cr_wipe(b.p, b.n);
 	sc_buf_free(&b);
 	if (rc == FN_NO_MEMORY)
-		return fn_fail(c, rc, "out of memory");
+		return fni_fail(c, rc, "out of memory");
 	if (rc == FN_MALFORMED_BODY || rc == FN_LIMIT_EXCEEDED || rc == FN_PAYLOAD_TOO_LARGE)
-		return fn_fail(c, rc, "the note is not valid JSON: %s", err.message);
+		return fni_fail(c, rc, "the note is not valid JSON: %s", err.message);
 	if (rc != FN_OK) {
 		const char *hint = !have_user && (!strcmp(err.field, "author") || !strcmp(err.field, "team"))
 		                           ? " (sign in once, or set author and team in the note)"
 		                           : "";
-		return fn_fail(c, FN_VALIDATION_FAILED, "%s: %s%s", err.field, err.message, hint);
+		return fni_fail(c, FN_VALIDATION_FAILED, "%s: %s%s", err.field, err.message, hint);
 	}
 	if ((rc = sc_encode(&sc_rec_note, SC_MSGPACK, &note, mp)) != FN_OK)
-		return fn_fail(c, rc, "cannot encode the note");
+		return fni_fail(c, rc, "cannot encode the note");
 	return FN_OK;
 }

@@ -2,28 +2,42 @@
 #include "crypto.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
 
 #include "status.h"
 
 static const char personal[] = "libfieldnote store v1";
 
-int cr_init(struct cr *c, const unsigned char key[32], char *detail)
+/* The mbedTLS side of struct cr (crypto.h), kept out of the header. */
+struct cr_state {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_gcm_context gcm;
+};
+
+int fni_cr_init(struct cr *c, const unsigned char key[32], char *detail)
 {
 	int rc;
 
 	memset(c, 0, sizeof *c);
-	mbedtls_entropy_init(&c->entropy);
-	mbedtls_ctr_drbg_init(&c->drbg);
-	mbedtls_gcm_init(&c->gcm);
-	c->ready = 1;
-	rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
+	if (!(c->s = calloc(1, sizeof *c->s))) {
+		snprintf(detail, 256, "cannot set up encryption: out of memory");
+		return FN_NO_MEMORY;
+	}
+	mbedtls_entropy_init(&c->s->entropy);
+	mbedtls_ctr_drbg_init(&c->s->drbg);
+	mbedtls_gcm_init(&c->s->gcm);
+	rc = mbedtls_ctr_drbg_seed(&c->s->drbg, mbedtls_entropy_func, &c->s->entropy,
 	                           (const unsigned char *)personal, sizeof personal - 1);
 	if (rc == 0)
-		rc = mbedtls_gcm_setkey(&c->gcm, MBEDTLS_CIPHER_ID_AES, key, 256);
+		rc = mbedtls_gcm_setkey(&c->s->gcm, MBEDTLS_CIPHER_ID_AES, key, 256);
 	if (rc != 0) {
 		char e[128];
 		mbedtls_strerror(rc, e, sizeof e);
@@ -33,23 +47,25 @@ int cr_init(struct cr *c, const unsigned char key[32], char *detail)
 	return FN_OK;
 }
 
-void cr_free(struct cr *c)
+void fni_cr_free(struct cr *c)
 {
-	if (!c->ready)
+	if (!c->s)
 		return;
-	mbedtls_gcm_free(&c->gcm);
-	mbedtls_ctr_drbg_free(&c->drbg);
-	mbedtls_entropy_free(&c->entropy);
-	c->ready = 0;
+	mbedtls_gcm_free(&c->s->gcm);
+	mbedtls_ctr_drbg_free(&c->s->drbg);
+	mbedtls_entropy_free(&c->s->entropy);
+	fni_cr_wipe(c->s, sizeof *c->s);
+	free(c->s);
+	c->s = NULL;
 }
 
-int cr_random(struct cr *c, void *buf, size_t n)
+int fni_cr_random(struct cr *c, void *buf, size_t n)
 {
 	unsigned char *p = buf;
 	/* The DRBG hands out at most MBEDTLS_CTR_DRBG_MAX_REQUEST per call. */
 	while (n) {
 		size_t k = n > MBEDTLS_CTR_DRBG_MAX_REQUEST ? MBEDTLS_CTR_DRBG_MAX_REQUEST : n;
-		if (mbedtls_ctr_drbg_random(&c->drbg, p, k) != 0)
+		if (mbedtls_ctr_drbg_random(&c->s->drbg, p, k) != 0)
 			return FN_INTERNAL;
 		p += k;
 		n -= k;
@@ -71,16 +87,16 @@ static unsigned char *grow(struct sc_buf *out, size_t n)
 	return (unsigned char *)out->p + at;
 }
 
-int cr_seal(struct cr *c, const void *aad, size_t aadn, const void *pt, size_t n, struct sc_buf *out)
+int fni_cr_seal(struct cr *c, const void *aad, size_t aadn, const void *pt, size_t n, struct sc_buf *out)
 {
 	size_t at = out->n;
 	unsigned char *p = grow(out, CR_OVERHEAD + n);
 	if (!p)
 		return FN_NO_MEMORY;
 	p[0] = CR_VERSION;
-	if (cr_random(c, p + 1, CR_NONCE) != FN_OK)
+	if (fni_cr_random(c, p + 1, CR_NONCE) != FN_OK)
 		goto fail;
-	if (mbedtls_gcm_crypt_and_tag(&c->gcm, MBEDTLS_GCM_ENCRYPT, n, p + 1, CR_NONCE, aad, aadn, pt,
+	if (mbedtls_gcm_crypt_and_tag(&c->s->gcm, MBEDTLS_GCM_ENCRYPT, n, p + 1, CR_NONCE, aad, aadn, pt,
 	                              p + 1 + CR_NONCE, CR_TAG, p + 1 + CR_NONCE + n) != 0)
 		goto fail;
 	return FN_OK;
@@ -89,7 +105,7 @@ fail:
 	return FN_INTERNAL;
 }
 
-int cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size_t n, struct sc_buf *out)
+int fni_cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size_t n, struct sc_buf *out)
 {
 	const unsigned char *s = sealed;
 	if (n < CR_OVERHEAD || s[0] != CR_VERSION)
@@ -98,7 +114,7 @@ int cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size
 	unsigned char *p = grow(out, len);
 	if (!p)
 		return FN_NO_MEMORY;
-	int rc = mbedtls_gcm_auth_decrypt(&c->gcm, len, s + 1, CR_NONCE, aad, aadn, s + 1 + CR_NONCE + len,
+	int rc = mbedtls_gcm_auth_decrypt(&c->s->gcm, len, s + 1, CR_NONCE, aad, aadn, s + 1 + CR_NONCE + len,
 	                                  CR_TAG, s + 1 + CR_NONCE, p);
 	if (rc != 0) {
 		out->n = at;
@@ -107,13 +123,13 @@ int cr_open(struct cr *c, const void *aad, size_t aadn, const void *sealed, size
 	return FN_OK;
 }
 
-int cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
+int fni_cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
 {
 	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 	unsigned char r[10];
 	uint64_t t = unix_ms < 0 ? 0 : (uint64_t)unix_ms & 0xffffffffffffull;
 
-	if (cr_random(c, r, sizeof r) != FN_OK)
+	if (fni_cr_random(c, r, sizeof r) != FN_OK)
 		return FN_INTERNAL;
 	/* 10 characters of time (50 bits, the top two zero), 16 of randomness. */
 	for (int i = 9; i >= 0; i--) {
@@ -134,14 +150,14 @@ int cr_ulid(struct cr *c, int64_t unix_ms, char out[27])
 		lo >>= 5;
 	}
 	out[26] = 0;
-	cr_wipe(r, sizeof r);
+	fni_cr_wipe(r, sizeof r);
 	return FN_OK;
 }
 
-int cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27])
+int fni_cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27])
 {
 	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	int rc = cr_ulid(c, unix_ms, out);
+	int rc = fni_cr_ulid(c, unix_ms, out);
 	if (rc != FN_OK || !last || strlen(last) != 26 || strcmp(out, last) > 0)
 		return rc;
 	/* Same millisecond (or a clock gone back): the last id plus one, as
@@ -161,7 +177,7 @@ int cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[27])
 	return FN_INTERNAL; /* 2^128 ids: cannot happen */
 }
 
-void cr_wipe(void *p, size_t n)
+void fni_cr_wipe(void *p, size_t n)
 {
 	mbedtls_platform_zeroize(p, n);
 }

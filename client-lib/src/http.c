@@ -9,8 +9,9 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "fieldnote_int.h"
+#include "crypto.h"
 #include "net.h"
+#include "public.h"
 
 /* A buffered reader over a source; the head cap counts as it goes. */
 struct rd {
@@ -306,8 +307,8 @@ static int inflate_body(struct sc_buf *body, size_t max_body, char *detail)
 	return FN_OK;
 }
 
-int http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
-                    char *detail)
+int fni_http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
+                        char *detail)
 {
 	struct rd d = {.src = src, .detail = detail};
 	struct head h;
@@ -381,7 +382,7 @@ int http_read_reply(struct http_src *src, const char *method, size_t max_body, s
 
 static int net_src_read(void *arg, void *buf, size_t cap, size_t *got, char *detail)
 {
-	return net_read(arg, buf, cap, got, detail);
+	return fni_net_read(arg, buf, cap, got, detail);
 }
 
 /* extra: header lines ("Name: value\r\n"...) that replace the msgpack
@@ -414,44 +415,44 @@ static int send_request(struct net *net, const char *method, const char *path, c
 	/* Small bodies go with the head: one TLS record, one segment. */
 	if (n && n <= 16384)
 		sc_buf_append(&b, body, n);
-	int rc = b.oom ? FN_NO_MEMORY : net_write(net, b.p, b.n, detail);
+	int rc = b.oom ? FN_NO_MEMORY : fni_net_write(net, b.p, b.n, detail);
 	if (rc == FN_OK && n > 16384)
-		rc = net_write(net, body, n, detail);
-	cr_wipe(b.p, b.n); /* the token was in there */
+		rc = fni_net_write(net, body, n, detail);
+	fni_cr_wipe(b.p, b.n); /* the token was in there */
 	sc_buf_free(&b);
 	return rc;
 }
 
-int http_request(struct net *net, const char *method, const char *path, const char *token,
-                 const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
-                 char *detail)
+int fni_http_request(struct net *net, const char *method, const char *path, const char *token,
+                     const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
+                     char *detail)
 {
-	return http_request_ex(net, method, path, token, NULL, body, n, accept_gzip, max_body, r, detail);
+	return fni_http_request_ex(net, method, path, token, NULL, body, n, accept_gzip, max_body, r, detail);
 }
 
-int http_request_ex(struct net *net, const char *method, const char *path, const char *token,
-                    const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
-                    struct http_reply *r, char *detail)
+int fni_http_request_ex(struct net *net, const char *method, const char *path, const char *token,
+                        const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
+                        struct http_reply *r, char *detail)
 {
 	struct http_src src = {net_src_read, net};
 	int rc;
 
 	for (int attempt = 0;; attempt++) {
 		int reused = net->up;
-		if (!net->up && (rc = net_connect(net, detail)) != FN_OK)
+		if (!net->up && (rc = fni_net_connect(net, detail)) != FN_OK)
 			return rc;
 		r->received = 0;
 		rc = send_request(net, method, path, token, extra, body, n, accept_gzip, detail);
 		if (rc == FN_OK && net->on_sent)
 			net->on_sent(net->on_sent_arg);
 		if (rc == FN_OK)
-			rc = http_read_reply(&src, method, max_body, r, detail);
+			rc = fni_http_read_reply(&src, method, max_body, r, detail);
 		if (rc == FN_OK) {
 			if (!r->keep_alive)
-				net_close(net, 1);
+				fni_net_close(net, 1);
 			return FN_OK;
 		}
-		net_close(net, 0);
+		fni_net_close(net, 0);
 		/* A kept-alive connection may have been closed by the server while
 		 * idle: nothing came back, so send once more on a fresh one. */
 		if (!(reused && attempt == 0 && rc == FN_NETWORK_ERROR && r->received == 0))

@@ -44,8 +44,8 @@ struct http_src {
  * both sizes: FN_MALFORMED_BODY when it does not inflate, or for any other
  * content coding.
  */
-int http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
-                    char *detail);
+int fni_http_read_reply(struct http_src *src, const char *method, size_t max_body, struct http_reply *r,
+                        char *detail);
 
 /*
  * Sends one request on the connection (connecting first if it is down) and
@@ -53,17 +53,17 @@ int http_read_reply(struct http_src *src, const char *method, size_t max_body, s
  * detected (nothing at all came back) and the request sent once more on a
  * new connection; every request here is idempotent, so that is safe.
  * token may be NULL; body may be NULL with n 0. accept_gzip sends
- * Accept-Encoding: gzip (for replies worth compressing: guidance). Returns as net_connect,
- * net_write and http_read_reply. The connection is closed after a failure
+ * Accept-Encoding: gzip (for replies worth compressing: guidance). Returns as fni_net_connect,
+ * fni_net_write and fni_http_read_reply. The connection is closed after a failure
  * and when the reply says so.
  */
-int http_request(struct net *net, const char *method, const char *path, const char *token,
-                 const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
-                 char *detail);
+int fni_http_request(struct net *net, const char *method, const char *path, const char *token,
+                     const void *body, size_t n, int accept_gzip, size_t max_body, struct http_reply *r,
+                     char *detail);
 /* The same with extra request header lines ("Name: value\r\n"..., at
  * most about 1 KiB), which then also carry the body's Content-Type. */
-int http_request_ex(struct net *net, const char *method, const char *path, const char *token,
-                    const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
-                    struct http_reply *r, char *detail);
+int fni_http_request_ex(struct net *net, const char *method, const char *path, const char *token,
+                        const char *extra, const void *body, size_t n, int accept_gzip, size_t max_body,
+                        struct http_reply *r, char *detail);
 
 #endif

@@ -1,19 +1,21 @@
 /* library.c - offline reading: cached guidance (get, search) and supervisors' feedback. */
-#include "fieldnote_int.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
 #include "search.h"
+#include "store.h"
 
 /* Opens one sealed value into b (reset first) and decodes it as rec. */
 static int open_record(fn_client *c, int db, const MDB_val *k, const MDB_val *v, const struct sc_record *rec,
                        struct sc_arena *a, struct sc_buf *b, void *out)
 {
 	b->n = 0;
-	int rc = st_open_value(&c->st, db, k, v, b);
+	int rc = fni_st_open_value(&c->st, db, k, v, b);
 	if (rc != FN_OK)
 		return rc;
 	rc = sc_decode(rec, SC_MSGPACK, b->p, b->n, NULL, a, out, NULL);
@@ -40,7 +42,7 @@ static int seen_txn(MDB_txn *t, void *arg)
 	struct seen_job *j = arg;
 	fn_client *c = j->c;
 	struct sc_buf b = {0};
-	int rc = st_get_sealed(&c->st, t, DB_META, "guidance.opened", 15, &b);
+	int rc = fni_st_get_sealed(&c->st, t, DB_META, "guidance.opened", 15, &b);
 	if (rc != FN_OK && rc != FN_NOT_FOUND) {
 		sc_buf_free(&b);
 		return rc;
@@ -69,7 +71,7 @@ static int seen_txn(MDB_txn *t, void *arg)
 		if (json_array_size(list) > MAX_SEEN)
 			json_array_remove(list, 0);
 		char *txt = json_dumps(list, JSON_COMPACT);
-		rc = txt ? st_put_sealed(&c->st, t, DB_META, "guidance.opened", 15, txt, strlen(txt)) : FN_NO_MEMORY;
+		rc = txt ? fni_st_put_sealed(&c->st, t, DB_META, "guidance.opened", 15, txt, strlen(txt)) : FN_NO_MEMORY;
 		free(txt);
 	}
 	json_decref(list);
@@ -90,27 +92,27 @@ FN_API int fn_guidance_get(fn_client *c, const char *id, char **out)
 	*out = NULL;
 	pthread_mutex_lock(&c->mu);
 	if (!id || !*id || strlen(id) > 64) {
-		rc = fn_fail(c, FN_BAD_ARGUMENT, "a guidance id is 1 to 64 bytes");
+		rc = fni_fail(c, FN_BAD_ARGUMENT, "a guidance id is 1 to 64 bytes");
 		goto out;
 	}
-	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
+	if ((rc = fni_read_start(c, &a, &t)) != FN_OK)
 		goto out;
 	MDB_val k = {strlen(id), (void *)id};
-	rc = st_get(&c->st, t, DB_GUIDANCE, id, strlen(id), &v);
+	rc = fni_st_get(&c->st, t, DB_GUIDANCE, id, strlen(id), &v);
 	if (rc == FN_OK)
 		rc = open_record(c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, a, &b, &d);
-	st_read_end(t);
+	fni_st_read_end(t);
 	if (rc == FN_NOT_FOUND)
-		fn_fail(c, rc, "no guidance document %s on this device (sync to fetch guidance)", id);
+		fni_fail(c, rc, "no guidance document %s on this device (sync to fetch guidance)", id);
 	else if (rc != FN_OK)
-		fn_fail_store(c, rc);
-	else if ((rc = fn_record_json(&sc_rec_guidance_doc, &d, out)) != FN_OK)
-		fn_fail(c, rc, "out of memory");
+		fni_fail_store(c, rc);
+	else if ((rc = fni_record_json(&sc_rec_guidance_doc, &d, out)) != FN_OK)
+		fni_fail(c, rc, "out of memory");
 	if (rc == FN_OK) {
 		/* Best effort: a store that cannot take the record (full) must
 		 * not keep guidance from being read; the note then lacks it. */
 		struct seen_job j = {c, &d};
-		st_write(&c->st, seen_txn, &j);
+		fni_st_write(&c->st, seen_txn, &j);
 	}
 out:
 	sc_buf_free(&b);
@@ -149,140 +151,101 @@ static int summarize(const struct sc_guidance_doc *d, struct sc_arena *keep, str
 	return FN_OK;
 }
 
-FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
+/* The guidance whose text matches words, summarized into list (from keep). */
+static int matches(struct read_call *r, const char *words, struct sc_arena *keep, struct sc_guidance_list *list)
 {
-	struct sc_arena *keep = NULL, *scratch = NULL;
-	struct sc_buf b = {0};
-	struct sc_guidance_list list = {0};
-	MDB_txn *t = NULL;
-	MDB_cursor *cur = NULL;
+	struct sc_str w = {words ? words : "", words ? strlen(words) : 0};
 	MDB_val k, v;
 	size_t cap = 0;
-	int rc;
+	int rc = FN_OK, mrc;
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	keep = sc_arena_new(0);
-	scratch = sc_arena_new(0);
-	if (!keep || !scratch) {
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
-		goto out;
-	}
-	if ((rc = st_read(&c->st, &t)) != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
-	if ((rc = mdb_cursor_open(t, c->st.db[DB_GUIDANCE], &cur)) != 0) {
-		rc = fn_fail_store(c, st_status(&c->st, rc, "reading guidance"));
-		goto out;
-	}
-	int mrc;
-	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(r->cur, &k, &v, op)) == 0; op = MDB_NEXT) {
 		struct sc_guidance_doc d;
-		sc_arena_reset(scratch);
-		if ((rc = open_record(c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, scratch, &b, &d)) != FN_OK)
+		sc_arena_reset(r->a);
+		if ((rc = open_record(r->c, DB_GUIDANCE, &k, &v, &sc_rec_guidance_doc, r->a, &r->b, &d)) != FN_OK)
 			break;
-		if (!sc_guidance_matches(&d, (struct sc_str){words ? words : "", words ? strlen(words) : 0}))
+		if (!sc_guidance_matches(&d, w))
 			continue;
-		struct sc_guidance_summary *nv = sc_arena_grow(keep, list.items.v, list.items.n, &cap, sizeof *nv, 32);
+		struct sc_guidance_summary *nv = sc_arena_grow(keep, list->items.v, list->items.n, &cap, sizeof *nv, 32);
 		if (!nv) {
 			rc = FN_NO_MEMORY;
 			break;
 		}
-		list.items.v = nv;
-		if ((rc = summarize(&d, keep, &list.items.v[list.items.n])) != FN_OK)
+		list->items.v = nv;
+		if ((rc = summarize(&d, keep, &list->items.v[list->items.n])) != FN_OK)
 			break;
-		list.items.n++;
+		list->items.n++;
 	}
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
-		rc = st_status(&c->st, mrc, "reading guidance");
+		rc = fni_st_status(&r->c->st, mrc, "reading guidance");
+	return rc == FN_OK ? FN_OK : fni_fail_store(r->c, rc);
+}
+
+FN_API int fn_guidance_search(fn_client *c, const char *words, char **out)
+{
+	struct read_call r;
+	struct sc_arena *keep = NULL;
+	struct sc_guidance_list list = {0};
 	struct sc_guidance_summary none;
+	int rc = fni_read_begin(&r, c, out);
+
+	if (rc == FN_OK && !(keep = sc_arena_new(0)))
+		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
+	if (rc == FN_OK)
+		rc = fni_read_cursor(&r, DB_GUIDANCE, "reading guidance");
+	if (rc == FN_OK)
+		rc = matches(&r, words, keep, &list);
 	if (rc == FN_OK) {
 		if (!list.items.v)
 			list.items.v = &none;
 		SC_SET(guidance_list, &list, items);
-		if ((rc = fn_record_json(&sc_rec_guidance_list, &list, out)) != FN_OK)
-			fn_fail(c, rc, "out of memory");
-	} else {
-		fn_fail_store(c, rc);
+		if ((rc = fni_record_json(&sc_rec_guidance_list, &list, out)) != FN_OK)
+			fni_fail(c, rc, "out of memory");
 	}
-out:
-	if (cur)
-		mdb_cursor_close(cur);
-	st_read_end(t);
-	sc_buf_free(&b);
-	sc_arena_free(scratch);
 	sc_arena_free(keep);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	return fni_read_end(&r, rc);
 }
 
 FN_API int fn_feedback_list(fn_client *c, char **out)
 {
-	struct sc_arena *a = NULL;
-	struct sc_buf b = {0};
+	struct read_call r;
 	struct sc_feedback_page page = {0};
-	MDB_txn *t = NULL;
-	MDB_cursor *cur = NULL;
+	struct sc_review none;
 	MDB_val k, v;
 	uint64_t cursor = 0;
 	size_t cap = 0;
-	int rc;
+	int rc = fni_read_begin(&r, c, out), mrc = 0;
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
-		goto out;
-	if ((rc = st_get_u64(&c->st, t, "cursor.feedback", &cursor)) != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
-	if ((rc = mdb_cursor_open(t, c->st.db[DB_FEEDBACK], &cur)) != 0) {
-		rc = fn_fail_store(c, st_status(&c->st, rc, "reading feedback"));
-		goto out;
-	}
-	int mrc;
-	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
-		struct sc_review *nv = sc_arena_grow(a, page.items.v, page.items.n, &cap, sizeof *nv, 32);
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
+	if ((rc = fni_st_get_u64(&c->st, r.t, "cursor.feedback", &cursor)) != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
+	if ((rc = fni_read_cursor(&r, DB_FEEDBACK, "reading feedback")) != FN_OK)
+		return fni_read_end(&r, rc);
+	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(r.cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+		struct sc_review *nv = sc_arena_grow(r.a, page.items.v, page.items.n, &cap, sizeof *nv, 32);
 		if (!nv) {
 			rc = FN_NO_MEMORY;
 			break;
 		}
 		page.items.v = nv;
-		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, a, &b, &page.items.v[page.items.n])) !=
-		    FN_OK)
+		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, r.a, &r.b, &nv[page.items.n])) != FN_OK)
 			break;
 		page.items.n++;
 	}
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
-		rc = st_status(&c->st, mrc, "reading feedback");
-	struct sc_review none;
-	if (rc == FN_OK) {
-		if (!page.items.v)
-			page.items.v = &none;
-		page.next = (int64_t)cursor;
-		page.more = false;
-		page.has = (1ull << SC_F_feedback_page_items) | (1ull << SC_F_feedback_page_next) |
-		           (1ull << SC_F_feedback_page_more);
-		if ((rc = fn_record_json(&sc_rec_feedback_page, &page, out)) != FN_OK)
-			fn_fail(c, rc, "out of memory");
-	} else {
-		fn_fail_store(c, rc);
-	}
-out:
-	if (cur)
-		mdb_cursor_close(cur);
-	st_read_end(t);
-	if (b.p)
-		cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+		rc = fni_st_status(&c->st, mrc, "reading feedback");
+	if (rc != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
+	if (!page.items.v)
+		page.items.v = &none;
+	page.next = (int64_t)cursor;
+	page.more = false;
+	page.has = (1ull << SC_F_feedback_page_items) | (1ull << SC_F_feedback_page_next) |
+	           (1ull << SC_F_feedback_page_more);
+	if ((rc = fni_record_json(&sc_rec_feedback_page, &page, out)) != FN_OK)
+		fni_fail(c, rc, "out of memory");
+	return fni_read_end(&r, rc);
 }
 
 /* ------------------------------------------ feedback since a cursor --- */
@@ -296,13 +259,13 @@ static int ack_txn(MDB_txn *t, void *arg)
 {
 	struct feed_job *j = arg;
 	uint64_t newest, acked;
-	int rc = st_get_u64(&j->c->st, t, "feedback.count", &newest);
+	int rc = fni_st_get_u64(&j->c->st, t, "feedback.count", &newest);
 	if (rc == FN_OK)
-		rc = st_get_u64(&j->c->st, t, "feedback.acked", &acked);
+		rc = fni_st_get_u64(&j->c->st, t, "feedback.acked", &acked);
 	if (rc != FN_OK)
 		return rc;
 	uint64_t v = j->upto < newest ? j->upto : newest;
-	return v > acked ? st_put_u64(&j->c->st, t, "feedback.acked", v) : FN_OK;
+	return v > acked ? fni_st_put_u64(&j->c->st, t, "feedback.acked", v) : FN_OK;
 }
 
 FN_API int fn_feedback_ack(fn_client *c, uint64_t upto)
@@ -311,9 +274,9 @@ FN_API int fn_feedback_ack(fn_client *c, uint64_t upto)
 		return FN_BAD_ARGUMENT;
 	pthread_mutex_lock(&c->mu);
 	struct feed_job j = {c, upto};
-	int rc = st_write(&c->st, ack_txn, &j);
+	int rc = fni_st_write(&c->st, ack_txn, &j);
 	if (rc != FN_OK)
-		fn_fail_store(c, rc);
+		fni_fail_store(c, rc);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -326,8 +289,8 @@ static int feed_items(fn_client *c, MDB_txn *t, struct sc_arena *a, uint64_t aft
 	unsigned char key[8];
 	int rc = FN_OK, mrc;
 	if ((mrc = mdb_cursor_open(t, c->st.db[DB_FEEDBACK], &cur)) != 0)
-		return st_status(&c->st, mrc, "reading feedback");
-	st_be64(after + 1, key);
+		return fni_st_status(&c->st, mrc, "reading feedback");
+	fni_st_be64(after + 1, key);
 	MDB_val k = {8, key}, v;
 	for (mrc = after == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
 	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -338,7 +301,7 @@ static int feed_items(fn_client *c, MDB_txn *t, struct sc_arena *a, uint64_t aft
 			continue;
 		if ((rc = open_record(c, DB_FEEDBACK, &k, &v, &sc_rec_review, a, &b, &r)) != FN_OK)
 			break;
-		if ((rc = fn_record_json(&sc_rec_review, &r, &txt)) != FN_OK)
+		if ((rc = fni_record_json(&sc_rec_review, &r, &txt)) != FN_OK)
 			break;
 		json_t *o = json_loads(txt, 0, NULL);
 		free(txt);
@@ -346,43 +309,37 @@ static int feed_items(fn_client *c, MDB_txn *t, struct sc_arena *a, uint64_t aft
 			rc = FN_NO_MEMORY;
 			break;
 		}
-		*last = st_from_be64(k.mv_data);
+		*last = fni_st_from_be64(k.mv_data);
 		json_object_set_new(o, "local_seq", json_integer((json_int_t)*last));
 		json_array_append_new(items, o);
 	}
 	mdb_cursor_close(cur);
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
-		rc = st_status(&c->st, mrc, "reading feedback");
+		rc = fni_st_status(&c->st, mrc, "reading feedback");
 	if (b.p)
-		cr_wipe(b.p, b.cap);
+		fni_cr_wipe(b.p, b.cap);
 	sc_buf_free(&b);
 	return rc;
 }
 
 FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out)
 {
-	struct sc_arena *a = NULL;
-	MDB_txn *t = NULL;
+	struct read_call r;
 	uint64_t acked = 0;
-	int rc;
+	int rc = fni_read_begin(&r, c, out);
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
-		goto out;
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
 	json_t *items = json_array();
-	rc = st_get_u64(&c->st, t, "feedback.acked", &acked);
+	rc = fni_st_get_u64(&c->st, r.t, "feedback.acked", &acked);
 	if (after == FN_FEEDBACK_UNACKED)
 		after = acked;
 	uint64_t last = after;
 	if (rc == FN_OK)
-		rc = feed_items(c, t, a, after, items, &last);
+		rc = feed_items(c, r.t, r.a, after, items, &last);
 	if (rc != FN_OK) {
 		json_decref(items);
-		fn_fail_store(c, rc);
-		goto out;
+		return fni_read_end(&r, fni_fail_store(c, rc));
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "items", items);
@@ -391,10 +348,6 @@ FN_API int fn_feedback_since(fn_client *c, uint64_t after, char **out)
 	*out = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!*out)
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
-out:
-	st_read_end(t);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
+	return fni_read_end(&r, rc);
 }

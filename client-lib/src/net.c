@@ -12,13 +12,14 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
+#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <psa/crypto.h>
 
-#include "fieldnote_int.h"
+#include "crypto.h"
+#include "public.h"
 
 /* I/O waits are cut into slices so that a cancel flag is seen quickly. */
 #define SLICE_MS 200
@@ -37,7 +38,7 @@ static const int suites[] = {
 	0,
 };
 
-int64_t net_now_ms(void)
+int64_t fni_net_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -130,10 +131,10 @@ static int on_verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 
 static int rng(void *arg, unsigned char *out, size_t len)
 {
-	return cr_random(arg, out, len) == FN_OK ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+	return fni_cr_random(arg, out, len) == FN_OK ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
 }
 
-int net_setup(struct net *n, struct cr *cr, const fn_options *o, char *detail)
+int fni_net_setup(struct net *n, struct cr *cr, const fn_options *o, char *detail)
 {
 	int rc;
 
@@ -209,11 +210,11 @@ int net_setup(struct net *n, struct cr *cr, const fn_options *o, char *detail)
 	return FN_OK;
 }
 
-void net_free(struct net *n)
+void fni_net_free(struct net *n)
 {
 	if (!n->ready)
 		return;
-	net_close(n, 0);
+	fni_net_close(n, 0);
 	mbedtls_ssl_free(&n->ssl);
 	mbedtls_ssl_session_free(&n->session);
 	mbedtls_pk_free(&n->pk);
@@ -233,7 +234,7 @@ static int cancelled(const struct net *n)
  * cancelled (n->why says which), -1 poll failed. */
 static int wait_fd(struct net *n, short ev, unsigned wait_ms)
 {
-	int64_t until = net_now_ms() + wait_ms;
+	int64_t until = fni_net_now_ms() + wait_ms;
 	if (n->deadline_ms && n->deadline_ms < until)
 		until = n->deadline_ms;
 	for (;;) {
@@ -241,7 +242,7 @@ static int wait_fd(struct net *n, short ev, unsigned wait_ms)
 			n->why = FN_CANCELLED;
 			return 0;
 		}
-		int64_t left = until - net_now_ms();
+		int64_t left = until - fni_net_now_ms();
 		if (left <= 0) {
 			n->why = FN_TIMEOUT;
 			return 0;
@@ -380,18 +381,18 @@ static void keep_session(struct net *n)
 	mbedtls_ssl_session_free(&s);
 }
 
-int net_connect(struct net *n, char *detail)
+int fni_net_connect(struct net *n, char *detail)
 {
 	int rc;
 
-	net_close(n, 0);
+	fni_net_close(n, 0);
 	n->why = 0;
 	if ((rc = tcp_connect(n, detail)) != FN_OK)
 		return rc;
 	n->connections++;
 	if ((rc = mbedtls_ssl_session_reset(&n->ssl)) != 0 ||
 	    (rc = mbedtls_ssl_set_hostname(&n->ssl, n->host)) != 0) {
-		net_close(n, 0);
+		fni_net_close(n, 0);
 		return io_status(n, rc, "TLS set-up", detail);
 	}
 	if (n->have_session)
@@ -408,30 +409,30 @@ int net_connect(struct net *n, char *detail)
 			info[strcspn(info, "\n")] = 0;
 			snprintf(detail, 256, "the server's certificate is not trusted (only the pinned CA is): %s",
 			         info);
-			net_close(n, 0);
+			fni_net_close(n, 0);
 			return FN_TLS_ERROR;
 		}
 		rc = io_status(n, rc, "TLS handshake", detail);
-		net_close(n, 0);
+		fni_net_close(n, 0);
 		return rc;
 	}
 	n->up = 1;
 	n->version = mbedtls_ssl_get_version(&n->ssl);
 	if (n->verifies == 0)
 		n->resumed++;
-	/* TLS 1.2 hands its session over now; 1.3 sends tickets later (net_read). */
+	/* TLS 1.2 hands its session over now; 1.3 sends tickets later (fni_net_read). */
 	if (mbedtls_ssl_get_version_number(&n->ssl) == MBEDTLS_SSL_VERSION_TLS1_2)
 		keep_session(n);
 	return FN_OK;
 }
 
-void net_close(struct net *n, int graceful)
+void fni_net_close(struct net *n, int graceful)
 {
 	if (n->fd < 0)
 		return;
 	if (graceful && n->up) {
 		int64_t saved = n->deadline_ms;
-		n->deadline_ms = net_now_ms() + 500; /* never wait long to say goodbye */
+		n->deadline_ms = fni_net_now_ms() + 500; /* never wait long to say goodbye */
 		mbedtls_ssl_close_notify(&n->ssl);
 		n->deadline_ms = saved;
 	}
@@ -440,7 +441,7 @@ void net_close(struct net *n, int graceful)
 	n->up = 0;
 }
 
-int net_write(struct net *n, const void *p, size_t len, char *detail)
+int fni_net_write(struct net *n, const void *p, size_t len, char *detail)
 {
 	const unsigned char *b = p;
 	n->why = 0;
@@ -456,7 +457,7 @@ int net_write(struct net *n, const void *p, size_t len, char *detail)
 	return FN_OK;
 }
 
-int net_read(struct net *n, void *p, size_t cap, size_t *got, char *detail)
+int fni_net_read(struct net *n, void *p, size_t cap, size_t *got, char *detail)
 {
 	n->why = 0;
 	*got = 0;
@@ -478,7 +479,7 @@ int net_read(struct net *n, void *p, size_t cap, size_t *got, char *detail)
 	}
 }
 
-int net_session_take(struct net *n, struct sc_buf *out)
+int fni_net_session_take(struct net *n, struct sc_buf *out)
 {
 	size_t len = 0;
 	if (!n->have_session || !n->session_new)
@@ -501,7 +502,7 @@ int net_session_take(struct net *n, struct sc_buf *out)
 	return FN_OK;
 }
 
-void net_session_give(struct net *n, const void *p, size_t len)
+void fni_net_session_give(struct net *n, const void *p, size_t len)
 {
 	mbedtls_ssl_session s;
 	mbedtls_ssl_session_init(&s);

@@ -1,10 +1,14 @@
 /* notelist.c - fn_note_list: every note the device knows, with its state, read offline. */
-#include "fieldnote_int.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "outbox.h"
+#include "records.h"
+#include "store.h"
 
 /* child_ref, context and occurred_at of a note's msgpack into o. */
 static void add_summary(json_t *o, struct sc_str mp, struct sc_arena *a)
@@ -25,24 +29,24 @@ static int add_sent(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_buf 
 	MDB_val k, v;
 	int rc = FN_OK, mrc;
 	if ((mrc = mdb_cursor_open(t, c->st.db[DB_NOTES], &cur)) != 0)
-		return st_status(&c->st, mrc, "reading the notes");
+		return fni_st_status(&c->st, mrc, "reading the notes");
 	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
 		struct sent_rec r;
 		b->n = 0;
-		if ((rc = st_open_value(&c->st, DB_NOTES, &k, &v, b)) != FN_OK || (rc = sent_unpack(b->p, b->n, &r)) != FN_OK)
+		if ((rc = fni_st_open_value(&c->st, DB_NOTES, &k, &v, b)) != FN_OK || (rc = fni_sent_unpack(b->p, b->n, &r)) != FN_OK)
 			break;
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_stringn(k.mv_data, k.mv_size));
 		json_object_set_new(o, "revision", json_integer(r.latest));
-		json_object_set_new(o, "state", json_string(sent_status_name(r.status)));
-		json_object_set_new(o, "sent_state", json_string(sent_status_name(r.status)));
+		json_object_set_new(o, "state", json_string(fni_sent_status_name(r.status)));
+		json_object_set_new(o, "sent_state", json_string(fni_sent_status_name(r.status)));
 		add_summary(o, r.note, a);
 		char id[65];
 		snprintf(id, sizeof id, "%.*s", (int)(k.mv_size < 64 ? k.mv_size : 64), (const char *)k.mv_data);
 		json_object_set_new(by_id, id, o);
 	}
 	mdb_cursor_close(cur);
-	return rc == FN_OK && mrc != MDB_NOTFOUND ? st_status(&c->st, mrc, "reading the notes") : rc;
+	return rc == FN_OK && mrc != MDB_NOTFOUND ? fni_st_status(&c->st, mrc, "reading the notes") : rc;
 }
 
 /* The outbox over it: its latest revision of a note decides the state. */
@@ -52,15 +56,15 @@ static int add_outbox(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_bu
 	MDB_val k, v;
 	int rc = FN_OK, mrc;
 	if ((mrc = mdb_cursor_open(t, c->st.db[DB_OUTBOX], &cur)) != 0)
-		return st_status(&c->st, mrc, "reading the outbox");
+		return fni_st_status(&c->st, mrc, "reading the outbox");
 	for (int op = MDB_FIRST; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
 		struct sc_str sid;
 		int64_t rev;
 		struct ob_entry e;
-		if (ob_key_split(k.mv_data, k.mv_size, &sid, &rev) != 0 || sid.n > 64)
+		if (fni_ob_key_split(k.mv_data, k.mv_size, &sid, &rev) != 0 || sid.n > 64)
 			continue;
 		b->n = 0;
-		if ((rc = st_open_value(&c->st, DB_OUTBOX, &k, &v, b)) != FN_OK || (rc = ob_unpack(b->p, b->n, &e)) != FN_OK)
+		if ((rc = fni_st_open_value(&c->st, DB_OUTBOX, &k, &v, b)) != FN_OK || (rc = fni_ob_unpack(b->p, b->n, &e)) != FN_OK)
 			break;
 		char id[65];
 		snprintf(id, sizeof id, "%.*s", (int)sid.n, sid.p);
@@ -71,11 +75,11 @@ static int add_outbox(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_bu
 			json_object_set_new(by_id, id, o);
 		}
 		json_object_set_new(o, "revision", json_integer(rev));
-		json_object_set_new(o, "state", json_string(ob_state_name(e.state)));
+		json_object_set_new(o, "state", json_string(fni_ob_state_name(e.state)));
 		add_summary(o, e.note, a);
 	}
 	mdb_cursor_close(cur);
-	return rc == FN_OK && mrc != MDB_NOTFOUND ? st_status(&c->st, mrc, "reading the outbox") : rc;
+	return rc == FN_OK && mrc != MDB_NOTFOUND ? fni_st_status(&c->st, mrc, "reading the outbox") : rc;
 }
 
 static int by_key(const void *x, const void *y)
@@ -112,40 +116,25 @@ static json_t *sorted(json_t *by_id)
 
 FN_API int fn_note_list(fn_client *c, char **out)
 {
-	struct sc_arena *a = NULL;
-	struct sc_buf b = {0};
-	MDB_txn *t = NULL;
-	int rc;
+	struct read_call r;
+	int rc = fni_read_begin(&r, c, out);
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
-		goto out;
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
 	json_t *by_id = json_object();
-	rc = by_id ? add_sent(c, t, a, &b, by_id) : FN_NO_MEMORY;
+	rc = by_id ? add_sent(c, r.t, r.a, &r.b, by_id) : FN_NO_MEMORY;
 	if (rc == FN_OK)
-		rc = add_outbox(c, t, a, &b, by_id);
+		rc = add_outbox(c, r.t, r.a, &r.b, by_id);
 	json_t *items = rc == FN_OK ? sorted(by_id) : NULL;
 	json_decref(by_id);
-	if (rc != FN_OK) {
-		fn_fail_store(c, rc);
-		goto out;
-	}
+	if (rc != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
 	json_t *o = items ? json_object() : NULL;
 	if (o)
 		json_object_set_new(o, "items", items);
 	*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!*out)
-		rc = fn_fail(c, FN_NO_MEMORY, "out of memory");
-out:
-	st_read_end(t);
-	if (b.p)
-		cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+		rc = fni_fail(c, FN_NO_MEMORY, "out of memory");
+	return fni_read_end(&r, rc);
 }

@@ -4,6 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client.h"
+#include "crypto.h"
+#include "outbox.h"
+#include "records.h"
+#include "referrals.h"
+#include "rpc.h"
+#include "store.h"
+
 /* ---------------------------------------------------------------- pulls --- */
 
 struct page_job {
@@ -25,7 +33,7 @@ static int guidance_txn(MDB_txn *t, void *arg)
 	for (size_t i = 0; i < p->changes.n && rc == FN_OK; i++) {
 		const struct sc_guidance_change *ch = &p->changes.v[i];
 		if (SC_HAS(guidance_change, ch, withdrawn) && ch->withdrawn) {
-			rc = st_del(&c->st, t, DB_GUIDANCE, ch->id.p, ch->id.n);
+			rc = fni_st_del(&c->st, t, DB_GUIDANCE, ch->id.p, ch->id.n);
 			if (rc == FN_NOT_FOUND)
 				rc = FN_OK;
 			j->n_withdrawn++;
@@ -33,12 +41,12 @@ static int guidance_txn(MDB_txn *t, void *arg)
 			mp.n = 0;
 			rc = sc_encode(&sc_rec_guidance_doc, SC_MSGPACK, ch->doc, &mp);
 			if (rc == FN_OK)
-				rc = st_put_sealed(&c->st, t, DB_GUIDANCE, ch->doc->id.p, ch->doc->id.n, mp.p, mp.n);
+				rc = fni_st_put_sealed(&c->st, t, DB_GUIDANCE, ch->doc->id.p, ch->doc->id.n, mp.p, mp.n);
 			j->n_saved++;
 		}
 	}
 	if (rc == FN_OK)
-		rc = st_put_u64(&c->st, t, "cursor.guidance", (uint64_t)p->next);
+		rc = fni_st_put_u64(&c->st, t, "cursor.guidance", (uint64_t)p->next);
 	sc_buf_free(&mp);
 	return rc;
 }
@@ -53,44 +61,44 @@ static int feedback_txn(MDB_txn *t, void *arg)
 	const struct sc_feedback_page *p = j->page;
 	struct sc_buf mp = {0}, old = {0}, val = {0};
 	uint64_t count;
-	int rc = st_get_u64(&c->st, t, "feedback.count", &count);
+	int rc = fni_st_get_u64(&c->st, t, "feedback.count", &count);
 
 	j->n_saved = 0;
 	for (size_t i = 0; i < p->items.n && rc == FN_OK; i++) {
 		const struct sc_review *r = &p->items.v[i];
 		unsigned char key[8];
-		st_be64(++count, key);
+		fni_st_be64(++count, key);
 		mp.n = 0;
 		rc = sc_encode(&sc_rec_review, SC_MSGPACK, r, &mp);
 		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_FEEDBACK, key, 8, mp.p, mp.n);
+			rc = fni_st_put_sealed(&c->st, t, DB_FEEDBACK, key, 8, mp.p, mp.n);
 		j->n_saved++;
 		old.n = val.n = 0;
-		if (rc != FN_OK || st_get_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, &old) != FN_OK)
+		if (rc != FN_OK || fni_st_get_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, &old) != FN_OK)
 			continue;
 		struct sent_rec sr;
-		if (sent_unpack(old.p, old.n, &sr) != FN_OK || r->revision < sr.latest)
+		if (fni_sent_unpack(old.p, old.n, &sr) != FN_OK || r->revision < sr.latest)
 			continue;
 		sr.status = sc_str_eq(r->decision, "accepted")   ? SENT_ACCEPTED
 		            : sc_str_eq(r->decision, "returned") ? SENT_RETURNED
 		                                                 : SENT_ESCALATED;
 		if (sr.status != SENT_RETURNED)
 			sr.note = (struct sc_str){"", 0};
-		rc = sent_pack(&sr, &val);
+		rc = fni_sent_pack(&sr, &val);
 		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, val.p, val.n);
+			rc = fni_st_put_sealed(&c->st, t, DB_NOTES, r->note_id.p, r->note_id.n, val.p, val.n);
 	}
 	/* what the receiving agencies did with this user's referrals */
 	for (size_t i = 0; rc == FN_OK && SC_HAS(feedback_page, p, referrals) && i < p->referrals.n; i++)
-		rc = fn_referral_keep(c, t, &p->referrals.v[i], &mp);
+		rc = fni_referral_keep(c, t, &p->referrals.v[i], &mp);
 	if (rc == FN_OK)
-		rc = st_put_u64(&c->st, t, "feedback.count", count);
+		rc = fni_st_put_u64(&c->st, t, "feedback.count", count);
 	if (rc == FN_OK)
-		rc = st_put_u64(&c->st, t, "cursor.feedback", (uint64_t)p->next);
+		rc = fni_st_put_u64(&c->st, t, "cursor.feedback", (uint64_t)p->next);
 	if (old.p)
-		cr_wipe(old.p, old.cap);
+		fni_cr_wipe(old.p, old.cap);
 	if (val.p)
-		cr_wipe(val.p, val.cap);
+		fni_cr_wipe(val.p, val.cap);
 	sc_buf_free(&old);
 	sc_buf_free(&val);
 	sc_buf_free(&mp);
@@ -101,10 +109,10 @@ static int read_cursor(struct sync *s, const char *name, uint64_t *out)
 {
 	MDB_txn *t;
 	pthread_mutex_lock(&s->c->mu);
-	int rc = st_read(&s->c->st, &t);
+	int rc = fni_st_read(&s->c->st, &t);
 	if (rc == FN_OK) {
-		rc = st_get_u64(&s->c->st, t, name, out);
-		st_read_end(t);
+		rc = fni_st_get_u64(&s->c->st, t, name, out);
+		fni_st_read_end(t);
 	}
 	if (rc != FN_OK)
 		snprintf(s->x.detail, sizeof s->x.detail, "%s", s->c->st.detail);
@@ -113,7 +121,7 @@ static int read_cursor(struct sync *s, const char *name, uint64_t *out)
 }
 
 /* Pulls one feed (guidance or feedback) page by page. */
-int sync_pull(struct sync *s, int guidance)
+int fni_sync_pull(struct sync *s, int guidance)
 {
 	fn_client *c = s->c;
 	const char *cursor_name = guidance ? "cursor.guidance" : "cursor.feedback";
@@ -132,12 +140,12 @@ int sync_pull(struct sync *s, int guidance)
 		/* Guidance pages are text, a third of their size in gzip: fewer
 		 * bytes for handhelds on metered mobile data. */
 		s->x.accept_gzip = guidance;
-		rc = rpc_call(&s->x, "GET", path, NULL, 0, 1);
+		rc = fni_rpc_call(&s->x, "GET", path, NULL, 0, 1);
 		s->x.accept_gzip = 0;
 		if (rc == FN_OK) {
 			void *page = sc_arena_alloc(s->x.arena, guidance ? sizeof(struct sc_change_page)
 			                                                 : sizeof(struct sc_feedback_page));
-			rc = page ? rpc_decode(&s->x, guidance ? &sc_rec_change_page : &sc_rec_feedback_page, page)
+			rc = page ? fni_rpc_decode(&s->x, guidance ? &sc_rec_change_page : &sc_rec_feedback_page, page)
 			          : FN_NO_MEMORY;
 			j.page = page;
 		}
@@ -152,14 +160,14 @@ int sync_pull(struct sync *s, int guidance)
 			next = p->next;
 			more = p->more;
 		}
-		rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_REPLY : FN_STEP_FEEDBACK_REPLY,
-		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
+		fni_rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_REPLY : FN_STEP_FEEDBACK_REPLY,
+		                 guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
 		pthread_mutex_lock(&c->mu);
-		rc = st_write(&c->st, guidance ? guidance_txn : feedback_txn, &j);
+		rc = fni_st_write(&c->st, guidance ? guidance_txn : feedback_txn, &j);
 		if (rc != FN_OK)
 			snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
 		pthread_mutex_unlock(&c->mu);
-		st_release(&c->st);
+		fni_st_release(&c->st);
 		if (rc != FN_OK)
 			return rc;
 		if (guidance) {
@@ -168,8 +176,8 @@ int sync_pull(struct sync *s, int guidance)
 		} else {
 			s->feedback += (uint64_t)j.n_saved;
 		}
-		rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_SAVED : FN_STEP_FEEDBACK_SAVED,
-		             guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
+		fni_rpc_progress(&s->x, guidance ? FN_STEP_GUIDANCE_SAVED : FN_STEP_FEEDBACK_SAVED,
+		                 guidance ? s->guidance_saved : s->feedback, 0, FN_OK, 0);
 		/* A cursor that does not move would loop forever: stop there. */
 		if (!more || next <= (int64_t)j.since)
 			return FN_OK;

@@ -1,14 +1,19 @@
 /* referrals.c - what became of this user's referrals: the receiving
  * agencies' receipts and outcomes, kept by sync (pull.c) and read offline. */
-#include "fieldnote_int.h"
+#include "referrals.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "client.h"
+#include "crypto.h"
+#include "records.h"
+#include "store.h"
+
 #define REF_PREFIX "referral:"
 #define REF_PREFIX_N (sizeof REF_PREFIX - 1)
 
-int fn_referral_keep(fn_client *c, MDB_txn *t, const struct sc_referral_record *r, struct sc_buf *mp)
+int fni_referral_keep(fn_client *c, MDB_txn *t, const struct sc_referral_record *r, struct sc_buf *mp)
 {
 	char key[REF_PREFIX_N + 64];
 	if (r->note_id.n > 64)
@@ -18,7 +23,7 @@ int fn_referral_keep(fn_client *c, MDB_txn *t, const struct sc_referral_record *
 	mp->n = 0;
 	int rc = sc_encode(&sc_rec_referral_record, SC_MSGPACK, r, mp);
 	if (rc == FN_OK)
-		rc = st_put_sealed(&c->st, t, DB_META, key, REF_PREFIX_N + r->note_id.n, mp->p, mp->n);
+		rc = fni_st_put_sealed(&c->st, t, DB_META, key, REF_PREFIX_N + r->note_id.n, mp->p, mp->n);
 	return rc;
 }
 
@@ -29,7 +34,7 @@ static int collect(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_buf *
 	size_t cap = 0;
 	int rc = FN_OK, mrc;
 	if ((mrc = mdb_cursor_open(t, c->st.db[DB_META], &cur)) != 0)
-		return st_status(&c->st, mrc, "reading referrals");
+		return fni_st_status(&c->st, mrc, "reading referrals");
 	for (int op = MDB_SET_RANGE; (mrc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
 		if (k.mv_size < REF_PREFIX_N || memcmp(k.mv_data, REF_PREFIX, REF_PREFIX_N) != 0)
 			break;
@@ -41,7 +46,7 @@ static int collect(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_buf *
 		page->items.v = nv;
 		memset(&nv[page->items.n], 0, sizeof *nv);
 		b->n = 0;
-		if ((rc = st_open_value(&c->st, DB_META, &k, &v, b)) != FN_OK)
+		if ((rc = fni_st_open_value(&c->st, DB_META, &k, &v, b)) != FN_OK)
 			break;
 		if (sc_decode(&sc_rec_referral_record, SC_MSGPACK, b->p, b->n, NULL, a, &nv[page->items.n], NULL) != FN_OK) {
 			snprintf(c->st.detail, sizeof c->st.detail, "a cached referral does not decode: damaged store");
@@ -52,40 +57,25 @@ static int collect(fn_client *c, MDB_txn *t, struct sc_arena *a, struct sc_buf *
 	}
 	mdb_cursor_close(cur);
 	if (rc == FN_OK && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = st_status(&c->st, mrc, "reading referrals");
+		rc = fni_st_status(&c->st, mrc, "reading referrals");
 	return rc;
 }
 
 FN_API int fn_referrals_list(fn_client *c, char **out)
 {
-	struct sc_arena *a = NULL;
-	struct sc_buf b = {0};
+	struct read_call r;
 	struct sc_referral_page page = {0};
 	struct sc_referral_record none;
-	MDB_txn *t = NULL;
-	int rc;
+	int rc = fni_read_begin(&r, c, out);
 
-	if (!c || !out)
-		return FN_BAD_ARGUMENT;
-	*out = NULL;
-	pthread_mutex_lock(&c->mu);
-	if ((rc = fn_read_start(c, &a, &t)) != FN_OK)
-		goto done;
-	if ((rc = collect(c, t, a, &b, &page)) == FN_OK) {
-		if (!page.items.v)
-			page.items.v = &none;
-		page.has = ~0ull >> (64 - SC_NF_referral_page);
-		if ((rc = fn_record_json(&sc_rec_referral_page, &page, out)) != FN_OK)
-			fn_fail(c, rc, "out of memory");
-	} else {
-		fn_fail_store(c, rc);
-	}
-done:
-	st_read_end(t);
-	if (b.p)
-		cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
-	sc_arena_free(a);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	if (rc != FN_OK)
+		return fni_read_end(&r, rc);
+	if ((rc = collect(c, r.t, r.a, &r.b, &page)) != FN_OK)
+		return fni_read_end(&r, fni_fail_store(c, rc));
+	if (!page.items.v)
+		page.items.v = &none;
+	page.has = ~0ull >> (64 - SC_NF_referral_page);
+	if ((rc = fni_record_json(&sc_rec_referral_page, &page, out)) != FN_OK)
+		fni_fail(c, rc, "out of memory");
+	return fni_read_end(&r, rc);
 }

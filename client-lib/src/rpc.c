@@ -1,11 +1,15 @@
 /* rpc.c - one API call: the request over http.c, the retry policy with backoff and jitter, error replies. */
-#include "fieldnote_int.h"
+#include "rpc.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "client.h"
+#include "crypto.h"
 #include "http.h"
+#include "net.h"
+#include "records.h"
 
 static const char *const step_names[] = {
 	[FN_STEP_CONNECT] = "connect",
@@ -22,7 +26,7 @@ static const char *const step_names[] = {
 	[FN_STEP_ATTACH_SENT] = "attach_sent",
 };
 
-int rpc_init(struct rpc *x, fn_client *c)
+int fni_rpc_init(struct rpc *x, fn_client *c)
 {
 	memset(x, 0, sizeof *x);
 	x->c = c;
@@ -33,18 +37,18 @@ int rpc_init(struct rpc *x, fn_client *c)
 	return x->arena ? FN_OK : FN_NO_MEMORY;
 }
 
-void rpc_end(struct rpc *x)
+void fni_rpc_end(struct rpc *x)
 {
 	/* Replies may hold a token (sign-in); requests held the password. */
 	if (x->reply.body.p)
-		cr_wipe(x->reply.body.p, x->reply.body.cap);
+		fni_cr_wipe(x->reply.body.p, x->reply.body.cap);
 	sc_buf_free(&x->reply.body);
-	cr_wipe(x->token, sizeof x->token);
+	fni_cr_wipe(x->token, sizeof x->token);
 	sc_arena_free(x->arena);
 	x->arena = NULL;
 }
 
-void rpc_progress(struct rpc *x, int step, uint64_t done, uint64_t total, int status, unsigned delay)
+void fni_rpc_progress(struct rpc *x, int step, uint64_t done, uint64_t total, int status, unsigned delay)
 {
 	if (!x->progress)
 		return;
@@ -100,7 +104,7 @@ static int status_of_http(int http)
 static int error_status(struct rpc *x)
 {
 	struct sc_error_reply *e = sc_arena_alloc(x->arena, sizeof *e);
-	struct sc_limits lim = fn_limits(x->c);
+	struct sc_limits lim = fni_limits(x->c);
 	int fmt = x->reply.msgpack ? SC_MSGPACK : SC_JSON;
 
 	x->last_error = NULL;
@@ -124,11 +128,11 @@ static int error_status(struct rpc *x)
 /* Sleeps ms, in slices, unless cancelled. */
 static int pause_ms(struct rpc *x, unsigned ms)
 {
-	int64_t until = net_now_ms() + ms;
+	int64_t until = fni_net_now_ms() + ms;
 	for (;;) {
 		if (cancelled(x))
 			return FN_CANCELLED;
-		int64_t left = until - net_now_ms();
+		int64_t left = until - fni_net_now_ms();
 		if (left <= 0)
 			return FN_OK;
 		struct timespec ts = {0, (long)(left > 100 ? 100 : left) * 1000000L};
@@ -146,7 +150,7 @@ static unsigned backoff(struct rpc *x, unsigned attempt)
 	if (d > MAX_BACKOFF_MS)
 		d = MAX_BACKOFF_MS;
 	uint32_t r = 0;
-	cr_random(&x->c->cr, &r, sizeof r);
+	fni_cr_random(&x->c->cr, &r, sizeof r);
 	return (unsigned)(d / 2 + (d / 2 ? r % (d / 2 + 1) : 0));
 }
 
@@ -176,23 +180,23 @@ static unsigned next_wait(struct rpc *x, unsigned attempt, int *rc)
 		if (want > d)
 			d = want;
 	}
-	if (x->deadline && net_now_ms() + (int64_t)d > x->deadline) {
+	if (x->deadline && fni_net_now_ms() + (int64_t)d > x->deadline) {
 		*rc = give_up(x, *rc, "deadline", "; the next try (in %lld ms) would pass the deadline", (long long)d);
 		return 0;
 	}
 	return (unsigned)d;
 }
 
-int rpc_call(struct rpc *x, const char *method, const char *path, const void *body, size_t n, int auth)
+int fni_rpc_call(struct rpc *x, const char *method, const char *path, const void *body, size_t n, int auth)
 {
-	return rpc_call_ex(x, method, path, NULL, body, n, auth);
+	return fni_rpc_call_ex(x, method, path, NULL, body, n, auth);
 }
 
-int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char *extra, const void *body,
-                size_t n, int auth)
+int fni_rpc_call_ex(struct rpc *x, const char *method, const char *path, const char *extra, const void *body,
+                    size_t n, int auth)
 {
 	fn_client *c = x->c;
-	struct net *net = &c->net;
+	struct net *net = c->net;
 	int rc;
 
 	for (unsigned attempt = 1;; attempt++) {
@@ -200,7 +204,7 @@ int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char 
 			snprintf(x->detail, sizeof x->detail, "cancelled");
 			return give_up(x, FN_CANCELLED, "cancelled", NULL, 0);
 		}
-		int64_t now = net_now_ms();
+		int64_t now = fni_net_now_ms();
 		if (x->deadline && now >= x->deadline) {
 			snprintf(x->detail, sizeof x->detail, "the deadline passed");
 			return give_up(x, FN_TIMEOUT, "deadline", NULL, 0);
@@ -212,11 +216,11 @@ int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char 
 			net->deadline_ms = x->deadline;
 		net->cancel = x->cancel;
 		if (!net->up)
-			rpc_progress(x, FN_STEP_CONNECT, net->connections + 1, 0, FN_OK, 0);
+			fni_rpc_progress(x, FN_STEP_CONNECT, net->connections + 1, 0, FN_OK, 0);
 		x->detail[0] = 0;
 		x->reply.retry_after = -1;
-		rc = http_request_ex(net, method, path, auth ? x->token : NULL, extra, body, n, x->accept_gzip,
-		                     c->opt.max_reply, &x->reply, x->detail);
+		rc = fni_http_request_ex(net, method, path, auth ? x->token : NULL, extra, body, n, x->accept_gzip,
+		                         c->opt.max_reply, &x->reply, x->detail);
 		net->deadline_ms = 0;
 		if (rc == FN_OK) {
 			if (x->reply.date) {
@@ -230,7 +234,7 @@ int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char 
 		}
 		if (rc == FN_CANCELLED)
 			return give_up(x, rc, "cancelled", NULL, 0);
-		if (rc == FN_TIMEOUT && x->deadline && net_now_ms() >= x->deadline)
+		if (rc == FN_TIMEOUT && x->deadline && fni_net_now_ms() >= x->deadline)
 			return give_up(x, rc, "deadline", "; the deadline passed", 0);
 		if (!retriable(rc) || attempt >= x->attempts) {
 			if (x->reply.retry_after >= 0)
@@ -241,7 +245,7 @@ int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char 
 		if (x->stop)
 			return rc;
 		x->retries++;
-		rpc_progress(x, FN_STEP_RETRY, attempt, x->attempts, rc, d);
+		fni_rpc_progress(x, FN_STEP_RETRY, attempt, x->attempts, rc, d);
 		if (pause_ms(x, d) != FN_OK) {
 			snprintf(x->detail, sizeof x->detail, "cancelled");
 			return give_up(x, FN_CANCELLED, "cancelled", NULL, 0);
@@ -249,9 +253,9 @@ int rpc_call_ex(struct rpc *x, const char *method, const char *path, const char 
 	}
 }
 
-int rpc_decode(struct rpc *x, const struct sc_record *rec, void *out)
+int fni_rpc_decode(struct rpc *x, const struct sc_record *rec, void *out)
 {
-	struct sc_limits lim = fn_limits(x->c);
+	struct sc_limits lim = fni_limits(x->c);
 	struct sc_error err;
 	int fmt = x->reply.msgpack ? SC_MSGPACK : SC_JSON;
 	int rc = sc_decode(rec, fmt, x->reply.body.p, x->reply.body.n, &lim, x->arena, out, &err);

@@ -1,5 +1,5 @@
 /* status_check.c - proves at build time that fieldnote.h's status codes are schema/status.h's. */
-#include "fieldnote_int.h"
+#include "public.h"
 
 /* Every code the public header names has schema's number. (That schema has
  * no code the header lacks is checked by the client unit tests, so that a

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "crypto.h"
 #include "status.h"
 
 static const char *const db_names[DB_N] = {"meta", "outbox", "notes", "guidance", "feedback",
@@ -18,7 +19,7 @@ static const char *const db_names[DB_N] = {"meta", "outbox", "notes", "guidance"
 #define MAP_START ((size_t)64 << 20)
 #define MAP_MAX ((size_t)64 << 30)
 
-int st_status(struct st *s, int rc, const char *what)
+int fni_st_status(struct st *s, int rc, const char *what)
 {
 	switch (rc) {
 	case MDB_SUCCESS:
@@ -40,7 +41,7 @@ int st_status(struct st *s, int rc, const char *what)
 	return FN_IO_ERROR;
 }
 
-int st_open(struct st *s, struct cr *cr, const char *dir)
+int fni_st_open(struct st *s, struct cr *cr, const char *dir)
 {
 	int rc, dead;
 	MDB_txn *t;
@@ -52,13 +53,13 @@ int st_open(struct st *s, struct cr *cr, const char *dir)
 		return FN_IO_ERROR;
 	}
 	if ((rc = mdb_env_create(&s->env)) != 0)
-		return st_status(s, rc, "store");
+		return fni_st_status(s, rc, "store");
 	mdb_env_set_maxdbs(s->env, DB_N);
 	mdb_env_set_mapsize(s->env, MAP_START);
 	/* NOTLS: a handle may be used from several threads in turn. */
 	rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
 	if (rc != 0) {
-		int st = st_status(s, rc, "opening the store");
+		int st = fni_st_status(s, rc, "opening the store");
 		snprintf(s->detail, sizeof s->detail, "cannot open the store in %.150s: %s", dir, mdb_strerror(rc));
 		mdb_env_close(s->env);
 		s->env = NULL;
@@ -83,13 +84,13 @@ int st_open(struct st *s, struct cr *cr, const char *dir)
 	}
 	return FN_OK;
 fail:
-	rc = st_status(s, rc, "opening the store's databases");
+	rc = fni_st_status(s, rc, "opening the store's databases");
 	mdb_env_close(s->env);
 	s->env = NULL;
 	return rc;
 }
 
-void st_close(struct st *s)
+void fni_st_close(struct st *s)
 {
 	if (s->env)
 		mdb_env_close(s->env);
@@ -103,15 +104,15 @@ static int begin(struct st *s, unsigned flags, MDB_txn **t)
 		mdb_env_set_mapsize(s->env, 0);
 		rc = mdb_txn_begin(s->env, NULL, flags, t);
 	}
-	return rc ? st_status(s, rc, "starting a store transaction") : FN_OK;
+	return rc ? fni_st_status(s, rc, "starting a store transaction") : FN_OK;
 }
 
-int st_read(struct st *s, MDB_txn **t)
+int fni_st_read(struct st *s, MDB_txn **t)
 {
 	return begin(s, MDB_RDONLY, t);
 }
 
-void st_read_end(MDB_txn *t)
+void fni_st_read_end(MDB_txn *t)
 {
 	if (t)
 		mdb_txn_abort(t);
@@ -126,10 +127,10 @@ static int grow(struct st *s)
 		return FN_STORE_FULL;
 	}
 	int rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
-	return rc ? st_status(s, rc, "growing the store") : FN_OK;
+	return rc ? fni_st_status(s, rc, "growing the store") : FN_OK;
 }
 
-int st_write(struct st *s, st_fn fn, void *arg)
+int fni_st_write(struct st *s, st_fn fn, void *arg)
 {
 	for (;;) {
 		MDB_txn *t;
@@ -141,7 +142,7 @@ int st_write(struct st *s, st_fn fn, void *arg)
 		if (rc != FN_OK) {
 			mdb_txn_abort(t);
 		} else if ((rc = mdb_txn_commit(t)) != 0) {
-			rc = st_status(s, rc, "committing to the store");
+			rc = fni_st_status(s, rc, "committing to the store");
 		}
 		if (rc == FN_STORE_FULL && s->map_full) {
 			if ((rc = grow(s)) != FN_OK)
@@ -152,7 +153,7 @@ int st_write(struct st *s, st_fn fn, void *arg)
 	}
 }
 
-void st_release(struct st *s)
+void fni_st_release(struct st *s)
 {
 	/* LMDB does not say where its map is (me_mapaddr is set only with
 	 * MDB_FIXEDMAP): find the mappings of data.mdb by device and inode. A
@@ -176,28 +177,28 @@ out:
 		fclose(f);
 }
 
-int st_get(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, MDB_val *out)
+int fni_st_get(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, MDB_val *out)
 {
 	MDB_val key = {kn, (void *)k};
 	int rc = mdb_get(t, s->db[db], &key, out);
-	return rc ? st_status(s, rc, "reading the store") : FN_OK;
+	return rc ? fni_st_status(s, rc, "reading the store") : FN_OK;
 }
 
-int st_put(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn)
+int fni_st_put(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn)
 {
 	MDB_val key = {kn, (void *)k}, val = {vn, (void *)v};
 	int rc = mdb_put(t, s->db[db], &key, &val, 0);
-	return rc ? st_status(s, rc, "writing the store") : FN_OK;
+	return rc ? fni_st_status(s, rc, "writing the store") : FN_OK;
 }
 
-int st_del(struct st *s, MDB_txn *t, int db, const void *k, size_t kn)
+int fni_st_del(struct st *s, MDB_txn *t, int db, const void *k, size_t kn)
 {
 	MDB_val key = {kn, (void *)k};
 	int rc = mdb_del(t, s->db[db], &key, NULL);
-	return rc ? st_status(s, rc, "deleting from the store") : FN_OK;
+	return rc ? fni_st_status(s, rc, "deleting from the store") : FN_OK;
 }
 
-void st_be64(uint64_t v, unsigned char out[8])
+void fni_st_be64(uint64_t v, unsigned char out[8])
 {
 	for (int i = 7; i >= 0; i--) {
 		out[i] = (unsigned char)v;
@@ -205,7 +206,7 @@ void st_be64(uint64_t v, unsigned char out[8])
 	}
 }
 
-uint64_t st_from_be64(const void *p)
+uint64_t fni_st_from_be64(const void *p)
 {
 	const unsigned char *b = p;
 	uint64_t v = 0;
@@ -214,10 +215,10 @@ uint64_t st_from_be64(const void *p)
 	return v;
 }
 
-int st_get_u64(struct st *s, MDB_txn *t, const char *name, uint64_t *out)
+int fni_st_get_u64(struct st *s, MDB_txn *t, const char *name, uint64_t *out)
 {
 	MDB_val v;
-	int rc = st_get(s, t, DB_META, name, strlen(name), &v);
+	int rc = fni_st_get(s, t, DB_META, name, strlen(name), &v);
 	*out = 0;
 	if (rc == FN_NOT_FOUND)
 		return FN_OK;
@@ -225,15 +226,15 @@ int st_get_u64(struct st *s, MDB_txn *t, const char *name, uint64_t *out)
 		return rc;
 	if (v.mv_size != 8)
 		return FN_IO_ERROR;
-	*out = st_from_be64(v.mv_data);
+	*out = fni_st_from_be64(v.mv_data);
 	return FN_OK;
 }
 
-int st_put_u64(struct st *s, MDB_txn *t, const char *name, uint64_t v)
+int fni_st_put_u64(struct st *s, MDB_txn *t, const char *name, uint64_t v)
 {
 	unsigned char b[8];
-	st_be64(v, b);
-	return st_put(s, t, DB_META, name, strlen(name), b, 8);
+	fni_st_be64(v, b);
+	return fni_st_put(s, t, DB_META, name, strlen(name), b, 8);
 }
 
 /* Associated data: "<db name>\0<key>". */
@@ -245,12 +246,12 @@ static int aad_of(int db, const void *k, size_t kn, struct sc_buf *aad)
 	return aad->oom ? FN_NO_MEMORY : FN_OK;
 }
 
-int st_open_value(struct st *s, int db, const MDB_val *k, const MDB_val *v, struct sc_buf *out)
+int fni_st_open_value(struct st *s, int db, const MDB_val *k, const MDB_val *v, struct sc_buf *out)
 {
 	struct sc_buf aad = {0};
 	int rc = aad_of(db, k->mv_data, k->mv_size, &aad);
 	if (rc == FN_OK)
-		rc = cr_open(s->cr, aad.p, aad.n, v->mv_data, v->mv_size, out);
+		rc = fni_cr_open(s->cr, aad.p, aad.n, v->mv_data, v->mv_size, out);
 	if (rc == FN_WRONG_KEY)
 		snprintf(s->detail, sizeof s->detail,
 		         "a record in the store's %s database does not open with this key: wrong key or damaged store",
@@ -259,23 +260,23 @@ int st_open_value(struct st *s, int db, const MDB_val *k, const MDB_val *v, stru
 	return rc;
 }
 
-int st_get_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, struct sc_buf *out)
+int fni_st_get_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, struct sc_buf *out)
 {
 	MDB_val v, key = {kn, (void *)k};
-	int rc = st_get(s, t, db, k, kn, &v);
+	int rc = fni_st_get(s, t, db, k, kn, &v);
 	if (rc != FN_OK)
 		return rc;
-	return st_open_value(s, db, &key, &v, out);
+	return fni_st_open_value(s, db, &key, &v, out);
 }
 
-int st_put_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn)
+int fni_st_put_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn)
 {
 	struct sc_buf aad = {0}, sealed = {0};
 	int rc = aad_of(db, k, kn, &aad);
 	if (rc == FN_OK)
-		rc = cr_seal(s->cr, aad.p, aad.n, v, vn, &sealed);
+		rc = fni_cr_seal(s->cr, aad.p, aad.n, v, vn, &sealed);
 	if (rc == FN_OK)
-		rc = st_put(s, t, db, k, kn, sealed.p, sealed.n);
+		rc = fni_st_put(s, t, db, k, kn, sealed.p, sealed.n);
 	sc_buf_free(&aad);
 	sc_buf_free(&sealed);
 	return rc;

@@ -8,7 +8,8 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "crypto.h"
+
+struct cr;
 
 /*
  * The databases. Keys are plaintext (note ids are random ULIDs, guidance
@@ -39,7 +40,7 @@ struct st {
 	MDB_dbi db[DB_N];
 	struct cr *cr;
 	int map_full; /* set by the helpers when LMDB said MDB_MAP_FULL */
-	dev_t dev;    /* data.mdb, to find its mapping (st_release) */
+	dev_t dev;    /* data.mdb, to find its mapping (fni_st_release) */
 	ino_t ino;
 	char detail[256]; /* why the last failing call here failed */
 };
@@ -48,45 +49,45 @@ struct st {
 
 /* Opens or creates the store in dir (created 0700 if missing). FN_OK,
  * FN_IO_ERROR, FN_NO_MEMORY. */
-int st_open(struct st *s, struct cr *cr, const char *dir);
-void st_close(struct st *s);
+int fni_st_open(struct st *s, struct cr *cr, const char *dir);
+void fni_st_close(struct st *s);
 
 /* An LMDB result as a status: MDB_NOTFOUND -> FN_NOT_FOUND, MDB_MAP_FULL
  * -> FN_STORE_FULL (and s->map_full), others FN_IO_ERROR with the text. */
-int st_status(struct st *s, int mdb_rc, const char *what);
+int fni_st_status(struct st *s, int mdb_rc, const char *what);
 
-/* A read transaction; end it with st_read_end. */
-int st_read(struct st *s, MDB_txn **t);
-void st_read_end(MDB_txn *t);
+/* A read transaction; end it with fni_st_read_end. */
+int fni_st_read(struct st *s, MDB_txn **t);
+void fni_st_read_end(MDB_txn *t);
 
 /* Runs fn in a write transaction and commits it durably (fsync) when fn
  * returns FN_OK; aborts otherwise and returns fn's status. When the map
  * is full it is grown and fn run again from the start, so fn must not
  * have effects outside the transaction (or must tolerate running twice). */
 typedef int (*st_fn)(MDB_txn *t, void *arg);
-int st_write(struct st *s, st_fn fn, void *arg);
+int fni_st_write(struct st *s, st_fn fn, void *arg);
 
 /* Drops the map's pages from this process's resident set (they stay in
  * the page cache): a long sync reading the whole outbox would otherwise
  * hold all of it resident. Call between transactions. */
-void st_release(struct st *s);
+void fni_st_release(struct st *s);
 
-/* Plain values. st_get's *out points into the map, valid until the
+/* Plain values. fni_st_get's *out points into the map, valid until the
  * transaction ends. FN_OK, FN_NOT_FOUND, FN_IO_ERROR, FN_STORE_FULL. */
-int st_get(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, MDB_val *out);
-int st_put(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn);
-int st_del(struct st *s, MDB_txn *t, int db, const void *k, size_t kn);
-int st_get_u64(struct st *s, MDB_txn *t, const char *name, uint64_t *out); /* absent: 0 */
-int st_put_u64(struct st *s, MDB_txn *t, const char *name, uint64_t v);
+int fni_st_get(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, MDB_val *out);
+int fni_st_put(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn);
+int fni_st_del(struct st *s, MDB_txn *t, int db, const void *k, size_t kn);
+int fni_st_get_u64(struct st *s, MDB_txn *t, const char *name, uint64_t *out); /* absent: 0 */
+int fni_st_put_u64(struct st *s, MDB_txn *t, const char *name, uint64_t v);
 
 /* Sealed values: out gets the plaintext appended. FN_WRONG_KEY when a
  * value does not open. */
-int st_get_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, struct sc_buf *out);
-int st_put_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn);
-int st_open_value(struct st *s, int db, const MDB_val *k, const MDB_val *v, struct sc_buf *out);
+int fni_st_get_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, struct sc_buf *out);
+int fni_st_put_sealed(struct st *s, MDB_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn);
+int fni_st_open_value(struct st *s, int db, const MDB_val *k, const MDB_val *v, struct sc_buf *out);
 
 /* Big-endian 8-byte integers, for keys that sort numerically. */
-void st_be64(uint64_t v, unsigned char out[8]);
-uint64_t st_from_be64(const void *p);
+void fni_st_be64(uint64_t v, unsigned char out[8]);
+uint64_t fni_st_from_be64(const void *p);
 
 #endif

@@ -7,6 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
+#include "client.h"
+#include "crypto.h"
+#include "net.h"
+#include "outbox.h"
+#include "records.h"
+#include "rpc.h"
+#include "session.h"
+#include "store.h"
+
 /*
  * Why this is resumable: every local change is one LMDB transaction made
  * after the server's answer, and every request is idempotent. A note is
@@ -44,7 +54,7 @@ static int is_session_error(int rc)
 static void on_sent(void *arg)
 {
 	struct sync *s = arg;
-	rpc_progress(&s->x, FN_STEP_PUSH_SENT, s->answered, s->total, FN_OK, 0);
+	fni_rpc_progress(&s->x, FN_STEP_PUSH_SENT, s->answered, s->total, FN_OK, 0);
 }
 
 /* Picks up to s->batch queued notes of the signed-in user after b->after
@@ -63,10 +73,10 @@ static int pick(struct sync *s, struct batch *b)
 	b->body.n = 0;
 	if (!a)
 		return FN_NO_MEMORY;
-	if ((rc = st_read(&c->st, &t)) != FN_OK)
+	if ((rc = fni_st_read(&c->st, &t)) != FN_OK)
 		goto out;
 	if ((mrc = mdb_cursor_open(t, c->st.db[DB_OUTBOX], &cur)) != 0) {
-		rc = st_status(&c->st, mrc, "reading the outbox");
+		rc = fni_st_status(&c->st, mrc, "reading the outbox");
 		goto out;
 	}
 	if (b->after_n) {
@@ -84,13 +94,13 @@ static int pick(struct sync *s, struct batch *b)
 		struct item *it = &b->v[b->n];
 		struct ob_entry e;
 		struct sc_note n;
-		if (k.mv_size > sizeof it->key || ob_key_split(k.mv_data, k.mv_size, &it->id, &it->rev) != 0)
+		if (k.mv_size > sizeof it->key || fni_ob_key_split(k.mv_data, k.mv_size, &it->id, &it->rev) != 0)
 			continue;
 		memcpy(b->after, k.mv_data, k.mv_size);
 		b->after_n = k.mv_size;
 		pt.n = 0;
-		if ((rc = st_open_value(&c->st, DB_OUTBOX, &k, &v, &pt)) != FN_OK ||
-		    (rc = ob_unpack(pt.p, pt.n, &e)) != FN_OK)
+		if ((rc = fni_st_open_value(&c->st, DB_OUTBOX, &k, &v, &pt)) != FN_OK ||
+		    (rc = fni_ob_unpack(pt.p, pt.n, &e)) != FN_OK)
 			goto out;
 		if (e.state != OB_QUEUED)
 			continue;
@@ -107,14 +117,14 @@ static int pick(struct sync *s, struct batch *b)
 		}
 		memcpy(it->key, k.mv_data, k.mv_size);
 		it->kn = k.mv_size;
-		ob_key_split(it->key, it->kn, &it->id, &it->rev);
+		fni_ob_key_split(it->key, it->kn, &it->id, &it->rev);
 		it->off = b->body.n;
 		it->len = e.note.n;
 		sc_buf_append(&b->body, e.note.p, e.note.n);
 		b->n++;
 	}
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = st_status(&c->st, mrc, "reading the outbox");
+		rc = fni_st_status(&c->st, mrc, "reading the outbox");
 	else
 		rc = b->body.oom ? FN_NO_MEMORY : FN_OK;
 	if (rc == FN_OK) {
@@ -124,7 +134,7 @@ static int pick(struct sync *s, struct batch *b)
 		 * after the scan (ids increase) and are sent in it, so progress
 		 * never reads more than 100%. */
 		uint64_t q, r;
-		if (ob_counts(c, t, &q, &r) == FN_OK)
+		if (fni_ob_counts(c, t, &q, &r) == FN_OK)
 			s->total = s->answered + (q > s->held ? q - s->held : 0);
 		if (s->total < s->answered + b->n)
 			s->total = s->answered + b->n;
@@ -132,9 +142,9 @@ static int pick(struct sync *s, struct batch *b)
 out:
 	if (cur)
 		mdb_cursor_close(cur);
-	st_read_end(t);
+	fni_st_read_end(t);
 	if (pt.p)
-		cr_wipe(pt.p, pt.cap);
+		fni_cr_wipe(pt.p, pt.cap);
 	sc_buf_free(&pt);
 	sc_arena_free(a);
 	return rc;
@@ -168,10 +178,10 @@ static int record_sent(fn_client *c, MDB_txn *t, const struct item *it, struct s
 {
 	struct sc_buf old = {0}, val = {0};
 	struct sent_rec r = {SENT_SUBMITTED, it->rev, note};
-	int rc = st_get_sealed(&c->st, t, DB_NOTES, it->id.p, it->id.n, &old);
+	int rc = fni_st_get_sealed(&c->st, t, DB_NOTES, it->id.p, it->id.n, &old);
 	if (rc == FN_OK) {
 		struct sent_rec prev;
-		if (sent_unpack(old.p, old.n, &prev) == FN_OK && prev.latest > it->rev)
+		if (fni_sent_unpack(old.p, old.n, &prev) == FN_OK && prev.latest > it->rev)
 			rc = FN_NOT_FOUND; /* a later revision is already known: keep it */
 		else
 			rc = FN_OK;
@@ -179,16 +189,16 @@ static int record_sent(fn_client *c, MDB_txn *t, const struct item *it, struct s
 		rc = FN_OK;
 	}
 	if (rc == FN_OK) {
-		rc = sent_pack(&r, &val);
+		rc = fni_sent_pack(&r, &val);
 		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_NOTES, it->id.p, it->id.n, val.p, val.n);
+			rc = fni_st_put_sealed(&c->st, t, DB_NOTES, it->id.p, it->id.n, val.p, val.n);
 	} else if (rc == FN_NOT_FOUND) {
 		rc = FN_OK;
 	}
 	if (old.p)
-		cr_wipe(old.p, old.cap);
+		fni_cr_wipe(old.p, old.cap);
 	if (val.p)
-		cr_wipe(val.p, val.cap);
+		fni_cr_wipe(val.p, val.cap);
 	sc_buf_free(&old);
 	sc_buf_free(&val);
 	return rc;
@@ -206,7 +216,7 @@ static int apply_txn(MDB_txn *t, void *arg)
 		const struct item *it = &b->v[i];
 		struct sc_str note = {b->body.p + it->off, it->len};
 		if (sc_str_eq(r->result, "stored") || sc_str_eq(r->result, "duplicate")) {
-			rc = ob_store(c, t, it->key, it->kn, NULL); /* gone already: another process got there first */
+			rc = fni_ob_store(c, t, it->key, it->kn, NULL); /* gone already: another process got there first */
 			if (rc == FN_OK)
 				rc = record_sent(c, t, it, note);
 			continue;
@@ -216,7 +226,7 @@ static int apply_txn(MDB_txn *t, void *arg)
 		char *why = reason_json(r);
 		if (why)
 			e.reason = (struct sc_str){why, strlen(why)};
-		rc = why ? ob_store(c, t, it->key, it->kn, &e) : FN_NO_MEMORY;
+		rc = why ? fni_ob_store(c, t, it->key, it->kn, &e) : FN_NO_MEMORY;
 		free(why);
 	}
 	return rc;
@@ -270,8 +280,8 @@ static int push(struct sync *s)
 	if (!b)
 		return FN_NO_MEMORY;
 	b->s = s;
-	c->net.on_sent = on_sent;
-	c->net.on_sent_arg = s;
+	c->net->on_sent = on_sent;
+	c->net->on_sent_arg = s;
 	for (;;) {
 		size_t after_n = b->after_n;
 		unsigned char after[80];
@@ -279,16 +289,16 @@ static int push(struct sync *s)
 		pthread_mutex_lock(&c->mu);
 		rc = pick(s, b);
 		pthread_mutex_unlock(&c->mu);
-		st_release(&c->st);
+		fni_st_release(&c->st);
 		if (rc != FN_OK) {
 			snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
 			break;
 		}
 		if (b->n == 0)
 			break;
-		rpc_progress(&s->x, FN_STEP_PUSH_SEND, s->answered, s->total, FN_OK, 0);
+		fni_rpc_progress(&s->x, FN_STEP_PUSH_SEND, s->answered, s->total, FN_OK, 0);
 		sc_arena_reset(s->x.arena);
-		rc = rpc_call(&s->x, "POST", "/v1/notes", b->body.p, b->body.n, 1);
+		rc = fni_rpc_call(&s->x, "POST", "/v1/notes", b->body.p, b->body.n, 1);
 		if ((rc == FN_PAYLOAD_TOO_LARGE || rc == FN_LIMIT_EXCEEDED) && s->batch > 1) {
 			s->batch /= 2; /* the server takes less than we send: smaller batches */
 			b->after_n = after_n;
@@ -297,27 +307,27 @@ static int push(struct sync *s)
 		}
 		struct sc_note_results *res = sc_arena_alloc(s->x.arena, sizeof *res);
 		if (rc == FN_OK)
-			rc = res ? rpc_decode(&s->x, &sc_rec_note_results, res) : FN_NO_MEMORY;
+			rc = res ? fni_rpc_decode(&s->x, &sc_rec_note_results, res) : FN_NO_MEMORY;
 		if (rc == FN_OK)
 			rc = check_results(s, b, res);
 		if (rc != FN_OK)
 			break;
-		rpc_progress(&s->x, FN_STEP_PUSH_REPLY, s->answered, s->total, FN_OK, 0);
+		fni_rpc_progress(&s->x, FN_STEP_PUSH_REPLY, s->answered, s->total, FN_OK, 0);
 		b->res = res;
 		pthread_mutex_lock(&c->mu);
-		rc = st_write(&c->st, apply_txn, b);
+		rc = fni_st_write(&c->st, apply_txn, b);
 		if (rc != FN_OK)
 			snprintf(s->x.detail, sizeof s->x.detail, "%s", c->st.detail);
 		pthread_mutex_unlock(&c->mu);
-		st_release(&c->st); /* the pages the deletes touched */
+		fni_st_release(&c->st); /* the pages the deletes touched */
 		if (rc != FN_OK)
 			break;
 		count_results(s, b);
-		rpc_progress(&s->x, FN_STEP_PUSH_SAVED, s->answered, s->total, FN_OK, 0);
+		fni_rpc_progress(&s->x, FN_STEP_PUSH_SAVED, s->answered, s->total, FN_OK, 0);
 	}
-	c->net.on_sent = NULL;
+	c->net->on_sent = NULL;
 	if (b->body.p)
-		cr_wipe(b->body.p, b->body.cap);
+		fni_cr_wipe(b->body.p, b->body.cap);
 	sc_buf_free(&b->body);
 	free(b);
 	return rc;
@@ -329,9 +339,9 @@ static int save_tls_txn(MDB_txn *t, void *arg)
 {
 	struct sync *s = arg;
 	struct sc_buf b = {0};
-	int rc = st_put_u64(&s->c->st, t, "clock_offset", (uint64_t)s->c->clock_offset);
-	if (rc == FN_OK && net_session_take(&s->c->net, &b) == FN_OK)
-		rc = st_put_sealed(&s->c->st, t, DB_META, "tls", 3, b.p, b.n);
+	int rc = fni_st_put_u64(&s->c->st, t, "clock_offset", (uint64_t)s->c->clock_offset);
+	if (rc == FN_OK && fni_net_session_take(s->c->net, &b) == FN_OK)
+		rc = fni_st_put_sealed(&s->c->st, t, DB_META, "tls", 3, b.p, b.n);
 	sc_buf_free(&b);
 	return rc;
 }
@@ -383,9 +393,9 @@ static char *summary_json(const struct sync *s, int rc)
 	json_object_set_new(o, "feedback", json_integer((json_int_t)s->feedback));
 	json_object_set_new(o, "feedback_available", json_boolean(!s->feedback_unsupported));
 	json_object_set_new(o, "retries", json_integer(s->x.retries));
-	json_object_set_new(o, "connections", json_integer(s->c->net.connections));
-	json_object_set_new(o, "resumed", json_integer(s->c->net.resumed));
-	json_object_set_new(o, "tls", json_string(s->c->net.version ? s->c->net.version : ""));
+	json_object_set_new(o, "connections", json_integer(s->c->net->connections));
+	json_object_set_new(o, "resumed", json_integer(s->c->net->resumed));
+	json_object_set_new(o, "tls", json_string(s->c->net->version ? s->c->net->version : ""));
 	json_object_set_new(o, "stopped", json_string(stop_reason(s, rc)));
 	json_object_set_new(o, "phase", json_string(phases[s->phase]));
 	if (s->x.retry_after >= 0)
@@ -408,9 +418,9 @@ static int start(struct sync *s)
 	if (!a)
 		return FN_NO_MEMORY;
 	pthread_mutex_lock(&c->mu);
-	rc = st_read(&c->st, &t);
-	if (rc == FN_OK && session_is_revoked(c, t)) {
-		st_read_end(t);
+	rc = fni_st_read(&c->st, &t);
+	if (rc == FN_OK && fni_session_is_revoked(c, t)) {
+		fni_st_read_end(t);
 		snprintf(s->x.detail, sizeof s->x.detail,
 		         "this device (%.128s) was revoked: export the outbox (fn_outbox_export) or re-enrol it under a new "
 		         "device id",
@@ -422,13 +432,13 @@ static int start(struct sync *s)
 	}
 	if (rc == FN_OK) {
 		uint64_t refused;
-		ob_counts(c, t, &s->total, &refused); /* queued notes: the first guess of the total */
-		rc = meta_token(c, t, s->x.token, sizeof s->x.token);
-		if (rc == FN_OK && (rc = meta_user(c, t, a, &u)) == FN_OK)
+		fni_ob_counts(c, t, &s->total, &refused); /* queued notes: the first guess of the total */
+		rc = fni_meta_token(c, t, s->x.token, sizeof s->x.token);
+		if (rc == FN_OK && (rc = fni_meta_user(c, t, a, &u)) == FN_OK)
 			snprintf(s->user, sizeof s->user, "%s", u.username.p);
 		if (rc == FN_NOT_FOUND)
 			rc = FN_UNAUTHORIZED;
-		st_read_end(t);
+		fni_st_read_end(t);
 	}
 	if (rc == FN_UNAUTHORIZED)
 		snprintf(s->x.detail, sizeof s->x.detail, "not signed in: fn_login first");
@@ -459,7 +469,7 @@ static void apply_options(struct sync *s, const fn_sync_options *so)
 	if (o.flags & FN_SYNC_ONCE)
 		s->x.attempts = 1;
 	if (o.deadline_ms)
-		s->x.deadline = net_now_ms() + o.deadline_ms;
+		s->x.deadline = fni_net_now_ms() + o.deadline_ms;
 	if (o.max_wait_ms)
 		s->x.max_wait_ms = o.max_wait_ms;
 }
@@ -483,8 +493,8 @@ FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progres
 	pthread_mutex_lock(&c->netmu);
 	memset(&s, 0, sizeof s);
 	s.c = c;
-	c->net.connections = c->net.resumed = 0;
-	if ((rc = rpc_init(&s.x, c)) != FN_OK) {
+	c->net->connections = c->net->resumed = 0;
+	if ((rc = fni_rpc_init(&s.x, c)) != FN_OK) {
 		snprintf(s.x.detail, sizeof s.x.detail, "out of memory");
 		goto done;
 	}
@@ -504,13 +514,13 @@ FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progres
 	if ((rc = push(&s)) != FN_OK)
 		goto done;
 	/* attachments follow their notes (the server files them under them) */
-	if ((rc = attach_push(&s)) != FN_OK)
+	if ((rc = fni_attach_push(&s)) != FN_OK)
 		goto done;
 	s.phase = 2;
-	if ((rc = sync_pull(&s, 1)) != FN_OK)
+	if ((rc = fni_sync_pull(&s, 1)) != FN_OK)
 		goto done;
 	s.phase = 3;
-	rc = sync_pull(&s, 0);
+	rc = fni_sync_pull(&s, 0);
 	if (rc == FN_NOT_FOUND || rc == FN_METHOD_NOT_ALLOWED || rc == FN_FORBIDDEN) {
 		/* A server without the feedback feed, or a role without feedback
 		 * (a supervisor): the rest of the sync stands. */
@@ -521,21 +531,21 @@ FN_API int fn_sync_run_with(fn_client *c, const fn_sync_options *opt, fn_progres
 	if (rc == FN_OK)
 		s.phase = 4;
 done:
-	net_close(&c->net, 1);
+	fni_net_close(c->net, 1);
 	pthread_mutex_lock(&c->mu);
 	if (c->online)
-		st_write(&c->st, save_tls_txn, &s);
+		fni_st_write(&c->st, save_tls_txn, &s);
 	if (rc == FN_DEVICE_REVOKED && !s.local_stop)
-		session_revoked(c); /* remembered: later syncs stop here without the network */
+		fni_session_revoked(c); /* remembered: later syncs stop here without the network */
 	else if (is_session_error(rc) && s.x.token[0])
-		session_forget(c); /* the server refused the token: forget it; the outbox stays */
+		fni_session_forget(c); /* the server refused the token: forget it; the outbox stays */
 	if (rc != FN_OK)
-		fn_fail(c, rc, "%s", s.x.detail[0] ? s.x.detail : sc_status_message(rc));
+		fni_fail(c, rc, "%s", s.x.detail[0] ? s.x.detail : sc_status_message(rc));
 	pthread_mutex_unlock(&c->mu);
-	rpc_progress(&s.x, FN_STEP_DONE, s.answered, s.total, rc, 0);
+	fni_rpc_progress(&s.x, FN_STEP_DONE, s.answered, s.total, rc, 0);
 	if (summary)
 		*summary = summary_json(&s, rc);
-	rpc_end(&s.x);
+	fni_rpc_end(&s.x);
 	pthread_mutex_unlock(&c->netmu);
 	return rc;
 }

@@ -1,8 +1,11 @@
-/* sync.h - private to sync.c and pull.c: the state of one fn_sync_run. */
+/* sync.h - private to sync.c, pull.c and attach_sync.c: the state of one fn_sync_run. */
 #ifndef FN_CLIENT_SYNC_H
 #define FN_CLIENT_SYNC_H
 
-#include "fieldnote_int.h"
+#include <stdint.h>
+
+#include "client.h"
+#include "rpc.h"
 
 struct sync {
 	struct rpc x;
@@ -19,6 +22,6 @@ struct sync {
 
 /* Pulls one feed (guidance, or feedback when guidance is 0) page by page
  * after its stored cursor, each page committed with its cursor (pull.c). */
-int sync_pull(struct sync *s, int guidance);
+int fni_sync_pull(struct sync *s, int guidance);
 
 #endif

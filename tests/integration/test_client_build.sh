@@ -24,23 +24,63 @@ unit_tests() {
 	fi
 }
 
-test_shared_library_exports_only_fn() {
+# The public API: the FN_API functions fieldnote.h declares.
+public_names() {
+	grep -o 'FN_API [^(]*(' client-lib/include/fieldnote.h | grep -o 'fn_[a-z0-9_]*' | sort -u
+}
+
+# Prints the names in file $1 that fieldnote.h does not declare.
+undeclared() {
+	grep -vxF -f "$FN_TMP/public" "$1" | grep -v '^LIBFIELDNOTE_1$'
+}
+
+test_libraries_export_only_the_public_api() {
 	local bad
 	[ "$(readelf -d "$LIB/libfieldnote.so.1" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')" = libfieldnote.so.1 ] ||
 		{ fail "soname"; return 1; }
 	[ "$(readlink "$LIB/libfieldnote.so")" = libfieldnote.so.1 ] || { fail "libfieldnote.so link"; return 1; }
-	nm -D --defined-only "$LIB/libfieldnote.so.1" | awk '$2 ~ /[TDBRVW]/ {print $3}' | sed 's/@.*//' >"$FN_TMP/syms"
-	grep -q '^fn_sync_run$' "$FN_TMP/syms" || { fail "fn_sync_run not exported"; return 1; }
-	bad=$(grep -v '^fn_' "$FN_TMP/syms" | grep -v '^LIBFIELDNOTE_1$' | head -5)
-	[ -z "$bad" ] || { fail "exported besides fn_*: $bad"; return 1; }
-	# The static library: one object whose only global definitions are fn_*.
-	bad=$(nm --defined-only -g "$LIB/libfieldnote.a" 2>/dev/null | awk 'NF==3 {print $3}' | grep -v '^fn_' | head -5)
-	[ -z "$bad" ] || { fail "libfieldnote.a defines globally: $bad"; return 1; }
-	# Every function in the header is exported.
+	public_names >"$FN_TMP/public"
+	grep -q '^fn_sync_run$' "$FN_TMP/public" || { fail "no public names read from fieldnote.h"; return 1; }
+	nm -D --defined-only "$LIB/libfieldnote.so.1" | awk '$2 ~ /[TDBRVWiu]/ {print $3}' | sed 's/@.*//' | sort -u >"$FN_TMP/syms"
+	bad=$(undeclared "$FN_TMP/syms" | head -5)
+	[ -z "$bad" ] || { fail "libfieldnote.so exports names fieldnote.h does not declare: $bad"; return 1; }
+	# The static library: one object whose only global definitions are the
+	# public API (internal fn_ names included: they are not API).
+	nm --defined-only -g "$LIB/libfieldnote.a" 2>/dev/null | awk 'NF==3 {print $3}' | sort -u >"$FN_TMP/asyms"
+	bad=$(undeclared "$FN_TMP/asyms" | head -8)
+	[ -z "$bad" ] || { fail "libfieldnote.a defines globally names fieldnote.h does not declare: $bad"; return 1; }
+	# Every function in the header is exported by both.
 	local f
-	for f in $(grep -o 'FN_API [^(]*(' client-lib/include/fieldnote.h | grep -o 'fn_[a-z_]*' | sort -u); do
-		grep -q "^$f\$" "$FN_TMP/syms" || { fail "$f declared but not exported"; return 1; }
+	for f in $(cat "$FN_TMP/public"); do
+		grep -qx "$f" "$FN_TMP/syms" || { fail "$f declared but not exported by the .so"; return 1; }
+		grep -qx "$f" "$FN_TMP/asyms" || { fail "$f declared but not defined globally by the .a"; return 1; }
 	done
+}
+
+# Every function the client's objects define globally is either public
+# API or carries the internal prefix fni_ (client-lib/src/client.h), as
+# curl's Curl_ beside curl_: client-lib/tools/rename-internal.sh renames.
+test_internal_functions_have_the_internal_prefix() {
+	local bad
+	public_names >"$FN_TMP/public"
+	bad=$(nm -g --defined-only "$FN_TOP/$FN_BUILD"/obj/fnclient/src/*.o | awk 'NF==3 {print $3}' | sort -u |
+		grep -vxF -f "$FN_TMP/public" | grep -v '^fni_' | head -8)
+	[ -z "$bad" ] || fail "internal functions without the fni_ prefix: $(echo $bad)"
+}
+
+# Each private header compiles on its own (it includes what it uses), so a
+# file can include just the ones it needs (client-lib/src/client.h lists
+# them); and only net.h and store.h bring in mbedTLS or LMDB.
+test_private_headers_are_self_contained() {
+	local h out=$FN_TMP/hdr
+	for h in client-lib/src/*.h; do
+		printf '#include "%s"\n' "${h##*/}" >"$out.c"
+		cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$FN_TOP/build/deps/mbedtls/include" -Ischema \
+			-Iclient-lib/include -Iclient-lib/src -DFN_BUILDING_LIBRARY -fsyntax-only "$out.c" 2>"$out.err" ||
+			{ fail "$h does not compile on its own: $(head -3 "$out.err")"; return 1; }
+	done
+	h=$(grep -l '#include <\(mbedtls\|psa\)/\|#include <lmdb.h>' client-lib/src/*.h | grep -v -e '/net.h$' -e '/store.h$')
+	[ -z "$h" ] || fail "mbedTLS or LMDB included by $h"
 }
 
 # The server's stored-only records (users with password hashes, tokens,

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "fieldnote_int.h"
+#include "crypto.h"
 #include "http.h"
+#include "outbox.h"
+#include "public.h"
 #include "unit.h" /* tests/unit/unit.h: CHECK and struct unit_case */
 
 /* --- the public header's codes are schema's, all of them --- */
@@ -46,30 +48,30 @@ static int test_seal_roundtrip_and_tamper(void)
 	struct sc_buf s1 = {0}, s2 = {0}, pt = {0};
 	const char msg[] = "CANARY-7f3e the child's words";
 
-	CHECK(cr_init(&a, key1, detail) == FN_OK);
-	CHECK(cr_init(&b, key2, detail) == FN_OK);
-	CHECK(cr_seal(&a, "outbox\0k", 8, msg, sizeof msg, &s1) == FN_OK);
-	CHECK(cr_seal(&a, "outbox\0k", 8, msg, sizeof msg, &s2) == FN_OK);
+	CHECK(fni_cr_init(&a, key1, detail) == FN_OK);
+	CHECK(fni_cr_init(&b, key2, detail) == FN_OK);
+	CHECK(fni_cr_seal(&a, "outbox\0k", 8, msg, sizeof msg, &s1) == FN_OK);
+	CHECK(fni_cr_seal(&a, "outbox\0k", 8, msg, sizeof msg, &s2) == FN_OK);
 	CHECK_EQ_INT(s1.n, sizeof msg + CR_OVERHEAD);
 	CHECK(memcmp(s1.p, s2.p, s1.n) != 0); /* fresh nonce each time */
 	CHECK(memmem(s1.p, s1.n, "CANARY", 6) == NULL);
-	CHECK(cr_open(&a, "outbox\0k", 8, s1.p, s1.n, &pt) == FN_OK);
+	CHECK(fni_cr_open(&a, "outbox\0k", 8, s1.p, s1.n, &pt) == FN_OK);
 	CHECK(pt.n == sizeof msg && memcmp(pt.p, msg, pt.n) == 0);
 	pt.n = 0;
-	CHECK(cr_open(&b, "outbox\0k", 8, s1.p, s1.n, &pt) == FN_WRONG_KEY); /* wrong key */
-	CHECK(cr_open(&a, "outbox\0j", 8, s1.p, s1.n, &pt) == FN_WRONG_KEY); /* moved slot */
+	CHECK(fni_cr_open(&b, "outbox\0k", 8, s1.p, s1.n, &pt) == FN_WRONG_KEY); /* wrong key */
+	CHECK(fni_cr_open(&a, "outbox\0j", 8, s1.p, s1.n, &pt) == FN_WRONG_KEY); /* moved slot */
 	for (size_t i = 0; i < s1.n; i++) {                                  /* any flipped bit */
 		s1.p[i] ^= 0x10;
-		CHECK(cr_open(&a, "outbox\0k", 8, s1.p, s1.n, &pt) == FN_WRONG_KEY);
+		CHECK(fni_cr_open(&a, "outbox\0k", 8, s1.p, s1.n, &pt) == FN_WRONG_KEY);
 		s1.p[i] ^= 0x10;
 	}
-	CHECK(cr_open(&a, "outbox\0k", 8, s1.p, CR_OVERHEAD - 1, &pt) == FN_WRONG_KEY);
+	CHECK(fni_cr_open(&a, "outbox\0k", 8, s1.p, CR_OVERHEAD - 1, &pt) == FN_WRONG_KEY);
 	CHECK_EQ_INT(pt.n, 0);
 	sc_buf_free(&s1);
 	sc_buf_free(&s2);
 	sc_buf_free(&pt);
-	cr_free(&a);
-	cr_free(&b);
+	fni_cr_free(&a);
+	fni_cr_free(&b);
 	return 0;
 }
 
@@ -77,17 +79,17 @@ static int test_ulid(void)
 {
 	struct cr a;
 	char detail[256], u1[27], u2[27], u3[27];
-	CHECK(cr_init(&a, key1, detail) == FN_OK);
-	CHECK(cr_ulid(&a, 1795600300000, u1) == FN_OK);
-	CHECK(cr_ulid(&a, 1795600300000, u2) == FN_OK);
-	CHECK(cr_ulid(&a, 1795600300001, u3) == FN_OK);
+	CHECK(fni_cr_init(&a, key1, detail) == FN_OK);
+	CHECK(fni_cr_ulid(&a, 1795600300000, u1) == FN_OK);
+	CHECK(fni_cr_ulid(&a, 1795600300000, u2) == FN_OK);
+	CHECK(fni_cr_ulid(&a, 1795600300001, u3) == FN_OK);
 	CHECK_EQ_INT(strlen(u1), 26);
 	CHECK(strspn(u1, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 26);
 	CHECK(strcmp(u1, u2) != 0);
 	CHECK(memcmp(u1, u2, 10) == 0);   /* same millisecond, same prefix */
 	CHECK(strncmp(u1, u3, 10) < 0);   /* later sorts later */
 	CHECK(strcmp(u1, "01") > 0 && u1[0] <= '7');
-	cr_free(&a);
+	fni_cr_free(&a);
 	return 0;
 }
 
@@ -121,7 +123,7 @@ static int parse(const char *text, size_t max_body, struct http_reply *r, int *r
 		struct mem m = {text, strlen(text), 0, step == 10 ? (size_t)-1 : step};
 		struct http_src src = {mem_read, &m};
 		char detail[256];
-		int rc = http_read_reply(&src, "GET", max_body, r, detail);
+		int rc = fni_http_read_reply(&src, "GET", max_body, r, detail);
 		if (first >= 0 && rc != first) {
 			fprintf(stderr, "step %zu gave %d, step 1 gave %d\n", step, rc, first);
 			return 1;
@@ -229,21 +231,21 @@ static int test_outbox_entry_layout(void)
 	struct sc_str id;
 	int64_t rev;
 
-	CHECK(ob_pack(&e, &b) == FN_OK);
-	CHECK(ob_unpack(b.p, b.n, &d) == FN_OK);
+	CHECK(fni_ob_pack(&e, &b) == FN_OK);
+	CHECK(fni_ob_unpack(b.p, b.n, &d) == FN_OK);
 	CHECK(d.state == OB_INVALID && d.code == 3);
 	CHECK(d.reason.n == 12 && memcmp(d.reason.p, e.reason.p, 12) == 0);
 	CHECK(d.note.n == 4 && memcmp(d.note.p, e.note.p, 4) == 0);
 	for (size_t n = 0; n < 10 + 12; n++) /* truncated anywhere in the head or reason */
-		CHECK(ob_unpack(b.p, n, &d) != FN_OK);
+		CHECK(fni_ob_unpack(b.p, n, &d) != FN_OK);
 	sc_buf_free(&b);
-	size_t kn = ob_key("01ABC", 5, 258, key);
+	size_t kn = fni_ob_key("01ABC", 5, 258, key);
 	CHECK_EQ_INT(kn, 14);
-	CHECK(ob_key_split(key, kn, &id, &rev) == 0 && id.n == 5 && rev == 258);
-	CHECK(ob_key_split(key, kn - 1, &id, &rev) != 0);
+	CHECK(fni_ob_key_split(key, kn, &id, &rev) == 0 && id.n == 5 && rev == 258);
+	CHECK(fni_ob_key_split(key, kn - 1, &id, &rev) != 0);
 	/* revisions of one id sort in order, and before a longer id */
 	unsigned char k1[80], k2[80], k3[80];
-	size_t n1 = ob_key("A", 1, 2, k1), n2 = ob_key("A", 1, 10, k2), n3 = ob_key("AB", 2, 1, k3);
+	size_t n1 = fni_ob_key("A", 1, 2, k1), n2 = fni_ob_key("A", 1, 10, k2), n3 = fni_ob_key("AB", 2, 1, k3);
 	CHECK(memcmp(k1, k2, n1) < 0 && memcmp(k2, k3, n2 < n3 ? n2 : n3) < 0);
 	return 0;
 }
@@ -279,7 +281,7 @@ static int parse_gzip(const char *plain, size_t pn, long keep, size_t max_body, 
 		struct mem m = {text, (size_t)hn + zn, 0, step == 10 ? (size_t)-1 : step};
 		struct http_src src = {mem_read, &m};
 		char detail[256];
-		int rc = http_read_reply(&src, "GET", max_body, r, detail);
+		int rc = fni_http_read_reply(&src, "GET", max_body, r, detail);
 		if (first >= 0 && rc != first)
 			break;
 		first = rc;

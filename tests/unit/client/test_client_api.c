@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fieldnote_int.h"
+#include "client.h"
+#include "records.h"
+#include "store.h"
 #include "unit.h"
 
 static const char note_base[] =
@@ -241,8 +243,8 @@ struct fake {
 static int fake_txn(MDB_txn *t, void *arg)
 {
 	struct fake *f = arg;
-	int rc = st_put_sealed(&f->c->st, t, DB_META, "session", 7, f->sess.p, f->sess.n);
-	return rc ? rc : st_put_sealed(&f->c->st, t, DB_META, "user", 4, f->user.p, f->user.n);
+	int rc = fni_st_put_sealed(&f->c->st, t, DB_META, "session", 7, f->sess.p, f->sess.n);
+	return rc ? rc : fni_st_put_sealed(&f->c->st, t, DB_META, "user", 4, f->user.p, f->user.n);
 }
 
 static int fake_session(fn_client *c)
@@ -264,7 +266,7 @@ static int fake_session(fn_client *c)
 	if (rc == FN_OK)
 		rc = sc_encode(&sc_rec_user_summary, SC_MSGPACK, &u, &f.user);
 	if (rc == FN_OK)
-		rc = st_write(&c->st, fake_txn, &f);
+		rc = fni_st_write(&c->st, fake_txn, &f);
 	sc_buf_free(&f.sess);
 	sc_buf_free(&f.user);
 	return rc;

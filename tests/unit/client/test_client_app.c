@@ -6,7 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fieldnote_int.h"
+#include "client.h"
+#include "crypto.h"
+#include "net.h"
+#include "records.h"
+#include "session.h"
+#include "store.h"
 #include "unit.h"
 
 static const char note_json_text[] =
@@ -63,15 +68,15 @@ static int test_ulid_after_increases(void)
 	struct fx f;
 	char a[27], b[27];
 	CHECK(setup(&f, NULL) == FN_OK);
-	CHECK(cr_ulid_after(&f.c->cr, 1795600300000, NULL, a) == FN_OK);
+	CHECK(fni_cr_ulid_after(&f.c->cr, 1795600300000, NULL, a) == FN_OK);
 	for (int i = 0; i < 1000; i++) {
-		CHECK(cr_ulid_after(&f.c->cr, 1795600300000, a, b) == FN_OK);
+		CHECK(fni_cr_ulid_after(&f.c->cr, 1795600300000, a, b) == FN_OK);
 		CHECK(strcmp(b, a) > 0);
 		memcpy(a, b, sizeof a);
 	}
-	CHECK(cr_ulid_after(&f.c->cr, 1000, a, b) == FN_OK); /* the clock went back */
+	CHECK(fni_cr_ulid_after(&f.c->cr, 1000, a, b) == FN_OK); /* the clock went back */
 	CHECK(strcmp(b, a) > 0);
-	CHECK(cr_ulid_after(&f.c->cr, 0, "0000000000ZZZZZZZZZZZZZZZZ", b) == FN_OK); /* carry into time */
+	CHECK(fni_cr_ulid_after(&f.c->cr, 0, "0000000000ZZZZZZZZZZZZZZZZ", b) == FN_OK); /* carry into time */
 	CHECK(strcmp(b, "00000000010000000000000000") == 0);
 	done(&f);
 	return 0;
@@ -104,8 +109,8 @@ static int test_outbox_lists_in_save_order(void)
 static int drop_counts_txn(MDB_txn *t, void *arg)
 {
 	fn_client *c = arg;
-	st_del(&c->st, t, DB_META, "count.v", 7);
-	return st_put_u64(&c->st, t, "count.queued", 77);
+	fni_st_del(&c->st, t, DB_META, "count.v", 7);
+	return fni_st_put_u64(&c->st, t, "count.queued", 77);
 }
 
 /* Issue 14.6: counts kept with every change; an older store counted at open. */
@@ -125,7 +130,7 @@ static int test_outbox_count_kept_and_rebuilt(void)
 	CHECK(fn_outbox_count(f.c, &q, &r) == FN_OK);
 	CHECK_EQ_INT(q, 5);
 	CHECK_EQ_INT(r, 0);
-	CHECK(st_write(&f.c->st, drop_counts_txn, f.c) == FN_OK); /* as a store from before */
+	CHECK(fni_st_write(&f.c->st, drop_counts_txn, f.c) == FN_OK); /* as a store from before */
 	fn_client_close(f.c);
 	CHECK(open_fx(&f, NULL, NULL) == FN_OK);
 	CHECK(fn_outbox_count(f.c, &q, NULL) == FN_OK);
@@ -173,7 +178,7 @@ static int put_doc_txn(MDB_txn *t, void *arg)
 	if (rc == FN_OK)
 		rc = sc_encode(&sc_rec_guidance_doc, SC_MSGPACK, &d, &mp);
 	if (rc == FN_OK)
-		rc = st_put_sealed(&c->st, t, DB_GUIDANCE, "s136", 4, mp.p, mp.n);
+		rc = fni_st_put_sealed(&c->st, t, DB_GUIDANCE, "s136", 4, mp.p, mp.n);
 	sc_buf_free(&mp);
 	sc_arena_free(a);
 	return rc;
@@ -186,7 +191,7 @@ static int test_guidance_seen_from_opened(void)
 	struct fx f;
 	char id[FN_ID_SIZE], *out;
 	CHECK(setup(&f, NULL) == FN_OK);
-	CHECK(st_write(&f.c->st, put_doc_txn, f.c) == FN_OK);
+	CHECK(fni_st_write(&f.c->st, put_doc_txn, f.c) == FN_OK);
 	CHECK(fn_guidance_get(f.c, "s136", &out) == FN_OK);
 	fn_free(out);
 	CHECK(fn_guidance_get(f.c, "s136", &out) == FN_OK); /* twice: recorded once */
@@ -226,13 +231,13 @@ static int put_feedback_txn(MDB_txn *t, void *arg)
 		rc = a ? sc_decode(&sc_rec_review, SC_JSON, txt, (size_t)n, NULL, a, &r, NULL) : FN_NO_MEMORY;
 		if (rc == FN_OK)
 			rc = sc_encode(&sc_rec_review, SC_MSGPACK, &r, &mp);
-		st_be64((uint64_t)i, key);
+		fni_st_be64((uint64_t)i, key);
 		if (rc == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_FEEDBACK, key, 8, mp.p, mp.n);
+			rc = fni_st_put_sealed(&c->st, t, DB_FEEDBACK, key, 8, mp.p, mp.n);
 		sc_buf_free(&mp);
 		sc_arena_free(a);
 	}
-	return rc == FN_OK ? st_put_u64(&c->st, t, "feedback.count", 3) : rc;
+	return rc == FN_OK ? fni_st_put_u64(&c->st, t, "feedback.count", 3) : rc;
 }
 
 static int items_in(const char *json)
@@ -249,7 +254,7 @@ static int test_feedback_since_and_ack(void)
 	struct fx f;
 	char *out;
 	CHECK(setup(&f, NULL) == FN_OK);
-	CHECK(st_write(&f.c->st, put_feedback_txn, f.c) == FN_OK);
+	CHECK(fni_st_write(&f.c->st, put_feedback_txn, f.c) == FN_OK);
 	CHECK(fn_feedback_since(f.c, FN_FEEDBACK_UNACKED, &out) == FN_OK);
 	CHECK_EQ_INT(items_in(out), 3);
 	CHECK(strstr(out, "\"next\":3") && strstr(out, "\"acked\":0") && strstr(out, "\"local_seq\":1"));
@@ -278,7 +283,7 @@ static int test_revoked_is_kept_per_identity(void)
 	struct fx f;
 	char *out, *summary;
 	CHECK(setup(&f, "https://localhost:1") == FN_OK);
-	CHECK(session_revoked(f.c) == FN_OK);
+	CHECK(fni_session_revoked(f.c) == FN_OK);
 	fn_client_close(f.c);
 	CHECK(open_fx(&f, "https://localhost:1", NULL) == FN_OK);
 	CHECK(fn_session_get(f.c, &out) == FN_OK);
@@ -317,9 +322,9 @@ static int session_txn(MDB_txn *t, void *arg)
 	if (rc == FN_OK)
 		rc = sc_encode(&sc_rec_user_summary, SC_MSGPACK, &u, &user);
 	if (rc == FN_OK)
-		rc = st_put_sealed(&c->st, t, DB_META, "session", 7, sess.p, sess.n);
+		rc = fni_st_put_sealed(&c->st, t, DB_META, "session", 7, sess.p, sess.n);
 	if (rc == FN_OK)
-		rc = st_put_sealed(&c->st, t, DB_META, "user", 4, user.p, user.n);
+		rc = fni_st_put_sealed(&c->st, t, DB_META, "user", 4, user.p, user.n);
 	sc_buf_free(&sess);
 	sc_buf_free(&user);
 	return rc;
@@ -333,7 +338,7 @@ static int test_sync_once_and_deadline(void)
 	char *summary;
 	fn_sync_options so;
 	CHECK(setup(&f, "https://localhost:1") == FN_OK);
-	CHECK(st_write(&f.c->st, session_txn, f.c) == FN_OK); /* an empty outbox: the first request is guidance */
+	CHECK(fni_st_write(&f.c->st, session_txn, f.c) == FN_OK); /* an empty outbox: the first request is guidance */
 	fn_sync_options_init(&so);
 	so.flags = FN_SYNC_ONCE;
 	CHECK(fn_sync_run_with(f.c, &so, NULL, NULL, NULL, &summary) == FN_NETWORK_ERROR);
@@ -343,9 +348,9 @@ static int test_sync_once_and_deadline(void)
 	fn_sync_options_init(&so);
 	so.attempts = 50;
 	so.deadline_ms = 300; /* backoff 100 ms doubling: 50 tries would take minutes */
-	int64_t t0 = net_now_ms();
+	int64_t t0 = fni_net_now_ms();
 	CHECK(fn_sync_run_with(f.c, &so, NULL, NULL, NULL, &summary) == FN_NETWORK_ERROR);
-	CHECK(net_now_ms() - t0 < 1000);
+	CHECK(fni_net_now_ms() - t0 < 1000);
 	CHECK(strstr(summary, "\"stopped\":\"deadline\"") != NULL);
 	fn_free(summary);
 	done(&f);
