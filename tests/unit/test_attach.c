@@ -78,15 +78,16 @@ static int upload(struct env *e, const char *note, const char *att)
 	unsigned char h[32];
 	char hex[65], id[33], detail[256];
 	uint64_t off;
+	int64_t exp;
 	mbedtls_sha256(jpeg, sizeof jpeg, h, 0);
 	attach_hex_encode(h, hex);
 	struct attach_new n = {SC_STR_LIT("officer1"), SC_STR_LIT("dev-1"), {note, strlen(note)}, {att, strlen(att)},
 	                       {hex, 64}, SC_STR_LIT("image/jpeg"), SC_STR_LIT(""), sizeof jpeg};
-	int rc = attach_upload_create(e->a, &n, 1000, id, &off, detail, sizeof detail);
+	int rc = attach_upload_create(e->a, &n, 1000, id, &off, &exp, detail, sizeof detail);
 	if (rc != FN_OK)
 		return rc;
 	return attach_upload_append(e->a, SC_STR_LIT("officer1"), (struct sc_str){id, 32}, 0, jpeg, sizeof jpeg, h, 1000,
-	                            &off, detail, sizeof detail);
+	                            &off, &exp, detail, sizeof detail);
 }
 
 struct del_job {
