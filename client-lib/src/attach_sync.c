@@ -186,14 +186,17 @@ static int done_txn(MDB_txn *t, void *arg)
 	}
 	if (rc == FN_OK && j->refused) {
 		size_t rn = strlen(j->refused);
-		r.refused = (struct sc_str){j->refused, rn > 300 ? 300 : rn};
+		if (rn > 300) /* the field's cap, cut on a UTF-8 boundary */
+			for (rn = 300; rn && ((unsigned char)j->refused[rn] & 0xC0) == 0x80; rn--)
+				;
+		r.refused = (struct sc_str){j->refused, rn};
 		SC_SET(upload_record, &r, refused);
 	} else if (rc == FN_OK) {
 		r.done = 1;
 		SC_SET(upload_record, &r, done);
-		if ((rc = sc_encode(&sc_rec_upload_record, SC_MSGPACK, &r, &e)) == FN_OK)
-			rc = st_put_sealed(&c->st, t, DB_ATT, j->p->id, n, e.p, e.n);
 	}
+	if (rc == FN_OK && (rc = sc_encode(&sc_rec_upload_record, SC_MSGPACK, &r, &e)) == FN_OK)
+		rc = st_put_sealed(&c->st, t, DB_ATT, j->p->id, n, e.p, e.n);
 	sc_buf_free(&b);
 	sc_buf_free(&e);
 	sc_arena_free(a);
