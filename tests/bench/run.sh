@@ -62,6 +62,9 @@ gzsize=$(wc -c <"$tmp/s136.json.gz")
 # --- nginx serving the same bytes with the same certificate ---
 nport=$(free_port)
 mkdir -p "$tmp/www/dav" "$tmp/nginx"
+# nginx's workers may run as another user (nobody, when started as root):
+# they write PUT bodies to its temp path and then into dav/
+chmod 711 "$tmp" && chmod 1777 "$tmp/nginx" "$tmp/www/dav"
 cp "$tmp/s136.json" "$tmp/www/s136"
 cp "$tmp/s136.json.gz" "$tmp/www/s136.gz"
 cat >"$tmp/nginx.conf" <<CONF
@@ -93,7 +96,7 @@ sleep 0.3
 # handheld sends it (POST, 64 KiB PATCHes, one keep-alive TLS connection)
 # against the same bytes in one PUT to nginx's WebDAV module.
 echo "attachment upload: a 5 MB JPEG, tus POST + 64 KiB PATCHes (fieldnote) against one WebDAV PUT (nginx), TLS keep-alive"
-printf '  %s\n' "$(python3 tests/bench/upload.py "$fport" "$token" "$nport" "$dur")"
+printf '  %s\n' "$(python3 tests/bench/upload.py "$fport" "$token" "$nport" "$dur" || tail -3 "$tmp/nginx/error.log")"
 [ "${BENCH_ONLY:-}" = upload ] && exit 0
 
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }

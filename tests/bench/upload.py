@@ -6,6 +6,7 @@ TLS keep-alive connection), against the same bytes PUT whole to nginx's
 WebDAV module (dav_methods PUT) with the same certificate.
 
   upload.py FIELDNOTE_PORT TOKEN NGINX_PORT [SECONDS] [MB]
+  BENCH_UPLOAD_CHUNK=N   PATCH size (default 65536, as the handheld)
 
 Each round sends a fresh JPEG (a few bytes changed, so fieldnote stores a
 new blob rather than finding the last one); rounds repeat until SECONDS
@@ -27,7 +28,10 @@ import sys
 import time
 
 CA = "certs/dev/ca.crt"
-CHUNK = 65536  # client-lib/src/attach_sync.c ATT_CHUNK
+# client-lib/src/attach_sync.c ATT_CHUNK; BENCH_UPLOAD_CHUNK overrides it
+# (the server takes up to attachment_chunk_max, 4 MiB) to see what the
+# per-chunk commit costs
+CHUNK = int(os.environ.get("BENCH_UPLOAD_CHUNK", "65536"))
 
 
 def seg(marker, payload):
