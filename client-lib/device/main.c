@@ -37,6 +37,7 @@ static const char usage[] =
 	"                            the note's \"attachments\" list\n"
 	"  attach get ID [OUT]       the attachment's state as JSON; its bytes to OUT\n"
 	"  attach list               every attachment here and its state, as JSON\n"
+	"  attach delete ID          delete a refused (or unbound, or sent) attachment here\n"
 	"  attach count              attachments queued and refused (outbox)\n"
 	"  outbox                    queued and refused notes, as JSON\n"
 	"  outbox count              how many are queued and refused (nothing decrypted)\n"
@@ -414,6 +415,10 @@ static int cmd_attach(fn_client *c, int argc, char **argv)
 		fn_free(bytes);
 		return print_json(c, rc, &out, "attach get");
 	}
+	if (argc == 2 && !strcmp(argv[0], "delete")) {
+		int rc = fn_attachment_delete(c, argv[1]);
+		return rc ? report(c, rc, "attach delete") : 0;
+	}
 	if (argc == 1 && !strcmp(argv[0], "list"))
 		return print_json(c, fn_attachment_list(c, &out), &out, "attach list");
 	if (argc == 1 && !strcmp(argv[0], "count")) {
@@ -424,7 +429,7 @@ static int cmd_attach(fn_client *c, int argc, char **argv)
 		printf("{\"queued\":%llu,\"refused\":%llu}\n", (unsigned long long)q, (unsigned long long)r);
 		return 0;
 	}
-	return usage_error("attach add FILE TYPE [CAPTION] | attach get ID [OUT] | attach list | attach count");
+	return usage_error("attach add FILE TYPE [CAPTION] | attach get ID [OUT] | attach list | attach count | attach delete ID");
 }
 
 static int cmd_outbox(fn_client *c, int argc, char **argv)

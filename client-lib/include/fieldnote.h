@@ -326,7 +326,7 @@ FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, si
  * fn_note_save to bind it), refused (the server refused the file: its
  * type by content, its size, its checksum; "reason" is the server's
  * answer; the bytes stay here and it is not sent again: the app shows it
- * and may delete the note) or sent (stored by the server; the bytes left
+ * and may delete it, fn_attachment_delete) or sent (stored by the server; the bytes left
  * the device). Returns FN_OK, FN_NOT_FOUND, FN_WRONG_KEY, FN_NO_MEMORY.
  */
 FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t *n, char **json);
@@ -339,6 +339,15 @@ FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t 
  * FN_NO_MEMORY.
  */
 FN_API int fn_attachment_list(fn_client *c, char **out);
+
+/*
+ * Deletes attachment `id` and its bytes from this device: one the server
+ * refused, one not yet bound to a saved note, or one already sent (its
+ * record). FN_OK; FN_NOT_FOUND; FN_CONFLICT (pending for a saved note:
+ * the note lists it and the server waits for it); FN_BAD_ARGUMENT;
+ * FN_IO_ERROR.
+ */
+FN_API int fn_attachment_delete(fn_client *c, const char *id);
 
 /*
  * One note as JSON: {"id", "revision", "state", "note": {...}} where state

@@ -1,6 +1,6 @@
 /* attach.c - attachments on the device: stored sealed in 64 KiB chunks,
- * read back, bound to the note that lists them, listed and counted by
- * state. (Upload: attach_sync.c.) */
+ * read back, bound to the note that lists them, listed, counted and
+ * deleted by state. (Upload: attach_sync.c.) */
 #include "fieldnote_int.h"
 
 #include <errno.h>
@@ -307,6 +307,51 @@ FN_API int fn_outbox_count_attachments(fn_client *c, uint64_t *queued, uint64_t 
 		*queued = rc == FN_OK ? n[0] : 0;
 	if (refused)
 		*refused = rc == FN_OK ? n[1] : 0;
+	return rc;
+}
+
+struct del_job {
+	fn_client *c;
+	const char *id;
+};
+
+/* A pending attachment of a saved note is refused: the note lists it and
+ * the server would wait for it for ever. */
+static int del_txn(MDB_txn *t, void *arg)
+{
+	struct del_job *j = arg;
+	fn_client *c = j->c;
+	struct sc_arena *a = sc_arena_new(0);
+	struct sc_upload_record r;
+	unsigned char k[80];
+	size_t n = strlen(j->id);
+	int rc = a ? load(c, t, j->id, n, a, &r) : FN_NO_MEMORY;
+	if (rc == FN_OK && !r.done && !SC_HAS(upload_record, &r, refused) && r.note_id.n)
+		rc = FN_CONFLICT;
+	for (uint32_t i = 0; rc == FN_OK && !r.done && (uint64_t)i * ATT_CHUNK < (uint64_t)r.length; i++) {
+		int drc = st_del(&c->st, t, DB_ATTDATA, k, data_key(j->id, i, k));
+		rc = drc == FN_NOT_FOUND ? FN_OK : drc;
+	}
+	if (rc == FN_OK)
+		rc = st_del(&c->st, t, DB_ATT, j->id, n);
+	sc_arena_free(a);
+	return rc;
+}
+
+FN_API int fn_attachment_delete(fn_client *c, const char *id)
+{
+	if (!c || !id || !*id || strlen(id) > 64)
+		return FN_BAD_ARGUMENT;
+	struct del_job j = {c, id};
+	pthread_mutex_lock(&c->mu);
+	int rc = st_write(&c->st, del_txn, &j);
+	if (rc == FN_NOT_FOUND)
+		fn_fail(c, rc, "no attachment %s on this device", id);
+	else if (rc == FN_CONFLICT)
+		fn_fail(c, rc, "attachment %s waits to be uploaded for a saved note", id);
+	else if (rc != FN_OK)
+		fn_fail_store(c, rc);
+	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
 

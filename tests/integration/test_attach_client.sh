@@ -116,7 +116,14 @@ test_refused_attachment_is_kept_counted_and_not_resent() {
 	dev $d sync >"$FN_TMP/s2.out" 2>&1
 	n2=$(upload_requests)
 	[ -n "$n1" ] && [ "$n1" = "$n2" ] || { fail "the refused file was sent again ($n1 then $n2 upload requests)"; return 1; }
-	[ "$(dev $d attach count)" = '{"queued":0,"refused":1}' ] || fail "after a second sync: $(dev $d attach count)"
+	[ "$(dev $d attach count)" = '{"queued":0,"refused":1}' ] || { fail "after a second sync: $(dev $d attach count)"; return 1; }
+	# the app deletes it; a pending one of a saved note cannot be
+	dev $d attach delete "$bad" && [ "$(dev $d attach count)" = '{"queued":0,"refused":0}' ] &&
+		! dev $d attach get "$bad" >/dev/null 2>&1 || { fail "the refused attachment was not deleted"; return 1; }
+	local ep
+	ep=$(dev $d attach add "$FN_TMP/ok.jpg" image/jpeg) || return 1
+	notejson "n['attachments']=[$ep]" >"$FN_TMP/np.json" && dev $d note add --json "$FN_TMP/np.json" >/dev/null || return 1
+	! dev $d attach delete "$(summary_get "$ep" "j['id']")" 2>/dev/null || fail "a pending attachment of a saved note was deleted"
 }
 
 run_suite
