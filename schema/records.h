@@ -431,7 +431,8 @@
 	F(INT,  length,     SC_REQ, 0, _) \
 	F(INT,  offset,     SC_REQ, 0, _) \
 	F(INT,  created,    SC_REQ, 0, _) \
-	F(BOOL, done,       SC_OPT, 0, _)
+	F(BOOL, done,       SC_OPT, 0, _) \
+	F(STR,  refused,    SC_OPT, 300, _) /* handheld: why the server refused it */
 
 /* A note with every revision, as GET /v1/notes/{id} answers. */
 #define SC_FIELDS_note_view(F) \

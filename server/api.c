@@ -277,6 +277,7 @@ const struct http_route api_routes[] = {
 	{"POST", "/v1/uploads", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_post_upload},
 	{"GET", "/v1/uploads/*", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_head_upload},
 	{"PATCH", "/v1/uploads/*", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_patch_upload},
+	{"DELETE", "/v1/uploads/*", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_delete_upload},
 	{"GET", "/v1/notes/*/attachments/*", HTTP_SIGNED_IN, api_get_attachment, HTTP_PAGE},
 	{"GET", "/v1/sync/feedback", HTTP_ROLE(ROLE_OFFICER) | HTTP_ROLE(ROLE_WORKER), api_get_feedback},
 	/* receiving agencies; which referral is whose is decided per record */

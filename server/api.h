@@ -56,6 +56,7 @@ int api_options_uploads(struct http_req *r);
 int api_post_upload(struct http_req *r);
 int api_head_upload(struct http_req *r);
 int api_patch_upload(struct http_req *r);
+int api_delete_upload(struct http_req *r);
 int api_get_attachment(struct http_req *r);
 
 #endif

@@ -1,6 +1,6 @@
-/* api_attach.c - v1 handlers for attachments: the tus 1.0 core upload
- * (POST create, HEAD offset, PATCH chunk with checksum) under /v1/uploads,
- * and reading one attachment of a note. */
+/* api_attach.c - v1 handlers for attachments: the tus 1.0 upload (core:
+ * HEAD offset, PATCH chunk; extensions creation, checksum, termination,
+ * expiration) under /v1/uploads, and reading one attachment of a note. */
 #include <civetweb.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "app.h"
 #include "attach.h"
 #include "attach_format.h"
+#include "clock.h"
 #include "status.h"
 
 #define TUS_HEADERS "Tus-Resumable: 1.0.0\r\nCache-Control: no-store\r\n"
@@ -26,6 +27,18 @@ static int tus_version_ok(struct http_req *r)
 	return 0;
 }
 
+/* tus expiration: "Upload-Expires: <RFC 7231 IMF-fixdate>\r\n" into h
+ * (64 bytes), or "" when the upload does not expire (finished, or 0). */
+static const char *expires_hdr(int64_t at, char h[64])
+{
+	struct tm tm;
+	time_t tt = (time_t)at;
+	h[0] = 0;
+	if (at > 0 && gmtime_r(&tt, &tm))
+		strftime(h, 64, "Upload-Expires: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+	return h;
+}
+
 static struct sc_str str_of(const char *p, size_t n)
 {
 	return (struct sc_str){p ? p : "", p ? n : 0};
@@ -34,7 +47,7 @@ static struct sc_str str_of(const char *p, size_t n)
 int api_options_uploads(struct http_req *r)
 {
 	char h[256];
-	snprintf(h, sizeof h, "Tus-Version: 1.0.0\r\nTus-Extension: creation,checksum\r\n"
+	snprintf(h, sizeof h, "Tus-Version: 1.0.0\r\nTus-Extension: creation,checksum,termination,expiration\r\n"
 	         "Tus-Checksum-Algorithm: sha256\r\nTus-Max-Size: %zu\r\n" TUS_HEADERS,
 	         attach_limits_of(r->app->attach)->max_bytes);
 	return http_send_bytes(r, 204, NULL, NULL, 0, h);
@@ -44,7 +57,8 @@ int api_post_upload(struct http_req *r)
 {
 	struct attach_meta m;
 	uint64_t length, offset;
-	char buf[1024], id[33], detail[256] = "", h[256];
+	char buf[1024], id[33], detail[256] = "", h[320], eh[64];
+	int64_t expires;
 	int bad;
 
 	if (!tus_version_ok(r))
@@ -63,11 +77,12 @@ int api_post_upload(struct http_req *r)
 	                       str_of(m.v[ATTACH_META_SHA256], m.n[ATTACH_META_SHA256]),
 	                       str_of(m.v[ATTACH_META_TYPE], m.n[ATTACH_META_TYPE]),
 	                       str_of(m.v[ATTACH_META_CAPTION], m.n[ATTACH_META_CAPTION]), length};
-	int rc = attach_upload_create(r->app->attach, &n, (int64_t)time(NULL), id, &offset, detail, sizeof detail);
+	int rc = attach_upload_create(r->app->attach, &n, clock_now(), id, &offset, &expires, detail, sizeof detail);
 	if (rc != FN_OK)
 		return http_send_error_hdr(r, rc, rc == FN_VALIDATION_FAILED ? "Upload-Metadata" : NULL, TUS_HEADERS,
 		                           "%s", detail[0] ? detail : sc_status_message(rc));
-	snprintf(h, sizeof h, "Location: /v1/uploads/%s\r\nUpload-Offset: %" PRIu64 "\r\n" TUS_HEADERS, id, offset);
+	snprintf(h, sizeof h, "Location: /v1/uploads/%s\r\nUpload-Offset: %" PRIu64 "\r\n%s" TUS_HEADERS, id, offset,
+	         expires_hdr(expires, eh));
 	char body[128];
 	int bn = snprintf(body, sizeof body, "{\"id\":\"%s\",\"offset\":%" PRIu64 "}", id, offset);
 	return http_send_bytes(r, 201, "application/json", body, (size_t)bn, h);
@@ -77,14 +92,16 @@ int api_post_upload(struct http_req *r)
 int api_head_upload(struct http_req *r)
 {
 	uint64_t offset, length;
-	char h[256], body[96];
-	int rc = attach_upload_state(r->app->attach, r->who.user->username, r->params[0], &offset, &length);
+	int64_t expires;
+	char h[320], body[96], eh[64];
+	int rc = attach_upload_state(r->app->attach, r->who.user->username, r->params[0], clock_now(), &offset,
+	                             &length, &expires);
 	if (rc == FN_NOT_FOUND)
 		return http_send_error_hdr(r, rc, NULL, TUS_HEADERS, "no such upload of yours");
 	if (rc != FN_OK)
 		return http_send_error_hdr(r, rc, NULL, TUS_HEADERS, "cannot read the upload");
-	snprintf(h, sizeof h, "Upload-Offset: %" PRIu64 "\r\nUpload-Length: %" PRIu64 "\r\n" TUS_HEADERS, offset,
-	         length);
+	snprintf(h, sizeof h, "Upload-Offset: %" PRIu64 "\r\nUpload-Length: %" PRIu64 "\r\n%s" TUS_HEADERS, offset,
+	         length, expires_hdr(expires, eh));
 	int bn = snprintf(body, sizeof body, "{\"offset\":%" PRIu64 ",\"length\":%" PRIu64 "}", offset, length);
 	return http_send_bytes(r, 200, "application/json", body, (size_t)bn, h);
 }
@@ -122,8 +139,9 @@ static int read_chunk(struct http_req *r, size_t cap, char **out, size_t *n)
 int api_patch_upload(struct http_req *r)
 {
 	uint64_t offset, now_at;
+	int64_t expires;
 	unsigned char digest[32];
-	char detail[256] = "", h[160], *chunk;
+	char detail[256] = "", h[224], eh[64], *chunk;
 	size_t n;
 	const char *ct = http_header(r, "Content-Type");
 
@@ -141,8 +159,8 @@ int api_patch_upload(struct http_req *r)
 	if (read_chunk(r, attach_limits_of(r->app->attach)->chunk_max, &chunk, &n) != FN_OK)
 		return r->status;
 	int rc = attach_upload_append(r->app->attach, r->who.user->username, r->params[0], offset, chunk, n,
-	                              digest, (int64_t)time(NULL), &now_at, detail, sizeof detail);
-	snprintf(h, sizeof h, "Upload-Offset: %" PRIu64 "\r\n" TUS_HEADERS, now_at);
+	                              digest, clock_now(), &now_at, &expires, detail, sizeof detail);
+	snprintf(h, sizeof h, "Upload-Offset: %" PRIu64 "\r\n%s" TUS_HEADERS, now_at, expires_hdr(expires, eh));
 	if (rc == FN_OK)
 		return http_send_bytes(r, 204, NULL, NULL, 0, h);
 	if (rc == FN_NOT_FOUND)
@@ -150,6 +168,23 @@ int api_patch_upload(struct http_req *r)
 	return http_send_error_hdr(r, rc, rc == FN_VALIDATION_FAILED ? "Upload-Checksum" : NULL,
 	                           rc == FN_CONFLICT ? h : TUS_HEADERS, "%s",
 	                           detail[0] ? detail : sc_status_message(rc));
+}
+
+/* tus termination: the device that made an unfinished upload gives it up
+ * (the user removed the photo before it went): its bytes and quota go. */
+int api_delete_upload(struct http_req *r)
+{
+	if (!tus_version_ok(r))
+		return r->status;
+	int rc = attach_upload_delete(r->app->attach, r->who.user->username, r->who.device_id, r->params[0]);
+	if (rc == FN_OK)
+		return http_send_bytes(r, 204, NULL, NULL, 0, TUS_HEADERS);
+	if (rc == FN_NOT_FOUND)
+		return http_send_error_hdr(r, rc, NULL, TUS_HEADERS, "no such upload from this device");
+	if (rc == FN_CONFLICT)
+		return http_send_error_hdr(r, rc, NULL, TUS_HEADERS, "the upload is finished: the attachment goes "
+		                           "with its note, not by itself");
+	return http_send_error_hdr(r, rc, NULL, TUS_HEADERS, "cannot delete the upload");
 }
 
 /* An attachment is read under its note's rules (author, the team's

@@ -34,6 +34,8 @@ struct attach_limits {
 	size_t user_quota;     /* one user's stored and in-progress bytes; 0: none */
 	size_t chunk_max;      /* one PATCH body */
 	unsigned types;        /* allowed: bit 1 << enum attach_type */
+	int64_t expiry_secs;   /* an unfinished upload lives this long after its
+	                          creation; 0: for ever */
 };
 
 /* Parses the attachment_types setting ("image/jpeg,image/png,...") into a
@@ -54,21 +56,31 @@ struct attach_new {
 /* Creates an upload (or finds the caller's unfinished one for the same
  * note, attachment and sha256, or a finished one when that attachment is
  * already stored: *offset then equals its length). id: 32 hex digits and a
- * NUL. FN_VALIDATION_FAILED (a field), FN_PAYLOAD_TOO_LARGE (a cap or the
+ * NUL. *expires: when the upload will be deleted unless finished (seconds
+ * since the epoch; 0: never, or finished). Every create first sweeps away
+ * the expired unfinished uploads of all users (attach_upload_delete's
+ * effect). FN_VALIDATION_FAILED (a field), FN_PAYLOAD_TOO_LARGE (a cap or the
  * quota), FN_UNSUPPORTED_MEDIA_TYPE, FN_CONFLICT (the attachment is stored
  * with other bytes), FN_NOT_FOUND (the note is someone else's); detail
  * says why. */
 int attach_upload_create(struct attach *a, const struct attach_new *n, int64_t now, char id[33],
-                         uint64_t *offset, char *detail, size_t dlen);
+                         uint64_t *offset, int64_t *expires, char *detail, size_t dlen);
 
-/* The offset and length of the caller's upload `id` (FN_NOT_FOUND when it
- * is unknown or someone else's). */
-int attach_upload_state(struct attach *a, struct sc_str owner, struct sc_str id, uint64_t *offset,
-                        uint64_t *length);
+/* The offset, length and expiry (as above) of the caller's upload `id`
+ * (FN_NOT_FOUND when it is unknown, someone else's or expired at now). */
+int attach_upload_state(struct attach *a, struct sc_str owner, struct sc_str id, int64_t now,
+                        uint64_t *offset, uint64_t *length, int64_t *expires);
+
+/* tus termination: deletes the unfinished upload `id` (chunks, record,
+ * pending index) and gives its quota reservation back. Only the device
+ * that created it may: FN_NOT_FOUND for an unknown id, another user's or
+ * another device's; FN_CONFLICT when it is finished (the attachment is
+ * the note's now and goes with the note). */
+int attach_upload_delete(struct attach *a, struct sc_str owner, struct sc_str device, struct sc_str id);
 
 /* Appends one chunk, verified against `digest` (sha256 of the chunk), at
  * `offset`, which must be the upload's current offset (FN_CONFLICT
- * otherwise). The chunk is durable before this returns. The last chunk
+ * otherwise; FN_NOT_FOUND once it expired). The chunk is durable before this returns. The last chunk
  * completes the upload: the file's sha256 must match, its type by content
  * must be allowed and the declared one (FN_VALIDATION_FAILED,
  * FN_UNSUPPORTED_MEDIA_TYPE: the upload is then deleted, nothing kept);
@@ -76,7 +88,7 @@ int attach_upload_state(struct attach *a, struct sc_str owner, struct sc_str id,
  * offset after the chunk. */
 int attach_upload_append(struct attach *a, struct sc_str owner, struct sc_str id, uint64_t offset,
                          const void *chunk, size_t n, const unsigned char digest[32], int64_t now,
-                         uint64_t *new_offset, char *detail, size_t dlen);
+                         uint64_t *new_offset, int64_t *expires, char *detail, size_t dlen);
 
 /* ---- reading, for the note's readers (access decided by the caller) ---- */
 

@@ -38,6 +38,15 @@ void attach_chunk_key(struct sc_str id, uint64_t off, unsigned char key[40]);
 int attach_upload_drop(struct attach *a, struct store_txn *t, struct sc_str id,
                        const struct sc_upload_record *u);
 
+/* Expiry (attach_expire.c): whether u is unfinished and past its time at
+ * now; when it will be (0: never, or finished). */
+int attach_expired(const struct attach *a, const struct sc_upload_record *u, int64_t now);
+int64_t attach_expires_at(const struct attach *a, const struct sc_upload_record *u);
+
+/* Inside the caller's write transaction: drops every unfinished upload
+ * expired at now; *dropped: how many. */
+int attach_sweep_expired(struct attach *a, struct store_txn *t, int64_t now, size_t *dropped);
+
 /* The last chunk (attach_complete.c): assembles the file, checks its
  * sha256 and type, strips metadata and stores blob and reference; on a
  * refusal deletes the upload. u: the upload as loaded before. */

@@ -87,6 +87,7 @@ struct create_job {
 	char fresh[33]; /* a new upload's id, drawn before the write */
 	char id[33];    /* out */
 	uint64_t offset;
+	int64_t expires;
 	struct sc_arena *ar;
 	char *detail;
 	size_t dlen;
@@ -99,6 +100,7 @@ static struct sc_upload_record upload_of(const struct attach_new *n, int64_t now
 	u.sha256 = n->sha256, u.media_type = n->media_type, u.caption = n->caption;
 	u.length = (int64_t)n->length, u.created = now;
 	u.has = ~0ull >> (64 - SC_NF_upload_record);
+	SC_CLEAR(upload_record, &u, refused);
 	if (!n->caption.n)
 		SC_CLEAR(upload_record, &u, caption);
 	return u;
@@ -115,6 +117,7 @@ static int create_done(struct create_job *j, struct store_txn *t, const struct s
 	u.done = 1;
 	memcpy(j->id, j->fresh, 33);
 	j->offset = (uint64_t)u.length;
+	j->expires = 0;
 	return attach_put_record(t, j->a->uploads, j->id, 32, &sc_rec_upload_record, &u);
 }
 
@@ -128,8 +131,12 @@ static int create_txn(struct store_txn *t, void *arg)
 	struct sc_upload_record old;
 	struct sc_str val;
 	uint64_t sum;
+	size_t swept;
 
-	int rc = attach_get_record(t, a->refs, key, kn, &sc_rec_attachment_ref, j->ar, &r);
+	int rc = attach_sweep_expired(a, t, j->now, &swept);
+	if (rc != FN_OK)
+		return rc;
+	rc = attach_get_record(t, a->refs, key, kn, &sc_rec_attachment_ref, j->ar, &r);
 	if (rc == FN_OK)
 		return create_done(j, t, &r);
 	if (rc != FN_NOT_FOUND)
@@ -143,10 +150,11 @@ static int create_txn(struct store_txn *t, void *arg)
 				return snprintf(j->detail, j->dlen, "another user is uploading this attachment"),
 				       FN_CONFLICT;
 			if (old.sha256.n == j->n->sha256.n && !memcmp(old.sha256.p, j->n->sha256.p, old.sha256.n) &&
-			    (uint64_t)old.length == j->n->length) {
+			    (uint64_t)old.length == j->n->length && !attach_expired(a, &old, j->now)) {
 				memcpy(j->id, oid.p, 32);
 				j->id[32] = 0;
 				j->offset = (uint64_t)old.offset;
+				j->expires = attach_expires_at(a, &old);
 				return FN_OK; /* the device lost its upload's address: resume it */
 			}
 			if ((rc = attach_upload_drop(a, t, oid, &old)) != FN_OK)
@@ -166,16 +174,17 @@ static int create_txn(struct store_txn *t, void *arg)
 	struct sc_upload_record u = upload_of(j->n, j->now);
 	memcpy(j->id, j->fresh, 33);
 	j->offset = 0;
+	j->expires = attach_expires_at(a, &u);
 	if ((rc = attach_put_record(t, a->uploads, j->id, 32, &sc_rec_upload_record, &u)) != FN_OK)
 		return rc;
 	return store_put(t, a->pending, key, kn, j->id, 32, 0, NULL);
 }
 
 int attach_upload_create(struct attach *a, const struct attach_new *n, int64_t now, char id[33],
-                         uint64_t *offset, char *detail, size_t dlen)
+                         uint64_t *offset, int64_t *expires, char *detail, size_t dlen)
 {
 	unsigned char rnd[16];
-	struct create_job j = {a, n, now, "", "", 0, NULL, detail, dlen};
+	struct create_job j = {a, n, now, "", "", 0, 0, NULL, detail, dlen};
 	int rc = validate_new(a, n, detail, dlen);
 	if (rc != FN_OK)
 		return rc;
@@ -190,6 +199,7 @@ int attach_upload_create(struct attach *a, const struct attach_new *n, int64_t n
 	if (rc == FN_OK) {
 		memcpy(id, j.id, 33);
 		*offset = j.offset;
+		*expires = j.expires;
 	}
 	return rc;
 }
@@ -199,7 +209,8 @@ static int owned(const struct sc_upload_record *u, struct sc_str owner)
 	return u->owner.n == owner.n && memcmp(u->owner.p, owner.p, owner.n) == 0;
 }
 
-static int load_upload(struct attach *a, struct sc_str owner, struct sc_str id, struct sc_arena *ar,
+/* An expired upload is not found even before a sweep removed it. */
+static int load_upload(struct attach *a, struct sc_str owner, struct sc_str id, int64_t now, struct sc_arena *ar,
                        struct sc_upload_record *u)
 {
 	struct store_txn *t;
@@ -210,22 +221,23 @@ static int load_upload(struct attach *a, struct sc_str owner, struct sc_str id, 
 		return rc;
 	rc = attach_get_record(t, a->uploads, id.p, id.n, &sc_rec_upload_record, ar, u);
 	store_read_end(t);
-	if (rc == FN_OK && !owned(u, owner))
+	if (rc == FN_OK && (!owned(u, owner) || attach_expired(a, u, now)))
 		rc = FN_NOT_FOUND;
 	return rc;
 }
 
-int attach_upload_state(struct attach *a, struct sc_str owner, struct sc_str id, uint64_t *offset,
-                        uint64_t *length)
+int attach_upload_state(struct attach *a, struct sc_str owner, struct sc_str id, int64_t now,
+                        uint64_t *offset, uint64_t *length, int64_t *expires)
 {
 	struct sc_upload_record u;
 	struct sc_arena *ar = sc_arena_new(0);
 	if (!ar)
 		return FN_NO_MEMORY;
-	int rc = load_upload(a, owner, id, ar, &u);
+	int rc = load_upload(a, owner, id, now, ar, &u);
 	if (rc == FN_OK) {
 		*offset = (uint64_t)u.offset;
 		*length = (uint64_t)u.length;
+		*expires = attach_expires_at(a, &u);
 	}
 	sc_arena_free(ar);
 	return rc;
@@ -260,15 +272,16 @@ static int append_txn(struct store_txn *t, void *arg)
 
 int attach_upload_append(struct attach *a, struct sc_str owner, struct sc_str id, uint64_t offset,
                          const void *chunk, size_t n, const unsigned char digest[32], int64_t now,
-                         uint64_t *new_offset, char *detail, size_t dlen)
+                         uint64_t *new_offset, int64_t *expires, char *detail, size_t dlen)
 {
 	struct sc_upload_record u;
 	unsigned char h[32];
 	struct sc_arena *ar = sc_arena_new(0);
 	if (!ar)
 		return FN_NO_MEMORY;
-	int rc = load_upload(a, owner, id, ar, &u);
+	int rc = load_upload(a, owner, id, now, ar, &u);
 	*new_offset = rc == FN_OK ? (uint64_t)u.offset : 0;
+	*expires = rc == FN_OK ? attach_expires_at(a, &u) : 0;
 	if (rc != FN_OK)
 		;
 	else if (u.done || (uint64_t)u.offset != offset)
@@ -288,7 +301,7 @@ int attach_upload_append(struct attach *a, struct sc_str owner, struct sc_str id
 	} else {
 		rc = attach_complete(a, id, &u, chunk, n, now, ar, detail, dlen);
 		if (rc == FN_OK)
-			*new_offset = (uint64_t)u.length;
+			*new_offset = (uint64_t)u.length, *expires = 0;
 	}
 	sc_arena_free(ar);
 	return rc;

@@ -79,7 +79,8 @@ static int open_attach(struct app *app, const struct config *cfg)
 {
 	char detail[256] = "";
 	struct attach_limits lim = {cfg->attachment_max_bytes, cfg->attachment_note_max_bytes,
-	                            cfg->attachment_user_quota, cfg->attachment_chunk_max, 0};
+	                            cfg->attachment_user_quota, cfg->attachment_chunk_max, 0,
+	                            (int64_t)cfg->upload_expiry_hours * 3600};
 	if (attach_types_parse(cfg->attachment_types, &lim.types, detail) != 0) {
 		fprintf(stderr, "fieldnote: %s\n", detail);
 		return FN_BAD_ARGUMENT;

@@ -77,6 +77,7 @@ static const struct setting settings[] = {
 	S("attachment_max_bytes", C_SIZE, attachment_max_bytes, "10485760", "largest attachment, as uploaded (10 MiB); larger: 413"),
 	S("attachment_note_max_bytes", C_SIZE, attachment_note_max_bytes, "31457280", "most bytes of attachments on one note (30 MiB); more: 413"),
 	S("attachment_user_quota", C_SIZE, attachment_user_quota, "1073741824", "bytes of attachments one user may hold, stored and uploading (1 GiB); 0: no quota; past it 413"),
+	S("upload_expiry_hours", C_UINT, upload_expiry_hours, "24", "an unfinished attachment upload is deleted this many hours after it was created (tus Upload-Expires), and its reserved quota given back; 0: never"),
 	S("attachment_chunk_max", C_SIZE, attachment_chunk_max, "4194304", "largest upload chunk (one PATCH body, 4 MiB)"),
 	S("max_values", C_SIZE, max_values, "50000", "most JSON values or msgpack items in one body, counted before parsing"),
 	S("retention_days", C_I64, retention.days, "2555", "fieldnote retention run deletes a reviewed note (accepted, returned or escalated) this many days after its last revision or review (7 years); 0: never"),

@@ -36,6 +36,7 @@ struct config {
 	/* attachments (attach.h) */
 	char attachment_types[256];
 	size_t attachment_max_bytes, attachment_note_max_bytes, attachment_user_quota, attachment_chunk_max;
+	unsigned upload_expiry_hours;
 	struct throttle_config login; /* sign-in throttling */
 	struct auth_config auth;
 	struct rules_config rules;

@@ -36,6 +36,9 @@ static const char usage[] =
 	"  attach add FILE TYPE [CAPTION]  store a file for a note; prints the entry for\n"
 	"                            the note's \"attachments\" list\n"
 	"  attach get ID [OUT]       the attachment's state as JSON; its bytes to OUT\n"
+	"  attach list               every attachment here and its state, as JSON\n"
+	"  attach delete ID          delete a refused (or unbound, or sent) attachment here\n"
+	"  attach count              attachments queued and refused (outbox)\n"
 	"  outbox                    queued and refused notes, as JSON\n"
 	"  outbox count              how many are queued and refused (nothing decrypted)\n"
 	"  outbox export FILE        the outbox with the notes, as PLAINTEXT JSON (mode 600)\n"
@@ -412,7 +415,21 @@ static int cmd_attach(fn_client *c, int argc, char **argv)
 		fn_free(bytes);
 		return print_json(c, rc, &out, "attach get");
 	}
-	return usage_error("attach add FILE TYPE [CAPTION] | attach get ID [OUT]");
+	if (argc == 2 && !strcmp(argv[0], "delete")) {
+		int rc = fn_attachment_delete(c, argv[1]);
+		return rc ? report(c, rc, "attach delete") : 0;
+	}
+	if (argc == 1 && !strcmp(argv[0], "list"))
+		return print_json(c, fn_attachment_list(c, &out), &out, "attach list");
+	if (argc == 1 && !strcmp(argv[0], "count")) {
+		uint64_t q, r;
+		int rc = fn_outbox_count_attachments(c, &q, &r);
+		if (rc)
+			return report(c, rc, "attach count");
+		printf("{\"queued\":%llu,\"refused\":%llu}\n", (unsigned long long)q, (unsigned long long)r);
+		return 0;
+	}
+	return usage_error("attach add FILE TYPE [CAPTION] | attach get ID [OUT] | attach list | attach count | attach delete ID");
 }
 
 static int cmd_outbox(fn_client *c, int argc, char **argv)

@@ -321,10 +321,33 @@ FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, si
  * Reads attachment `id` back: *bytes (malloc'ed, caller frees with
  * fn_free; NULL when the server already stored it and it left the device)
  * and *n, and *json (caller frees with fn_free; may be NULL to skip):
- * {"id","sha256","size","media_type","caption","note_id","uploaded"}.
- * Returns FN_OK, FN_NOT_FOUND, FN_WRONG_KEY, FN_NO_MEMORY.
+ * {"id","sha256","size","media_type","caption","note_id","uploaded",
+ * "state","reason"}. state is pending (waiting for a sync, or for
+ * fn_note_save to bind it), refused (the server refused the file: its
+ * type by content, its size, its checksum; "reason" is the server's
+ * answer; the bytes stay here and it is not sent again: the app shows it
+ * and may delete it, fn_attachment_delete) or sent (stored by the server; the bytes left
+ * the device). Returns FN_OK, FN_NOT_FOUND, FN_WRONG_KEY, FN_NO_MEMORY.
  */
 FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t *n, char **json);
+
+/*
+ * Every attachment on this device as JSON, by id (creation order):
+ * {"items":[fn_attachment_get's json]} with the same "state" (pending,
+ * refused, sent) and "reason". *out: caller frees with fn_free. Opens each
+ * attachment's record, not its bytes. FN_OK, FN_BAD_ARGUMENT, FN_WRONG_KEY,
+ * FN_NO_MEMORY.
+ */
+FN_API int fn_attachment_list(fn_client *c, char **out);
+
+/*
+ * Deletes attachment `id` and its bytes from this device: one the server
+ * refused, one not yet bound to a saved note, or one already sent (its
+ * record). FN_OK; FN_NOT_FOUND; FN_CONFLICT (pending for a saved note:
+ * the note lists it and the server waits for it); FN_BAD_ARGUMENT;
+ * FN_IO_ERROR.
+ */
+FN_API int fn_attachment_delete(fn_client *c, const char *id);
 
 /*
  * One note as JSON: {"id", "revision", "state", "note": {...}} where state
@@ -355,6 +378,17 @@ FN_API int fn_outbox_list(fn_client *c, char **out);
  * FN_BAD_ARGUMENT.
  */
 FN_API int fn_outbox_count(fn_client *c, uint64_t *queued, uint64_t *refused);
+
+/*
+ * fn_outbox_count for attachments, apart from the notes (so that
+ * fn_outbox_count keeps meaning "notes", as fn_outbox_list lists them):
+ * *queued, attachments of saved notes waiting to be uploaded; *refused,
+ * attachments the server refused (state "refused" in fn_attachment_list:
+ * kept, not sent again). Opens each attachment's small record (not its
+ * bytes). Either pointer may be NULL; both are set to 0 on failure. FN_OK,
+ * FN_BAD_ARGUMENT, FN_IO_ERROR, FN_WRONG_KEY.
+ */
+FN_API int fn_outbox_count_attachments(fn_client *c, uint64_t *queued, uint64_t *refused);
 
 /*
  * Writes the whole outbox, note content included, to the file `path` the

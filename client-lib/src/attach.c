@@ -1,6 +1,6 @@
 /* attach.c - attachments on the device: stored sealed in 64 KiB chunks,
- * read back, bound to the note that lists them, counted. (Upload:
- * attach_sync.c.) */
+ * read back, bound to the note that lists them, listed, counted and
+ * deleted by state. (Upload: attach_sync.c.) */
 #include "attach.h"
 
 #include <errno.h>
@@ -82,6 +82,14 @@ static int add_txn(MDB_txn *t, void *arg)
 	return rc;
 }
 
+/* pending (waiting to upload, or to be bound to a saved note), refused
+ * (the server will not take it: kept here, not sent again) or sent (the
+ * server stored it; its bytes left the device). */
+static const char *state_of(const struct sc_upload_record *r)
+{
+	return r->done ? "sent" : SC_HAS(upload_record, r, refused) ? "refused" : "pending";
+}
+
 static char *entry_json(const struct sc_upload_record *r, int full)
 {
 	json_t *o = json_pack("{s:s%, s:s%, s:I, s:s%}", "id", r->att_id.p, r->att_id.n, "sha256", r->sha256.p,
@@ -92,6 +100,9 @@ static char *entry_json(const struct sc_upload_record *r, int full)
 	if (o && full) {
 		json_object_set_new(o, "note_id", json_stringn(r->note_id.p, r->note_id.n));
 		json_object_set_new(o, "uploaded", json_boolean(r->done));
+		json_object_set_new(o, "state", json_string(state_of(r)));
+		if (SC_HAS(upload_record, r, refused))
+			json_object_set_new(o, "reason", json_stringn(r->refused.p, r->refused.n));
 	}
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -138,6 +149,7 @@ FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, si
 		r.length = (int64_t)n, r.created = fni_now(c);
 		r.has = ~0ull >> (64 - SC_NF_upload_record);
 		SC_CLEAR(upload_record, &r, device_id);
+		SC_CLEAR(upload_record, &r, refused);
 		if (!caption)
 			SC_CLEAR(upload_record, &r, caption);
 		struct add_job j = {c, buf, n, &r, id};
@@ -209,6 +221,141 @@ FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t 
 	}
 	sc_buf_free(&b);
 	sc_arena_free(a);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/* Calls fn for each attachment record on the device, in id order. */
+static int each(fn_client *c, MDB_txn *t, struct sc_arena *a, int (*fn)(const struct sc_upload_record *, void *),
+                void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = FN_OK, mrc;
+	if ((mrc = mdb_cursor_open(t, c->st.db[DB_ATT], &cur)) != 0)
+		return fni_st_status(&c->st, mrc, "listing attachments");
+	for (int op = MDB_FIRST; rc == FN_OK && mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT) {
+		struct sc_buf b = {0};
+		struct sc_upload_record r;
+		rc = fni_st_open_value(&c->st, DB_ATT, &k, &v, &b);
+		if (rc == FN_OK && sc_decode(&sc_rec_upload_record, SC_MSGPACK, b.p, b.n, NULL, a, &r, NULL) != FN_OK)
+			rc = FN_WRONG_KEY;
+		if (rc == FN_OK)
+			rc = fn(&r, arg);
+		sc_buf_free(&b);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int list_one(const struct sc_upload_record *r, void *arg)
+{
+	char *s = entry_json(r, 1);
+	json_t *e = s ? json_loads(s, 0, NULL) : NULL;
+	free(s);
+	return e && json_array_append_new(arg, e) == 0 ? FN_OK : FN_NO_MEMORY;
+}
+
+FN_API int fn_attachment_list(fn_client *c, char **out)
+{
+	struct sc_arena *a = NULL;
+	MDB_txn *t = NULL;
+	json_t *items = json_array();
+	if (out)
+		*out = NULL;
+	if (!c || !out) {
+		json_decref(items);
+		return FN_BAD_ARGUMENT;
+	}
+	pthread_mutex_lock(&c->mu);
+	int rc = items ? fni_read_start(c, &a, &t) : FN_NO_MEMORY;
+	if (rc == FN_OK)
+		rc = each(c, t, a, list_one, items);
+	fni_st_read_end(t);
+	json_t *o = rc == FN_OK ? json_pack("{s:O}", "items", items) : NULL;
+	if (rc == FN_OK && !(o && (*out = json_dumps(o, JSON_COMPACT))))
+		rc = FN_NO_MEMORY;
+	if (rc != FN_OK)
+		fni_fail(c, rc, "cannot list the attachments on this device");
+	json_decref(o);
+	json_decref(items);
+	sc_arena_free(a);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static int count_one(const struct sc_upload_record *r, void *arg)
+{
+	uint64_t *n = arg;
+	if (SC_HAS(upload_record, r, refused) && !r->done)
+		n[1]++;
+	else if (!r->done && r->note_id.n) /* bound to a saved note: it goes at the next sync */
+		n[0]++;
+	return FN_OK;
+}
+
+FN_API int fn_outbox_count_attachments(fn_client *c, uint64_t *queued, uint64_t *refused)
+{
+	struct sc_arena *a = NULL;
+	MDB_txn *t = NULL;
+	uint64_t n[2] = {0, 0};
+	if (!c)
+		return FN_BAD_ARGUMENT;
+	pthread_mutex_lock(&c->mu);
+	int rc = fni_read_start(c, &a, &t);
+	if (rc == FN_OK && (rc = each(c, t, a, count_one, n)) != FN_OK)
+		fni_fail(c, rc, "cannot count the attachments on this device");
+	fni_st_read_end(t);
+	sc_arena_free(a);
+	pthread_mutex_unlock(&c->mu);
+	if (queued)
+		*queued = rc == FN_OK ? n[0] : 0;
+	if (refused)
+		*refused = rc == FN_OK ? n[1] : 0;
+	return rc;
+}
+
+struct del_job {
+	fn_client *c;
+	const char *id;
+};
+
+/* A pending attachment of a saved note is refused: the note lists it and
+ * the server would wait for it for ever. */
+static int del_txn(MDB_txn *t, void *arg)
+{
+	struct del_job *j = arg;
+	fn_client *c = j->c;
+	struct sc_arena *a = sc_arena_new(0);
+	struct sc_upload_record r;
+	unsigned char k[80];
+	size_t n = strlen(j->id);
+	int rc = a ? load(c, t, j->id, n, a, &r) : FN_NO_MEMORY;
+	if (rc == FN_OK && !r.done && !SC_HAS(upload_record, &r, refused) && r.note_id.n)
+		rc = FN_CONFLICT;
+	for (uint32_t i = 0; rc == FN_OK && !r.done && (uint64_t)i * ATT_CHUNK < (uint64_t)r.length; i++) {
+		int drc = fni_st_del(&c->st, t, DB_ATTDATA, k, data_key(j->id, i, k));
+		rc = drc == FN_NOT_FOUND ? FN_OK : drc;
+	}
+	if (rc == FN_OK)
+		rc = fni_st_del(&c->st, t, DB_ATT, j->id, n);
+	sc_arena_free(a);
+	return rc;
+}
+
+FN_API int fn_attachment_delete(fn_client *c, const char *id)
+{
+	if (!c || !id || !*id || strlen(id) > 64)
+		return FN_BAD_ARGUMENT;
+	struct del_job j = {c, id};
+	pthread_mutex_lock(&c->mu);
+	int rc = fni_st_write(&c->st, del_txn, &j);
+	if (rc == FN_NOT_FOUND)
+		fni_fail(c, rc, "no attachment %s on this device", id);
+	else if (rc == FN_CONFLICT)
+		fni_fail(c, rc, "attachment %s waits to be uploaded for a saved note", id);
+	else if (rc != FN_OK)
+		fni_fail_store(c, rc);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }

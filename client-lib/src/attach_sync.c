@@ -7,7 +7,13 @@
  * durably and finds an unfinished upload again from (note, attachment,
  * sha256), so a new sync's create answers with the offset to go on from;
  * a PATCH resent after a lost reply gets 409 and the offset. The bytes
- * here are deleted only in the transaction after the server's last 204. */
+ * here are deleted only in the transaction after the server's last 204.
+ *
+ * An upload the server no longer has (it expired, upload_expiry_hours)
+ * is created again from 0. A file the server refuses (its type, size or
+ * checksum: a 4xx) is marked refused with the server's reason and not sent
+ * again: retrying cannot change the answer, and every retry would cost the
+ * device its data allowance. Its bytes stay until the app deletes it. */
 #include "sync.h"
 
 #include <jansson.h>
@@ -57,7 +63,8 @@ static void copy(char *dst, size_t cap, struct sc_str s)
 	dst[n] = 0;
 }
 
-/* The attachments ready to go: bound to a note, not uploaded, note sent. */
+/* The attachments ready to go: bound to a note, not uploaded, not
+ * refused, note sent. */
 static int collect(fn_client *c, struct pending *out, size_t cap, size_t *count)
 {
 	struct sc_arena *a = sc_arena_new(0);
@@ -74,7 +81,7 @@ static int collect(fn_client *c, struct pending *out, size_t cap, size_t *count)
 		struct sc_upload_record r;
 		if (fni_st_open_value(&c->st, DB_ATT, &k, &v, &b) == FN_OK &&
 		    sc_decode(&sc_rec_upload_record, SC_MSGPACK, b.p, b.n, NULL, a, &r, NULL) == FN_OK && !r.done &&
-		    r.note_id.n && r.note_id.n <= 64 && r.att_id.n <= 64) {
+		    !SC_HAS(upload_record, &r, refused) && r.note_id.n && r.note_id.n <= 64 && r.att_id.n <= 64) {
 			struct pending *p = &out[*count];
 			copy(p->note, sizeof p->note, r.note_id);
 			copy(p->id, sizeof p->id, r.att_id);
@@ -158,9 +165,12 @@ static int patch(struct sync *s, const struct pending *p, const char *path, uint
 struct done_job {
 	fn_client *c;
 	const struct pending *p;
+	const char *refused; /* NULL: stored by the server; else why it refused */
 };
 
-/* The server has it: the record says so and the bytes go. */
+/* The server has it: the record says so and the bytes go. Or the server
+ * refused it: the record says why and the bytes stay, for the app to show
+ * or delete. */
 static int done_txn(MDB_txn *t, void *arg)
 {
 	struct done_job *j = arg;
@@ -173,7 +183,7 @@ static int done_txn(MDB_txn *t, void *arg)
 	int rc = a ? fni_st_get_sealed(&c->st, t, DB_ATT, j->p->id, n, &b) : FN_NO_MEMORY;
 	if (rc == FN_OK && sc_decode(&sc_rec_upload_record, SC_MSGPACK, b.p, b.n, NULL, a, &r, NULL) != FN_OK)
 		rc = FN_WRONG_KEY;
-	for (uint32_t i = 0; rc == FN_OK && (uint64_t)i * ATT_CHUNK < j->p->length; i++) {
+	for (uint32_t i = 0; rc == FN_OK && !j->refused && (uint64_t)i * ATT_CHUNK < j->p->length; i++) {
 		memcpy(k, j->p->id, n);
 		k[n] = (unsigned char)(i >> 24), k[n + 1] = (unsigned char)(i >> 16);
 		k[n + 2] = (unsigned char)(i >> 8), k[n + 3] = (unsigned char)i;
@@ -181,22 +191,29 @@ static int done_txn(MDB_txn *t, void *arg)
 		if (rc == FN_NOT_FOUND)
 			rc = FN_OK;
 	}
-	if (rc == FN_OK) {
+	if (rc == FN_OK && j->refused) {
+		size_t rn = strlen(j->refused);
+		if (rn > 300) /* the field's cap, cut on a UTF-8 boundary */
+			for (rn = 300; rn && ((unsigned char)j->refused[rn] & 0xC0) == 0x80; rn--)
+				;
+		r.refused = (struct sc_str){j->refused, rn};
+		SC_SET(upload_record, &r, refused);
+	} else if (rc == FN_OK) {
 		r.done = 1;
 		SC_SET(upload_record, &r, done);
-		if ((rc = sc_encode(&sc_rec_upload_record, SC_MSGPACK, &r, &e)) == FN_OK)
-			rc = fni_st_put_sealed(&c->st, t, DB_ATT, j->p->id, n, e.p, e.n);
 	}
+	if (rc == FN_OK && (rc = sc_encode(&sc_rec_upload_record, SC_MSGPACK, &r, &e)) == FN_OK)
+		rc = fni_st_put_sealed(&c->st, t, DB_ATT, j->p->id, n, e.p, e.n);
 	sc_buf_free(&b);
 	sc_buf_free(&e);
 	sc_arena_free(a);
 	return rc;
 }
 
-static int upload(struct sync *s, const struct pending *p)
+/* POST /v1/uploads: the upload's path and the offset to go on from. */
+static int create(struct sync *s, const struct pending *p, char path[64], uint64_t *off)
 {
-	char hdr[1500], m[4][200], cap[700] = "", id[40], path[64];
-	uint64_t off = 0;
+	char hdr[1500], m[4][200], cap[700] = "", id[40];
 	b64(p->note, m[0], sizeof m[0]), b64(p->id, m[1], sizeof m[1]), b64(p->sha, m[2], sizeof m[2]);
 	b64(p->type, m[3], sizeof m[3]);
 	if (p->caption[0]) {
@@ -208,13 +225,35 @@ static int upload(struct sync *s, const struct pending *p)
 	         (unsigned long long)p->length, m[0], m[1], m[2], m[3], cap);
 	int rc = fni_rpc_call_ex(&s->x, "POST", "/v1/uploads", hdr, NULL, 0, 1);
 	if (rc == FN_OK)
-		rc = reply_offset(s, &off, id, sizeof id);
-	snprintf(path, sizeof path, "/v1/uploads/%s", rc == FN_OK ? id : "");
+		rc = reply_offset(s, off, id, sizeof id);
+	snprintf(path, 64, "/v1/uploads/%s", rc == FN_OK ? id : "");
+	return rc;
+}
+
+static int mark(fn_client *c, const struct pending *p, const char *refused)
+{
+	struct done_job j = {c, p, refused};
+	pthread_mutex_lock(&c->mu);
+	int rc = fni_st_write(&c->st, done_txn, &j);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static int upload(struct sync *s, const struct pending *p)
+{
+	char path[64];
+	uint64_t off = 0;
+	int created = 1, rc = create(s, p, path, &off);
 	while (rc == FN_OK && off < p->length) {
 		rc = patch(s, p, path, off);
 		if (rc == FN_CONFLICT) { /* the server is elsewhere: ask where */
-			if ((rc = fni_rpc_call_ex(&s->x, "GET", path, "Tus-Resumable: 1.0.0\r\n", NULL, 0, 1)) == FN_OK)
+			if ((rc = fni_rpc_call_ex(&s->x, "GET", path, "Tus-Resumable: 1.0.0\r\n", NULL, 0, 1)) == FN_OK) {
 				rc = reply_offset(s, &off, NULL, 0);
+				continue;
+			}
+		}
+		if (rc == FN_NOT_FOUND && created++ < 2) { /* expired meanwhile: start again */
+			rc = create(s, p, path, &off);
 			continue;
 		}
 		if (rc == FN_OK) {
@@ -223,18 +262,12 @@ static int upload(struct sync *s, const struct pending *p)
 			fni_rpc_progress(&s->x, FN_STEP_ATTACH_SENT, off, p->length, FN_OK, 0);
 		}
 	}
-	if (rc == FN_OK) {
-		struct done_job j = {s->c, p};
-		pthread_mutex_lock(&s->c->mu);
-		rc = fni_st_write(&s->c->st, done_txn, &j);
-		pthread_mutex_unlock(&s->c->mu);
-	}
-	return rc;
+	return rc == FN_OK ? mark(s->c, p, NULL) : rc;
 }
 
 /* A refusal of one file (its type, size or checksum) stops neither the
- * others nor the sync: it stays on the device, and the next sync tries
- * again (the note shows it as pending to the supervisor). */
+ * others nor the sync: it stays on the device, marked refused (the note
+ * shows it as pending to the supervisor). */
 static int refused(int rc)
 {
 	return rc == FN_UNSUPPORTED_MEDIA_TYPE || rc == FN_PAYLOAD_TOO_LARGE || rc == FN_VALIDATION_FAILED ||
@@ -250,8 +283,10 @@ int fni_attach_push(struct sync *s)
 		rc = upload(s, &list[i]);
 		if (rc == FN_OK)
 			s->attachments++;
-		else if (refused(rc))
-			s->attachments_refused++, rc = FN_OK;
+		else if (refused(rc)) {
+			s->attachments_refused++;
+			rc = mark(s->c, &list[i], s->x.detail[0] ? s->x.detail : fn_strerror(rc));
+		}
 	}
 	free(list);
 	return rc;

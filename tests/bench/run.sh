@@ -4,10 +4,12 @@
 # per row: the two figures and the ratio. Figures, not pass/fail.
 # Rows: guidance lookup (identity, and gzip against nginx gzip_static),
 # bytes on the wire (one GET, a first sync; gzip against identity) and
-# handshakes (here, against nginx), then note
+# handshakes (here, against nginx), attachment upload (tus, against a
+# WebDAV PUT to nginx; tests/bench/upload.py), then note
 # ingest and review scale (tests/bench/notes.sh, against tests/bench/rawlmdb.c).
 # BENCH_SECONDS (default 10) per measured run; BENCH_SCALE (default 1M) the
-# large store of the scale row; BENCH_ROWS selects notes.sh rows.
+# large store of the scale row; BENCH_ROWS selects notes.sh rows;
+# BENCH_ONLY=upload runs the upload row alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -27,6 +29,13 @@ command -v wrk >/dev/null || need="$need wrk"
 command -v nginx >/dev/null || need="$need nginx-light"
 [ -z "$need" ] || { echo "bench: installing$need"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null; }
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# the upload row PUTs to nginx's WebDAV module, which nginx-light lacks;
+# installed under the tests' tools lock (tests/lib.sh tools_locked)
+if ! "$nginx_bin" -V 2>&1 | grep -q http_dav_module; then
+	echo "bench: installing nginx-full (http_dav_module)"
+	flock /tmp/fieldnote-test-tools.lock env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-full >/dev/null
+	nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -52,7 +61,10 @@ gzsize=$(wc -c <"$tmp/s136.json.gz")
 
 # --- nginx serving the same bytes with the same certificate ---
 nport=$(free_port)
-mkdir -p "$tmp/www" "$tmp/nginx"
+mkdir -p "$tmp/www/dav" "$tmp/nginx"
+# nginx's workers may run as another user (nobody, when started as root):
+# they write PUT bodies to its temp path and then into dav/
+chmod 711 "$tmp" && chmod 1777 "$tmp/nginx" "$tmp/www/dav"
 cp "$tmp/s136.json" "$tmp/www/s136"
 cp "$tmp/s136.json.gz" "$tmp/www/s136.gz"
 cat >"$tmp/nginx.conf" <<CONF
@@ -73,11 +85,19 @@ http {
     ssl_certificate_key $PWD/certs/dev/server.key;
     ssl_protocols TLSv1.2 TLSv1.3;
     location / { root $tmp/www; default_type application/json; gzip_static on; gzip_vary on; }
+    location /dav/ { root $tmp/www; dav_methods PUT; client_max_body_size 16m; client_body_buffer_size 1m; }
   }
 }
 CONF
 "$nginx_bin" -c "$tmp/nginx.conf" -p "$tmp/nginx" 2>"$tmp/nginx/start.err" || { cat "$tmp/nginx/start.err"; exit 1; }
 sleep 0.3
+
+# Attachment upload: one 5 MB image to fieldnote's tus endpoint as the
+# handheld sends it (POST, 64 KiB PATCHes, one keep-alive TLS connection)
+# against the same bytes in one PUT to nginx's WebDAV module.
+echo "attachment upload: a 5 MB JPEG, tus POST + 64 KiB PATCHes (fieldnote) against one WebDAV PUT (nginx), TLS keep-alive"
+printf '  %s\n' "$(python3 tests/bench/upload.py "$fport" "$token" "$nport" "$dur" || tail -3 "$tmp/nginx/error.log")"
+[ "${BENCH_ONLY:-}" = upload ] && exit 0
 
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
 wrk_rps() { wrk -t2 -c32 -d"${dur}s" "$@" 2>&1 | awk '/Requests\/sec/ {print $2}'; }

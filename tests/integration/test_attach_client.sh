@@ -80,4 +80,50 @@ test_two_images_through_cuts_and_sigkill() {
 	side_stop
 }
 
+# upload_requests: requests to /v1/uploads* the suite's server answered.
+upload_requests() {
+	curl -sS --cacert "$FN_CA" -H "Authorization: Bearer $FN_METRICS_TOKEN" "$URL/metrics" |
+		awk '/^fieldnote_request_duration_seconds_count\{.*route="\/v1\/uploads/ { s += $NF } END { print s + 0 }'
+}
+
+# A file the server refuses (a PNG labelled JPEG: 415 when it completes)
+# stays on the device marked refused with the server's reason, is counted
+# as refused (fn_outbox_count_attachments), and is not sent again; the
+# good one beside it goes, and the rows say pending / refused / sent.
+test_refused_attachment_is_kept_counted_and_not_resent() {
+	local d=refuser id eb eg bad good
+	$TOOL mkpng "$FN_TMP/r.png" && $TOOL mkjpeg "$FN_TMP/ok.jpg" || return 1
+	devlogin $d || return 1
+	eb=$(dev $d attach add "$FN_TMP/r.png" image/jpeg) && eg=$(dev $d attach add "$FN_TMP/ok.jpg" image/jpeg) ||
+		{ fail "attach add failed"; return 1; }
+	bad=$(summary_get "$eb" "j['id']") good=$(summary_get "$eg" "j['id']")
+	notejson "n['attachments']=[$eb, $eg]" >"$FN_TMP/nr.json" &&
+		id=$(dev $d note add --json "$FN_TMP/nr.json") || { fail "note add failed"; return 1; }
+	[ "$(dev $d attach count)" = '{"queued":2,"refused":0}' ] || { fail "before sync: $(dev $d attach count 2>&1)"; return 1; }
+	dev $d sync >"$FN_TMP/s1.out" 2>&1
+	[ "$(dev $d attach count)" = '{"queued":0,"refused":1}' ] ||
+		{ fail "after sync: $(dev $d attach count 2>&1) $(cat "$FN_TMP/s1.out")"; return 1; }
+	[ "$(dev $d outbox count)" = '{"queued":0,"refused":0}' ] || { fail "notes: $(dev $d outbox count)"; return 1; }
+	dev $d attach get "$bad" "$FN_TMP/back.png" >"$FN_TMP/st.json" || { fail "attach get of the refused file"; return 1; }
+	cmp -s "$FN_TMP/back.png" "$FN_TMP/r.png" || { fail "the refused file's bytes left the device"; return 1; }
+	[ "$(summary_get "$(cat "$FN_TMP/st.json")" "j['state']")" = refused ] &&
+		summary_get "$(cat "$FN_TMP/st.json")" "j['reason']" | grep -q UNSUPPORTED_MEDIA_TYPE ||
+		{ fail "not refused with the server's reason: $(cat "$FN_TMP/st.json")"; return 1; }
+	[ "$(summary_get "$(dev $d attach list)" "sorted((i['id'] == '$bad', i['state']) for i in j['items'])")" = \
+		"[(False, 'sent'), (True, 'refused')]" ] || { fail "list: $(dev $d attach list)"; return 1; }
+	local n1 n2
+	n1=$(upload_requests)
+	dev $d sync >"$FN_TMP/s2.out" 2>&1
+	n2=$(upload_requests)
+	[ -n "$n1" ] && [ "$n1" = "$n2" ] || { fail "the refused file was sent again ($n1 then $n2 upload requests)"; return 1; }
+	[ "$(dev $d attach count)" = '{"queued":0,"refused":1}' ] || { fail "after a second sync: $(dev $d attach count)"; return 1; }
+	# the app deletes it; a pending one of a saved note cannot be
+	dev $d attach delete "$bad" && [ "$(dev $d attach count)" = '{"queued":0,"refused":0}' ] &&
+		! dev $d attach get "$bad" >/dev/null 2>&1 || { fail "the refused attachment was not deleted"; return 1; }
+	local ep
+	ep=$(dev $d attach add "$FN_TMP/ok.jpg" image/jpeg) || return 1
+	notejson "n['attachments']=[$ep]" >"$FN_TMP/np.json" && dev $d note add --json "$FN_TMP/np.json" >/dev/null || return 1
+	! dev $d attach delete "$(summary_get "$ep" "j['id']")" 2>/dev/null || fail "a pending attachment of a saved note was deleted"
+}
+
 run_suite

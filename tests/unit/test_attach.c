@@ -52,7 +52,7 @@ struct env {
 static int env_open(struct env *e, size_t quota)
 {
 	char detail[256];
-	struct attach_limits lim = {1 << 20, 1 << 20, quota, 1 << 20, 0};
+	struct attach_limits lim = {1 << 20, 1 << 20, quota, 1 << 20, 0, 3600};
 	memset(e, 0, sizeof *e);
 	if (!(e->dir = tmpdir()) || store_open(&e->s, e->dir, 1, NULL, detail) != FN_OK ||
 	    audit_open(&e->au, e->s) != FN_OK || attach_types_parse("image/jpeg,image/png", &lim.types, detail) != 0)
@@ -78,15 +78,16 @@ static int upload(struct env *e, const char *note, const char *att)
 	unsigned char h[32];
 	char hex[65], id[33], detail[256];
 	uint64_t off;
+	int64_t exp;
 	mbedtls_sha256(jpeg, sizeof jpeg, h, 0);
 	attach_hex_encode(h, hex);
 	struct attach_new n = {SC_STR_LIT("officer1"), SC_STR_LIT("dev-1"), {note, strlen(note)}, {att, strlen(att)},
 	                       {hex, 64}, SC_STR_LIT("image/jpeg"), SC_STR_LIT(""), sizeof jpeg};
-	int rc = attach_upload_create(e->a, &n, 1000, id, &off, detail, sizeof detail);
+	int rc = attach_upload_create(e->a, &n, 1000, id, &off, &exp, detail, sizeof detail);
 	if (rc != FN_OK)
 		return rc;
 	return attach_upload_append(e->a, SC_STR_LIT("officer1"), (struct sc_str){id, 32}, 0, jpeg, sizeof jpeg, h, 1000,
-	                            &off, detail, sizeof detail);
+	                            &off, &exp, detail, sizeof detail);
 }
 
 struct del_job {
@@ -168,7 +169,50 @@ static int test_attach_user_quota(void)
 	return 0;
 }
 
+/* Creates an upload of the JPEG for att at now without sending a byte. */
+static int start(struct env *e, const char *att, int64_t now, char id[33], int64_t *exp)
+{
+	unsigned char h[32];
+	char hex[65], detail[256];
+	uint64_t off;
+	mbedtls_sha256(jpeg, sizeof jpeg, h, 0);
+	attach_hex_encode(h, hex);
+	struct attach_new n = {SC_STR_LIT("officer1"), SC_STR_LIT("dev-1"), SC_STR_LIT("note-x"), {att, strlen(att)},
+	                       {hex, 64}, SC_STR_LIT("image/jpeg"), SC_STR_LIT(""), sizeof jpeg};
+	return attach_upload_create(e->a, &n, now, id, &off, exp, detail, sizeof detail);
+}
+
+/* An unfinished upload holds its declared length against the quota until
+ * its device deletes it or it expires (expiry_secs 3600 here); the next
+ * create sweeps the expired one. Another device cannot delete it. */
+static int test_attach_expiry_and_termination(void)
+{
+	struct env e;
+	char id1[33], id2[33];
+	uint64_t off, len;
+	int64_t exp;
+	CHECK_EQ_INT(env_open(&e, sizeof jpeg + 10), FN_OK);
+	CHECK_EQ_INT(start(&e, "a", 1000, id1, &exp), FN_OK);
+	CHECK_EQ_INT((int)exp, 4600);
+	CHECK_EQ_INT(start(&e, "b", 1000, id2, &exp), FN_PAYLOAD_TOO_LARGE);
+	struct sc_str s1 = {id1, 32};
+	CHECK_EQ_INT(attach_upload_delete(e.a, SC_STR_LIT("officer1"), SC_STR_LIT("dev-2"), s1), FN_NOT_FOUND);
+	CHECK_EQ_INT(attach_upload_delete(e.a, SC_STR_LIT("officer2"), SC_STR_LIT("dev-1"), s1), FN_NOT_FOUND);
+	CHECK_EQ_INT(attach_upload_delete(e.a, SC_STR_LIT("officer1"), SC_STR_LIT("dev-1"), s1), FN_OK);
+	CHECK_EQ_INT(attach_upload_state(e.a, SC_STR_LIT("officer1"), s1, 1000, &off, &len, &exp), FN_NOT_FOUND);
+	/* the quota is free again; b then expires */
+	CHECK_EQ_INT(start(&e, "b", 1000, id2, &exp), FN_OK);
+	struct sc_str s2 = {id2, 32};
+	CHECK_EQ_INT(attach_upload_state(e.a, SC_STR_LIT("officer1"), s2, 4599, &off, &len, &exp), FN_OK);
+	CHECK_EQ_INT(attach_upload_state(e.a, SC_STR_LIT("officer1"), s2, 4600, &off, &len, &exp), FN_NOT_FOUND);
+	CHECK_EQ_INT(start(&e, "c", 4600, id1, &exp), FN_OK); /* swept b, then fits */
+	CHECK_EQ_INT(attach_upload_delete(e.a, SC_STR_LIT("officer1"), SC_STR_LIT("dev-1"), s2), FN_NOT_FOUND);
+	env_close(&e);
+	return 0;
+}
+
 const struct unit_case attach_cases[] = {
+	{"attach_expiry_and_termination", test_attach_expiry_and_termination},
 	{"attach_jpeg_strip_and_sniff", test_attach_jpeg_strip_and_sniff},
 	{"attach_store_once_and_retention_hooks", test_attach_store_once_and_retention_hooks},
 	{"attach_user_quota", test_attach_user_quota},
