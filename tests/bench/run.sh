@@ -165,7 +165,7 @@ for mode in new reuse; do
 			read -r f fr < <(tlsconn "$fport" $v $mode $par) || { f=0; fr=failed; }
 			read -r n nr < <(tlsconn "$nport" $v $mode $par) || { n=0; nr=failed; }
 			if [ $mode = new ]; then
-				label="full handshakes, TLS $v"; target=0.6; extra=""
+				label="full handshakes, TLS $v"; target=0.8; extra=""
 			else
 				label="resumed handshakes (session tickets), TLS $v"; target=1.0
 				extra=" [resumed/connections: fieldnote $fr, nginx $nr]"
