@@ -57,7 +57,8 @@ int api_post_upload(struct http_req *r)
 {
 	struct attach_meta m;
 	uint64_t length, offset;
-	char buf[1024], id[33], detail[256] = "", h[320], eh[64];
+	char buf[1024], id[33], h[320], eh[64];
+	struct sc_error err = {0};
 	int64_t expires;
 	int bad;
 
@@ -77,10 +78,11 @@ int api_post_upload(struct http_req *r)
 	                       str_of(m.v[ATTACH_META_SHA256], m.n[ATTACH_META_SHA256]),
 	                       str_of(m.v[ATTACH_META_TYPE], m.n[ATTACH_META_TYPE]),
 	                       str_of(m.v[ATTACH_META_CAPTION], m.n[ATTACH_META_CAPTION]), length};
-	int rc = attach_upload_create(r->app->attach, &n, clock_now(), id, &offset, &expires, detail, sizeof detail);
+	int rc = attach_upload_create(r->app->attach, &n, clock_now(), id, &offset, &expires, &err);
+	/* tus replies carry TUS_HEADERS, which http_send_sc_error cannot add */
 	if (rc != FN_OK)
 		return http_send_error_hdr(r, rc, rc == FN_VALIDATION_FAILED ? "Upload-Metadata" : NULL, TUS_HEADERS,
-		                           "%s", detail[0] ? detail : sc_status_message(rc));
+		                           "%s", err.message[0] ? err.message : sc_status_message(rc));
 	snprintf(h, sizeof h, "Location: /v1/uploads/%s\r\nUpload-Offset: %" PRIu64 "\r\n%s" TUS_HEADERS, id, offset,
 	         expires_hdr(expires, eh));
 	char body[128];
@@ -141,7 +143,8 @@ int api_patch_upload(struct http_req *r)
 	uint64_t offset, now_at;
 	int64_t expires;
 	unsigned char digest[32];
-	char detail[256] = "", h[224], eh[64], *chunk;
+	char h[224], eh[64], *chunk;
+	struct sc_error err = {0};
 	size_t n;
 	const char *ct = http_header(r, "Content-Type");
 
@@ -159,7 +162,7 @@ int api_patch_upload(struct http_req *r)
 	if (read_chunk(r, attach_limits_of(r->app->attach)->chunk_max, &chunk, &n) != FN_OK)
 		return r->status;
 	int rc = attach_upload_append(r->app->attach, r->who.user->username, r->params[0], offset, chunk, n,
-	                              digest, clock_now(), &now_at, &expires, detail, sizeof detail);
+	                              digest, clock_now(), &now_at, &expires, &err);
 	snprintf(h, sizeof h, "Upload-Offset: %" PRIu64 "\r\n%s" TUS_HEADERS, now_at, expires_hdr(expires, eh));
 	if (rc == FN_OK)
 		return http_send_bytes(r, 204, NULL, NULL, 0, h);
@@ -167,7 +170,7 @@ int api_patch_upload(struct http_req *r)
 		return http_send_error_hdr(r, rc, NULL, TUS_HEADERS, "no such upload of yours");
 	return http_send_error_hdr(r, rc, rc == FN_VALIDATION_FAILED ? "Upload-Checksum" : NULL,
 	                           rc == FN_CONFLICT ? h : TUS_HEADERS, "%s",
-	                           detail[0] ? detail : sc_status_message(rc));
+	                           err.message[0] ? err.message : sc_status_message(rc));
 }
 
 /* tus termination: the device that made an unfinished upload gives it up

@@ -8,7 +8,7 @@
 #include "attach_format.h"
 #include "status.h"
 
-int attach_types_parse(const char *list, unsigned *mask, char *detail)
+int attach_types_parse(const char *list, unsigned *mask, struct sc_error *err)
 {
 	*mask = 0;
 	while (list && *list) {
@@ -16,8 +16,8 @@ int attach_types_parse(const char *list, unsigned *mask, char *detail)
 		if (n) {
 			enum attach_type t = attach_type_of_media(list, n);
 			if (t == ATTACH_UNKNOWN) {
-				snprintf(detail, 256, "attachment_types: unknown type %.*s (known: image/jpeg, "
-				         "image/png, application/pdf)", (int)(n > 64 ? 64 : n), list);
+				sc_error_set(err, FN_BAD_ARGUMENT, NULL, "attachment_types: unknown type %.*s (known: "
+				             "image/jpeg, image/png, application/pdf)", (int)(n > 64 ? 64 : n), list);
 				return -1;
 			}
 			*mask |= 1u << t;

@@ -39,8 +39,9 @@ struct attach_limits {
 };
 
 /* Parses the attachment_types setting ("image/jpeg,image/png,...") into a
- * mask; 0, or -1 naming an unknown type in detail (256 bytes). */
-int attach_types_parse(const char *list, unsigned *mask, char *detail);
+ * mask; 0, or -1 naming an unknown type in *err (FN_BAD_ARGUMENT; err may
+ * be NULL). */
+int attach_types_parse(const char *list, unsigned *mask, struct sc_error *err);
 
 int attach_open(struct attach **out, struct store *s, struct audit *audit,
                 const struct attach_limits *lim);
@@ -61,10 +62,10 @@ struct attach_new {
  * the expired unfinished uploads of all users (attach_upload_delete's
  * effect). FN_VALIDATION_FAILED (a field), FN_PAYLOAD_TOO_LARGE (a cap or the
  * quota), FN_UNSUPPORTED_MEDIA_TYPE, FN_CONFLICT (the attachment is stored
- * with other bytes), FN_NOT_FOUND (the note is someone else's); detail
- * says why. */
+ * with other bytes), FN_NOT_FOUND (the note is someone else's); *err says
+ * why when it can (its message stays "" for a bare status). */
 int attach_upload_create(struct attach *a, const struct attach_new *n, int64_t now, char id[33],
-                         uint64_t *offset, int64_t *expires, char *detail, size_t dlen);
+                         uint64_t *offset, int64_t *expires, struct sc_error *err);
 
 /* The offset, length and expiry (as above) of the caller's upload `id`
  * (FN_NOT_FOUND when it is unknown, someone else's or expired at now). */
@@ -85,10 +86,10 @@ int attach_upload_delete(struct attach *a, struct sc_str owner, struct sc_str de
  * must be allowed and the declared one (FN_VALIDATION_FAILED,
  * FN_UNSUPPORTED_MEDIA_TYPE: the upload is then deleted, nothing kept);
  * metadata is removed and the blob and reference stored. *new_offset: the
- * offset after the chunk. */
+ * offset after the chunk. *err as for attach_upload_create. */
 int attach_upload_append(struct attach *a, struct sc_str owner, struct sc_str id, uint64_t offset,
                          const void *chunk, size_t n, const unsigned char digest[32], int64_t now,
-                         uint64_t *new_offset, int64_t *expires, char *detail, size_t dlen);
+                         uint64_t *new_offset, int64_t *expires, struct sc_error *err);
 
 /* ---- reading, for the note's readers (access decided by the caller) ---- */
 

@@ -156,28 +156,28 @@ static int complete_txn(struct store_txn *t, void *arg)
 }
 
 static int check_file(struct attach *a, const struct sc_upload_record *u, const unsigned char *buf,
-                      enum attach_type *type, char *detail, size_t dlen)
+                      enum attach_type *type, struct sc_error *err)
 {
 	unsigned char want[32], got[32];
 	size_t len = (size_t)u->length;
 	if (attach_hex_decode(u->sha256.p, u->sha256.n, want) != 0 || mbedtls_sha256(buf, len, got, 0) != 0 ||
 	    memcmp(want, got, 32) != 0)
-		return snprintf(detail, dlen, "the file's sha256 is not the one declared in Upload-Metadata; "
-		                "the upload was deleted"), FN_VALIDATION_FAILED;
+		return sc_error_set(err, FN_VALIDATION_FAILED, NULL, "the file's sha256 is not the one declared in "
+		                    "Upload-Metadata; the upload was deleted");
 	*type = attach_sniff(buf, len);
 	enum attach_type said = attach_type_of_media(u->media_type.p, u->media_type.n);
 	if (*type == ATTACH_UNKNOWN || !(a->lim.types & (1u << *type)))
-		return snprintf(detail, dlen, "the file is not a complete JPEG, PNG or PDF of an allowed type "
-		                "(attachment_types); the upload was deleted"), FN_UNSUPPORTED_MEDIA_TYPE;
+		return sc_error_set(err, FN_UNSUPPORTED_MEDIA_TYPE, NULL, "the file is not a complete JPEG, PNG or "
+		                    "PDF of an allowed type (attachment_types); the upload was deleted");
 	if (*type != said)
-		return snprintf(detail, dlen, "the file is %s, not the declared %.*s; the upload was deleted",
-		                attach_type_media(*type), (int)u->media_type.n, u->media_type.p),
-		       FN_UNSUPPORTED_MEDIA_TYPE;
+		return sc_error_set(err, FN_UNSUPPORTED_MEDIA_TYPE, NULL, "the file is %s, not the declared %.*s; "
+		                    "the upload was deleted", attach_type_media(*type), (int)u->media_type.n,
+		                    u->media_type.p);
 	return FN_OK;
 }
 
 int attach_complete(struct attach *a, struct sc_str id, const struct sc_upload_record *u, const void *chunk,
-                    size_t n, int64_t now, struct sc_arena *ar, char *detail, size_t dlen)
+                    size_t n, int64_t now, struct sc_arena *ar, struct sc_error *err)
 {
 	size_t len = (size_t)u->length, out_n = 0;
 	unsigned char *buf = malloc(len ? len : 1), *out = malloc(len ? len : 1), h[32];
@@ -185,18 +185,18 @@ int attach_complete(struct attach *a, struct sc_str id, const struct sc_upload_r
 	int rc = buf && out ? FN_OK : FN_NO_MEMORY;
 
 	if (rc == FN_OK && (rc = assemble(a, id, u, chunk, n, buf)) == FN_CONFLICT)
-		snprintf(detail, dlen, "another request moved the upload on; ask for its offset (HEAD)");
-	if (rc == FN_OK && (rc = check_file(a, u, buf, &type, detail, dlen)) != FN_OK)
+		sc_error_set(err, rc, NULL, "another request moved the upload on; ask for its offset (HEAD)");
+	if (rc == FN_OK && (rc = check_file(a, u, buf, &type, err)) != FN_OK)
 		rc = refuse(a, id, ar, rc);
 	if (rc == FN_OK && attach_strip(type, buf, len, out, len, &out_n) != 0)
-		rc = refuse(a, id, ar, (snprintf(detail, dlen, "the file is not well formed"), FN_UNSUPPORTED_MEDIA_TYPE));
+		rc = refuse(a, id, ar, sc_error_set(err, FN_UNSUPPORTED_MEDIA_TYPE, NULL, "the file is not well formed"));
 	if (rc == FN_OK) {
 		struct complete_job j = {a, id, u, out, out_n, "", now, ar};
 		mbedtls_sha256(out, out_n, h, 0);
 		attach_hex_encode(h, j.stored);
 		rc = store_write_bulk(a->store, complete_txn, &j);
 		if (rc == FN_CONFLICT)
-			snprintf(detail, dlen, "another request moved the upload on; ask for its offset (HEAD)");
+			sc_error_set(err, rc, NULL, "another request moved the upload on; ask for its offset (HEAD)");
 	}
 	free(buf);
 	free(out);

@@ -51,8 +51,7 @@ int attach_sweep_expired(struct attach *a, struct store_txn *t, int64_t now, siz
  * sha256 and type, strips metadata and stores blob and reference; on a
  * refusal deletes the upload. u: the upload as loaded before. */
 int attach_complete(struct attach *a, struct sc_str id, const struct sc_upload_record *u,
-                    const void *chunk, size_t n, int64_t now, struct sc_arena *ar, char *detail,
-                    size_t dlen);
+                    const void *chunk, size_t n, int64_t now, struct sc_arena *ar, struct sc_error *err);
 
 /* A stored record decoded into ar. */
 int attach_get_record(struct store_txn *t, store_db db, const void *key, size_t klen,

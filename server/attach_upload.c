@@ -12,7 +12,8 @@
 #include "mbedtls/sha256.h"
 #include "status.h"
 
-#define DETAIL(...) snprintf(detail, dlen, __VA_ARGS__)
+/* Reports status with a message through err; evaluates to status. */
+#define DETAIL(status, ...) sc_error_set(err, status, NULL, __VA_ARGS__)
 
 static int id_ok(struct sc_str s)
 {
@@ -27,25 +28,24 @@ static int id_ok(struct sc_str s)
 	return 1;
 }
 
-static int validate_new(const struct attach *a, const struct attach_new *n, char *detail, size_t dlen)
+static int validate_new(const struct attach *a, const struct attach_new *n, struct sc_error *err)
 {
 	unsigned char d[32];
 	if (!id_ok(n->note_id))
-		return DETAIL("Upload-Metadata note_id: 1 to 64 letters, digits, - _ . :"), FN_VALIDATION_FAILED;
+		return DETAIL(FN_VALIDATION_FAILED, "Upload-Metadata note_id: 1 to 64 letters, digits, - _ . :");
 	if (!id_ok(n->att_id))
-		return DETAIL("Upload-Metadata id: 1 to 64 letters, digits, - _ . :"), FN_VALIDATION_FAILED;
+		return DETAIL(FN_VALIDATION_FAILED, "Upload-Metadata id: 1 to 64 letters, digits, - _ . :");
 	if (attach_hex_decode(n->sha256.p, n->sha256.n, d) != 0)
-		return DETAIL("Upload-Metadata sha256: 64 hex digits"), FN_VALIDATION_FAILED;
+		return DETAIL(FN_VALIDATION_FAILED, "Upload-Metadata sha256: 64 hex digits");
 	if (n->caption.n > 500)
-		return DETAIL("Upload-Metadata caption: at most 500 bytes"), FN_VALIDATION_FAILED;
+		return DETAIL(FN_VALIDATION_FAILED, "Upload-Metadata caption: at most 500 bytes");
 	enum attach_type t = attach_type_of_media(n->media_type.p, n->media_type.n);
 	if (t == ATTACH_UNKNOWN || !(a->lim.types & (1u << t)))
-		return DETAIL("Upload-Metadata media_type: %.*s is not an allowed type (attachment_types)",
-		              (int)(n->media_type.n > 64 ? 64 : n->media_type.n), n->media_type.p),
-		       FN_UNSUPPORTED_MEDIA_TYPE;
+		return DETAIL(FN_UNSUPPORTED_MEDIA_TYPE, "Upload-Metadata media_type: %.*s is not an allowed type "
+		              "(attachment_types)", (int)(n->media_type.n > 64 ? 64 : n->media_type.n), n->media_type.p);
 	if (n->length == 0 || n->length > a->lim.max_bytes)
-		return DETAIL("Upload-Length: 1 to %zu bytes (attachment_max_bytes)", a->lim.max_bytes),
-		       FN_PAYLOAD_TOO_LARGE;
+		return DETAIL(FN_PAYLOAD_TOO_LARGE, "Upload-Length: 1 to %zu bytes (attachment_max_bytes)",
+		              a->lim.max_bytes);
 	return FN_OK;
 }
 
@@ -89,8 +89,7 @@ struct create_job {
 	uint64_t offset;
 	int64_t expires;
 	struct sc_arena *ar;
-	char *detail;
-	size_t dlen;
+	struct sc_error *err;
 };
 
 static struct sc_upload_record upload_of(const struct attach_new *n, int64_t now)
@@ -110,8 +109,8 @@ static struct sc_upload_record upload_of(const struct attach_new *n, int64_t now
 static int create_done(struct create_job *j, struct store_txn *t, const struct sc_attachment_ref *r)
 {
 	if (r->sha256.n != j->n->sha256.n || memcmp(r->sha256.p, j->n->sha256.p, r->sha256.n) != 0)
-		return snprintf(j->detail, j->dlen, "attachment %.*s of this note is stored with other bytes",
-		                (int)j->n->att_id.n, j->n->att_id.p), FN_CONFLICT;
+		return sc_error_set(j->err, FN_CONFLICT, NULL, "attachment %.*s of this note is stored with other bytes",
+		                    (int)j->n->att_id.n, j->n->att_id.p);
 	struct sc_upload_record u = upload_of(j->n, j->now);
 	u.offset = u.length;
 	u.done = 1;
@@ -147,8 +146,7 @@ static int create_txn(struct store_txn *t, void *arg)
 			return FN_NO_MEMORY;
 		if (attach_get_record(t, a->uploads, oid.p, 32, &sc_rec_upload_record, j->ar, &old) == FN_OK) {
 			if (old.owner.n != j->n->owner.n || memcmp(old.owner.p, j->n->owner.p, old.owner.n) != 0)
-				return snprintf(j->detail, j->dlen, "another user is uploading this attachment"),
-				       FN_CONFLICT;
+				return sc_error_set(j->err, FN_CONFLICT, NULL, "another user is uploading this attachment");
 			if (old.sha256.n == j->n->sha256.n && !memcmp(old.sha256.p, j->n->sha256.p, old.sha256.n) &&
 			    (uint64_t)old.length == j->n->length && !attach_expired(a, &old, j->now)) {
 				memcpy(j->id, oid.p, 32);
@@ -164,13 +162,13 @@ static int create_txn(struct store_txn *t, void *arg)
 	if ((rc = note_bytes(a, t, j->n->note_id, &sum)) != FN_OK)
 		return rc;
 	if (sum + j->n->length > a->lim.note_max_bytes)
-		return snprintf(j->detail, j->dlen, "the note's attachments would pass %zu bytes "
-		                "(attachment_note_max_bytes)", a->lim.note_max_bytes), FN_PAYLOAD_TOO_LARGE;
+		return sc_error_set(j->err, FN_PAYLOAD_TOO_LARGE, NULL, "the note's attachments would pass %zu bytes "
+		                    "(attachment_note_max_bytes)", a->lim.note_max_bytes);
 	/* the declared length is reserved against the quota until the end */
 	if ((rc = attach_usage_add(a, t, j->n->owner, (int64_t)j->n->length, a->lim.user_quota)) != FN_OK)
-		return rc == FN_PAYLOAD_TOO_LARGE ? (snprintf(j->detail, j->dlen, "your attachment quota of %zu "
-		                                              "bytes is used up (attachment_user_quota)",
-		                                              a->lim.user_quota), rc) : rc;
+		return rc == FN_PAYLOAD_TOO_LARGE ? sc_error_set(j->err, rc, NULL, "your attachment quota of %zu "
+		                                                 "bytes is used up (attachment_user_quota)",
+		                                                 a->lim.user_quota) : rc;
 	struct sc_upload_record u = upload_of(j->n, j->now);
 	memcpy(j->id, j->fresh, 33);
 	j->offset = 0;
@@ -181,11 +179,11 @@ static int create_txn(struct store_txn *t, void *arg)
 }
 
 int attach_upload_create(struct attach *a, const struct attach_new *n, int64_t now, char id[33],
-                         uint64_t *offset, int64_t *expires, char *detail, size_t dlen)
+                         uint64_t *offset, int64_t *expires, struct sc_error *err)
 {
 	unsigned char rnd[16];
-	struct create_job j = {a, n, now, "", "", 0, 0, NULL, detail, dlen};
-	int rc = validate_new(a, n, detail, dlen);
+	struct create_job j = {a, n, now, "", "", 0, 0, NULL, err};
+	int rc = validate_new(a, n, err);
 	if (rc != FN_OK)
 		return rc;
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
@@ -272,7 +270,7 @@ static int append_txn(struct store_txn *t, void *arg)
 
 int attach_upload_append(struct attach *a, struct sc_str owner, struct sc_str id, uint64_t offset,
                          const void *chunk, size_t n, const unsigned char digest[32], int64_t now,
-                         uint64_t *new_offset, int64_t *expires, char *detail, size_t dlen)
+                         uint64_t *new_offset, int64_t *expires, struct sc_error *err)
 {
 	struct sc_upload_record u;
 	unsigned char h[32];
@@ -285,21 +283,21 @@ int attach_upload_append(struct attach *a, struct sc_str owner, struct sc_str id
 	if (rc != FN_OK)
 		;
 	else if (u.done || (uint64_t)u.offset != offset)
-		rc = (DETAIL("Upload-Offset is %llu; the upload is at %llu", (unsigned long long)offset,
-		             (unsigned long long)u.offset), FN_CONFLICT);
+		rc = DETAIL(FN_CONFLICT, "Upload-Offset is %llu; the upload is at %llu", (unsigned long long)offset,
+		            (unsigned long long)u.offset);
 	else if (n > (uint64_t)u.length - offset)
-		rc = (DETAIL("the chunk goes past Upload-Length %lld", (long long)u.length), FN_PAYLOAD_TOO_LARGE);
+		rc = DETAIL(FN_PAYLOAD_TOO_LARGE, "the chunk goes past Upload-Length %lld", (long long)u.length);
 	else if (mbedtls_sha256(chunk, n, h, 0) != 0 || memcmp(h, digest, 32) != 0)
-		rc = (DETAIL("Upload-Checksum does not match the chunk; send it again"), FN_VALIDATION_FAILED);
+		rc = DETAIL(FN_VALIDATION_FAILED, "Upload-Checksum does not match the chunk; send it again");
 	else if (offset + n < (uint64_t)u.length) {
 		struct append_job j = {a, id, offset, chunk, n, ar};
 		rc = store_write_bulk(a->store, append_txn, &j);
 		if (rc == FN_CONFLICT)
-			DETAIL("another request moved the upload on; ask for its offset (HEAD)");
+			DETAIL(rc, "another request moved the upload on; ask for its offset (HEAD)");
 		else if (rc == FN_OK)
 			*new_offset = offset + n;
 	} else {
-		rc = attach_complete(a, id, &u, chunk, n, now, ar, detail, dlen);
+		rc = attach_complete(a, id, &u, chunk, n, now, ar, err);
 		if (rc == FN_OK)
 			*new_offset = (uint64_t)u.length, *expires = 0;
 	}

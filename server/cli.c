@@ -77,12 +77,12 @@ static int open_sharing(struct app *app, const struct config *cfg)
 
 static int open_attach(struct app *app, const struct config *cfg)
 {
-	char detail[256] = "";
+	struct sc_error err = {0};
 	struct attach_limits lim = {cfg->attachment_max_bytes, cfg->attachment_note_max_bytes,
 	                            cfg->attachment_user_quota, cfg->attachment_chunk_max, 0,
 	                            (int64_t)cfg->upload_expiry_hours * 3600};
-	if (attach_types_parse(cfg->attachment_types, &lim.types, detail) != 0) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+	if (attach_types_parse(cfg->attachment_types, &lim.types, &err) != 0) {
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return FN_BAD_ARGUMENT;
 	}
 	int rc = attach_open(&app->attach, app->store, app->audit, &lim);
@@ -93,15 +93,15 @@ static int open_attach(struct app *app, const struct config *cfg)
 
 int cli_open_app(struct app *app, const struct config *cfg, int create)
 {
-	char detail[256] = "";
+	struct sc_error err = {0};
 	int rc;
 
 	memset(app, 0, sizeof *app);
 	app->cfg = cfg;
 	struct store_options sopt = {cfg->map_size, cfg->map_max, cfg->store_reserve, 0};
-	rc = store_open(&app->store, cfg->data_dir, create, &sopt, detail);
+	rc = store_open(&app->store, cfg->data_dir, create, &sopt, &err);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return rc;
 	}
 	if ((rc = audit_open(&app->audit, app->store)) != FN_OK ||

@@ -165,13 +165,11 @@ static int verify_file(const char *path, const struct backup_key *key,
 	end_progress(prog);
 	if (rc != FN_OK)
 		goto out;
-	char mpath[64], why[256] = ""; /* store_open_file still reports in text */
+	char mpath[64];
 	struct store *copy;
 	snprintf(mpath, sizeof mpath, "/proc/self/fd/%d", mem);
-	if ((rc = store_open_file(&copy, mpath, why)) != FN_OK) {
-		sc_error_set(err, rc, NULL, "%s", why);
+	if ((rc = store_open_file(&copy, mpath, err)) != FN_OK)
 		goto out;
-	}
 	rc = cli_store_check(copy, sum, err);
 	store_close(copy);
 	if (rc == FN_OK && sum->schema_version != info.schema_version) {
@@ -271,7 +269,6 @@ int cli_backup(int argc, char **argv)
 	struct cli_store_summary sum;
 	struct store *s;
 	struct sc_error err = {0};
-	char detail[256] = ""; /* store_open still reports in text */
 
 	if (argc > 1 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc, argv);
@@ -285,8 +282,8 @@ int cli_backup(int argc, char **argv)
 		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
-	if (store_open(&s, a.data, 0, NULL, detail) != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+	if (store_open(&s, a.data, 0, NULL, &err) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		backup_key_wipe(&key);
 		return 1;
 	}

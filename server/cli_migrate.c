@@ -86,7 +86,6 @@ int cli_migrate_with(int argc, char **argv, const struct migration *table,
 {
 	struct migrate_args a;
 	struct store *s;
-	char detail[256] = ""; /* store_open still reports in text */
 	struct sc_error err = {0};
 	long pid;
 	int rc = parse_migrate(argc, argv, &a), version, done;
@@ -99,8 +98,8 @@ int cli_migrate_with(int argc, char **argv, const struct migration *table,
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (store_open(&s, a.data, 0, NULL, detail) != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+	if (store_open(&s, a.data, 0, NULL, &err) != FN_OK) {
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
 	}
 	if ((rc = migrate_version(s, &version)) != FN_OK || version >= target) {

@@ -71,11 +71,10 @@ static int unseal_into(int in, const struct backup_key *key, struct backup_info 
 static int check_staging(const char *dir, struct cli_store_summary *sum, struct sc_error *err)
 {
 	struct store *s;
-	char why[256] = ""; /* store_open still reports in text */
 	/* store_open refuses a schema newer than this build's. */
-	int rc = store_open(&s, dir, 0, NULL, why);
+	int rc = store_open(&s, dir, 0, NULL, err);
 	if (rc != FN_OK)
-		return sc_error_set(err, rc, NULL, "%s", why);
+		return rc;
 	rc = cli_store_check(s, sum, err);
 	store_close(s);
 	return rc;

@@ -91,13 +91,13 @@ static int parse(struct config *cfg, struct opts *o, int argc, char **argv, int 
 
 static int open_parts(struct app *app, const struct config *cfg)
 {
-	char detail[256] = "";
+	struct sc_error err = {0};
 	memset(app, 0, sizeof *app);
 	app->cfg = cfg;
 	struct store_options sopt = {cfg->map_size, cfg->map_max, cfg->store_reserve, 0};
-	int rc = store_open(&app->store, cfg->data_dir, 0, &sopt, detail);
+	int rc = store_open(&app->store, cfg->data_dir, 0, &sopt, &err);
 	if (rc != FN_OK) {
-		fprintf(stderr, "fieldnote: %s\n", detail);
+		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return rc;
 	}
 	if ((rc = audit_open(&app->audit, app->store)) != FN_OK ||

@@ -11,14 +11,14 @@
 #include "store_internal.h"
 #include "log.h"
 
-static void set_detail(char *detail, const char *what, int rc)
+/* Reports an LMDB failure (rc) as status, the FN_ code returned. */
+static int set_mdb_error(struct sc_error *err, int status, const char *what, int rc)
 {
-	if (detail)
-		snprintf(detail, 256, "%s: %s", what, mdb_strerror(rc));
+	return sc_error_set(err, status, NULL, "%s: %s", what, mdb_strerror(rc));
 }
 
 int store_open(struct store **out, const char *dir, int create,
-               const struct store_options *opt, char *detail)
+               const struct store_options *opt, struct sc_error *err)
 {
 	struct store *s;
 	struct stat st;
@@ -29,14 +29,11 @@ int store_open(struct store **out, const char *dir, int create,
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
 	if (stat(path, &st) != 0) {
 		if (!create) {
-			if (detail)
-				snprintf(detail, 256, "no store in %s (run: fieldnote init --data %s)", dir, dir);
-			return FN_NOT_FOUND;
+			return sc_error_set(err, FN_NOT_FOUND, NULL, "no store in %s (run: fieldnote init --data %s)",
+			                    dir, dir);
 		}
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			if (detail)
-				snprintf(detail, 256, "cannot create %s: %s", dir, strerror(errno));
-			return FN_IO_ERROR;
+			return sc_error_set(err, FN_IO_ERROR, NULL, "cannot create %s: %s", dir, strerror(errno));
 		}
 	}
 	s = calloc(1, sizeof *s);
@@ -99,9 +96,8 @@ int store_open(struct store **out, const char *dir, int create,
 		int have = atoi((const char *)v.mv_data);
 		if (v.mv_size > 15 || have > STORE_SCHEMA_VERSION) {
 			mdb_txn_abort(txn);
-			if (detail)
-				snprintf(detail, 256, "store schema version %.*s is newer than this server's %d",
-				         (int)(v.mv_size > 15 ? 15 : v.mv_size), (char *)v.mv_data, STORE_SCHEMA_VERSION);
+			sc_error_set(err, FN_BAD_ARGUMENT, NULL, "store schema version %.*s is newer than this server's %d",
+			             (int)(v.mv_size > 15 ? 15 : v.mv_size), (char *)v.mv_data, STORE_SCHEMA_VERSION);
 			store_close(s);
 			return FN_BAD_ARGUMENT;
 		}
@@ -115,7 +111,7 @@ int store_open(struct store **out, const char *dir, int create,
 	*out = s;
 	return FN_OK;
 fail:
-	set_detail(detail, dir, rc);
+	set_mdb_error(err, map_err(rc), dir, rc);
 	store_close(s);
 	return map_err(rc);
 }
@@ -368,7 +364,7 @@ int store_copy_fd(struct store *s, int fd)
 	return map_err(rc);
 }
 
-int store_open_file(struct store **out, const char *path, char *detail)
+int store_open_file(struct store **out, const char *path, struct sc_error *err)
 {
 	struct store *s;
 	int rc;
@@ -376,7 +372,7 @@ int store_open_file(struct store **out, const char *path, char *detail)
 	*out = NULL;
 	s = calloc(1, sizeof *s);
 	if (!s)
-		return FN_NO_MEMORY;
+		return sc_error_set(err, FN_NO_MEMORY, NULL, "cannot open the copy: out of memory");
 	s->map_size = 0;
 	s->map_max = 0; /* never grows: the copy is only read */
 	pthread_rwlock_init(&s->map, NULL);
@@ -404,9 +400,9 @@ int store_open_file(struct store **out, const char *path, char *detail)
 	*out = s;
 	return FN_OK;
 fail:
-	set_detail(detail, "cannot open the copy", rc);
+	rc = set_mdb_error(err, rc == MDB_NOTFOUND ? FN_IO_ERROR : map_err(rc), "cannot open the copy", rc);
 	store_close(s);
-	return rc == MDB_NOTFOUND ? FN_IO_ERROR : map_err(rc);
+	return rc;
 }
 
 #define SCHEMA_KEY "schema_version"

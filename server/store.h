@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "record.h"   /* struct sc_str */
+#include "record.h"   /* struct sc_str, struct sc_error */
 
 #define STORE_SCHEMA_VERSION 1
 
@@ -40,7 +40,7 @@ struct store_options {
  *                    free space, and clears by itself when space returns.
  *   FN_NO_MEMORY     out of memory.
  *   FN_IO_ERROR      any other LMDB or system failure (EIO, a damaged
- *                    file); the raw text goes to detail or stderr.
+ *                    file); the raw text goes to err->message or stderr.
  *   FN_BAD_ARGUMENT  store_open: written by a newer schema version;
  *                    store_db_open: too many databases.
  *
@@ -67,9 +67,9 @@ struct store_options {
  * stale reader slots left by killed processes. Fails with FN_NOT_FOUND when
  * the store does not exist and create is 0, FN_BAD_ARGUMENT when it was
  * written by a newer schema version. *out is owned by the caller: close it
- * with store_close. `detail` (may be NULL, 256 bytes) gets the reason. */
+ * with store_close. *err (may be NULL) gets the status and the reason. */
 int store_open(struct store **out, const char *dir, int create,
-               const struct store_options *opt, char *detail);
+               const struct store_options *opt, struct sc_error *err);
 /* Waits for queued writes, then closes. NULL is a no-op. Every read
  * transaction must have ended. */
 void store_close(struct store *s);
@@ -166,8 +166,8 @@ int store_copy_fd(struct store *s, int fd);
 /* Opens a copy made by store_copy_fd, as one file at `path`, private to
  * this process (no lock file; nobody else may open it). It does not check
  * or set the schema version: read it with store_schema_version. Close it
- * with store_close. `detail` as for store_open. */
-int store_open_file(struct store **out, const char *path, char *detail);
+ * with store_close. `err` as for store_open. */
+int store_open_file(struct store **out, const char *path, struct sc_error *err);
 
 /* The schema version recorded in the store (FN_NOT_FOUND when none), and
  * setting it inside a write transaction (migrations). */

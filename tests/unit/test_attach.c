@@ -51,11 +51,11 @@ struct env {
 
 static int env_open(struct env *e, size_t quota)
 {
-	char detail[256];
+	struct sc_error err;
 	struct attach_limits lim = {1 << 20, 1 << 20, quota, 1 << 20, 0, 3600};
 	memset(e, 0, sizeof *e);
-	if (!(e->dir = tmpdir()) || store_open(&e->s, e->dir, 1, NULL, detail) != FN_OK ||
-	    audit_open(&e->au, e->s) != FN_OK || attach_types_parse("image/jpeg,image/png", &lim.types, detail) != 0)
+	if (!(e->dir = tmpdir()) || store_open(&e->s, e->dir, 1, NULL, NULL) != FN_OK ||
+	    audit_open(&e->au, e->s) != FN_OK || attach_types_parse("image/jpeg,image/png", &lim.types, &err) != 0)
 		return -1;
 	return attach_open(&e->a, e->s, e->au, &lim);
 }
@@ -76,18 +76,19 @@ static void env_close(struct env *e)
 static int upload(struct env *e, const char *note, const char *att)
 {
 	unsigned char h[32];
-	char hex[65], id[33], detail[256];
+	char hex[65], id[33];
+	struct sc_error err;
 	uint64_t off;
 	int64_t exp;
 	mbedtls_sha256(jpeg, sizeof jpeg, h, 0);
 	attach_hex_encode(h, hex);
 	struct attach_new n = {SC_STR_LIT("officer1"), SC_STR_LIT("dev-1"), {note, strlen(note)}, {att, strlen(att)},
 	                       {hex, 64}, SC_STR_LIT("image/jpeg"), SC_STR_LIT(""), sizeof jpeg};
-	int rc = attach_upload_create(e->a, &n, 1000, id, &off, &exp, detail, sizeof detail);
+	int rc = attach_upload_create(e->a, &n, 1000, id, &off, &exp, &err);
 	if (rc != FN_OK)
 		return rc;
 	return attach_upload_append(e->a, SC_STR_LIT("officer1"), (struct sc_str){id, 32}, 0, jpeg, sizeof jpeg, h, 1000,
-	                            &off, &exp, detail, sizeof detail);
+	                            &off, &exp, &err);
 }
 
 struct del_job {
@@ -173,13 +174,14 @@ static int test_attach_user_quota(void)
 static int start(struct env *e, const char *att, int64_t now, char id[33], int64_t *exp)
 {
 	unsigned char h[32];
-	char hex[65], detail[256];
+	char hex[65];
+	struct sc_error err;
 	uint64_t off;
 	mbedtls_sha256(jpeg, sizeof jpeg, h, 0);
 	attach_hex_encode(h, hex);
 	struct attach_new n = {SC_STR_LIT("officer1"), SC_STR_LIT("dev-1"), SC_STR_LIT("note-x"), {att, strlen(att)},
 	                       {hex, 64}, SC_STR_LIT("image/jpeg"), SC_STR_LIT(""), sizeof jpeg};
-	return attach_upload_create(e->a, &n, now, id, &off, exp, detail, sizeof detail);
+	return attach_upload_create(e->a, &n, now, id, &off, exp, &err);
 }
 
 /* An unfinished upload holds its declared length against the quota until

@@ -23,11 +23,10 @@ static int fixture_open(struct fixture *f)
 {
 	struct auth_config cfg = {.argon_m_kib = 64, .argon_t = 1, .argon_p = 1};
 	struct sc_user_record u = {0};
-	char detail[256];
 
 	memset(f, 0, sizeof *f);
 	snprintf(f->dir, sizeof f->dir, "/tmp/fn-auth-test.XXXXXX");
-	if (!mkdtemp(f->dir) || store_open(&f->store, f->dir, 1, NULL, detail) != FN_OK ||
+	if (!mkdtemp(f->dir) || store_open(&f->store, f->dir, 1, NULL, NULL) != FN_OK ||
 	    audit_open(&f->audit, f->store) != FN_OK ||
 	    auth_open(&f->auth, f->store, &cfg, f->audit) != FN_OK ||
 	    store_db_open(f->store, "auth.tokens", &f->tokens) != FN_OK ||

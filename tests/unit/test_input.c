@@ -353,7 +353,7 @@ static char *tmpdir(void)
  * rule refuses, and nothing of it in the store. */
 static int test_note_path_allocation_failures(void)
 {
-	char *dir = tmpdir(), detail[256], cmd[300];
+	char *dir = tmpdir(), cmd[300];
 	struct store_options opt = { 0, 0, 0 };
 	struct audit *au = NULL;
 	struct path_env env = { 0 };
@@ -364,7 +364,7 @@ static int test_note_path_allocation_failures(void)
 
 	CHECK(dir);
 	rules_defaults(&rc);
-	CHECK_EQ_INT(store_open(&env.s, dir, 1, &opt, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&env.s, dir, 1, &opt, NULL), FN_OK);
 	CHECK_EQ_INT(audit_open(&au, env.s), FN_OK);
 	CHECK_EQ_INT(notes_open(&env.ns, env.s, &rc, au, NULL), FN_OK);
 	user.username = SC_STR_LIT("officer1");

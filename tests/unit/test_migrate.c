@@ -61,12 +61,12 @@ static uint64_t marker(struct store *s)
 
 static int test_migrate_steps_are_atomic_and_idempotent(void)
 {
-	char *dir = tmpdir(), detail[256];
+	char *dir = tmpdir();
 	struct sc_error err = {0};
 	struct store *s;
 	int v, done;
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(migrate_version(s, &v), FN_OK);
 	CHECK_EQ_INT(v, STORE_SCHEMA_VERSION);
 	/* Today's store with the real table: nothing to do. */
@@ -93,7 +93,7 @@ static int test_migrate_steps_are_atomic_and_idempotent(void)
 	CHECK_EQ_INT(migrate_run(s, to2, 1, 1, NULL, NULL, &done, &err), FN_BAD_ARGUMENT);
 	store_close(s);
 	/* ... and so does this build's store_open, at version 1. */
-	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, detail), FN_BAD_ARGUMENT);
+	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, NULL), FN_BAD_ARGUMENT);
 	rmtree(dir);
 	free(dir);
 	return 0;
@@ -130,13 +130,13 @@ static int migrate_v2(int argc, char **argv)
  * store. */
 static int test_migrate_command_backs_up_first(void)
 {
-	char *dir = tmpdir(), data[256], bk[256], back[256], detail[256];
+	char *dir = tmpdir(), data[256], bk[256], back[256];
 	struct store *s;
 	CHECK(dir);
 	snprintf(data, sizeof data, "%s/data", dir);
 	snprintf(bk, sizeof bk, "%s/before.fnb", dir);
 	snprintf(back, sizeof back, "%s/back", dir);
-	CHECK_EQ_INT(store_open(&s, data, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, data, 1, NULL, NULL), FN_OK);
 	store_close(s);
 
 	char *now[] = {"migrate", "--data", data};
@@ -149,7 +149,7 @@ static int test_migrate_command_backs_up_first(void)
 
 	char *restore[] = {"restore", "--in", bk, "--data", back};
 	CHECK_EQ_INT(quiet_run(cli_restore, 5, restore), 0);
-	CHECK_EQ_INT(store_open(&s, back, 0, NULL, detail), FN_OK); /* version 1 again */
+	CHECK_EQ_INT(store_open(&s, back, 0, NULL, NULL), FN_OK); /* version 1 again */
 	store_close(s);
 	CHECK_EQ_INT(quiet_run(cli_restore, 5, restore), 1); /* an existing store */
 	rmtree(dir);
@@ -160,10 +160,10 @@ static int test_migrate_command_backs_up_first(void)
 /* A backup of a store at version 2, sealed with header version `hv`. */
 static int seal_v2(const char *store_dir, const char *out, int hv)
 {
-	char detail[256], copy[300];
+	char copy[300];
 	struct store *s;
 	struct backup_key none;
-	if (store_open(&s, store_dir, 1, NULL, detail) != FN_OK)
+	if (store_open(&s, store_dir, 1, NULL, NULL) != FN_OK)
 		return -1;
 	int rc = migrate_run(s, to2, 1, 2, NULL, NULL, NULL, NULL);
 	snprintf(copy, sizeof copy, "%s.copy", out);
@@ -203,12 +203,12 @@ static int test_restore_refuses_a_newer_schema(void)
 /* Another process holding the store open is seen; this one's own is not. */
 static int test_store_in_use_sees_other_processes(void)
 {
-	char *dir = tmpdir(), detail[256];
+	char *dir = tmpdir();
 	struct store *s;
 	int ready[2], stop[2];
 	long pid;
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	store_close(s);
 	CHECK_EQ_INT(store_in_use(dir, &pid), 0);
 	CHECK(pipe(ready) == 0 && pipe(stop) == 0);
@@ -217,7 +217,7 @@ static int test_store_in_use_sees_other_processes(void)
 	if (child == 0) {
 		char c = 1;
 		alarm(30); /* never outlive a parent that failed a check */
-		if (store_open(&s, dir, 0, NULL, detail) != FN_OK)
+		if (store_open(&s, dir, 0, NULL, NULL) != FN_OK)
 			_exit(1);
 		if (write(ready[1], &c, 1) != 1 || read(stop[0], &c, 1) < 0)
 			_exit(1);

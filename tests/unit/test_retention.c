@@ -35,7 +35,7 @@ static int test_retention_periods(void)
 
 static int test_holds_stored_audited_and_lifted(void)
 {
-	char dir[] = "/tmp/fn-retention-test.XXXXXX", detail[256];
+	char dir[] = "/tmp/fn-retention-test.XXXXXX";
 	struct sc_error err = {0};
 	struct store *s;
 	struct audit *a;
@@ -45,7 +45,7 @@ static int test_holds_stored_audited_and_lifted(void)
 	struct sc_hold_list l;
 	const struct holds_actor who = {SC_STR_INIT("admin1"), "admin", "127.0.0.1"};
 	CHECK(mkdtemp(dir) != NULL);
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(audit_open(&a, s), FN_OK);
 	CHECK_EQ_INT(holds_open(&h, s, a), FN_OK);
 	struct sc_arena *ar = sc_arena_new(0);

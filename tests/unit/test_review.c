@@ -35,13 +35,12 @@ struct env {
 
 static int env_open(struct env *e)
 {
-	char detail[256];
 	struct store_options opt = { 0, 0, 0 };
 	memset(e, 0, sizeof *e);
 	snprintf(e->dir, sizeof e->dir, "/tmp/fn-review-test.XXXXXX");
 	CHECK(mkdtemp(e->dir) != NULL);
 	rules_defaults(&e->rc);
-	CHECK_EQ_INT(store_open(&e->s, e->dir, 1, &opt, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&e->s, e->dir, 1, &opt, NULL), FN_OK);
 	CHECK_EQ_INT(audit_open(&e->au, e->s), FN_OK);
 	CHECK_EQ_INT(notes_open(&e->ns, e->s, &e->rc, e->au, NULL), FN_OK);
 	CHECK_EQ_INT(review_open(&e->rv, e->s, &e->rc, e->au, e->ns), FN_OK);

@@ -75,9 +75,8 @@ static int test_store_map_grows_and_group_commits(void)
 	struct store *s;
 	struct store_options opt = {256 * 1024, 0, 0, 0};
 	store_db db;
-	char detail[256];
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, &opt, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, &opt, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	struct writer w[4];
 	pthread_t th[4];
@@ -97,7 +96,7 @@ static int test_store_map_grows_and_group_commits(void)
 	store_close(s);
 
 	/* Reopened: everything is there. */
-	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	struct store_txn *t;
 	CHECK_EQ_INT(store_read_begin(s, &t), FN_OK);
@@ -129,9 +128,8 @@ static int test_store_failed_write_is_undone(void)
 	char *dir = tmpdir();
 	struct store *s;
 	store_db db;
-	char detail[256];
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	struct put_arg good = {db, 1, 10}, bad = {db, 2, 10};
 	CHECK_EQ_INT(store_write(s, put_one, &good), FN_OK);
@@ -160,10 +158,9 @@ static int test_store_clears_stale_readers(void)
 {
 	char *dir = tmpdir();
 	struct store *s;
-	char detail[256];
 	int holder_pipe[2];
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	store_close(s);
 	CHECK(pipe(holder_pipe) == 0);
 	pid_t holder = fork();
@@ -171,7 +168,7 @@ static int test_store_clears_stale_readers(void)
 	if (holder == 0) { /* keeps the store open until told to go */
 		char c;
 		close(holder_pipe[1]);
-		if (store_open(&s, dir, 0, NULL, detail) != FN_OK)
+		if (store_open(&s, dir, 0, NULL, NULL) != FN_OK)
 			_exit(1);
 		if (read(holder_pipe[0], &c, 1) < 0)
 			_exit(1);
@@ -184,18 +181,18 @@ static int test_store_clears_stale_readers(void)
 	CHECK(victim >= 0);
 	if (victim == 0) {
 		struct store_txn *t;
-		if (store_open(&s, dir, 0, NULL, detail) != FN_OK || store_read_begin(s, &t) != FN_OK)
+		if (store_open(&s, dir, 0, NULL, NULL) != FN_OK || store_read_begin(s, &t) != FN_OK)
 			_exit(1);
 		_exit(0); /* dies holding the read transaction */
 	}
 	int status;
 	waitpid(victim, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, NULL), FN_OK);
 	struct store_stats st;
 	store_stats(s, &st);
 	store_close(s);
-	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, NULL), FN_OK);
 	struct store_stats again;
 	store_stats(s, &again);
 	store_close(s);
@@ -253,9 +250,8 @@ static int test_store_map_max_is_a_ceiling(void)
 	struct store_stats st;
 	store_db db;
 	unsigned stored;
-	char detail[256];
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, &opt, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, &opt, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	CHECK_EQ_INT(fill(s, db, 0, 2000, &stored), FN_STORE_FULL);
 	store_stats(s, &st);
@@ -271,7 +267,7 @@ static int test_store_map_max_is_a_ceiling(void)
 	dir = tmpdir();
 	struct store_options capped = {0, 512 * 1024, 0, 0};
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, &capped, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, &capped, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	CHECK_EQ_INT(fill(s, db, 0, 2000, &stored), FN_STORE_FULL);
 	store_stats(s, &st);
@@ -290,11 +286,11 @@ static int full_disk_child(const char *dir)
 	struct store_stats st;
 	store_db db;
 	unsigned stored, more;
-	char detail[256], path[300];
+	char path[300];
 	struct stat fst;
 	struct rlimit lim;
 
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	CHECK_EQ_INT(fill(s, db, 0, 20, &stored), FN_OK);
 	/* The file may grow 256 KiB more: then the "disk" is full (EFBIG). */
@@ -319,7 +315,7 @@ static int full_disk_child(const char *dir)
 	CHECK_EQ_INT(st.disk_full, 0);
 	CHECK_EQ_INT(st.map_grows, 0);
 	store_close(s);
-	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	CHECK(all_there(s, db, 100, more) == 0);
 	CHECK(all_there(s, db, 5000, 200) == 0);
@@ -371,9 +367,8 @@ static int test_store_scan_stop_is_not_a_status(void)
 	struct store_txn *t;
 	store_db db;
 	unsigned stored;
-	char detail[256];
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	CHECK_EQ_INT(fill(s, db, 0, 5, &stored), FN_OK);
 	CHECK_EQ_INT(store_read_begin(s, &t), FN_OK);
@@ -401,9 +396,8 @@ static int test_store_count_is_the_entry_count(void)
 	store_db db, empty;
 	unsigned stored;
 	uint64_t n = 99;
-	char detail[256];
 	CHECK(dir);
-	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, detail), FN_OK);
+	CHECK_EQ_INT(store_open(&s, dir, 1, NULL, NULL), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "t", &db), FN_OK);
 	CHECK_EQ_INT(store_db_open(s, "e", &empty), FN_OK);
 	CHECK_EQ_INT(fill(s, db, 0, 7, &stored), FN_OK);
