@@ -59,7 +59,7 @@ static int feed_txn(struct store_txn *t, void *arg)
 		                            (int)(basis.n < 100 ? basis.n : 100), basis.p);
 		if (!rec)
 			return FN_NO_MEMORY;
-		struct audit_event ev = {"referral.disclosed", u->username, "partner", r->who.device_id,
+		struct audit_event ev = {"referral.disclosed", u->username, auth_role_name(ROLE_PARTNER), r->who.device_id,
 		                         {rec, strlen(rec) < 200 ? strlen(rec) : 200}, it->state.p, NULL};
 		rc = audit_append(r->app->audit, t, &ev, j->now);
 	}

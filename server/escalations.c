@@ -194,7 +194,7 @@ static int add_step(struct sc_escalation *e, struct sc_arena *a, struct sc_str b
 	s->at = now;
 	s->due = e->due;
 	s->reason = reason;
-	s->has = ~0ull >> (64 - SC_NF_escalation_step);
+	SC_SET_ALL(escalation_step, s);
 	e->history.v = v;
 	e->history.n++;
 	return FN_OK;
@@ -317,7 +317,7 @@ int escalations_start(struct escalations *es, struct store_txn *t, const struct 
 	e->opened_by = st->by->user->username;
 	e->opened_at = now;
 	e->due = rules_escalation_due(st->stage, now, &es->rc);
-	e->has = ~0ull >> (64 - SC_NF_escalation);
+	SC_SET_ALL(escalation, e);
 	SC_CLEAR(escalation, e, resolution);
 	SC_CLEAR(escalation, e, resolved_by);
 	SC_CLEAR(escalation, e, resolved_at);
@@ -416,7 +416,7 @@ int escalations_list(struct escalations *es, struct store_txn *t, const struct a
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	out->has = ~0ull >> (64 - SC_NF_escalation_list);
+	SC_SET_ALL(escalation_list, out);
 	for (size_t i = 0; i < u->teams.n; i++)
 		if ((rc = gather(es, t, BY_TEAM, u->teams.v[i], &s)) != FN_OK)
 			return rc;
@@ -476,7 +476,7 @@ static int check_holder(struct change_job *j, struct store_txn *t)
 {
 	struct sc_user_record *u;
 	int rc = auth_user_find(j->es->auth, t, j->adv->to, j->a, &u);
-	if (rc == FN_NOT_FOUND || (rc == FN_OK && (!sc_str_eq(u->role, "supervisor") ||
+	if (rc == FN_NOT_FOUND || (rc == FN_OK && (!sc_str_eq(u->role, auth_role_name(ROLE_SUPERVISOR)) ||
 	                                           (SC_HAS(user_record, u, disabled) && u->disabled))))
 		return sc_error_set(j->err, FN_VALIDATION_FAILED, "to", "to: '%.*s' is not an enabled supervisor",
 		                    (int)j->adv->to.n, j->adv->to.p);
@@ -518,8 +518,9 @@ static int change_txn(struct store_txn *t, void *arg)
 		e->resolution = j->res->resolution;
 		e->resolved_by = j->who->user->username;
 		e->resolved_at = j->now;
-		e->has |= (1ull << SC_F_escalation_resolution) | (1ull << SC_F_escalation_resolved_by) |
-		          (1ull << SC_F_escalation_resolved_at);
+		SC_SET(escalation, e, resolution);
+		SC_SET(escalation, e, resolved_by);
+		SC_SET(escalation, e, resolved_at);
 	}
 	if (rc != FN_OK || (rc = save(j->es, t, e)) != FN_OK)
 		return rc;

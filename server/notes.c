@@ -75,16 +75,11 @@ static void set_result(struct sc_note_result *r, const struct sc_note *n, const 
 	r->has = keep;
 	r->flags = flags;
 	r->errors = errors;
-	if (n && SC_HAS(note, n, id)) {
-		r->id = n->id;
-		SC_SET(note_result, r, id);
-	} else {
+	if (n)
+		sc_project(&sc_rec_note, n, &sc_rec_note_result, r); /* id, revision */
+	if (!SC_HAS(note_result, r, id)) {
 		r->id = SC_STR_LIT("");
 		SC_SET(note_result, r, id);
-	}
-	if (n && SC_HAS(note, n, revision)) {
-		r->revision = n->revision;
-		SC_SET(note_result, r, revision);
 	}
 	r->result = (struct sc_str){result, strlen(result)};
 	SC_SET(note_result, r, result);
@@ -109,7 +104,7 @@ static void invalid(struct sc_note_result *r, const struct sc_note *n, struct sc
 		SC_SET(field_error, fe, message);
 		r->errors.v = fe;
 		r->errors.n = 1;
-		r->has |= 1ull << SC_F_note_result_errors;
+		SC_SET(note_result, r, errors);
 	}
 	set_result(r, n, "invalid", FN_VALIDATION_FAILED, message);
 }
@@ -296,7 +291,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 		if (existing.n == it->enc.n && memcmp(existing.p, it->enc.p, existing.n) == 0) {
 			set_result(r, n, "duplicate", FN_OK, "already stored");
 			if (have_head && notes_flags(ns, t, n, &head, job->now, job->arena, &r->flags) == FN_OK)
-				r->has |= 1ull << SC_F_note_result_flags;
+				SC_SET(note_result, r, flags);
 		} else {
 			set_result(r, n, "conflict", FN_CONFLICT,
 			           "a different note is stored under this id and revision; it was not changed");
@@ -375,7 +370,7 @@ static int submit_one(struct submit_job *job, struct store_txn *t, struct notes_
 	set_result(r, n, "stored", FN_OK, NULL);
 	if ((rc = notes_flags(ns, t, n, &head, job->now, job->arena, &r->flags)) != FN_OK)
 		return rc;
-	r->has |= 1ull << SC_F_note_result_flags;
+	SC_SET(note_result, r, flags);
 	return FN_OK;
 }
 
@@ -446,7 +441,7 @@ int notes_submit(struct notes *ns, const struct auth_principal *who,
 		}
 		if (found > 0) {
 			it->result->errors = (struct sc_list_field_error){errs.v, errs.n};
-			it->result->has |= 1ull << SC_F_note_result_errors;
+			SC_SET(note_result, it->result, errors);
 			set_result(it->result, it->note, "invalid", FN_VALIDATION_FAILED,
 			           errs.n == 1 ? "a field failed validation" : "fields failed validation");
 			continue;

@@ -106,8 +106,12 @@ static void fill_review(const struct decide_job *j, const struct sc_note_head *h
 	r->by = j->who->user->username;
 	r->at = j->now;
 	r->seq = (int64_t)seq;
-	r->has = (1ull << SC_F_review_note_id) | (1ull << SC_F_review_revision) | (1ull << SC_F_review_decision) |
-	         (1ull << SC_F_review_by) | (1ull << SC_F_review_at) | (1ull << SC_F_review_seq);
+	SC_SET(review, r, note_id);
+	SC_SET(review, r, revision);
+	SC_SET(review, r, decision);
+	SC_SET(review, r, by);
+	SC_SET(review, r, at);
+	SC_SET(review, r, seq);
 	if (SC_HAS(review_request, j->req, comment)) {
 		r->comment = j->req->comment;
 		SC_SET(review, r, comment);
@@ -145,7 +149,7 @@ static int put_review(struct decide_job *j, struct store_txn *t, const struct sc
 	char *rec = sc_arena_printf(j->a, "%.*s#%lld", (int)h->id.n, h->id.p, (long long)h->latest);
 	if (!rec)
 		return FN_NO_MEMORY;
-	struct audit_event ev = {"note.reviewed", r->by, "supervisor", j->who->device_id, {rec, strlen(rec)},
+	struct audit_event ev = {"note.reviewed", r->by, auth_role_name(ROLE_SUPERVISOR), j->who->device_id, {rec, strlen(rec)},
 	                         j->req->decision.p, NULL};
 	return audit_append(j->rv->audit, t, &ev, j->now);
 }
@@ -296,7 +300,7 @@ int review_feedback(struct review *rv, struct store_txn *t, const struct auth_pr
 	out->items.n = l.n;
 	out->next = l.n ? l.v[l.n - 1].seq : (int64_t)since;
 	out->more = l.more;
-	out->has = ~0ull >> (64 - SC_NF_feedback_page);
+	SC_SET_ALL(feedback_page, out);
 	return FN_OK;
 }
 

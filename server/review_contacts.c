@@ -36,14 +36,10 @@ static int contact_one(int64_t when, struct sc_str id, void *arg)
 		return rc;
 	struct sc_contact *c = &s->v[s->n++];
 	memset(c, 0, sizeof *c);
-	c->id = h.id;
+	sc_project(&sc_rec_note_head, &h, &sc_rec_contact, c); /* id, occurred_at, author, team, status */
 	c->revision = h.latest;
-	c->occurred_at = h.occurred_at;
 	c->context = n->context;
-	c->author = h.author;
-	c->team = h.team;
-	c->status = h.status;
-	c->has = ~0ull >> (64 - SC_NF_contact);
+	SC_SET_ALL(contact, c);
 	return STORE_SCAN_CONTINUE;
 }
 

@@ -120,19 +120,13 @@ static int fill_item(struct review *rv, struct store_txn *t, const struct cand *
 	    (rc = notes_latest_get(rv->notes, t, &h, a, &n)) != FN_OK)
 		return rc;
 	memset(it, 0, sizeof *it);
-	it->id = h.id;
-	it->author = h.author;
-	it->team = h.team;
-	it->child_ref = h.child_ref;
-	it->status = h.status;
-	it->latest = h.latest;
+	sc_project(&sc_rec_note_head, &h, &sc_rec_queue_item, it); /* id .. latest, occurred_at */
 	it->context = n->context;
-	it->occurred_at = h.occurred_at;
 	it->waiting_since = h.updated_at;
 	it->age = now - h.updated_at;
 	it->due = c->due;
 	it->overdue = c->due < now && sc_str_eq(h.status, "submitted");
-	it->has = ~0ull >> (64 - SC_NF_queue_item);
+	SC_SET_ALL(queue_item, it);
 	return notes_flags(rv->notes, t, n, &h, now, a, &it->flags);
 }
 

@@ -125,16 +125,15 @@ out:
 static int summarize(const struct sc_guidance_doc *d, struct sc_arena *keep, struct sc_guidance_summary *s)
 {
 	memset(s, 0, sizeof *s);
+	/* The projection shares d's strings: they are re-pointed into keep below. */
+	sc_project(&sc_rec_guidance_doc, d, &sc_rec_guidance_summary, s);
+	s->tags = (struct sc_strs){0};
 	char *id = sc_arena_strndup(keep, d->id.p, d->id.n);
 	char *title = sc_arena_strndup(keep, d->title.p, d->title.n);
 	if (!id || !title)
 		return FN_NO_MEMORY;
 	s->id = (struct sc_str){id, d->id.n};
 	s->title = (struct sc_str){title, d->title.n};
-	s->version = d->version;
-	s->updated = d->updated;
-	s->has = (1ull << SC_F_guidance_summary_id) | (1ull << SC_F_guidance_summary_version) |
-	         (1ull << SC_F_guidance_summary_title) | (1ull << SC_F_guidance_summary_updated);
 	if (SC_HAS(guidance_doc, d, tags)) {
 		s->tags.v = sc_arena_alloc(keep, (d->tags.n ? d->tags.n : 1) * sizeof *s->tags.v);
 		if (!s->tags.v)
@@ -241,8 +240,9 @@ FN_API int fn_feedback_list(fn_client *c, char **out)
 		page.items.v = &none;
 	page.next = (int64_t)cursor;
 	page.more = false;
-	page.has = (1ull << SC_F_feedback_page_items) | (1ull << SC_F_feedback_page_next) |
-	           (1ull << SC_F_feedback_page_more);
+	SC_SET(feedback_page, &page, items);
+	SC_SET(feedback_page, &page, next);
+	SC_SET(feedback_page, &page, more);
 	if ((rc = fni_record_json(&sc_rec_feedback_page, &page, out)) != FN_OK)
 		fni_fail(c, rc, "out of memory");
 	return fni_read_end(&r, rc);
