@@ -40,7 +40,10 @@ test_backoff_is_per_account_and_address() {
 	signin 1 officer1 "$PW_OFFICER"
 	local other=$STATUS
 	[ "${codes:0:12}" = " 401 401 401" ] || { fail "first failures:$codes"; return 1; }
-	[ "${codes: -3}" = 429 ] || { fail "no backoff after failures:$codes"; return 1; }
+	# The first backoff lasts 1 s: on a loaded machine a later attempt may
+	# come after it ends (and be judged again, 401), so any 429 past the
+	# free failures shows the backoff; none means there was none.
+	[[ "${codes:12}" == *429* ]] || { fail "no backoff after failures:$codes"; return 1; }
 	[ "$other" = 201 ] || fail "officer1 from another address: $other"
 }
 
