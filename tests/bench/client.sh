@@ -79,6 +79,8 @@ json.dump(n, open(sys.argv[1] + '/full.json', 'w'))
 for k in ('id', 'revision', 'created_at', 'device_id', 'occurred_at', 'child_dob'):
     n.pop(k, None)
 n['referral']['sent_at'] = int(time.time()) - 3600
+for a in n['next_steps']['actions']:  # the example's dates pass; keep them ahead
+    a['due'] = int(time.time()) + 7 * 86400
 n['child_ref'] = 'C-@N@-BN'
 json.dump(n, open(sys.argv[1] + '/app.json', 'w'))
 PY
