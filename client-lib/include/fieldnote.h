@@ -35,11 +35,8 @@
  *    fn_guidance_get, which records what was opened, fn_feedback_ack,
  *    fn_outbox_export) wait for an fsync. fn_client_open of a store made
  *    by an older version counts its outbox once.
- *  - Mobile platforms (client-lib/README.md, "Platform notes"): a keystore
- *    that cannot export keys holds a key that wraps a random 32-byte data
- *    key, stored wrapped and unwrapped into memory for fn_client_open; for
- *    background time limits run fn_sync_run_with with a deadline_ms under
- *    the budget and set the cancel flag from the expiration handler.
+ *  - Mobile platforms (keystores, background time limits):
+ *    client-lib/README.md, "Platform notes".
  *  - ABI: functions and status codes are only ever added; struct fn_options
  *    carries its own size so it can grow; struct fn_progress is only ever
  *    read through the library's pointer.
@@ -297,12 +294,10 @@ FN_API int fn_note_amend(fn_client *c, const char *id, const char *json, int64_t
 
 /*
  * Adds a file (a photo of a drawing, a worksheet) for a note the app is
- * composing: from the file at `path`, or, with path NULL, from the n bytes
- * at buf. media_type: "image/jpeg", "image/png" or "application/pdf" (the
- * server checks the bytes and refuses a mislabelled file); caption may be
- * NULL. The bytes are stored encrypted like the outbox (AES-256-GCM in
- * 64 KiB chunks, the store's key), durably before returning.
- *
+ * composing: the file at `path`, or (path NULL) the n bytes at buf.
+ * media_type: "image/jpeg", "image/png" or "application/pdf" (the server
+ * checks the bytes); caption may be NULL. Stored encrypted like the outbox
+ * (AES-256-GCM, 64 KiB chunks), durably before returning.
  * id_out (may be NULL, FN_ID_SIZE bytes) receives the attachment's id.
  * json_out (may be NULL; caller frees with fn_free) receives the entry to
  * put in the note's "attachments" array: {"id","sha256","size",
@@ -318,35 +313,24 @@ FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, si
                              const char *media_type, const char *caption, char *id_out, char **json_out);
 
 /*
- * Reads attachment `id` back: *bytes (malloc'ed, caller frees with
- * fn_free; NULL when the server already stored it and it left the device)
- * and *n, and *json (caller frees with fn_free; may be NULL to skip):
- * {"id","sha256","size","media_type","caption","note_id","uploaded",
- * "state","reason"}. state is pending (waiting for a sync, or for
- * fn_note_save to bind it), refused (the server refused the file: its
- * type by content, its size, its checksum; "reason" is the server's
- * answer; the bytes stay here and it is not sent again: the app shows it
- * and may delete it, fn_attachment_delete) or sent (stored by the server; the bytes left
- * the device). Returns FN_OK, FN_NOT_FOUND, FN_WRONG_KEY, FN_NO_MEMORY.
+ * Reads attachment `id` back: *bytes and *n (caller frees with fn_free;
+ * NULL once sent), *json (may be NULL to skip; fn_free): {"id","sha256",
+ * "size","media_type","caption","note_id","uploaded","state","reason"}.
+ * state: pending (waiting for fn_note_save or a sync), refused (the server
+ * refused the file, "reason" says why: kept here, never sent again; see
+ * fn_attachment_delete) or sent (the bytes left the device).
+ * FN_OK, FN_NOT_FOUND, FN_WRONG_KEY, FN_NO_MEMORY.
  */
 FN_API int fn_attachment_get(fn_client *c, const char *id, void **bytes, size_t *n, char **json);
 
-/*
- * Every attachment on this device as JSON, by id (creation order):
- * {"items":[fn_attachment_get's json]} with the same "state" (pending,
- * refused, sent) and "reason". *out: caller frees with fn_free. Opens each
- * attachment's record, not its bytes. FN_OK, FN_BAD_ARGUMENT, FN_WRONG_KEY,
- * FN_NO_MEMORY.
- */
+/* Every attachment on this device, in creation order: {"items":[
+ * fn_attachment_get's json]} (*out: fn_free). Reads records, not bytes.
+ * FN_OK, FN_BAD_ARGUMENT, FN_WRONG_KEY, FN_NO_MEMORY. */
 FN_API int fn_attachment_list(fn_client *c, char **out);
 
-/*
- * Deletes attachment `id` and its bytes from this device: one the server
- * refused, one not yet bound to a saved note, or one already sent (its
- * record). FN_OK; FN_NOT_FOUND; FN_CONFLICT (pending for a saved note:
- * the note lists it and the server waits for it); FN_BAD_ARGUMENT;
- * FN_IO_ERROR.
- */
+/* Deletes attachment `id` (refused, unbound, or sent: its record) from
+ * this device. FN_OK; FN_NOT_FOUND; FN_CONFLICT (a saved note waits for
+ * it); FN_BAD_ARGUMENT; FN_IO_ERROR. */
 FN_API int fn_attachment_delete(fn_client *c, const char *id);
 
 /*
@@ -369,25 +353,16 @@ FN_API int fn_note_get(fn_client *c, const char *id, char **out);
  */
 FN_API int fn_outbox_list(fn_client *c, char **out);
 
-/*
- * How many notes wait in the outbox, without opening (decrypting) any of
- * them: *queued (waiting for a sync; notes of another user of a shared
- * handheld included) and *refused (conflict or invalid: waiting to be
- * amended). The counts are kept in the store with every change. Either
- * pointer may be NULL; both are set to 0 on failure. FN_OK, FN_IO_ERROR,
- * FN_BAD_ARGUMENT.
- */
+/* How many notes wait in the outbox, kept with every change (nothing is
+ * decrypted): *queued (for a sync; other users' of a shared handheld too),
+ * *refused (conflict or invalid, to be amended). Either may be NULL; both
+ * 0 on failure. FN_OK, FN_IO_ERROR, FN_BAD_ARGUMENT. */
 FN_API int fn_outbox_count(fn_client *c, uint64_t *queued, uint64_t *refused);
 
-/*
- * fn_outbox_count for attachments, apart from the notes (so that
- * fn_outbox_count keeps meaning "notes", as fn_outbox_list lists them):
- * *queued, attachments of saved notes waiting to be uploaded; *refused,
- * attachments the server refused (state "refused" in fn_attachment_list:
- * kept, not sent again). Opens each attachment's small record (not its
- * bytes). Either pointer may be NULL; both are set to 0 on failure. FN_OK,
- * FN_BAD_ARGUMENT, FN_IO_ERROR, FN_WRONG_KEY.
- */
+/* fn_outbox_count for attachments (fn_outbox_count counts notes only):
+ * *queued, those of saved notes waiting to upload; *refused, state
+ * "refused". Either may be NULL; both 0 on failure. FN_OK,
+ * FN_BAD_ARGUMENT, FN_IO_ERROR, FN_WRONG_KEY. */
 FN_API int fn_outbox_count_attachments(fn_client *c, uint64_t *queued, uint64_t *refused);
 
 /*
