@@ -9,7 +9,6 @@
 #include "notes_internal.h"
 #include "status.h"
 
-#define ERASE_KEYS_MAX 1000 /* revisions or reviews of one note (the view's caps) */
 
 struct heads_ctx {
 	struct sc_arena *a;
@@ -82,23 +81,12 @@ int notes_child_ids(struct notes *ns, struct store_txn *t, struct sc_str child_r
 	return rc != FN_OK ? rc : c.rc;
 }
 
-/* The keys under one note id (revisions: 4-byte suffix, reviews: 8),
- * hashed as they are collected; deleted after the scan, since a delete
- * would move the scan's cursor. */
-struct keys_ctx {
-	struct sc_str prefix;
-	size_t suffix;
-	mbedtls_sha256_context *sha;
-	struct dbkey keys[ERASE_KEYS_MAX];
-	size_t n;
-};
-
 static int key_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 {
-	struct keys_ctx *c = arg;
+	struct notes_erase_keys *c = arg;
 	if (key->n != c->prefix.n + c->suffix || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
 		return STORE_SCAN_STOP;
-	if (c->n == ERASE_KEYS_MAX || key->n > DBKEY_MAX)
+	if (c->n == NOTES_ERASE_KEYS_MAX || key->n > DBKEY_MAX)
 		return FN_INTERNAL;
 	mbedtls_sha256_update(c->sha, (const unsigned char *)val->p, val->n);
 	memcpy(c->keys[c->n].b, key->p, key->n);
@@ -106,8 +94,8 @@ static int key_one(const struct sc_str *key, const struct sc_str *val, void *arg
 	return STORE_SCAN_CONTINUE;
 }
 
-static int collect(struct store_txn *t, store_db db, struct sc_str id, size_t suffix,
-                   struct keys_ctx *c)
+int notes_erase_collect(struct store_txn *t, store_db db, struct sc_str id, size_t suffix,
+                        struct notes_erase_keys *c)
 {
 	struct dbkey prefix = {.n = 0};
 	dbkey_str(&prefix, id);
@@ -117,7 +105,7 @@ static int collect(struct store_txn *t, store_db db, struct sc_str id, size_t su
 	return store_scan(t, db, prefix.b, prefix.n, 0, key_one, c);
 }
 
-static int del_key(struct store_txn *t, store_db db, const void *k, size_t n, uint64_t *count)
+int notes_erase_del(struct store_txn *t, store_db db, const void *k, size_t n, uint64_t *count)
 {
 	int rc = store_del(t, db, k, n);
 	if (rc == FN_OK)
@@ -127,7 +115,7 @@ static int del_key(struct store_txn *t, store_db db, const void *k, size_t n, ui
 
 /* Index entries: receipt times, author, queue and child entries, head. */
 static int erase_indexes(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
-                         const struct keys_ctx *revs, struct notes_erased *out)
+                         const struct notes_erase_keys *revs, struct notes_erased *out)
 {
 	struct dbkey ak = {.n = 0}, qk = notes_queue_key(h), ck = notes_child_key(h->child_ref, h->occurred_at, h->id);
 	dbkey_str(&ak, h->author);
@@ -135,24 +123,24 @@ static int erase_indexes(struct notes *ns, struct store_txn *t, const struct sc_
 	dbkey_raw(&ak, h->id);
 	int rc = FN_OK;
 	for (size_t i = 0; i < revs->n && rc == FN_OK; i++)
-		rc = del_key(t, ns->recv, revs->keys[i].b, revs->keys[i].n, &out->index_entries);
+		rc = notes_erase_del(t, ns->recv, revs->keys[i].b, revs->keys[i].n, &out->index_entries);
 	if (rc == FN_OK)
-		rc = del_key(t, ns->by_author, ak.b, ak.n, &out->index_entries);
+		rc = notes_erase_del(t, ns->by_author, ak.b, ak.n, &out->index_entries);
 	if (rc == FN_OK)
-		rc = del_key(t, ns->queue, qk.b, qk.n, &out->index_entries);
+		rc = notes_erase_del(t, ns->queue, qk.b, qk.n, &out->index_entries);
 	if (rc == FN_OK)
-		rc = del_key(t, ns->by_child, ck.b, ck.n, &out->index_entries);
+		rc = notes_erase_del(t, ns->by_child, ck.b, ck.n, &out->index_entries);
 	if (rc == FN_OK)
-		rc = del_key(t, ns->heads, h->id.p, h->id.n, &out->index_entries);
+		rc = notes_erase_del(t, ns->heads, h->id.p, h->id.n, &out->index_entries);
 	return rc;
 }
 
 static int erase_all(struct notes *ns, struct store_txn *t, const struct sc_note_head *h,
-                     struct keys_ctx *revs, struct notes_erased *out)
+                     struct notes_erase_keys *revs, struct notes_erased *out)
 {
 	int rc = FN_OK;
 	for (size_t i = 0; i < revs->n && rc == FN_OK; i++)
-		rc = del_key(t, ns->revs, revs->keys[i].b, revs->keys[i].n, &out->revisions);
+		rc = notes_erase_del(t, ns->revs, revs->keys[i].b, revs->keys[i].n, &out->revisions);
 	return rc == FN_OK ? erase_indexes(ns, t, h, revs, out) : rc;
 }
 
@@ -161,7 +149,7 @@ int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head
 {
 	static const char hexd[] = "0123456789abcdef";
 	/* A list of up to 1000 keys: too big for a thread's stack. */
-	struct keys_ctx *revs = malloc(sizeof *revs);
+	struct notes_erase_keys *revs = malloc(sizeof *revs);
 	mbedtls_sha256_context sha;
 	unsigned char digest[32];
 	int rc = revs ? FN_OK : FN_NO_MEMORY;
@@ -170,7 +158,7 @@ int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head
 	mbedtls_sha256_starts(&sha, 0);
 	if (rc == FN_OK) {
 		revs->sha = &sha;
-		rc = collect(t, ns->revs, h->id, 4, revs);
+		rc = notes_erase_collect(t, ns->revs, h->id, 4, revs);
 	}
 	/* The reviews are hashed after the revisions (what the audit names)
 	 * and, not dry, erased by the review module there and then. */

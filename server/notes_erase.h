@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "dbkey.h"
+#include "mbedtls/sha256.h"
 #include "notes.h"
 
 /* Calls fn for each note head whose id sorts after `after` (n bytes; n 0:
@@ -39,5 +41,24 @@ struct notes_erased {
  * in any transaction. Adds to *out. Auditing is the caller's. */
 int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head *h, int dry,
                 struct notes_erased *out);
+
+/* The keys under one note id in db (each `suffix` bytes past "id 0":
+ * revisions 4, reviews 8), each value hashed into sha as it is collected.
+ * Erasers collect, then delete: a delete would move the scan's cursor.
+ * Up to 1000 keys (the note view's caps; more is FN_INTERNAL): too big for
+ * a thread's stack, so callers allocate it. */
+#define NOTES_ERASE_KEYS_MAX 1000
+struct notes_erase_keys {
+	struct sc_str prefix; /* its length only is valid after the scan */
+	size_t suffix;
+	mbedtls_sha256_context *sha;
+	struct dbkey keys[NOTES_ERASE_KEYS_MAX];
+	size_t n;
+};
+int notes_erase_collect(struct store_txn *t, store_db db, struct sc_str id, size_t suffix,
+                        struct notes_erase_keys *c);
+
+/* Deletes key k from db, counting it in *count; an absent key is FN_OK. */
+int notes_erase_del(struct store_txn *t, store_db db, const void *k, size_t n, uint64_t *count);
 
 #endif

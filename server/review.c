@@ -13,8 +13,6 @@
 #include "notes_erase.h"
 #include "status.h"
 
-#define ERASE_KEYS_MAX 1000 /* reviews of one note (the view's cap) */
-
 static int reviews_of(void *arg, struct store_txn *t, struct sc_str id, struct sc_arena *a,
                       struct sc_list_review *out);
 static int erase_reviews(void *arg, struct store_txn *t, const struct sc_note_head *h, int dry,
@@ -306,50 +304,15 @@ int review_feedback(struct review *rv, struct store_txn *t, const struct auth_pr
 
 /* --- erasure (the notes module's hook) --------------------------------- */
 
-/* A note's review keys, hashed as they are collected; deleted after the
- * scan, since a delete would move the scan's cursor. */
-struct erase_ctx {
-	struct sc_str prefix; /* note id 0 */
-	mbedtls_sha256_context *sha;
-	struct dbkey keys[ERASE_KEYS_MAX];
-	size_t n;
-};
-
-static int erase_one(const struct sc_str *key, const struct sc_str *val, void *arg)
-{
-	struct erase_ctx *c = arg;
-	if (key->n != c->prefix.n + 8 || memcmp(key->p, c->prefix.p, c->prefix.n) != 0)
-		return STORE_SCAN_STOP;
-	if (c->n == ERASE_KEYS_MAX || key->n > DBKEY_MAX)
-		return FN_INTERNAL;
-	mbedtls_sha256_update(c->sha, (const unsigned char *)val->p, val->n);
-	memcpy(c->keys[c->n].b, key->p, key->n);
-	c->keys[c->n++].n = key->n;
-	return STORE_SCAN_CONTINUE;
-}
-
-static int del_key(struct store_txn *t, store_db db, const void *k, size_t n, uint64_t *count)
-{
-	int rc = store_del(t, db, k, n);
-	if (rc == FN_OK)
-		(*count)++;
-	return rc == FN_NOT_FOUND ? FN_OK : rc;
-}
-
 static int erase_reviews(void *arg, struct store_txn *t, const struct sc_note_head *h, int dry,
                          struct mbedtls_sha256_context *sha, struct notes_erased *out)
 {
 	struct review *rv = arg;
-	/* Up to 1000 keys: too big for a thread's stack. */
-	struct erase_ctx *c = malloc(sizeof *c);
+	struct notes_erase_keys *c = malloc(sizeof *c);
 	if (!c)
 		return FN_NO_MEMORY;
-	struct dbkey prefix = {.n = 0};
-	dbkey_str(&prefix, h->id);
-	c->prefix = (struct sc_str){(const char *)prefix.b, prefix.n};
 	c->sha = sha;
-	c->n = 0;
-	int rc = store_scan(t, rv->reviews, prefix.b, prefix.n, 0, erase_one, c);
+	int rc = notes_erase_collect(t, rv->reviews, h->id, 8, c);
 	if (rc == FN_OK && dry) {
 		/* what erasing would count: each review and its feedback copy */
 		out->reviews += c->n;
@@ -360,8 +323,8 @@ static int erase_reviews(void *arg, struct store_txn *t, const struct sc_note_he
 		struct dbkey fk = {.n = 0};
 		dbkey_str(&fk, h->author);
 		dbkey_raw(&fk, (struct sc_str){(const char *)c->keys[i].b + c->prefix.n, 8});
-		if ((rc = del_key(t, rv->reviews, c->keys[i].b, c->keys[i].n, &out->reviews)) == FN_OK)
-			rc = del_key(t, rv->feedback, fk.b, fk.n, &out->index_entries);
+		if ((rc = notes_erase_del(t, rv->reviews, c->keys[i].b, c->keys[i].n, &out->reviews)) == FN_OK)
+			rc = notes_erase_del(t, rv->feedback, fk.b, fk.n, &out->index_entries);
 	}
 	free(c);
 	return rc;
