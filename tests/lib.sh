@@ -11,6 +11,13 @@ FN_CA=$FN_TOP/certs/dev/ca.crt
 FN_TMP=$(mktemp -d /tmp/fieldnote-test.XXXXXX)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# A version manager's python3 (pyenv, asdf) is a shell-script shim that
+# costs ~0.4 s a call, and the tests call python3 thousands of times: put
+# the interpreter it resolves to first on PATH, once.
+if fn_py_dir=$(python3 -c 'import os, sys; print(os.path.dirname(os.path.realpath(sys.executable)))' 2>/dev/null) &&
+	[ "$(command -v python3)" != "$fn_py_dir/python3" ]; then
+	PATH=$fn_py_dir:$PATH
+fi
 FN_PID=
 # Low Argon2 costs keep tests fast; the defaults are tested separately.
 FN_FAST="--argon2-memory-kib 1024 --argon2-passes 1"
