@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "status.h"
 #include "web.h"
 
@@ -256,7 +257,7 @@ static int post_user_unlock(struct http_req *r)
  * show that they exist. */
 const struct http_route api_routes[] = {
 	{"GET", "/healthz", HTTP_PUBLIC, get_healthz},
-	{"GET", "/metrics", HTTP_PUBLIC, metrics_http_get}, /* its own bearer token */
+	{"GET", "/metrics", HTTP_PUBLIC, api_get_metrics}, /* its own bearer token */
 	{"POST", "/v1/session", HTTP_PUBLIC, post_session, HTTP_SMALL_BODY},
 	{"DELETE", "/v1/session", HTTP_SIGNED_IN, delete_session},
 	{"GET", "/v1/guidance", HTTP_SIGNED_IN, get_guidance_list},

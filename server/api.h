@@ -36,9 +36,13 @@ int api_get_holds(struct http_req *r);
 int api_post_hold(struct http_req *r);
 int api_delete_hold(struct http_req *r);
 int api_get_child_export(struct http_req *r);
-/* guidance_http.c */
+/* api_guidance.c */
 int api_get_guidance_doc(struct http_req *r);
 int api_get_guidance_sync(struct http_req *r);
+
+/* api_metrics.c: GET /metrics, 404 unless the metrics_token setting is
+ * set, 401 unless the request carries it as a bearer token. */
+int api_get_metrics(struct http_req *r);
 /* api_sharing.c: partners' referrals */
 int api_get_referrals(struct http_req *r);
 int api_post_referral_receipt(struct http_req *r);

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "attach.h"
 #include "clock.h"
+#include "metrics.h"
 #include "notes.h"
 #include "status.h"
 

@@ -13,7 +13,6 @@
 #include "guidance.h"
 #include "enquiries.h"
 #include "holds.h"
-#include "metrics.h"
 #include "notes.h"
 #include "referrals.h"
 #include "review.h"
@@ -21,6 +20,7 @@
 #include "throttle.h"
 
 struct http_route;
+struct metrics;
 
 struct app {
 	const struct config *cfg;

@@ -11,7 +11,6 @@
 #include "audit.h"
 #include "auth_internal.h"
 #include "clock.h"
-#include "config.h"
 #include "mbedtls/sha256.h"
 #include "status.h"
 
@@ -53,24 +52,6 @@ static int hash_password(const struct auth *a, const char *pw, size_t n,
 	return rc == ARGON2_OK ? FN_OK : (rc == ARGON2_MEMORY_ALLOCATION_ERROR ? FN_NO_MEMORY : FN_INTERNAL);
 }
 
-/* Fields left 0 take the settings table's defaults (config.c), the one
- * place they are written. */
-static void fill_defaults(struct auth_config *c)
-{
-	struct config d;
-	config_defaults(&d);
-	if (!c->argon_m_kib)
-		c->argon_m_kib = d.auth.argon_m_kib;
-	if (!c->argon_t)
-		c->argon_t = d.auth.argon_t;
-	if (!c->argon_p)
-		c->argon_p = d.auth.argon_p;
-	if (!c->token_ttl)
-		c->token_ttl = d.auth.token_ttl;
-	if (!c->token_idle)
-		c->token_idle = d.auth.token_idle;
-}
-
 int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
               struct audit *audit)
 {
@@ -82,9 +63,7 @@ int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
 		return FN_NO_MEMORY;
 	a->store = s;
 	a->audit = audit;
-	if (cfg)
-		a->cfg = *cfg;
-	fill_defaults(&a->cfg);
+	a->cfg = *cfg;
 	if ((rc = store_db_open(s, "auth.users", &a->users)) != FN_OK ||
 	    (rc = store_db_open(s, "auth.tokens", &a->tokens)) != FN_OK ||
 	    (rc = store_db_open(s, "auth.devices", &a->devices)) != FN_OK ||

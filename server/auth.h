@@ -54,7 +54,9 @@ struct auth;
 /* Opens the module's databases. Fills unset cfg fields with defaults. */
 struct audit;
 
-/* User changes are recorded in `audit`. */
+/* User changes are recorded in `audit`. cfg is complete: the settings
+ * table (config_defaults, config.c) is the one place defaults are written,
+ * and config sits above this module. */
 int auth_open(struct auth **out, struct store *s, const struct auth_config *cfg,
               struct audit *audit);
 void auth_close(struct auth *a);

@@ -13,6 +13,7 @@
 #include "api.h"
 #include "app.h"
 #include "clock.h"
+#include "metrics.h"
 #include "serve.h"
 #include "status.h"
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "status.h"
 
 enum ctype { C_STR, C_UINT, C_SIZE, C_BOOL, C_I64, C_U32, C_LEVEL };
@@ -85,8 +86,6 @@ static const struct setting settings[] = {
 	S("retention_batch", C_UINT, retention.batch, "100", "notes deleted per write transaction by fieldnote retention run (a serving server's writes wait at most one batch)"),
 };
 
-const char *const config_level_names[4] = {"error", "warn", "info", "debug"};
-
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 static int parse_uint(const char *v, unsigned long long max, unsigned long long *out)
@@ -141,7 +140,7 @@ int config_set(struct config *c, const char *key, const char *value, struct sc_e
 			return FN_OK;
 		case C_LEVEL:
 			for (int l = 0; l < 4; l++)
-				if (!strcmp(value, config_level_names[l])) {
+				if (!strcmp(value, log_level_names[l])) {
 					*(int *)dst = l;
 					return FN_OK;
 				}

@@ -27,7 +27,7 @@ struct config {
 	size_t max_body_session; /* POST /v1/session: a sign-in needs far less */
 	size_t max_values;       /* sc_limits.max_values */
 	int access_log;
-	int log_level;            /* enum config_level */
+	int log_level;            /* enum log_level (log.h) */
 	char metrics_token[256];  /* empty: GET /metrics answers 404 */
 	unsigned max_batch;
 	size_t map_size, map_max, store_reserve;
@@ -44,9 +44,6 @@ struct config {
 	struct referrals_config sharing;
 };
 
-/* log_level: a line is written when its level <= the setting. */
-enum config_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
-extern const char *const config_level_names[4];
 
 void config_defaults(struct config *c);
 /* Sets one setting by its name (as in the file, e.g. "argon2_memory_kib").

@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "app.h"
 
 /* One address and its open connections; count 0 marks a free slot. */
 struct slot {
@@ -195,16 +194,4 @@ int connlimit_wait_idle(struct connlimit *c, unsigned timeout_ms)
 	int busy = c->total > 0;
 	pthread_mutex_unlock(&c->lock);
 	return busy ? -1 : 0;
-}
-
-int connlimit_accept_cb(const void *addr, void *user_data)
-{
-	struct app *app = user_data;
-	return connlimit_admit(app->conns, addr);
-}
-
-void connlimit_release_cb(const void *addr, void *user_data)
-{
-	struct app *app = user_data;
-	connlimit_release(app->conns, addr);
 }

@@ -31,9 +31,4 @@ size_t connlimit_total(struct connlimit *c);
  * it is, -1 on timeout. */
 int connlimit_wait_idle(struct connlimit *c, unsigned timeout_ms);
 
-/* civetweb callback shapes: user_data is the struct app, whose conns
- * member is the table. */
-int connlimit_accept_cb(const void *addr, void *user_data);
-void connlimit_release_cb(const void *addr, void *user_data);
-
 #endif

@@ -60,4 +60,14 @@ int guidance_changes(struct guidance *g, struct store_txn *t, const char *role,
                      uint64_t since, size_t limit, struct sc_arena *arena,
                      struct sc_change_page *out);
 
+/* Whether an Accept-Encoding value (RFC 9110 12.5.3; NULL: absent) lets us
+ * send gzip: named (or x-gzip) with q above 0, or, when not named, "*" with
+ * q above 0. A malformed q counts as 0. (api_guidance.c) */
+int guidance_accepts_gzip(const char *accept_encoding);
+
+/* gzip (RFC 1952) of n bytes at p, at zlib `level` (1 fast .. 9 small),
+ * into arena memory. FN_OK, FN_NO_MEMORY, FN_INTERNAL (zlib refused).
+ * (guidance_gzip.c) */
+int guidance_gzip(const void *p, size_t n, int level, struct sc_arena *arena, struct sc_str *out);
+
 #endif

@@ -1,6 +1,6 @@
 /* guidance_internal.h - private to the guidance module (guidance.c: import
  * and withdrawal; guidance_read.c: lookup, search and the change feed;
- * guidance_gzip.c: gzip encoding). */
+ * guidance_gzip.c: gzip encoding, declared in guidance.h). */
 #ifndef FN_GUIDANCE_INTERNAL_H
 #define FN_GUIDANCE_INTERNAL_H
 
@@ -21,14 +21,5 @@ struct guidance {
 /* The gz database's key for document id in fmt: one format byte, the id. */
 #define GZ_KEY_MAX (1 + 256)
 size_t guidance_gz_key(int fmt, const char *id, size_t n, char key[GZ_KEY_MAX]);
-
-/* gzip (RFC 1952) of n bytes at p, at zlib `level` (1 fast .. 9 small),
- * into arena memory. FN_OK, FN_NO_MEMORY, FN_INTERNAL (zlib refused). */
-/* Whether an Accept-Encoding value (RFC 9110 12.5.3; NULL: absent) lets us
- * send gzip: named (or x-gzip) with q above 0, or, when not named, "*" with
- * q above 0. A malformed q counts as 0. (guidance_http.c) */
-int guidance_accepts_gzip(const char *accept_encoding);
-
-int guidance_gzip(const void *p, size_t n, int level, struct sc_arena *arena, struct sc_str *out);
 
 #endif

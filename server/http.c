@@ -16,6 +16,7 @@
 #include "civet_hooks.h"
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "quota.h"
 #include "status.h"
 #include "tls.h"
@@ -447,7 +448,7 @@ static void log_request(const struct http_req *r, const char *route, double ms)
 	n = (size_t)snprintf(line, sizeof line,
 	                     "{\"time\":\"%s\",\"level\":\"%s\",\"event\":\"request\",\"request_id\":\"%s\","
 	                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"user\":",
-	                     ts, config_level_names[level], r->req_id,
+	                     ts, log_level_names[level], r->req_id,
 	                     r->head ? "HEAD" : route ? r->method : "-", route ? route : "-", r->status, ms);
 	if (r->who.user)
 		log_json_str(line, sizeof line, &n, r->who.user->username.p, r->who.user->username.n);
@@ -546,8 +547,17 @@ void http_mount(struct mg_context *ctx, struct app *app,
 	app->routes = routes;
 	app->nroutes = nroutes;
 	/* Without metrics the server still serves; /metrics then answers 500. */
-	if (!app->metrics && metrics_create(&app->metrics, routes, nroutes) == FN_OK)
-		store_set_commit_observer(app->store, metrics_commit, app->metrics);
+	if (!app->metrics && metrics_create(&app->metrics, nroutes) == FN_OK) {
+		int rc = FN_OK;
+		for (size_t i = 0; i < nroutes && rc == FN_OK; i++)
+			rc = metrics_route(app->metrics, i, routes[i].method, routes[i].pattern);
+		if (rc == FN_OK) {
+			store_set_commit_observer(app->store, metrics_commit, app->metrics);
+		} else {
+			metrics_destroy(app->metrics);
+			app->metrics = NULL;
+		}
+	}
 	mg_set_request_handler(ctx, "/", dispatch, app);
 }
 

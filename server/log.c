@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+const char *const log_level_names[4] = {"error", "warn", "info", "debug"};
+
 /* Process-wide because stderr is: set once before threads start. */
 static int log_json;
 static int log_level = LOG_INFO;
@@ -67,7 +69,7 @@ void log_event(int level, const char *event, const char *fmt, ...)
 	}
 	log_time(ts, sizeof ts);
 	size_t n = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":\"%s\",\"message\":",
-	                            ts, config_level_names[level], event);
+	                            ts, log_level_names[level], event);
 	log_json_str(line, sizeof line - 3, &n, msg, mn);
 	memcpy(line + n, "}\n", 3);
 	fputs(line, stderr);

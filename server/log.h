@@ -11,7 +11,11 @@
 
 #include <stddef.h>
 
-#include "config.h" /* enum config_level: LOG_ERROR .. LOG_DEBUG */
+/* log_level: a line is written when its level <= the setting. Below
+ * config (which reads the setting by these names), so that every module,
+ * the store included, may log without depending on the settings. */
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+extern const char *const log_level_names[4];
 
 /* json: 1 for JSON lines (serve), 0 for plain text (the default).
  * level: lines of a level above it are dropped (config log_level). */

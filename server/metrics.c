@@ -9,13 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app.h"
 #include "buf.h"
-#include "clock.h"
-#include "connlimit.h"
-#include "enquiries.h"
-#include "http.h"
-#include "notes_gauges.h"
 #include "status.h"
 
 /* Upper bounds in seconds; the last bucket is +Inf. */
@@ -32,7 +26,7 @@ struct hist {
 };
 
 struct metrics {
-	const struct http_route *routes;
+	const char **methods, **patterns; /* per route, from the static route table */
 	size_t nroutes;
 	char **templates;       /* nroutes + 1, the last "unmatched" */
 	struct hist *requests;  /* (nroutes + 1) * NCLASS */
@@ -81,27 +75,38 @@ static char *make_template(const char *pattern)
 	return out;
 }
 
-int metrics_create(struct metrics **out, const struct http_route *routes, size_t nroutes)
+int metrics_create(struct metrics **out, size_t nroutes)
 {
 	struct metrics *m = calloc(1, sizeof *m);
 	*out = NULL;
 	if (!m)
 		return FN_NO_MEMORY;
-	m->routes = routes;
 	m->nroutes = nroutes;
+	m->methods = calloc(nroutes + 1, sizeof *m->methods);
+	m->patterns = calloc(nroutes + 1, sizeof *m->patterns);
 	m->templates = calloc(nroutes + 1, sizeof *m->templates);
 	m->requests = calloc((nroutes + 1) * NCLASS, sizeof *m->requests);
 	m->syncs = calloc(nroutes + 1, sizeof *m->syncs);
-	if (!m->templates || !m->requests || !m->syncs) {
+	if (!m->methods || !m->patterns || !m->templates || !m->requests || !m->syncs ||
+	    metrics_route(m, nroutes, "-", "unmatched") != FN_OK) {
 		metrics_destroy(m);
 		return FN_NO_MEMORY;
 	}
-	for (size_t i = 0; i <= nroutes; i++)
-		if (!(m->templates[i] = i < nroutes ? make_template(routes[i].pattern) : strdup("unmatched"))) {
-			metrics_destroy(m);
-			return FN_NO_MEMORY;
-		}
 	*out = m;
+	return FN_OK;
+}
+
+int metrics_route(struct metrics *m, size_t i, const char *method, const char *pattern)
+{
+	if (i > m->nroutes)
+		return FN_INTERNAL;
+	char *t = i < m->nroutes ? make_template(pattern) : strdup(pattern);
+	if (!t)
+		return FN_NO_MEMORY;
+	free(m->templates[i]);
+	m->templates[i] = t;
+	m->methods[i] = method;
+	m->patterns[i] = i < m->nroutes ? pattern : "";
 	return FN_OK;
 }
 
@@ -113,6 +118,8 @@ void metrics_destroy(struct metrics *m)
 		for (size_t i = 0; i <= m->nroutes; i++)
 			free(m->templates[i]);
 	free(m->templates);
+	free(m->methods);
+	free(m->patterns);
 	free(m->requests);
 	free((void *)m->syncs);
 	free(m);
@@ -142,7 +149,7 @@ void metrics_request(struct metrics *m, size_t route, int status, double seconds
 		cls = 5;
 	if (route > m->nroutes)
 		route = m->nroutes;
-	if (cls == 2 && route < m->nroutes && !strncmp(m->routes[route].pattern, "/v1/sync/", 9))
+	if (cls == 2 && route < m->nroutes && !strncmp(m->patterns[route], "/v1/sync/", 9))
 		atomic_fetch_add_explicit(&m->syncs[route], 1, memory_order_relaxed);
 	hist_add(&m->requests[route * NCLASS + (size_t)(cls - 1)], dur_bounds, NDUR - 1, seconds, 1e6);
 }
@@ -181,8 +188,7 @@ void metrics_note_result(struct metrics *m, const char *result, size_t len)
 
 /* ------------------------------------------------------------ render --- */
 
-static void put(struct sc_buf *b, int *failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void put(struct sc_buf *b, int *failed, const char *fmt, ...)
+void metrics_put(struct sc_buf *b, int *failed, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -203,18 +209,18 @@ static void put_hist(struct sc_buf *b, int *failed, const char *name, const char
 	for (size_t i = 0; i <= nb; i++) {
 		cum += atomic_load_explicit(&bucket[i], memory_order_relaxed);
 		if (i < nb)
-			put(b, failed, "%s_bucket{%sle=\"%g\"} %" PRIu64 "\n", name, labels, bounds[i], cum);
+			metrics_put(b, failed, "%s_bucket{%sle=\"%g\"} %" PRIu64 "\n", name, labels, bounds[i], cum);
 		else
-			put(b, failed, "%s_bucket{%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, cum);
+			metrics_put(b, failed, "%s_bucket{%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, cum);
 	}
 	size_t ln = strlen(labels);
-	put(b, failed, "%s_sum%s%.*s%s %.6f\n", name, ln ? "{" : "", ln ? (int)ln - 1 : 0, labels, ln ? "}" : "", sum);
-	put(b, failed, "%s_count%s%.*s%s %" PRIu64 "\n", name, ln ? "{" : "", ln ? (int)ln - 1 : 0, labels, ln ? "}" : "", count);
+	metrics_put(b, failed, "%s_sum%s%.*s%s %.6f\n", name, ln ? "{" : "", ln ? (int)ln - 1 : 0, labels, ln ? "}" : "", sum);
+	metrics_put(b, failed, "%s_count%s%.*s%s %" PRIu64 "\n", name, ln ? "{" : "", ln ? (int)ln - 1 : 0, labels, ln ? "}" : "", count);
 }
 
 static void render_requests(struct metrics *m, struct sc_buf *b, int *failed)
 {
-	put(b, failed, "# HELP fieldnote_request_duration_seconds Time from a request's dispatch to its reply, by route template and status class.\n"
+	metrics_put(b, failed, "# HELP fieldnote_request_duration_seconds Time from a request's dispatch to its reply, by route template and status class.\n"
 	               "# TYPE fieldnote_request_duration_seconds histogram\n");
 	for (size_t r = 0; r <= m->nroutes; r++)
 		for (int c = 0; c < NCLASS; c++) {
@@ -224,112 +230,43 @@ static void render_requests(struct metrics *m, struct sc_buf *b, int *failed)
 				continue; /* series appear once used: the table has ~25 routes */
 			char labels[300];
 			snprintf(labels, sizeof labels, "method=\"%s\",route=\"%s\",status=\"%dxx\",",
-			         r < m->nroutes ? m->routes[r].method : "-", m->templates[r], c + 1);
+			         m->methods[r], m->templates[r], c + 1);
 			put_hist(b, failed, "fieldnote_request_duration_seconds", labels, dur_bounds, NDUR - 1,
 			         h->bucket, count, (double)atomic_load(&h->sum_us) / 1e6);
 		}
 }
 
-static void render_counters(struct metrics *m, struct app *app, struct sc_buf *b, int *failed)
+static void render_counters(struct metrics *m, struct sc_buf *b, int *failed)
 {
-	put(b, failed, "# HELP fieldnote_notes_total Uploaded notes by result.\n# TYPE fieldnote_notes_total counter\n");
+	metrics_put(b, failed, "# HELP fieldnote_notes_total Uploaded notes by result.\n# TYPE fieldnote_notes_total counter\n");
 	for (int i = 0; i < METRICS_NCOUNTERS; i++) {
 		if (counter_names[i][1]) {
 			char base[80];
 			snprintf(base, sizeof base, "%s", counter_names[i][0]);
-			put(b, failed, "# HELP %s %s\n# TYPE %s counter\n", base, counter_names[i][1], base);
+			metrics_put(b, failed, "# HELP %s %s\n# TYPE %s counter\n", base, counter_names[i][1], base);
 		}
-		put(b, failed, "%s %" PRIu64 "\n", counter_names[i][0], (uint64_t)atomic_load(&m->counters[i]));
+		metrics_put(b, failed, "%s %" PRIu64 "\n", counter_names[i][0], (uint64_t)atomic_load(&m->counters[i]));
 	}
-	put(b, failed, "# HELP fieldnote_device_syncs_total Sync feed requests answered 2xx, by feed.\n"
+	metrics_put(b, failed, "# HELP fieldnote_device_syncs_total Sync feed requests answered 2xx, by feed.\n"
 	               "# TYPE fieldnote_device_syncs_total counter\n");
 	for (size_t r = 0; r < m->nroutes; r++)
-		if (!strncmp(m->routes[r].pattern, "/v1/sync/", 9))
-			put(b, failed, "fieldnote_device_syncs_total{feed=\"%s\"} %" PRIu64 "\n", m->routes[r].pattern + 9,
+		if (!strncmp(m->patterns[r], "/v1/sync/", 9))
+			metrics_put(b, failed, "fieldnote_device_syncs_total{feed=\"%s\"} %" PRIu64 "\n", m->patterns[r] + 9,
 			    (uint64_t)atomic_load(&m->syncs[r]));
-	put(b, failed, "# HELP fieldnote_busy_workers Workers serving a request now.\n# TYPE fieldnote_busy_workers gauge\n"
+	metrics_put(b, failed, "# HELP fieldnote_busy_workers Workers serving a request now.\n# TYPE fieldnote_busy_workers gauge\n"
 	               "fieldnote_busy_workers %" PRIdFAST64 "\n", (int_fast64_t)atomic_load(&m->busy));
-	put(b, failed, "# HELP fieldnote_open_connections Client connections open now.\n# TYPE fieldnote_open_connections gauge\n"
-	               "fieldnote_open_connections %zu\n", app->conns ? connlimit_total(app->conns) : (size_t)0);
-	put(b, failed, "# HELP fieldnote_commit_batch_size Writes committed in one group commit.\n"
+	metrics_put(b, failed, "# HELP fieldnote_commit_batch_size Writes committed in one group commit.\n"
 	               "# TYPE fieldnote_commit_batch_size histogram\n");
 	put_hist(b, failed, "fieldnote_commit_batch_size", "", batch_bounds, NBATCH - 1, m->batch,
 	         atomic_load(&m->batch_count), (double)atomic_load(&m->batch_sum));
-	put(b, failed, "# HELP fieldnote_commit_duration_seconds Time of one group commit, fsync included.\n"
+	metrics_put(b, failed, "# HELP fieldnote_commit_duration_seconds Time of one group commit, fsync included.\n"
 	               "# TYPE fieldnote_commit_duration_seconds histogram\n");
 	put_hist(b, failed, "fieldnote_commit_duration_seconds", "", dur_bounds, NDUR - 1, m->commit_seconds.bucket,
 	         atomic_load(&m->commit_seconds.count), (double)atomic_load(&m->commit_seconds.sum_us) / 1e6);
 }
 
-static void render_store(struct app *app, struct sc_buf *b, int *failed)
+void metrics_render(struct metrics *m, struct sc_buf *b, int *failed)
 {
-	struct store_stats st;
-	store_stats(app->store, &st);
-	put(b, failed, "# HELP fieldnote_store_commits_total Write transactions committed.\n# TYPE fieldnote_store_commits_total counter\n"
-	               "fieldnote_store_commits_total %" PRIu64 "\n", st.commits);
-	put(b, failed, "# TYPE fieldnote_store_writes_total counter\nfieldnote_store_writes_total %" PRIu64 "\n", st.writes);
-	put(b, failed, "# TYPE fieldnote_store_map_grows_total counter\nfieldnote_store_map_grows_total %" PRIu64 "\n", st.map_grows);
-	put(b, failed, "# TYPE fieldnote_store_full_refusals_total counter\nfieldnote_store_full_refusals_total %" PRIu64 "\n",
-	    st.full_refusals);
-	put(b, failed, "# HELP fieldnote_store_disk_full 1 while the disk is full or under store_reserve.\n"
-	               "# TYPE fieldnote_store_disk_full gauge\nfieldnote_store_disk_full %d\n", st.disk_full);
-	put(b, failed, "# HELP fieldnote_store_map_bytes The store's map size.\n# TYPE fieldnote_store_map_bytes gauge\n"
-	               "fieldnote_store_map_bytes %zu\n", st.map_size);
-	put(b, failed, "# HELP fieldnote_store_used_bytes Bytes of the map in use.\n# TYPE fieldnote_store_used_bytes gauge\n"
-	               "fieldnote_store_used_bytes %zu\n", st.used_bytes);
-}
-
-/* The work waiting for people, from one read transaction: the review
- * queue's "submitted" range only (notes_gauges.h: O(teams + depth), never
- * the notes in other statuses) and the open enquiries' entry count (O(1)).
- * A store error leaves the three series out rather than answering 0. */
-static void render_work(struct app *app, struct sc_buf *b, int *failed)
-{
-	struct store_txn *t;
-	uint64_t depth = 0, overdue = 0, open = 0;
-	if (!app->notes || store_read_begin(app->store, &t) != FN_OK)
-		return;
-	int rc = notes_review_gauges(app->notes, t, clock_now(), &depth, &overdue);
-	if (rc == FN_OK && app->enquiries)
-		rc = enquiries_count_open(app->enquiries, t, &open);
-	store_read_end(t);
-	if (rc != FN_OK)
-		return;
-	put(b, failed, "# HELP fieldnote_review_queue_depth Notes waiting for a supervisor's review.\n"
-	               "# TYPE fieldnote_review_queue_depth gauge\nfieldnote_review_queue_depth %" PRIu64 "\n", depth);
-	put(b, failed, "# HELP fieldnote_reviews_overdue Notes waiting for review past their due time.\n"
-	               "# TYPE fieldnote_reviews_overdue gauge\nfieldnote_reviews_overdue %" PRIu64 "\n", overdue);
-	put(b, failed, "# HELP fieldnote_mash_enquiries_open MASH enquiries open now.\n"
-	               "# TYPE fieldnote_mash_enquiries_open gauge\nfieldnote_mash_enquiries_open %" PRIu64 "\n", open);
-}
-
-/* Compares in time independent of where the first difference is. */
-static int token_equal(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-	unsigned char d = na != nb;
-	for (size_t i = 0; i < na; i++)
-		d |= (unsigned char)(a[i] ^ b[i < nb ? i : 0]);
-	return d == 0;
-}
-
-int metrics_http_get(struct http_req *r)
-{
-	const char *want = r->app->cfg->metrics_token;
-	if (!want[0])
-		return http_send_error(r, FN_NOT_FOUND, NULL, "metrics are off (set metrics_token)");
-	const char *h = http_header(r, "Authorization");
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !token_equal(h + 7, want))
-		return http_send_error(r, FN_UNAUTHORIZED, NULL, "GET /metrics needs the metrics_token as a bearer token");
-	struct sc_buf b = {0};
-	int failed = 0;
-	render_requests(r->app->metrics, &b, &failed);
-	render_counters(r->app->metrics, r->app, &b, &failed);
-	render_store(r->app, &b, &failed);
-	render_work(r->app, &b, &failed);
-	int rc = failed ? http_send_error(r, FN_NO_MEMORY, NULL, "out of memory")
-	                : http_send_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.n,
-	                                  "Cache-Control: no-store\r\n");
-	sc_buf_free(&b);
-	return rc;
+	render_requests(m, b, failed);
+	render_counters(m, b, failed);
 }

@@ -14,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct http_req;
-struct http_route;
 struct metrics;
+struct sc_buf;
 
 /* Counters bumped by the modules that see the event. Append-only. */
 enum metrics_counter {
@@ -29,10 +28,13 @@ enum metrics_counter {
 	METRICS_NCOUNTERS
 };
 
-/* Makes the metrics of a server whose route table is routes[0..nroutes):
- * one request histogram per route template and status class. The route
- * table must outlive the metrics. FN_OK or FN_NO_MEMORY. */
-int metrics_create(struct metrics **out, const struct http_route *routes, size_t nroutes);
+/* Makes the metrics of a server with nroutes routes: one request histogram
+ * per route template and status class; name each route with metrics_route.
+ * FN_OK or FN_NO_MEMORY. */
+int metrics_create(struct metrics **out, size_t nroutes);
+/* Names route i (< nroutes) by its method and pattern, which must outlive
+ * the metrics (a static route table). FN_OK or FN_NO_MEMORY. */
+int metrics_route(struct metrics *m, size_t i, const char *method, const char *pattern);
 void metrics_destroy(struct metrics *m); /* NULL: no-op */
 
 /* The route's template for logs and labels ("/v1/notes/{id}"): a pattern's
@@ -49,8 +51,10 @@ void metrics_commit(void *ctx, size_t batch, double seconds);
 /* Adds one note result ("stored", "duplicate", "conflict", "invalid"). */
 void metrics_note_result(struct metrics *m, const char *result, size_t len);
 
-/* The GET /metrics handler: 404 unless the metrics_token setting is set,
- * 401 unless the request carries it as a bearer token. */
-int metrics_http_get(struct http_req *r);
+/* Appends this module's series (requests, counters, commits) in
+ * Prometheus text to b; sets *failed when memory runs out. */
+void metrics_render(struct metrics *m, struct sc_buf *b, int *failed);
+/* Appends one printf-formatted piece (under 512 bytes) to b, or sets *failed. */
+void metrics_put(struct sc_buf *b, int *failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -129,6 +129,20 @@ int serve_prepare(const struct config *cfg, struct serve_plan *p)
 	return 0;
 }
 
+/* civetweb's connection callbacks (the patched accept/release hooks):
+ * user_data is the struct app, whose conns member counts per address. */
+static int accept_cb(const void *addr, void *user_data)
+{
+	struct app *app = user_data;
+	return connlimit_admit(app->conns, addr);
+}
+
+static void release_cb(const void *addr, void *user_data)
+{
+	struct app *app = user_data;
+	connlimit_release(app->conns, addr);
+}
+
 /* Starts civetweb; NULL after saying why. */
 static struct mg_context *serve_start(struct app *app, struct serve_plan *p)
 {
@@ -140,8 +154,8 @@ static struct mg_context *serve_start(struct app *app, struct serve_plan *p)
 	serve_options(app->cfg, p->ports, &so);
 	cb.log_message = log_message;
 	cb.http_error = http_civetweb_error;
-	cb.accept_connection = connlimit_accept_cb;
-	cb.release_connection = connlimit_release_cb;
+	cb.accept_connection = accept_cb;
+	cb.release_connection = release_cb;
 	struct mg_init_data init = {&cb, app, so.v};
 	err.text = errtext;
 	err.text_buffer_size = sizeof errtext;

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "config.h"
 #include "status.h"
 
 #define PROBES 16       /* slots looked at for one key */
@@ -184,39 +183,13 @@ static struct slot *find(struct throttle *t, const struct key *k, int64_t now, i
 	return spare;
 }
 
-/* Fields left 0 take the settings table's defaults (config.c: login_*),
- * the one place they are written. */
-static void fill_defaults(struct throttle_config *c)
-{
-	struct config d;
-	config_defaults(&d);
-	if (c->window <= 0)
-		c->window = d.login.window;
-	if (!c->pair_free)
-		c->pair_free = d.login.pair_free;
-	if (c->backoff_max <= 0)
-		c->backoff_max = d.login.backoff_max;
-	if (!c->account_max)
-		c->account_max = d.login.account_max;
-	if (!c->address_max)
-		c->address_max = d.login.address_max;
-	if (!c->success_max)
-		c->success_max = d.login.success_max;
-	if (c->success_window <= 0)
-		c->success_window = d.login.success_window;
-	if (!c->slots)
-		c->slots = d.login.slots;
-}
-
 int throttle_open(struct throttle **out, const struct throttle_config *cfg)
 {
 	struct throttle *t = calloc(1, sizeof *t);
 	*out = NULL;
 	if (!t)
 		return FN_NO_MEMORY;
-	if (cfg)
-		t->cfg = *cfg;
-	fill_defaults(&t->cfg);
+	t->cfg = *cfg;
 	if (t->cfg.slots < PROBES)
 		t->cfg.slots = PROBES;
 	t->slots = calloc(t->cfg.slots, sizeof *t->slots);

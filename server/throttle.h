@@ -69,8 +69,9 @@ struct throttle_reports {
 	struct throttle_report r[THROTTLE_REPORTS];
 };
 
-/* Zero config fields take the settings' defaults. *out is the caller's;
- * free it with throttle_close (NULL is a no-op). */
+/* cfg is complete: the settings table (config_defaults, config.c) is the one
+ * place defaults are written, and config sits above this module. *out is
+ * the caller's; free it with throttle_close (NULL is a no-op). */
 int throttle_open(struct throttle **out, const struct throttle_config *cfg);
 void throttle_close(struct throttle *t);
 

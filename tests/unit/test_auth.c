@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "config.h"
 #include "status.h"
 #include "store.h"
 #include "unit.h"
@@ -21,7 +22,12 @@ struct fixture {
 
 static int fixture_open(struct fixture *f)
 {
-	struct auth_config cfg = {.argon_m_kib = 64, .argon_t = 1, .argon_p = 1};
+	struct config d;
+	config_defaults(&d);
+	struct auth_config cfg = d.auth;
+	cfg.argon_m_kib = 64; /* fast hashing; the defaults are tested through the CLI */
+	cfg.argon_t = 1;
+	cfg.argon_p = 1;
 	struct sc_user_record u = {0};
 
 	memset(f, 0, sizeof *f);

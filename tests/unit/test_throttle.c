@@ -4,11 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "status.h"
 #include "throttle.h"
 #include "unit.h"
 
 #define T0 1700000000
+
+/* The settings table's sign-in defaults, which a test then changes. */
+static struct throttle_config login_defaults(void)
+{
+	struct config d;
+	config_defaults(&d);
+	return d.login;
+}
 
 static struct throttle_attempt who(const char *account, const char *address)
 {
@@ -38,7 +47,10 @@ static int64_t succeed_at(struct throttle *t, const struct throttle_attempt *a, 
 
 static int test_backoff_grows_per_account_and_address(void)
 {
-	struct throttle_config cfg = {.pair_free = 3, .account_max = 100, .backoff_max = 900};
+	struct throttle_config cfg = login_defaults();
+	cfg.pair_free = 3;
+	cfg.account_max = 100;
+	cfg.backoff_max = 900;
 	struct throttle *t;
 	enum throttle_reason why;
 	struct throttle_attempt a = who("officer1", "10.0.0.1"), b = who("officer1", "10.0.0.2");
@@ -64,7 +76,9 @@ static int test_backoff_grows_per_account_and_address(void)
 
 static int test_account_limit_across_addresses(void)
 {
-	struct throttle_config cfg = {.account_max = 5, .window = 900};
+	struct throttle_config cfg = login_defaults();
+	cfg.account_max = 5;
+	cfg.window = 900;
 	struct throttle *t;
 	enum throttle_reason why;
 	char addr[32];
@@ -85,7 +99,9 @@ static int test_account_limit_across_addresses(void)
 
 static int test_attempts_in_flight_count(void)
 {
-	struct throttle_config cfg = {.account_max = 5, .pair_free = 100};
+	struct throttle_config cfg = login_defaults();
+	cfg.account_max = 5;
+	cfg.pair_free = 100;
 	struct throttle *t;
 	enum throttle_reason why;
 	struct throttle_reports due = {0};
@@ -103,7 +119,8 @@ static int test_attempts_in_flight_count(void)
 
 static int test_address_limit_spares_known_devices(void)
 {
-	struct throttle_config cfg = {.address_max = 3};
+	struct throttle_config cfg = login_defaults();
+	cfg.address_max = 3;
 	struct throttle *t;
 	enum throttle_reason why;
 	char name[32];
@@ -124,7 +141,9 @@ static int test_address_limit_spares_known_devices(void)
 
 static int test_successful_sign_ins_limited(void)
 {
-	struct throttle_config cfg = {.success_max = 2, .success_window = 60};
+	struct throttle_config cfg = login_defaults();
+	cfg.success_max = 2;
+	cfg.success_window = 60;
 	struct throttle *t;
 	enum throttle_reason why;
 	struct throttle_attempt a = who("officer1", "10.0.4.1");
@@ -142,7 +161,9 @@ static int test_successful_sign_ins_limited(void)
  * T0 + 5 waits), then unlocked once. 0 on success; *t is the caller's. */
 static int open_locked_then_unlocked(struct throttle **t, struct throttle_attempt *a)
 {
-	static const struct throttle_config cfg = {.account_max = 2, .pair_free = 2};
+	struct throttle_config cfg = login_defaults();
+	cfg.account_max = 2;
+	cfg.pair_free = 2;
 	enum throttle_reason why;
 	*a = who("officer1", "10.0.5.1");
 	CHECK_EQ_INT(throttle_open(t, &cfg), FN_OK);
@@ -185,7 +206,10 @@ static int test_failures_after_an_unlock_in_the_same_second_count(void)
  * the colliding attempts are refused instead. */
 static int test_colliding_keys_never_evict_a_counter(void)
 {
-	struct throttle_config cfg = {.slots = 16, .account_max = 2, .pair_free = 100};
+	struct throttle_config cfg = login_defaults();
+	cfg.slots = 16;
+	cfg.account_max = 2;
+	cfg.pair_free = 100;
 	struct throttle *t;
 	enum throttle_reason why;
 	char name[32], addr[32];
@@ -212,7 +236,10 @@ static int test_colliding_keys_never_evict_a_counter(void)
  * have run out. */
 static int test_full_table_fails_safe_then_recovers(void)
 {
-	struct throttle_config cfg = {.slots = 16, .window = 100, .success_window = 10};
+	struct throttle_config cfg = login_defaults();
+	cfg.slots = 16;
+	cfg.window = 100;
+	cfg.success_window = 10;
 	struct throttle *t;
 	enum throttle_reason why;
 	char name[32];
@@ -237,7 +264,10 @@ static int test_full_table_fails_safe_then_recovers(void)
 
 static int test_refusals_summarised_once_per_window(void)
 {
-	struct throttle_config cfg = {.account_max = 1, .pair_free = 100, .window = 600};
+	struct throttle_config cfg = login_defaults();
+	cfg.account_max = 1;
+	cfg.pair_free = 100;
+	cfg.window = 600;
 	struct throttle *t;
 	enum throttle_reason why;
 	struct throttle_reports due = {0};

@@ -1,4 +1,4 @@
-/* guidance_http.c - the HTTP handlers for one guidance document and the
+/* api_guidance.c - the HTTP handlers for one guidance document and the
  * guidance change feed, with gzip content coding when the reader accepts it
  * (handheld readers pay for every byte on mobile networks). */
 #include <ctype.h>
@@ -10,7 +10,7 @@
 
 #include "api.h"
 #include "app.h"
-#include "guidance_internal.h"
+#include "guidance.h"
 #include "status.h"
 
 #define FEED_DEFAULT_LIMIT 100
