@@ -1,6 +1,6 @@
 /* attach.c - attachments on the device: stored sealed in 64 KiB chunks,
  * read back, bound to the note that lists them, listed, counted and
- * deleted by state. (Upload: attach_sync.c.) */
+ * deleted by state. (Upload: sync_attach.c.) */
 #include "attach.h"
 
 #include <errno.h>

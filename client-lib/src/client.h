@@ -24,7 +24,7 @@
  *   attach.h    attachments: binding to notes, upload
  *   compose.h   a note completed and encoded from the app's JSON
  *   referrals.h a referral's state, kept from the pull
- *   sync.h      one fn_sync_run (sync.c, pull.c, attach_sync.c)
+ *   sync.h      one fn_sync_run (sync.c, pull.c, sync_attach.c)
  */
 
 #include <pthread.h>

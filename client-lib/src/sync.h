@@ -1,4 +1,4 @@
-/* sync.h - private to sync.c, pull.c and attach_sync.c: the state of one fn_sync_run. */
+/* sync.h - private to sync.c, pull.c and sync_attach.c: the state of one fn_sync_run. */
 #ifndef FN_CLIENT_SYNC_H
 #define FN_CLIENT_SYNC_H
 

@@ -28,7 +28,7 @@ import sys
 import time
 
 CA = "certs/dev/ca.crt"
-# client-lib/src/attach_sync.c ATT_CHUNK; BENCH_UPLOAD_CHUNK overrides it
+# client-lib/src/sync_attach.c ATT_CHUNK; BENCH_UPLOAD_CHUNK overrides it
 # (the server takes up to attachment_chunk_max, 4 MiB) to see what the
 # per-chunk commit costs
 CHUNK = int(os.environ.get("BENCH_UPLOAD_CHUNK", "65536"))

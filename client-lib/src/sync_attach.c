@@ -1,4 +1,4 @@
-/* attach_sync.c - the sync's attachment phase: each attachment of a note
+/* sync_attach.c - the sync's attachment phase: each attachment of a note
  * the server has acknowledged is uploaded with tus 1.0 (create, PATCH
  * chunks with their sha256, resume at the server's offset after a 409 or
  * a cut) and its bytes leave the device once the server has stored it.
