@@ -2,14 +2,15 @@
 # libfieldnote on arm64 (issue 14, "Handhelds are ARM"): make CROSS=aarch64-linux-gnu- builds the client into
 # build/arm64 (its own mbedTLS, Debian's arm64 LMDB/msgpack/jansson); under qemu-aarch64 the client unit tests
 # pass and fieldnote-device signs in, saves and syncs against this (x86) server. The toolchain comes from
-# .ci/cross-arm64.sh; when it cannot be installed that is a FAIL, loudly, not a skip. Runs with the first build
-# tests/run.sh is given only (FN_FIRST_BUILD): the arm64 build is one, whatever the host build's flags.
+# .ci/cross-arm64.sh; when it cannot be installed that is a FAIL, loudly, not a skip. Runs with the last build
+# tests/run.sh is given only (FN_LAST_BUILD): the arm64 build is one, whatever the host build's flags, and the
+# first build's pass already carries the other run-once suites (testssl, Java).
 FN_SUITE=client_arm64
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/test_client.inc"
 
-if [ -n "${FN_FIRST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_FIRST_BUILD" ]; then
-	echo "  (the arm64 client ran with $FN_FIRST_BUILD: one arm64 build)"
+if [ -n "${FN_LAST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_LAST_BUILD" ]; then
+	echo "  (the arm64 client runs with $FN_LAST_BUILD: one arm64 build)"
 	exit 0
 fi
 CROSS=aarch64-linux-gnu-
