@@ -93,7 +93,7 @@ int attach_view_fill(struct attach *a, struct store_txn *t, struct sc_arena *ar,
 		const struct sc_attachment_ref *r = find_ref(&refs, at->id);
 		memset(&s[i], 0, sizeof s[i]);
 		s[i].id = at->id, s[i].media_type = at->media_type, s[i].caption = at->caption;
-		s[i].has = ~0ull >> (64 - SC_NF_attachment_state);
+		SC_SET_ALL(attachment_state, &s[i]);
 		if (!SC_HAS(attachment, at, caption))
 			SC_CLEAR(attachment_state, &s[i], caption);
 		if (r && r->owner.n == view->author.n && !memcmp(r->owner.p, view->author.p, r->owner.n) &&

@@ -301,7 +301,7 @@ static void page_out(struct page_scan *p, uint64_t since, struct sc_referral_pag
 	out->items = (struct sc_list_referral_record){p->v, p->n};
 	out->next = p->n ? p->v[p->n - 1].seq : (int64_t)since;
 	out->more = p->more;
-	out->has = ~0ull >> (64 - SC_NF_referral_page);
+	SC_SET_ALL(referral_page, out);
 }
 
 int referrals_feed(struct referrals *rf, struct store_txn *t, struct sc_str agency, uint64_t since,

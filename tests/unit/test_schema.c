@@ -154,7 +154,7 @@ static void build_session_request(void *out)
 	r->username = SC_STR_LIT("pc.jones");
 	r->password = SC_STR_LIT("correct horse \"battery\" staple");
 	r->device_id = SC_STR_LIT("dev-7f3a:01");
-	r->has = ~0ull >> (64 - SC_NF_session_request);
+	SC_SET_ALL(session_request, r);
 }
 
 static struct sc_user_summary user_okafor(void)
@@ -165,7 +165,7 @@ static struct sc_user_summary user_okafor(void)
 	u.role = (struct sc_str){ sc_enum_role[SC_E_role_supervisor], 10 };
 	u.agency = SC_STR_LIT("Northshire Children's Services");
 	u.teams = (struct sc_strs){ teams, 2 };
-	u.has = ~0ull >> (64 - SC_NF_user_summary);
+	SC_SET_ALL(user_summary, &u);
 	return u;
 }
 
@@ -177,7 +177,7 @@ static void build_session_reply(void *out)
 	r->token = SC_STR_LIT("tk_3q9XcVb1LmN0pR7sT2uW5yZ8aD4fG6hJ");
 	r->expires_at = 1767225600;
 	r->user = &u;
-	r->has = ~0ull >> (64 - SC_NF_session_reply);
+	SC_SET_ALL(session_reply, r);
 }
 
 static const char s136_body[] =
@@ -204,7 +204,7 @@ static void fill_s136(struct sc_guidance_doc *d)
 	d->updated = 1736899200;
 	d->seq = 42;
 	d->body = (struct sc_str){ s136_body, sizeof s136_body - 1 };
-	d->has = ~0ull >> (64 - SC_NF_guidance_doc);
+	SC_SET_ALL(guidance_doc, d);
 }
 
 static void build_guidance_doc(void *out)
@@ -238,7 +238,7 @@ static void build_change_page(void *out)
 	p->changes = (struct sc_list_guidance_change){ ch, 2 };
 	p->next = 300;
 	p->more = false;
-	p->has = ~0ull >> (64 - SC_NF_change_page);
+	SC_SET_ALL(change_page, p);
 }
 
 static void build_guidance_list(void *out)
@@ -251,7 +251,7 @@ static void build_guidance_list(void *out)
 	it[0].title = SC_STR_LIT("Section 136 \xe2\x80\x94 place of safety");
 	it[0].tags = (struct sc_strs){ tags, 2 };
 	it[0].updated = 1736899200;
-	it[0].has = ~0ull >> (64 - SC_NF_guidance_summary);
+	SC_SET_ALL(guidance_summary, &it[0]);
 	it[1].id = SC_STR_LIT("voice-of-the-child");
 	it[1].version = 1;
 	it[1].title = SC_STR_LIT("Recording the voice of the child");
@@ -275,7 +275,6 @@ static void build_health(void *out)
 /* The voice-of-the-child note of schema/examples/note.json: every
  * top-level field, enums nested and not, a list of strings, two actions.
  * Fictional throughout. */
-#define ALL(rec) (~0ull >> (64 - SC_NF_##rec))
 
 static void build_note(void *out)
 {
@@ -302,7 +301,7 @@ static void build_note(void *out)
 	th.investigation = SC_STR_LIT("No offence disclosed at this visit; log left open for the neighbourhood team.");
 	th.vulnerability = SC_STR_LIT("Aged 14, tired and worried about home; has a trusted adult in Nan.");
 	th.engagement = SC_STR_LIT("Child talked freely once seen alone; mother cooperative and agreed to early help.");
-	th.has = ALL(thrive);
+	SC_SET_ALL(thrive, &th);
 
 	memset(&ref, 0, sizeof ref);
 	ref.type = SC_STR_LIT("early_help");
@@ -326,19 +325,19 @@ static void build_note(void *out)
 	act[0].what = SC_STR_LIT("Contact mother and arrange a family meeting");
 	act[0].owner = SC_STR_LIT("north early help");
 	act[0].due = 1795859200;
-	act[0].has = ALL(action);
+	SC_SET_ALL(action, &act[0]);
 	act[1].what = SC_STR_LIT("Tell the school safeguarding lead about the tiredness and worry");
 	act[1].owner = SC_STR_LIT("officer1");
 	act[1].due = 1795686400;
-	act[1].has = ALL(action);
+	SC_SET_ALL(action, &act[1]);
 	ns.told_child = SC_STR_LIT("I said I would ask early help to call Mum this week, and that school "
 	                           "would know they are tired so they are not in trouble.");
 	ns.actions = (struct sc_list_action){ act, 2 };
-	ns.has = ALL(next_steps);
+	SC_SET_ALL(next_steps, &ns);
 
 	seen[0].id = SC_STR_LIT("voice-of-the-child");
 	seen[0].version = 1;
-	seen[0].has = ALL(guidance_ref);
+	SC_SET_ALL(guidance_ref, &seen[0]);
 
 	struct sc_note *n = out;
 	n->id = SC_STR_LIT("dev-test-1.20261125.0042");
@@ -384,9 +383,9 @@ static void build_note(void *out)
 	att.size = 48213;
 	att.media_type = SC_STR_LIT("image/jpeg");
 	att.caption = SC_STR_LIT("Three houses worksheet");
-	att.has = ALL(attachment);
+	SC_SET_ALL(attachment, &att);
 	n->attachments = (struct sc_list_attachment){ &att, 1 };
-	n->has = ALL(note) & ~(1ull << SC_F_note_replaces);
+	n->has = SC_ALL(note) & ~SC_BIT(note, replaces);
 }
 
 /* Two upload results: one stored with a flag, one refused with a field error. */
@@ -402,13 +401,13 @@ static void build_note_results(void *out)
 	r[0].code = FN_OK;
 	r[0].name = SC_STR_LIT("OK");
 	r[0].flags = (struct sc_strs){ flags, 1 };
-	r[0].has = ALL(note_result);
+	SC_SET_ALL(note_result, &r[0]);
 	SC_CLEAR(note_result, &r[0], message);
 	SC_CLEAR(note_result, &r[0], errors);
 
 	fe[0].field = SC_STR_LIT("mental_health.place_of_safety");
 	fe[0].message = SC_STR_LIT("not one of: home, hospital, ed, police_station, other");
-	fe[0].has = ALL(field_error);
+	SC_SET_ALL(field_error, &fe[0]);
 	r[1].id = SC_STR_LIT("dev-test-1.20261125.0041");
 	r[1].revision = 1;
 	r[1].result = SC_STR_LIT("invalid");
@@ -416,7 +415,7 @@ static void build_note_results(void *out)
 	r[1].name = SC_STR_LIT("VALIDATION_FAILED");
 	r[1].message = SC_STR_LIT("a field failed validation");
 	r[1].errors = (struct sc_list_field_error){ fe, 1 };
-	r[1].has = ALL(note_result);
+	SC_SET_ALL(note_result, &r[1]);
 	SC_CLEAR(note_result, &r[1], flags);
 
 	struct sc_note_results *l = out;
@@ -432,7 +431,7 @@ static void build_hold(void *out)
 	h->reason = SC_STR_LIT("Inquiry 2026/14: \"keep everything\"");
 	h->by = SC_STR_LIT("admin1");
 	h->at = 1795600000;
-	h->has = ALL(hold);
+	SC_SET_ALL(hold, h);
 }
 
 static int check_vector(const char *name, const struct sc_record *rec, void (*build)(void *))
@@ -521,7 +520,8 @@ static void build_escalation(void *out)
 	steps[1].at = 1767312000;
 	steps[1].due = 1767312000 + 120 * 3600;
 	steps[1].reason = SC_STR_LIT("no answer from the team manager");
-	steps[0].has = steps[1].has = ~0ull >> (64 - SC_NF_escalation_step);
+	SC_SET_ALL(escalation_step, &steps[0]);
+	SC_SET_ALL(escalation_step, &steps[1]);
 	e->id = SC_STR_LIT("esc-42");
 	e->note_id = SC_STR_LIT("dev-7f3a.20261125.0042");
 	e->revision = 2;
@@ -540,7 +540,7 @@ static void build_escalation(void *out)
 	e->resolved_by = SC_STR_LIT("hos.adeyemi");
 	e->resolved_at = 1767398400;
 	e->history = (struct sc_list_escalation_step){ steps, 2 };
-	e->has = ~0ull >> (64 - SC_NF_escalation);
+	SC_SET_ALL(escalation, e);
 	SC_CLEAR(escalation, e, overdue);
 }
 
@@ -577,12 +577,12 @@ static int test_note_example(void)
 			fprintf(stderr, "note.json lacks %s\n", sc_rec_note.fields[i].name);
 			return 1;
 		}
-	CHECK_EQ_INT(note.has, ALL(note) & ~(1ull << SC_F_note_replaces));
+	CHECK_EQ_INT(note.has, SC_ALL(note) & ~SC_BIT(note, replaces));
 	CHECK(sc_str_eq(note.child_ref, "C-7Q2M-91XK") && sc_str_eq(note.context, "welfare_check"));
 	CHECK(note.seen && note.seen_alone && note.level_of_need == 2);
 	CHECK(note.mental_health->concern && !note.mental_health->self_harm &&
 	      !note.mental_health->s136_used);
-	CHECK_EQ_INT(note.thrive->has, ALL(thrive));
+	CHECK_EQ_INT(note.thrive->has, SC_ALL(thrive));
 	CHECK(sc_str_eq(note.referral->type, "early_help") && sc_str_eq(note.sharing->consent, "given"));
 	CHECK_EQ_INT(note.next_steps->actions.n, 2);
 	CHECK(sc_str_eq(note.guidance_seen.v[0].id, "voice-of-the-child"));
@@ -657,7 +657,7 @@ static int test_validate(void)
 	struct sc_session_reply r = { 0 };
 	struct sc_user_summary u = user_okafor();
 	r.token = SC_STR_LIT("t");
-	r.has = ~0ull >> (64 - SC_NF_session_reply);
+	SC_SET_ALL(session_reply, &r);
 	CHECK_EQ_INT(sc_validate(&sc_rec_session_reply, &r, &err), FN_VALIDATION_FAILED);
 	CHECK(strcmp(err.field, "user") == 0); /* present but NULL */
 	r.user = &u;
@@ -677,7 +677,7 @@ static int test_encode_errors(void)
 {
 	struct sc_session_reply r = { 0 };
 	r.token = SC_STR_LIT("t");
-	r.has = ~0ull >> (64 - SC_NF_session_reply); /* user present, pointer NULL */
+	SC_SET_ALL(session_reply, &r); /* user present, pointer NULL */
 	struct sc_buf b = { 0 };
 	sc_buf_append(&b, "keep", 4);
 	CHECK_EQ_INT(sc_encode(&sc_rec_session_reply, SC_MSGPACK, &r, &b), FN_BAD_ARGUMENT);
