@@ -391,9 +391,12 @@ static int load_own(struct referrals *rf, struct store_txn *t, const struct auth
 	return FN_OK;
 }
 
-int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
-                      struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
-                      struct sc_referral_record **out)
+/* The referral id as the receiving agency sees it (load_own), and not
+ * withdrawn: what receipt and outcome both check before they change
+ * anything. *out is set once loaded, withdrawn or not. */
+static int load_open(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
+                     struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
+                     struct sc_referral_record **out)
 {
 	struct sc_referral_record *r;
 	int rc = load_own(rf, t, who, id, now, a, &r);
@@ -402,6 +405,18 @@ int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct au
 	*out = r;
 	if (sc_str_eq(r->state, "withdrawn"))
 		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
+	return FN_OK;
+}
+
+int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
+                      struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
+                      struct sc_referral_record **out)
+{
+	struct sc_referral_record *r;
+	int rc = load_open(rf, t, who, id, now, a, err, out);
+	if (rc != FN_OK)
+		return rc;
+	r = *out;
 	if (SC_HAS(referral_record, r, received_at))
 		return FN_OK; /* acknowledged before: nothing changes */
 	r->state = SC_STR_LIT("received");
@@ -417,12 +432,10 @@ int referrals_outcome(struct referrals *rf, struct store_txn *t, const struct au
                       struct sc_arena *a, struct sc_error *err, struct sc_referral_record **out)
 {
 	struct sc_referral_record *r;
-	int rc = load_own(rf, t, who, id, now, a, &r);
+	int rc = load_open(rf, t, who, id, now, a, err, out);
 	if (rc != FN_OK)
 		return rc;
-	*out = r;
-	if (sc_str_eq(r->state, "withdrawn"))
-		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
+	r = *out;
 	struct sc_str ref = SC_HAS(outcome_request, req, reference) ? req->reference : SC_STR_LIT("");
 	if (SC_HAS(referral_record, r, outcome)) {
 		struct sc_str had = SC_HAS(referral_record, r, reference) ? r->reference : SC_STR_LIT("");
