@@ -207,10 +207,8 @@ static int post_device_revoke(struct http_req *r)
 {
 	char id[130];
 	struct sc_error err = {0};
-	if (r->params[0].n >= sizeof id)
+	if (http_param_copy(r, 0, id, sizeof id) != 0)
 		return http_send_error(r, FN_VALIDATION_FAILED, "device", "device id too long");
-	memcpy(id, r->params[0].p, r->params[0].n);
-	id[r->params[0].n] = 0;
 	return admin_done(r, auth_device_revoke(r->app->auth, id, r->who.user->username, &err), &err, "revoked");
 }
 
@@ -218,10 +216,8 @@ static int post_user_state(struct http_req *r, int disabled)
 {
 	char name[80];
 	struct sc_error err = {0};
-	if (r->params[0].n >= sizeof name)
+	if (http_param_copy(r, 0, name, sizeof name) != 0)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
-	memcpy(name, r->params[0].p, r->params[0].n);
-	name[r->params[0].n] = 0;
 	int rc = auth_user_set_disabled(r->app->auth, name, disabled, &err);
 	return admin_done(r, rc, &err, disabled ? "disabled" : "enabled");
 }
@@ -242,10 +238,8 @@ static int post_user_unlock(struct http_req *r)
 {
 	char name[80];
 	struct sc_error err = {0};
-	if (r->params[0].n >= sizeof name)
+	if (http_param_copy(r, 0, name, sizeof name) != 0)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
-	memcpy(name, r->params[0].p, r->params[0].n);
-	name[r->params[0].n] = 0;
 	int rc = auth_user_unlock(r->app->auth, name, r->who.user->username, &err);
 	return admin_done(r, rc, &err, "unlocked");
 }

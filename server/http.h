@@ -108,6 +108,10 @@ const char *http_header(struct http_req *r, const char *name);
 /* http_params.c. An unsigned decimal query parameter: `def` when absent,
  * FN_VALIDATION_FAILED when not all digits or above `max`. */
 int http_query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out);
+/* The path's "*" segment i copied into out (size bytes) as a C string for
+ * the modules that take one: 0, or -1 (out untouched) when it does not fit,
+ * which the caller answers as its route would a name that does not exist. */
+int http_param_copy(const struct http_req *r, size_t i, char *out, size_t size);
 /* 1 when the If-None-Match value `inm` lists `etag` (quoted, as sent in
  * ETag) or is "*"; weak comparison. */
 int http_etag_listed(const char *inm, const char *etag);
