@@ -87,28 +87,33 @@ static int test_tls_ctx_errors(void)
 	return 0;
 }
 
+/* Registers o, which tls_configure() takes, and sets a context up from it,
+ * which must fail: 0 with the error in *e, else 1. */
+static int set_up_fails(const struct tls_options *o, struct sc_error *e)
+{
+	struct tls_ctx ctx;
+	CHECK(tls_configure(o) == 0);
+	CHECK(tls_ctx_init(&ctx, NULL) == -1);
+	tls_ctx_uninit(&ctx);
+	*e = last();
+	return 0;
+}
+
 /* The failure as a record: status, the setting at fault, and the message
  * `fieldnote serve` prints, word for word. */
 static int test_tls_error_record(void)
 {
 	struct tls_options o = {CRT, "certs/dev/missing.key", NULL, 0, 0};
-	struct tls_ctx ctx;
 	struct sc_error e;
 
-	CHECK(tls_configure(&o) == 0);
-	CHECK(tls_ctx_init(&ctx, NULL) == -1);
-	tls_ctx_uninit(&ctx);
-	e = last();
+	CHECK(set_up_fails(&o, &e) == 0);
 	CHECK_EQ_INT(e.status, FN_IO_ERROR);
 	CHECK(strcmp(e.field, "key") == 0);
 	CHECK(strcmp(e.message, "cannot read key file certs/dev/missing.key: PK - Read/write of file failed "
 	                        "(-0x3E00): No such file or directory") == 0);
 
 	o.key_file = "certs/dev/device-ca.key"; /* a key, but not this certificate's */
-	CHECK(tls_configure(&o) == 0);
-	CHECK(tls_ctx_init(&ctx, NULL) == -1);
-	tls_ctx_uninit(&ctx);
-	e = last();
+	CHECK(set_up_fails(&o, &e) == 0);
 	CHECK_EQ_INT(e.status, FN_BAD_ARGUMENT);
 	CHECK(strcmp(e.field, "key") == 0);
 	CHECK(strncmp(e.message, "key file certs/dev/device-ca.key does not match certificate file " CRT ": ",
@@ -116,10 +121,7 @@ static int test_tls_error_record(void)
 
 	o.cert_file = KEY; /* a key where the certificate should be */
 	o.key_file = KEY;
-	CHECK(tls_configure(&o) == 0);
-	CHECK(tls_ctx_init(&ctx, NULL) == -1);
-	tls_ctx_uninit(&ctx);
-	e = last();
+	CHECK(set_up_fails(&o, &e) == 0);
 	CHECK_EQ_INT(e.status, FN_BAD_ARGUMENT);
 	CHECK(strcmp(e.field, "cert") == 0);
 	CHECK(strncmp(e.message, "cannot read certificate file " KEY ": X509 - ",
