@@ -304,18 +304,30 @@ static void page_out(struct page_scan *p, uint64_t since, struct sc_referral_pag
 	SC_SET_ALL(referral_page, out);
 }
 
-int referrals_feed(struct referrals *rf, struct store_txn *t, struct sc_str agency, uint64_t since,
-                   size_t limit, int64_t now, struct sc_arena *a, struct sc_referral_page *out)
+/* Scans db from (owner, since + 1) with step, which stops at the first key
+ * past owner's (p->prefix, kept in the arena; NULL when that allocation
+ * failed, FN_NO_MEMORY). p is set up here. */
+static int page_scan_run(struct referrals *rf, struct store_txn *t, store_db db, struct sc_str owner,
+                         uint64_t since, size_t limit, int64_t now, struct sc_arena *a, store_scan_fn step,
+                         struct page_scan *p)
 {
 	struct rkey k = {.n = 0};
-	rkey_str(&k, agency);
+	*p = (struct page_scan){rf, t, {NULL, 0}, limit, now, a, NULL, 0, 0, 0, FN_OK};
+	rkey_str(&k, owner);
 	char *pre = sc_arena_alloc(a, k.n);
 	if (!pre)
 		return FN_NO_MEMORY;
 	memcpy(pre, k.b, k.n);
-	struct page_scan p = {rf, t, {pre, k.n}, limit, now, a, NULL, 0, 0, 0, FN_OK};
+	p->prefix = (struct sc_str){pre, k.n};
 	rkey_u64(&k, since + 1);
-	int rc = store_scan(t, rf->feed, k.b, k.n, 0, feed_one, &p);
+	return store_scan(t, db, k.b, k.n, 0, step, p);
+}
+
+int referrals_feed(struct referrals *rf, struct store_txn *t, struct sc_str agency, uint64_t since,
+                   size_t limit, int64_t now, struct sc_arena *a, struct sc_referral_page *out)
+{
+	struct page_scan p;
+	int rc = page_scan_run(rf, t, rf->feed, agency, since, limit, now, a, feed_one, &p);
 	if (rc != FN_OK)
 		return rc;
 	page_out(&p, since, out);
@@ -487,15 +499,10 @@ static int fb_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 int referrals_feedback(struct referrals *rf, struct store_txn *t, struct sc_str author, uint64_t since,
                        size_t limit, struct sc_arena *a, struct sc_list_referral_record *out, int *more)
 {
-	struct rkey k = {.n = 0};
-	rkey_str(&k, author);
-	char *pre = sc_arena_alloc(a, k.n);
-	if (!pre)
-		return FN_NO_MEMORY;
-	memcpy(pre, k.b, k.n);
-	struct page_scan p = {rf, t, {pre, k.n}, limit, 0, a, NULL, 0, 0, 0, FN_OK};
-	rkey_u64(&k, since + 1);
-	int rc = store_scan(t, rf->feedback, k.b, k.n, 0, fb_one, &p);
+	struct page_scan p;
+	int rc = page_scan_run(rf, t, rf->feedback, author, since, limit, 0, a, fb_one, &p);
+	if (!p.prefix.p)
+		return rc; /* nothing scanned */
 	*out = (struct sc_list_referral_record){p.v, p.n};
 	*more = p.more;
 	return rc;
