@@ -34,7 +34,7 @@ struct list_job {
 static int list_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 {
 	struct list_job *j = arg;
-	if (key->n <= j->note.n || memcmp(key->p, j->note.p, j->note.n) != 0 || key->p[j->note.n] != 0)
+	if (!attach_key_of_note(key, j->note))
 		return STORE_SCAN_STOP;
 	struct sc_attachment_ref *v = sc_arena_grow(j->ar, j->out->v, j->out->n, &j->cap, sizeof *v, 4);
 	if (!v)
@@ -145,7 +145,7 @@ struct pend_job {
 static int pend_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 {
 	struct pend_job *j = arg;
-	if (key->n <= j->note.n || memcmp(key->p, j->note.p, j->note.n) != 0 || key->p[j->note.n] != 0)
+	if (!attach_key_of_note(key, j->note))
 		return STORE_SCAN_STOP;
 	struct sc_str *v = sc_arena_grow(j->ar, j->ids.v, j->ids.n, &j->cap, sizeof *v, 4);
 	char *p = sc_arena_strndup(j->ar, val->p, val->n);

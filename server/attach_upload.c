@@ -57,7 +57,7 @@ struct note_sum {
 static int sum_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 {
 	struct note_sum *s = arg;
-	if (key->n <= s->note.n || memcmp(key->p, s->note.p, s->note.n) != 0 || key->p[s->note.n] != 0)
+	if (!attach_key_of_note(key, s->note))
 		return STORE_SCAN_STOP;
 	struct sc_arena *ar = sc_arena_new(1024);
 	struct sc_attachment_ref r;
