@@ -113,9 +113,9 @@ int api_admin_guidance(struct http_req *r)
 {
 	struct store_txn *t;
 	struct sc_guidance_list list;
-	int rc = store_read_begin(r->app->store, &t);
+	int rc = http_read_begin(r, &t);
 	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "the store is unavailable");
+		return r->status;
 	rc = guidance_list(r->app->guidance, t, NULL, NULL, r->arena, &list); /* copied into the arena */
 	store_read_end(t);
 	if (rc != FN_OK)

@@ -83,8 +83,8 @@ int api_get_referrals(struct http_req *r)
 		if (state && strcmp(state, "overdue") != 0)
 			return http_send_error(r, FN_VALIDATION_FAILED, "state", "state may only be overdue");
 		struct store_txn *t;
-		if ((rc = store_read_begin(r->app->store, &t)) != FN_OK)
-			return http_send_error(r, rc, NULL, "the store is unavailable");
+		if ((rc = http_read_begin(r, &t)) != FN_OK)
+			return r->status;
 		rc = referrals_of_teams(r->app->referrals, t, r->who.user, state != NULL, clock_now(), r->arena,
 		                        &page);
 		store_read_end(t); /* the page lives in the arena */
