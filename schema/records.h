@@ -513,14 +513,19 @@
 	R(queue_item) R(queue_page) R(upload_record) R(contact) R(contacts_page) R(audit_entry) R(audit_page) \
 	R(hold) R(hold_list) R(hold_request) R(child_export)
 
-/* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ... */
-#define SC_SET(rec, ptr, field) ((ptr)->has |= (1ull << SC_F_##rec##_##field))
+/* Presence bits: SC_SET(guidance_doc, &d, id); if (SC_HAS(guidance_doc, &d, id)) ...
+ * The one style for presence bits: these macros, which use bit
+ * SC_F_<rec>_<field> as the codecs do; not hand-made masks. SC_BIT and
+ * SC_ALL are values (for masks and comparisons); the rest act on ptr->has. */
+#define SC_BIT(rec, field) (1ull << SC_F_##rec##_##field)
+/* Every field of rec (SC_NF_<rec> is at least 1 and at most 64). */
+#define SC_ALL(rec) (~0ull >> (64 - SC_NF_##rec))
+#define SC_SET(rec, ptr, field) ((ptr)->has |= SC_BIT(rec, field))
 #define SC_HAS(rec, ptr, field) (((ptr)->has >> SC_F_##rec##_##field) & 1u)
-#define SC_CLEAR(rec, ptr, field) ((ptr)->has &= ~(1ull << SC_F_##rec##_##field))
+#define SC_CLEAR(rec, ptr, field) ((ptr)->has &= ~SC_BIT(rec, field))
 /* Every field of rec present (a record built whole); clear the few that
- * are not with SC_CLEAR. The one style for presence bits: these macros,
- * which set bit SC_F_<rec>_<field> as the codecs do; not hand-made masks. */
-#define SC_SET_ALL(rec, ptr) ((ptr)->has = ~0ull >> (64 - SC_NF_##rec))
+ * are not with SC_CLEAR. */
+#define SC_SET_ALL(rec, ptr) ((ptr)->has = SC_ALL(rec))
 
 /* ------------------------------------------- generated declarations --- */
 

@@ -117,17 +117,6 @@ static int delete_session(struct http_req *r)
 	return http_send_bytes(r, 204, NULL, NULL, 0, "Cache-Control: no-store\r\n");
 }
 
-/* Handlers read into the request arena inside a read transaction and end
- * it before the reply goes out: a slow client must not hold up a map
- * growth (store.h). */
-static int with_read(struct http_req *r, struct store_txn **t)
-{
-	int rc = store_read_begin(r->app->store, t);
-	if (rc != FN_OK)
-		http_send_error(r, rc, NULL, "the store is unavailable");
-	return rc;
-}
-
 static int get_guidance_list(struct http_req *r)
 {
 	struct sc_guidance_list list;
@@ -138,7 +127,7 @@ static int get_guidance_list(struct http_req *r)
 		return http_send_error(r, FN_BAD_REQUEST, "q", "the search words are not valid");
 	if (q && strlen(q) > 200)
 		return http_send_error(r, FN_VALIDATION_FAILED, "q", "search words are limited to 200 bytes");
-	if (with_read(r, &t) != FN_OK)
+	if (http_read_begin(r, &t) != FN_OK)
 		return r->status;
 	int rc = guidance_list(r->app->guidance, t, auth_role_name(r->who.role), q, r->arena, &list);
 	store_read_end(t);
@@ -167,7 +156,7 @@ static int get_audit(struct http_req *r)
 		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
 	if (http_query_u64(r, "limit", 100, 1000, &limit) != FN_OK || limit == 0)
 		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to 1000");
-	if (with_read(r, &t) != FN_OK)
+	if (http_read_begin(r, &t) != FN_OK)
 		return r->status;
 	int rc = audit_page(r->app->audit, t, since, (size_t)limit, r->arena, &page);
 	store_read_end(t);
@@ -208,10 +197,8 @@ static int post_device_revoke(struct http_req *r)
 {
 	char id[130];
 	struct sc_error err = {0};
-	if (r->params[0].n >= sizeof id)
+	if (http_param_copy(r, 0, id, sizeof id) != 0)
 		return http_send_error(r, FN_VALIDATION_FAILED, "device", "device id too long");
-	memcpy(id, r->params[0].p, r->params[0].n);
-	id[r->params[0].n] = 0;
 	return admin_done(r, auth_device_revoke(r->app->auth, id, r->who.user->username, &err), &err, "revoked");
 }
 
@@ -219,10 +206,8 @@ static int post_user_state(struct http_req *r, int disabled)
 {
 	char name[80];
 	struct sc_error err = {0};
-	if (r->params[0].n >= sizeof name)
+	if (http_param_copy(r, 0, name, sizeof name) != 0)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
-	memcpy(name, r->params[0].p, r->params[0].n);
-	name[r->params[0].n] = 0;
 	int rc = auth_user_set_disabled(r->app->auth, name, disabled, &err);
 	return admin_done(r, rc, &err, disabled ? "disabled" : "enabled");
 }
@@ -243,10 +228,8 @@ static int post_user_unlock(struct http_req *r)
 {
 	char name[80];
 	struct sc_error err = {0};
-	if (r->params[0].n >= sizeof name)
+	if (http_param_copy(r, 0, name, sizeof name) != 0)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such user");
-	memcpy(name, r->params[0].p, r->params[0].n);
-	name[r->params[0].n] = 0;
 	int rc = auth_user_unlock(r->app->auth, name, r->who.user->username, &err);
 	return admin_done(r, rc, &err, "unlocked");
 }

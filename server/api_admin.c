@@ -113,9 +113,9 @@ int api_admin_guidance(struct http_req *r)
 {
 	struct store_txn *t;
 	struct sc_guidance_list list;
-	int rc = store_read_begin(r->app->store, &t);
+	int rc = http_read_begin(r, &t);
 	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "the store is unavailable");
+		return r->status;
 	rc = guidance_list(r->app->guidance, t, NULL, NULL, r->arena, &list); /* copied into the arena */
 	store_read_end(t);
 	if (rc != FN_OK)
@@ -129,10 +129,8 @@ int api_admin_guidance_withdraw(struct http_req *r)
 {
 	char id[130];
 	struct sc_error err = {0};
-	if (r->params[0].n >= sizeof id)
+	if (http_param_copy(r, 0, id, sizeof id) != 0)
 		return http_send_error(r, FN_NOT_FOUND, NULL, "no such guidance document");
-	memcpy(id, r->params[0].p, r->params[0].n);
-	id[r->params[0].n] = 0;
 	int rc = guidance_withdraw(r->app->guidance, id, &err);
 	if (rc == FN_OK)
 		return http_send_bytes(r, 200, "application/json", "{\"done\":\"withdrawn\"}", 20,

@@ -201,10 +201,10 @@ int api_get_attachment(struct http_req *r)
 	struct sc_str bytes = {0};
 	char *copy = NULL;
 	int64_t now = (int64_t)time(NULL);
-	int rc = store_read_begin(r->app->store, &t);
+	int rc = http_read_begin(r, &t);
 
 	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "the store is unavailable");
+		return r->status;
 	rc = notes_get(r->app->notes, t, &r->who, r->params[0], now, r->arena, &view);
 	if (rc == FN_OK)
 		rc = attach_read(r->app->attach, t, r->params[0], r->params[1], r->arena, &ref, &bytes);

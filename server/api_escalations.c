@@ -20,9 +20,9 @@ int api_get_escalations(struct http_req *r)
 	if (v && strcmp(v, "open") != 0 && strcmp(v, "all") != 0)
 		return http_send_error(r, FN_VALIDATION_FAILED, "state", "state must be open or all");
 	open_only = v && strcmp(v, "open") == 0;
-	int rc = store_read_begin(r->app->store, &t);
+	int rc = http_read_begin(r, &t);
 	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "the store is unavailable");
+		return r->status;
 	int64_t now = clock_now();
 	rc = escalations_list(r->app->escalations, t, &r->who, open_only, now, r->arena, &list);
 	store_read_end(t); /* the list lives in the arena: see store.h */

@@ -76,14 +76,6 @@ int guidance_accepts_gzip(const char *v)
 	return named >= 0 ? named > 0 : star > 0;
 }
 
-static int with_read(struct http_req *r, struct store_txn **t)
-{
-	int rc = store_read_begin(r->app->store, t);
-	if (rc != FN_OK)
-		http_send_error(r, rc, NULL, "the store is unavailable");
-	return rc;
-}
-
 static const char *reply_ctype(const struct http_req *r)
 {
 	return r->fmt == SC_MSGPACK ? "application/msgpack" : "application/json";
@@ -99,7 +91,7 @@ int api_get_guidance_doc(struct http_req *r)
 	int gzip = guidance_accepts_gzip(http_header(r, "Accept-Encoding"));
 	char headers[256], etag[128];
 
-	if (with_read(r, &t) != FN_OK)
+	if (http_read_begin(r, &t) != FN_OK)
 		return r->status;
 	int rc = guidance_get(r->app->guidance, t, auth_role_name(r->who.role), r->params[0].p, r->params[0].n,
 	                      r->fmt, &gzip, r->arena, &bytes, &version);
@@ -153,7 +145,7 @@ int api_get_guidance_sync(struct http_req *r)
 		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
 	if (http_query_u64(r, "limit", FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, &limit) != FN_OK || limit == 0)
 		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to %d", FEED_MAX_LIMIT);
-	if (with_read(r, &t) != FN_OK)
+	if (http_read_begin(r, &t) != FN_OK)
 		return r->status;
 	int rc = guidance_changes(r->app->guidance, t, auth_role_name(r->who.role), since, (size_t)limit,
 	                          r->arena, &page);

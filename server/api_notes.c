@@ -127,10 +127,10 @@ int api_get_note(struct http_req *r)
 {
 	struct store_txn *t;
 	struct sc_note_view view;
-	int rc = store_read_begin(r->app->store, &t);
+	int rc = http_read_begin(r, &t);
 
 	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "the store is unavailable");
+		return r->status;
 	rc = notes_get(r->app->notes, t, &r->who, r->params[0], clock_now(), r->arena, &view);
 	if (rc == FN_OK)
 		rc = attach_view_fill(r->app->attach, t, r->arena, &view);

@@ -26,9 +26,9 @@ int api_get_holds(struct http_req *r)
 {
 	struct store_txn *t;
 	struct sc_hold_list l;
-	int rc = store_read_begin(r->app->store, &t);
+	int rc = http_read_begin(r, &t);
 	if (rc != FN_OK)
-		return http_send_error(r, rc, NULL, "the store is unavailable");
+		return r->status;
 	rc = holds_list(r->app->holds, t, r->arena, &l);
 	store_read_end(t); /* the list was decoded into the arena */
 	if (rc != FN_OK)

@@ -11,14 +11,6 @@
 #include "review.h"
 #include "status.h"
 
-static int read_txn(struct http_req *r, struct store_txn **t)
-{
-	int rc = store_read_begin(r->app->store, t);
-	if (rc != FN_OK)
-		http_send_error(r, rc, NULL, "the store is unavailable");
-	return rc;
-}
-
 static int small_uint(const char *v, long max, long *out)
 {
 	char *end;
@@ -50,7 +42,7 @@ int api_get_queue(struct http_req *r)
 	q.cursor = http_query(r, "cursor");
 	if ((v = http_query(r, "overdue")))
 		q.overdue_only = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
-	if (read_txn(r, &t) != FN_OK)
+	if (http_read_begin(r, &t) != FN_OK)
 		return r->status;
 	int rc = review_queue(r->app->review, t, &r->who, &q, clock_now(), r->arena, &page, &err);
 	store_read_end(t); /* the page lives in the arena: see store.h */
@@ -86,7 +78,7 @@ int api_get_feedback(struct http_req *r)
 		return http_send_error(r, FN_VALIDATION_FAILED, "since", "since must be a sequence number");
 	if ((v = http_query(r, "limit")) && (small_uint(v, 500, &limit) != 0 || limit < 1))
 		return http_send_error(r, FN_VALIDATION_FAILED, "limit", "limit must be 1 to 500");
-	if (read_txn(r, &t) != FN_OK)
+	if (http_read_begin(r, &t) != FN_OK)
 		return r->status;
 	int rc = review_feedback(r->app->review, t, &r->who, (uint64_t)since, (size_t)limit, r->arena, &page);
 	if (rc == FN_OK)
@@ -102,7 +94,7 @@ int api_get_contacts(struct http_req *r)
 	struct sc_contacts_page page;
 	struct store_txn *t;
 
-	if (read_txn(r, &t) != FN_OK)
+	if (http_read_begin(r, &t) != FN_OK)
 		return r->status;
 	int rc = review_contacts(r->app->review, t, &r->who, r->params[0], r->arena, &page);
 	store_read_end(t); /* the page lives in the arena */

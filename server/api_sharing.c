@@ -83,8 +83,8 @@ int api_get_referrals(struct http_req *r)
 		if (state && strcmp(state, "overdue") != 0)
 			return http_send_error(r, FN_VALIDATION_FAILED, "state", "state may only be overdue");
 		struct store_txn *t;
-		if ((rc = store_read_begin(r->app->store, &t)) != FN_OK)
-			return http_send_error(r, rc, NULL, "the store is unavailable");
+		if ((rc = http_read_begin(r, &t)) != FN_OK)
+			return r->status;
 		rc = referrals_of_teams(r->app->referrals, t, r->who.user, state != NULL, clock_now(), r->arena,
 		                        &page);
 		store_read_end(t); /* the page lives in the arena */
@@ -241,32 +241,33 @@ int api_get_enquiries(struct http_req *r)
 	return enq_run(r, &j);
 }
 
+/* The enquiry changes: the body read as rec into req (zeroed by the
+ * caller), then job `what` run on it. */
+static int enq_post(struct http_req *r, int what, const struct sc_record *rec, void *req)
+{
+	struct enq_job j = {.what = what, .req = req};
+	if (http_read_record(r, rec, req) != FN_OK)
+		return r->status;
+	return enq_run(r, &j);
+}
+
 /* POST /v1/enquiries/{id}/requests {agency} */
 int api_post_enquiry_request(struct http_req *r)
 {
 	struct sc_enquiry_request req = {0};
-	struct enq_job j = {.what = 1, .req = &req};
-	if (http_read_record(r, &sc_rec_enquiry_request, &req) != FN_OK)
-		return r->status;
-	return enq_run(r, &j);
+	return enq_post(r, 1, &sc_rec_enquiry_request, &req);
 }
 
 /* POST /v1/enquiries/{id}/contributions {text} */
 int api_post_enquiry_contribution(struct http_req *r)
 {
 	struct sc_contribution_request req = {0};
-	struct enq_job j = {.what = 2, .req = &req};
-	if (http_read_record(r, &sc_rec_contribution_request, &req) != FN_OK)
-		return r->status;
-	return enq_run(r, &j);
+	return enq_post(r, 2, &sc_rec_contribution_request, &req);
 }
 
 /* POST /v1/enquiries/{id}/decision {outcome, reference} */
 int api_post_enquiry_decision(struct http_req *r)
 {
 	struct sc_outcome_request req = {0};
-	struct enq_job j = {.what = 3, .req = &req};
-	if (http_read_record(r, &sc_rec_outcome_request, &req) != FN_OK)
-		return r->status;
-	return enq_run(r, &j);
+	return enq_post(r, 3, &sc_rec_outcome_request, &req);
 }

@@ -62,6 +62,11 @@ const struct attach_limits *attach_limits_of(const struct attach *a)
 	return &a->lim;
 }
 
+int attach_key_of_note(const struct sc_str *key, struct sc_str note)
+{
+	return key->n > note.n && memcmp(key->p, note.p, note.n) == 0 && key->p[note.n] == 0;
+}
+
 size_t attach_ref_key(struct sc_str note, struct sc_str att, unsigned char key[ATTACH_KEY_MAX])
 {
 	size_t nn = note.n > 64 ? 64 : note.n, an = att.n > 64 ? 64 : att.n;

@@ -131,7 +131,7 @@ static int complete_txn(struct store_txn *t, void *arg)
 		r.owner = u.owner, r.note_id = u.note_id, r.att_id = u.att_id, r.sha256 = u.sha256;
 		r.media_type = u.media_type, r.caption = u.caption, r.size = u.length;
 		r.stored_sha256 = (struct sc_str){j->stored, 64}, r.stored_size = (int64_t)j->n, r.at = j->now;
-		r.has = ~0ull >> (64 - SC_NF_attachment_ref);
+		SC_SET_ALL(attachment_ref, &r);
 		if (!SC_HAS(upload_record, &u, caption))
 			SC_CLEAR(attachment_ref, &r, caption);
 		if ((rc = blob_hold(a, t, h, j->bytes, j->n)) != FN_OK ||

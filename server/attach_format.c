@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
+
 const char *const attach_meta_keys[ATTACH_META_KEYS] = {"note_id", "id", "sha256", "media_type",
                                                         "caption", "filename"};
 
@@ -155,38 +157,14 @@ int attach_parse_checksum(const char *h, unsigned char digest[32])
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int attach_hex_decode(const char *p, size_t n, unsigned char out[32])
 {
-	if (n != 64)
-		return -1;
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval((unsigned char)p[2 * i]), lo = hexval((unsigned char)p[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return n == 64 ? sc_hex_decode(p, 32, out) : -1;
 }
 
 void attach_hex_encode(const unsigned char in[32], char out[65])
 {
-	static const char d[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = d[in[i] >> 4];
-		out[2 * i + 1] = d[in[i] & 15];
-	}
-	out[64] = 0;
+	sc_hex_encode(in, 32, out);
 }
 
 /* ---- JPEG: walk the marker segments up to the first scan ---- */

@@ -23,6 +23,9 @@ struct attach {
 
 /* note id, 0, attachment id into key; its length. */
 size_t attach_ref_key(struct sc_str note, struct sc_str att, unsigned char key[ATTACH_KEY_MAX]);
+/* 1 when key is one of note's (note id, 0, ...): a scan from the note id
+ * stops at the first key for which this is 0. */
+int attach_key_of_note(const struct sc_str *key, struct sc_str note);
 
 /* Adds delta (may be negative) to a user's usage; with quota non-zero,
  * FN_PAYLOAD_TOO_LARGE when the result would pass it. */

@@ -34,7 +34,7 @@ struct list_job {
 static int list_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 {
 	struct list_job *j = arg;
-	if (key->n <= j->note.n || memcmp(key->p, j->note.p, j->note.n) != 0 || key->p[j->note.n] != 0)
+	if (!attach_key_of_note(key, j->note))
 		return STORE_SCAN_STOP;
 	struct sc_attachment_ref *v = sc_arena_grow(j->ar, j->out->v, j->out->n, &j->cap, sizeof *v, 4);
 	if (!v)
@@ -93,7 +93,7 @@ int attach_view_fill(struct attach *a, struct store_txn *t, struct sc_arena *ar,
 		const struct sc_attachment_ref *r = find_ref(&refs, at->id);
 		memset(&s[i], 0, sizeof s[i]);
 		s[i].id = at->id, s[i].media_type = at->media_type, s[i].caption = at->caption;
-		s[i].has = ~0ull >> (64 - SC_NF_attachment_state);
+		SC_SET_ALL(attachment_state, &s[i]);
 		if (!SC_HAS(attachment, at, caption))
 			SC_CLEAR(attachment_state, &s[i], caption);
 		if (r && r->owner.n == view->author.n && !memcmp(r->owner.p, view->author.p, r->owner.n) &&
@@ -145,7 +145,7 @@ struct pend_job {
 static int pend_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 {
 	struct pend_job *j = arg;
-	if (key->n <= j->note.n || memcmp(key->p, j->note.p, j->note.n) != 0 || key->p[j->note.n] != 0)
+	if (!attach_key_of_note(key, j->note))
 		return STORE_SCAN_STOP;
 	struct sc_str *v = sc_arena_grow(j->ar, j->ids.v, j->ids.n, &j->cap, sizeof *v, 4);
 	char *p = sc_arena_strndup(j->ar, val->p, val->n);

@@ -57,7 +57,7 @@ struct note_sum {
 static int sum_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 {
 	struct note_sum *s = arg;
-	if (key->n <= s->note.n || memcmp(key->p, s->note.p, s->note.n) != 0 || key->p[s->note.n] != 0)
+	if (!attach_key_of_note(key, s->note))
 		return STORE_SCAN_STOP;
 	struct sc_arena *ar = sc_arena_new(1024);
 	struct sc_attachment_ref r;
@@ -98,7 +98,7 @@ static struct sc_upload_record upload_of(const struct attach_new *n, int64_t now
 	u.owner = n->owner, u.device_id = n->device, u.note_id = n->note_id, u.att_id = n->att_id;
 	u.sha256 = n->sha256, u.media_type = n->media_type, u.caption = n->caption;
 	u.length = (int64_t)n->length, u.created = now;
-	u.has = ~0ull >> (64 - SC_NF_upload_record);
+	SC_SET_ALL(upload_record, &u);
 	SC_CLEAR(upload_record, &u, refused);
 	if (!n->caption.n)
 		SC_CLEAR(upload_record, &u, caption);

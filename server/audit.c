@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "mbedtls/sha256.h"
 #include "status.h"
 
@@ -43,16 +44,6 @@ void audit_close(struct audit *a)
 	free(a);
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[in[i] >> 4];
-		out[2 * i + 1] = d[in[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 /* The hash of an entry: SHA-256 over its msgpack without `hash`. */
 static int entry_hash(const struct sc_audit_entry *e, char out[65])
 {
@@ -63,7 +54,7 @@ static int entry_hash(const struct sc_audit_entry *e, char out[65])
 	int rc = sc_encode(&sc_rec_audit_entry, SC_MSGPACK, &copy, &b);
 	if (rc == FN_OK) {
 		mbedtls_sha256((const unsigned char *)b.p, b.n, h, 0);
-		hex(h, 32, out);
+		sc_hex_encode(h, 32, out);
 	}
 	sc_buf_free(&b);
 	return rc;

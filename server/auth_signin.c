@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "auth_internal.h"
 #include "clock.h"
+#include "hex.h"
 #include "mbedtls/md.h"
 #include "status.h"
 
@@ -52,15 +53,10 @@ static size_t known_key(struct sc_str user, struct sc_str device, unsigned char 
 static void unknown_label(const struct auth *a, struct sc_str name, char out[80])
 {
 	unsigned char mac[32];
-	static const char d[] = "0123456789abcdef";
 	mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), a->label_key, sizeof a->label_key,
 	                (const unsigned char *)name.p, name.n, mac);
 	memcpy(out, "unknown:", 8);
-	for (int i = 0; i < 8; i++) {
-		out[8 + 2 * i] = d[mac[i] >> 4];
-		out[9 + 2 * i] = d[mac[i] & 15];
-	}
-	out[24] = 0;
+	sc_hex_encode(mac, 8, out + 8);
 }
 
 int auth_device_known(struct auth *a, struct sc_str username, struct sc_str device_id)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "hex.h"
 #include "mbedtls/gcm.h"
 #include "mbedtls/md.h"
 #include "mbedtls/sha256.h"
@@ -48,16 +49,6 @@ static void put64(unsigned char *p, uint64_t v)
 static uint64_t get64(const unsigned char *p)
 {
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[in[i] >> 4];
-		out[2 * i + 1] = d[in[i] & 15];
-	}
-	out[2 * n] = 0;
 }
 
 /* Reads up to n bytes; fewer only at end of file. -1 on error. */
@@ -138,7 +129,7 @@ int backup_key_generate(const char *path, struct sc_error *err)
 
 	if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k)
 		return sc_error_set(err, FN_IO_ERROR, NULL, "no randomness: %s", strerror(errno));
-	hex(k, sizeof k, text);
+	sc_hex_encode(k, sizeof k, text);
 	explicit_bzero(k, sizeof k);
 	strcat(text, "\n");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -156,12 +147,6 @@ int backup_key_generate(const char *path, struct sc_error *err)
 		return FN_IO_ERROR;
 	}
 	return FN_OK;
-}
-
-static int unhex(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 int backup_key_load(struct backup_key *key, const char *path, struct sc_error *err)
@@ -188,15 +173,8 @@ int backup_key_load(struct backup_key *key, const char *path, struct sc_error *e
 	close(fd);
 	if (n == 2 * BACKUP_KEY_SIZE + 1 && text[n - 1] == '\n')
 		n--;
-	if (n != 2 * BACKUP_KEY_SIZE)
+	if (n != 2 * BACKUP_KEY_SIZE || sc_hex_decode(text, BACKUP_KEY_SIZE, key->k) != 0)
 		rc = FN_BAD_ARGUMENT;
-	for (int i = 0; rc == FN_OK && i < BACKUP_KEY_SIZE; i++) {
-		int hi = unhex(text[2 * i]), lo = unhex(text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			rc = FN_BAD_ARGUMENT;
-		else
-			key->k[i] = (unsigned char)(hi << 4 | lo);
-	}
 	explicit_bzero(text, sizeof text);
 	if (rc != FN_OK) {
 		sc_error_set(err, rc, NULL, "key file %s is not a fieldnote backup key (64 hex digits; "
@@ -335,7 +313,7 @@ int backup_header_read(int fd, const struct backup_key *key,
 		                    "given (restore it without one only if you trust where it came from)");
 	}
 	if (info->sealed)
-		hex(h + 44, 8, info->key_id);
+		sc_hex_encode(h + 44, 8, info->key_id);
 	key_id(key, mine);
 	if (file_cipher(&gcm, key, h + 28) != 0) {
 		mbedtls_gcm_free(&gcm);

@@ -31,12 +31,6 @@ static const char backup_usage[] =
 	"      backups: without it they cannot be restored.\n"
 	"Restore with: fieldnote restore --in FILE --data NEWDIR --key-file KEY\n";
 
-static int usage_error(const char *msg)
-{
-	fprintf(stderr, "fieldnote: %s\n%s", msg, backup_usage);
-	return 2;
-}
-
 static int count_one(const char *name, uint64_t entries, void *arg)
 {
 	struct cli_store_summary *s = arg;
@@ -227,10 +221,10 @@ static int cmd_keygen(int argc, char **argv)
 		if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			out = argv[++i];
 		else
-			return usage_error("backup keygen takes --out KEY");
+			return cli_usage_error("backup keygen takes --out KEY", backup_usage);
 	}
 	if (!out)
-		return usage_error("backup keygen needs --out KEY");
+		return cli_usage_error("backup keygen needs --out KEY", backup_usage);
 	if (backup_key_generate(out, &err) != FN_OK) {
 		fprintf(stderr, "fieldnote: %s\n", err.message);
 		return 1;
@@ -253,12 +247,13 @@ static int parse_backup(int argc, char **argv, struct backup_args *a)
 	if (rc >= 0)
 		return rc;
 	if (!a->data || !a->out)
-		return usage_error("backup needs --data DIR and --out FILE");
+		return cli_usage_error("backup needs --data DIR and --out FILE", backup_usage);
 	if (a->key_file && a->unencrypted)
-		return usage_error("give --key-file or --unencrypted, not both");
+		return cli_usage_error("give --key-file or --unencrypted, not both", backup_usage);
 	if (!a->key_file && !a->unencrypted)
-		return usage_error("refusing to write an unencrypted backup: give --key-file KEY "
-		                   "(make one with: fieldnote backup keygen --out KEY) or --unencrypted");
+		return cli_usage_error("refusing to write an unencrypted backup: give --key-file KEY "
+		                       "(make one with: fieldnote backup keygen --out KEY) or --unencrypted",
+		                       backup_usage);
 	return -1;
 }
 

@@ -51,6 +51,10 @@ struct cli_opt {
  * (a missing value, or an option unknown to `cmd`). */
 int cli_parse_opts(int argc, char **argv, const struct cli_opt *opts, const char *usage, const char *cmd);
 
+/* Prints "fieldnote: msg" and the command's usage on stderr; returns 2,
+ * the exit code of a usage error. */
+int cli_usage_error(const char *msg, const char *usage);
+
 /* Ends writing a new file: fsync (only while rc is FN_OK) and close,
  * returning rc or the first failure, with *err (may be NULL) naming path. */
 int cli_file_sync_close(int fd, const char *path, int rc, struct sc_error *err);

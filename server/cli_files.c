@@ -1,5 +1,6 @@
-/* cli_files.c - what the backup, migrate and restore commands share: their
- * option loop, and making a new file and its name durable. */
+/* cli_files.c - what the backup, migrate, restore and retention commands
+ * share: their option loop and usage errors, and making a new file and its
+ * name durable. */
 #include "cli_backup.h"
 
 #include <errno.h>
@@ -11,6 +12,12 @@
 
 #include "record.h"
 #include "status.h"
+
+int cli_usage_error(const char *msg, const char *usage)
+{
+	fprintf(stderr, "fieldnote: %s\n%s", msg, usage);
+	return 2;
+}
 
 int cli_parse_opts(int argc, char **argv, const struct cli_opt *opts, const char *usage, const char *cmd)
 {

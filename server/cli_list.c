@@ -32,17 +32,30 @@ static int print_user(const struct sc_user_record *u, void *arg)
 	return 0;
 }
 
-int cli_user_list(struct config *cfg)
+/* The frame every list command shares: the store opened, list() printing
+ * what it finds, the store closed, and a failure said as "cannot list
+ * <what>". The exit code: 0 or 1. */
+static int run_list(struct config *cfg, const char *what, int (*list)(struct app *app))
 {
 	struct app app;
 	if (cli_open_app(&app, cfg, 0) != FN_OK)
 		return 1;
-	printf("%-24s %-10s %-8s %s\n", "USERNAME", "ROLE", "STATE", "TEAMS AGENCY");
-	int rc = auth_user_each(app.auth, print_user, NULL);
+	int rc = list(&app);
 	cli_close_app(&app);
 	if (rc != FN_OK)
-		fprintf(stderr, "fieldnote: cannot list users: %s\n", sc_status_message(rc));
+		fprintf(stderr, "fieldnote: cannot list %s: %s\n", what, sc_status_message(rc));
 	return rc == FN_OK ? 0 : 1;
+}
+
+static int list_users(struct app *app)
+{
+	printf("%-24s %-10s %-8s %s\n", "USERNAME", "ROLE", "STATE", "TEAMS AGENCY");
+	return auth_user_each(app->auth, print_user, NULL);
+}
+
+int cli_user_list(struct config *cfg)
+{
+	return run_list(cfg, "users", list_users);
 }
 
 static int print_device(const char *user, const char *device, int64_t last, int revoked, void *arg)
@@ -54,17 +67,15 @@ static int print_device(const char *user, const char *device, int64_t last, int 
 	return 0;
 }
 
+static int list_devices(struct app *app)
+{
+	printf("%-32s %-24s %-8s %s\n", "DEVICE", "USER", "STATE", "LAST SIGN-IN (UTC)");
+	return auth_device_each(app->auth, print_device, NULL);
+}
+
 int cli_device_list(struct config *cfg)
 {
-	struct app app;
-	if (cli_open_app(&app, cfg, 0) != FN_OK)
-		return 1;
-	printf("%-32s %-24s %-8s %s\n", "DEVICE", "USER", "STATE", "LAST SIGN-IN (UTC)");
-	int rc = auth_device_each(app.auth, print_device, NULL);
-	cli_close_app(&app);
-	if (rc != FN_OK)
-		fprintf(stderr, "fieldnote: cannot list devices: %s\n", sc_status_message(rc));
-	return rc == FN_OK ? 0 : 1;
+	return run_list(cfg, "devices", list_devices);
 }
 
 /* A copy of one user's record, taken during the scan (the write that
@@ -134,17 +145,14 @@ int cli_user_passwd(struct config *cfg, const char *username)
 	return 0;
 }
 
-int cli_guidance_list(struct config *cfg)
+static int list_guidance(struct app *app)
 {
-	struct app app;
 	struct store_txn *t;
 	struct sc_guidance_list list;
-	if (cli_open_app(&app, cfg, 0) != FN_OK)
-		return 1;
 	struct sc_arena *a = sc_arena_new(0);
-	int rc = a ? store_read_begin(app.store, &t) : FN_NO_MEMORY;
+	int rc = a ? store_read_begin(app->store, &t) : FN_NO_MEMORY;
 	if (rc == FN_OK) {
-		rc = guidance_list(app.guidance, t, NULL, NULL, a, &list); /* NULL role: every document */
+		rc = guidance_list(app->guidance, t, NULL, NULL, a, &list); /* NULL role: every document */
 		store_read_end(t);
 	}
 	if (rc == FN_OK) {
@@ -154,10 +162,12 @@ int cli_guidance_list(struct config *cfg)
 		sc_buf_free(&b);
 	}
 	sc_arena_free(a);
-	cli_close_app(&app);
-	if (rc != FN_OK)
-		fprintf(stderr, "fieldnote: cannot list guidance: %s\n", sc_status_message(rc));
-	return rc == FN_OK ? 0 : 1;
+	return rc;
+}
+
+int cli_guidance_list(struct config *cfg)
+{
+	return run_list(cfg, "guidance", list_guidance);
 }
 
 /* The whole audit log as JSON lines (one entry each), oldest first: for a

@@ -19,12 +19,6 @@ static const char migrate_usage[] =
 	"      leaves the store at the last completed step and running it again\n"
 	"      carries on from there. A store already current is left alone.\n";
 
-static int usage_error(const char *msg)
-{
-	fprintf(stderr, "fieldnote: %s\n%s", msg, migrate_usage);
-	return 2;
-}
-
 static void report_step(const struct migration *m, void *arg)
 {
 	(void)arg;
@@ -46,9 +40,9 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 	if (rc >= 0)
 		return rc;
 	if (!a->data)
-		return usage_error("migrate needs --data DIR");
+		return cli_usage_error("migrate needs --data DIR", migrate_usage);
 	if (a->key_file && a->unencrypted)
-		return usage_error("give --key-file or --unencrypted, not both");
+		return cli_usage_error("give --key-file or --unencrypted, not both", migrate_usage);
 	return -1;
 }
 
@@ -61,8 +55,8 @@ static int backup_first(struct store *s, const struct migrate_args *a)
 	struct sc_error err = {0};
 
 	if (!a->backup || (!a->key_file && !a->unencrypted)) {
-		usage_error("migrate changes the store: give --backup FILE and --key-file KEY "
-		            "(or --unencrypted) for the backup taken first");
+		cli_usage_error("migrate changes the store: give --backup FILE and --key-file KEY "
+		                "(or --unencrypted) for the backup taken first", migrate_usage);
 		return 2;
 	}
 	if (a->unencrypted)

@@ -24,12 +24,6 @@ static const char restore_usage[] =
 	"      this program; prints the records and the audit head restored.\n"
 	"      Omit --key-file only for a backup made with --unencrypted.\n";
 
-static int usage_error(const char *msg)
-{
-	fprintf(stderr, "fieldnote: %s\n%s", msg, restore_usage);
-	return 2;
-}
-
 /* 0: absent or an empty directory; 1: something is there; -1: error. */
 static int occupied(const char *dir)
 {
@@ -121,7 +115,7 @@ int cli_restore(int argc, char **argv)
 	if (parsed >= 0)
 		return parsed;
 	if (!in_path || !data)
-		return usage_error("restore needs --in FILE and --data NEWDIR");
+		return cli_usage_error("restore needs --in FILE and --data NEWDIR", restore_usage);
 	int there = occupied(data);
 	if (there != 0) {
 		fprintf(stderr, "fieldnote: %s %s: restore into a new or empty directory\n", data,

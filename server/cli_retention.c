@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cli_backup.h"
 #include "clock.h"
 #include "export.h"
 #include "retention.h"
@@ -41,12 +42,6 @@ static const char usage[] =
 	"Admin API: GET /v1/admin/holds, POST and DELETE /v1/admin/holds/{ref},\n"
 	"GET /v1/admin/children/{ref}/export.\n";
 
-static int usage_error(const char *msg)
-{
-	fprintf(stderr, "fieldnote: %s\n%s", msg, usage);
-	return 2;
-}
-
 struct opts {
 	const char *child, *reason, *out;
 	int dry_run;
@@ -68,7 +63,8 @@ static int parse(struct config *cfg, struct opts *o, int argc, char **argv, int 
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0 || !v)
-			return usage_error(strncmp(a, "--", 2) ? "unexpected argument" : "an option is missing its value");
+			return cli_usage_error(strncmp(a, "--", 2) ? "unexpected argument" : "an option is missing its value",
+			                       usage);
 		i++;
 		if (!strcmp(a, "--child"))
 			o->child = v;
@@ -83,7 +79,7 @@ static int parse(struct config *cfg, struct opts *o, int argc, char **argv, int 
 				if (*k == '-')
 					*k = '_';
 			if (config_set(cfg, key, v, &err) != FN_OK)
-				return usage_error(err.message);
+				return cli_usage_error(err.message, usage);
 		}
 	}
 	return 0;
@@ -242,20 +238,20 @@ int cli_retention(int argc, char **argv)
 		}
 	int is_hold = !strcmp(cmd, "hold"), is_export = !strcmp(cmd, "export");
 	if (is_hold && strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "list"))
-		return usage_error("hold needs add, remove or list");
+		return cli_usage_error("hold needs add, remove or list", usage);
 	if (!strcmp(cmd, "retention") && strcmp(sub, "run"))
-		return usage_error("retention needs run");
+		return cli_usage_error("retention needs run", usage);
 	if (is_export && (strcmp(sub, "child") || argc < 3 || !strncmp(argv[2], "--", 2)))
-		return usage_error("export needs child REF");
+		return cli_usage_error("export needs child REF", usage);
 	first += is_export;
 	config_defaults(&cfg);
 	int rc = parse(&cfg, &o, argc, argv, first);
 	if (rc)
 		return rc;
 	if (is_hold && strcmp(sub, "list") && !o.child)
-		return usage_error("hold add and hold remove need --child REF");
+		return cli_usage_error("hold add and hold remove need --child REF", usage);
 	if (is_export && !o.out)
-		return usage_error("export child needs --out FILE");
+		return cli_usage_error("export child needs --out FILE", usage);
 	struct app app;
 	if (open_parts(&app, &cfg) != FN_OK) {
 		close_parts(&app);

@@ -151,9 +151,8 @@ int enquiries_on_contacts(struct enquiries *eq, struct store_txn *t, struct sc_s
 		r->state = SC_STR_LIT("open");
 		r->agency = SC_STR_LIT(MASH);
 		r->opened_at = now;
-		r->has = (1ull << SC_F_enquiry_record_id) | (1ull << SC_F_enquiry_record_child_ref) |
-		         (1ull << SC_F_enquiry_record_state) | (1ull << SC_F_enquiry_record_agency) |
-		         (1ull << SC_F_enquiry_record_opened_at);
+		r->has = SC_BIT(enquiry_record, id) | SC_BIT(enquiry_record, child_ref) | SC_BIT(enquiry_record, state) |
+		         SC_BIT(enquiry_record, agency) | SC_BIT(enquiry_record, opened_at);
 		if ((rc = store_put(t, eq->open, child_ref.p, child_ref.n, r->id.p, r->id.n, 0, NULL)) != FN_OK)
 			return rc;
 	}
@@ -242,7 +241,7 @@ int enquiries_feed(struct enquiries *eq, struct store_txn *t, const struct auth_
 	out->items = (struct sc_list_enquiry_record){f.v, f.n};
 	out->next = f.n ? f.v[f.n - 1].seq : (int64_t)since;
 	out->more = f.more;
-	out->has = ~0ull >> (64 - SC_NF_enquiry_page);
+	SC_SET_ALL(enquiry_page, out);
 	return FN_OK;
 }
 
@@ -311,7 +310,7 @@ int enquiries_contribute(struct enquiries *eq, struct store_txn *t, const struct
 	c->by = who->user->username;
 	c->text = text;
 	c->at = now;
-	c->has = ~0ull >> (64 - SC_NF_contribution);
+	SC_SET_ALL(contribution, c);
 	r->contributions = (struct sc_list_contribution){v, r->contributions.n + 1};
 	SC_SET(enquiry_record, r, contributions);
 	if ((rc = save(eq, t, r, 1)) != FN_OK)

@@ -528,15 +528,21 @@ static int change_txn(struct store_txn *t, void *arg)
 	                 j->now);
 }
 
+/* Runs the change job j (an advance or a resolve) and presents the result. */
+static int change(struct change_job *j)
+{
+	int rc = store_write_bulk(j->es->store, change_txn, j);
+	if (rc == FN_OK)
+		present(j->out, j->now);
+	return rc;
+}
+
 int escalations_advance(struct escalations *es, const struct auth_principal *who, struct sc_str id,
                         const struct sc_escalation_advance *req, int64_t now, struct sc_arena *a,
                         struct sc_escalation *out, struct sc_error *err)
 {
 	struct change_job j = {es, who, id, req, NULL, now, a, out, err};
-	int rc = store_write_bulk(es->store, change_txn, &j);
-	if (rc == FN_OK)
-		present(out, now);
-	return rc;
+	return change(&j);
 }
 
 int escalations_resolve(struct escalations *es, const struct auth_principal *who, struct sc_str id,
@@ -544,8 +550,5 @@ int escalations_resolve(struct escalations *es, const struct auth_principal *who
                         struct sc_escalation *out, struct sc_error *err)
 {
 	struct change_job j = {es, who, id, NULL, req, now, a, out, err};
-	int rc = store_write_bulk(es->store, change_txn, &j);
-	if (rc == FN_OK)
-		present(out, now);
-	return rc;
+	return change(&j);
 }

@@ -140,7 +140,7 @@ int export_child(struct app *app, struct sc_str child_ref, const struct holds_ac
 	x.child_ref = child_ref;
 	x.exported_at = now;
 	x.exported_by = who->name;
-	x.has = ~0ull >> (64 - SC_NF_child_export);
+	SC_SET_ALL(child_export, &x);
 	rc = gather(app, t, child_ref, who, now, a, &x);
 	/* encoded before the transaction ends: the views point into it */
 	if (rc == FN_OK)

@@ -164,6 +164,6 @@ int holds_list(struct holds *h, struct store_txn *t, struct sc_arena *a, struct 
 	struct list_ctx c = {a, out, 0, FN_OK};
 	memset(out, 0, sizeof *out);
 	int rc = store_scan(t, h->db, NULL, 0, 0, list_one, &c);
-	out->has = ~0ull >> (64 - SC_NF_hold_list);
+	SC_SET_ALL(hold_list, out);
 	return rc != FN_OK ? rc : c.rc;
 }

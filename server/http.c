@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "civet_hooks.h"
 #include "clock.h"
+#include "hex.h"
 #include "log.h"
 #include "metrics.h"
 #include "quota.h"
@@ -294,17 +295,6 @@ int http_read_record(struct http_req *r, const struct sc_record *rec, void *out)
 	return FN_OK;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 const char *http_query(struct http_req *r, const char *name)
 {
 	const char *q = r->ri->query_string;
@@ -321,8 +311,8 @@ const char *http_query(struct http_req *r, const char *name)
 			for (size_t i = 0; i < vn; i++) {
 				if (v[i] == '+') {
 					*o++ = ' ';
-				} else if (v[i] == '%' && i + 2 < vn && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
-					int c = hexval(v[i + 1]) * 16 + hexval(v[i + 2]);
+				} else if (v[i] == '%' && i + 2 < vn && sc_hex_digit(v[i + 1]) >= 0 && sc_hex_digit(v[i + 2]) >= 0) {
+					int c = sc_hex_digit(v[i + 1]) * 16 + sc_hex_digit(v[i + 2]);
 					if (c == 0)
 						return NULL; /* a NUL in a parameter is refused */
 					*o++ = (char)c;

@@ -108,6 +108,17 @@ const char *http_header(struct http_req *r, const char *name);
 /* http_params.c. An unsigned decimal query parameter: `def` when absent,
  * FN_VALIDATION_FAILED when not all digits or above `max`. */
 int http_query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out);
+/* The path's "*" segment i copied into out (size bytes) as a C string for
+ * the modules that take one: 0, or -1 (out untouched) when it does not fit,
+ * which the caller answers as its route would a name that does not exist. */
+int http_param_copy(const struct http_req *r, size_t i, char *out, size_t size);
+struct store_txn; /* store.h */
+/* A read transaction on the app's store for a handler: FN_OK, or on
+ * failure the status, the answer ("the store is unavailable") already sent
+ * (r->status). Handlers read into the request arena inside it and end it
+ * (store_read_end) before the reply goes out: a slow client must not hold
+ * up a map growth (store.h). */
+int http_read_begin(struct http_req *r, struct store_txn **t);
 /* 1 when the If-None-Match value `inm` lists `etag` (quoted, as sent in
  * ETag) or is "*"; weak comparison. */
 int http_etag_listed(const char *inm, const char *etag);

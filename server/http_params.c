@@ -1,10 +1,30 @@
 /* http_params.c - request parameters several handlers read the same way:
- * integer query parameters, If-None-Match against an entity tag. */
+ * path segments as C strings, the store's read transaction, integer query
+ * parameters, If-None-Match against an entity tag. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "http.h"
 #include "status.h"
+
+int http_param_copy(const struct http_req *r, size_t i, char *out, size_t size)
+{
+	const struct sc_str *p = &r->params[i];
+	if (p->n >= size)
+		return -1;
+	memcpy(out, p->p, p->n);
+	out[p->n] = 0;
+	return 0;
+}
+
+int http_read_begin(struct http_req *r, struct store_txn **t)
+{
+	int rc = store_read_begin(r->app->store, t);
+	if (rc != FN_OK)
+		http_send_error(r, rc, NULL, "the store is unavailable");
+	return rc;
+}
 
 int http_query_u64(struct http_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
 {

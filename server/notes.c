@@ -69,7 +69,7 @@ static void set_result(struct sc_note_result *r, const struct sc_note *n, const 
 {
 	struct sc_strs flags = r->flags;
 	struct sc_list_field_error errors = r->errors;
-	uint64_t keep = r->has & ((1ull << SC_F_note_result_flags) | (1ull << SC_F_note_result_errors));
+	uint64_t keep = r->has & (SC_BIT(note_result, flags) | SC_BIT(note_result, errors));
 
 	memset(r, 0, sizeof *r);
 	r->has = keep;

@@ -62,7 +62,7 @@ static int gather_one(const struct sc_str *key, const struct sc_str *val, void *
 	c->occurred_at = when;
 	c->context = n->context;
 	c->team = h.team;
-	c->has = ~0ull >> (64 - SC_NF_enquiry_contact);
+	SC_SET_ALL(enquiry_contact, c);
 	return STORE_SCAN_CONTINUE;
 }
 
@@ -110,7 +110,8 @@ int notes_view_sharing(struct notes *ns, struct store_txn *t, struct sc_str id, 
 	if (rc == FN_OK || rc == FN_NOT_FOUND)
 		rc = ns->enquiries ? enquiries_of_note(ns->enquiries, t, id, a, &out->enquiry) : FN_NOT_FOUND;
 	if (rc == FN_OK) {
-		out->enquiry->has &= ~((1ull << SC_F_enquiry_record_contacts) | (1ull << SC_F_enquiry_record_contributions));
+		SC_CLEAR(enquiry_record, out->enquiry, contacts);
+		SC_CLEAR(enquiry_record, out->enquiry, contributions);
 		SC_SET(note_view, out, enquiry);
 	}
 	return rc == FN_NOT_FOUND ? FN_OK : rc;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "mbedtls/sha256.h"
 #include "notes_internal.h"
 #include "status.h"
@@ -147,7 +148,6 @@ static int erase_all(struct notes *ns, struct store_txn *t, const struct sc_note
 int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head *h, int dry,
                 struct notes_erased *out)
 {
-	static const char hexd[] = "0123456789abcdef";
 	/* A list of up to 1000 keys: too big for a thread's stack. */
 	struct notes_erase_keys *revs = malloc(sizeof *revs);
 	mbedtls_sha256_context sha;
@@ -166,11 +166,7 @@ int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head
 		rc = ns->review.erase(ns->review.arg, t, h, dry, &sha, out);
 	mbedtls_sha256_finish(&sha, digest);
 	mbedtls_sha256_free(&sha);
-	for (int i = 0; i < 32; i++) {
-		out->hash[2 * i] = hexd[digest[i] >> 4];
-		out->hash[2 * i + 1] = hexd[digest[i] & 15];
-	}
-	out->hash[64] = 0;
+	sc_hex_encode(digest, 32, out->hash);
 	if (rc == FN_OK && dry) {
 		/* what erase_all would count: receipts and the head, author,
 		 * queue and child entries */

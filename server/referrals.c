@@ -301,21 +301,33 @@ static void page_out(struct page_scan *p, uint64_t since, struct sc_referral_pag
 	out->items = (struct sc_list_referral_record){p->v, p->n};
 	out->next = p->n ? p->v[p->n - 1].seq : (int64_t)since;
 	out->more = p->more;
-	out->has = ~0ull >> (64 - SC_NF_referral_page);
+	SC_SET_ALL(referral_page, out);
+}
+
+/* Scans db from (owner, since + 1) with step, which stops at the first key
+ * past owner's (p->prefix, kept in the arena; NULL when that allocation
+ * failed, FN_NO_MEMORY). p is set up here. */
+static int page_scan_run(struct referrals *rf, struct store_txn *t, store_db db, struct sc_str owner,
+                         uint64_t since, size_t limit, int64_t now, struct sc_arena *a, store_scan_fn step,
+                         struct page_scan *p)
+{
+	struct rkey k = {.n = 0};
+	*p = (struct page_scan){rf, t, {NULL, 0}, limit, now, a, NULL, 0, 0, 0, FN_OK};
+	rkey_str(&k, owner);
+	char *pre = sc_arena_alloc(a, k.n);
+	if (!pre)
+		return FN_NO_MEMORY;
+	memcpy(pre, k.b, k.n);
+	p->prefix = (struct sc_str){pre, k.n};
+	rkey_u64(&k, since + 1);
+	return store_scan(t, db, k.b, k.n, 0, step, p);
 }
 
 int referrals_feed(struct referrals *rf, struct store_txn *t, struct sc_str agency, uint64_t since,
                    size_t limit, int64_t now, struct sc_arena *a, struct sc_referral_page *out)
 {
-	struct rkey k = {.n = 0};
-	rkey_str(&k, agency);
-	char *pre = sc_arena_alloc(a, k.n);
-	if (!pre)
-		return FN_NO_MEMORY;
-	memcpy(pre, k.b, k.n);
-	struct page_scan p = {rf, t, {pre, k.n}, limit, now, a, NULL, 0, 0, 0, FN_OK};
-	rkey_u64(&k, since + 1);
-	int rc = store_scan(t, rf->feed, k.b, k.n, 0, feed_one, &p);
+	struct page_scan p;
+	int rc = page_scan_run(rf, t, rf->feed, agency, since, limit, now, a, feed_one, &p);
 	if (rc != FN_OK)
 		return rc;
 	page_out(&p, since, out);
@@ -391,9 +403,12 @@ static int load_own(struct referrals *rf, struct store_txn *t, const struct auth
 	return FN_OK;
 }
 
-int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
-                      struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
-                      struct sc_referral_record **out)
+/* The referral id as the receiving agency sees it (load_own), and not
+ * withdrawn: what receipt and outcome both check before they change
+ * anything. *out is set once loaded, withdrawn or not. */
+static int load_open(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
+                     struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
+                     struct sc_referral_record **out)
 {
 	struct sc_referral_record *r;
 	int rc = load_own(rf, t, who, id, now, a, &r);
@@ -402,6 +417,18 @@ int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct au
 	*out = r;
 	if (sc_str_eq(r->state, "withdrawn"))
 		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
+	return FN_OK;
+}
+
+int referrals_receipt(struct referrals *rf, struct store_txn *t, const struct auth_principal *who,
+                      struct sc_str id, int64_t now, struct sc_arena *a, struct sc_error *err,
+                      struct sc_referral_record **out)
+{
+	struct sc_referral_record *r;
+	int rc = load_open(rf, t, who, id, now, a, err, out);
+	if (rc != FN_OK)
+		return rc;
+	r = *out;
 	if (SC_HAS(referral_record, r, received_at))
 		return FN_OK; /* acknowledged before: nothing changes */
 	r->state = SC_STR_LIT("received");
@@ -417,12 +444,10 @@ int referrals_outcome(struct referrals *rf, struct store_txn *t, const struct au
                       struct sc_arena *a, struct sc_error *err, struct sc_referral_record **out)
 {
 	struct sc_referral_record *r;
-	int rc = load_own(rf, t, who, id, now, a, &r);
+	int rc = load_open(rf, t, who, id, now, a, err, out);
 	if (rc != FN_OK)
 		return rc;
-	*out = r;
-	if (sc_str_eq(r->state, "withdrawn"))
-		return sc_error_set(err, FN_CONFLICT, "outcome", "the referral was withdrawn by an amendment");
+	r = *out;
 	struct sc_str ref = SC_HAS(outcome_request, req, reference) ? req->reference : SC_STR_LIT("");
 	if (SC_HAS(referral_record, r, outcome)) {
 		struct sc_str had = SC_HAS(referral_record, r, reference) ? r->reference : SC_STR_LIT("");
@@ -474,15 +499,10 @@ static int fb_one(const struct sc_str *key, const struct sc_str *val, void *arg)
 int referrals_feedback(struct referrals *rf, struct store_txn *t, struct sc_str author, uint64_t since,
                        size_t limit, struct sc_arena *a, struct sc_list_referral_record *out, int *more)
 {
-	struct rkey k = {.n = 0};
-	rkey_str(&k, author);
-	char *pre = sc_arena_alloc(a, k.n);
-	if (!pre)
-		return FN_NO_MEMORY;
-	memcpy(pre, k.b, k.n);
-	struct page_scan p = {rf, t, {pre, k.n}, limit, 0, a, NULL, 0, 0, 0, FN_OK};
-	rkey_u64(&k, since + 1);
-	int rc = store_scan(t, rf->feedback, k.b, k.n, 0, fb_one, &p);
+	struct page_scan p;
+	int rc = page_scan_run(rf, t, rf->feedback, author, since, limit, 0, a, fb_one, &p);
+	if (!p.prefix.p)
+		return rc; /* nothing scanned */
 	*out = (struct sc_list_referral_record){p.v, p.n};
 	*more = p.more;
 	return rc;

@@ -123,7 +123,9 @@ int serve_prepare(const struct config *cfg, struct serve_plan *p)
 	struct tls_options topt = {cfg->cert, cfg->key, cfg->device_ca[0] ? cfg->device_ca : NULL, 0,
 	                           cfg->handshake_timeout_ms};
 	if (tls_configure(&topt) != 0) {
-		log_event(LOG_ERROR, "tls_setup_failed", "TLS set-up failed: %s", tls_last_error());
+		struct sc_error te;
+		tls_last_error(&te);
+		log_event(LOG_ERROR, "tls_setup_failed", "TLS set-up failed: %s", te.message);
 		return 1;
 	}
 	return 0;
@@ -162,9 +164,11 @@ static struct mg_context *serve_start(struct app *app, struct serve_plan *p)
 	struct mg_context *ctx = mg_start2(&init, &err);
 	if (!ctx) {
 		char text[300];
+		struct sc_error te;
 		spec_plain(text, sizeof text, errtext);
+		tls_last_error(&te);
 		log_event(LOG_ERROR, "listen_failed", "cannot serve on %.*s: %s%s%s", (int)strlen(p->ports) - 1, p->ports,
-		          text, tls_last_error()[0] ? ": " : "", tls_last_error());
+		          text, te.message[0] ? ": " : "", te.message);
 	}
 	return ctx;
 }

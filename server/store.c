@@ -17,6 +17,27 @@ static int set_mdb_error(struct sc_error *err, int status, const char *what, int
 	return sc_error_set(err, status, NULL, "%s: %s", what, mdb_strerror(rc));
 }
 
+/* What every store handle needs before its environment is opened: the
+ * locks, the empty commit queue and an LMDB environment with room for the
+ * named databases. Writers are preferred on the map lock so that a map
+ * resize is not starved by readers (a read-only copy never resizes, so it
+ * does not matter there). 0 or an LMDB error. */
+static int store_init(struct store *s)
+{
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->map, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	s->queue_tail = &s->queue;
+	int rc = mdb_env_create(&s->env);
+	if (rc == 0)
+		mdb_env_set_maxdbs(s->env, STORE_MAX_DBS + 1);
+	return rc;
+}
+
 int store_open(struct store **out, const char *dir, int create,
                const struct store_options *opt, struct sc_error *err)
 {
@@ -48,18 +69,8 @@ int store_open(struct store **out, const char *dir, int create,
 		free(s);
 		return FN_NO_MEMORY;
 	}
-	pthread_rwlockattr_t ra;
-	pthread_rwlockattr_init(&ra);
-	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&s->map, &ra);
-	pthread_rwlockattr_destroy(&ra);
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
-	s->queue_tail = &s->queue;
-
-	if ((rc = mdb_env_create(&s->env)) != 0)
+	if ((rc = store_init(s)) != 0)
 		goto fail;
-	mdb_env_set_maxdbs(s->env, STORE_MAX_DBS + 1);
 	mdb_env_set_maxreaders(s->env, opt && opt->max_readers ? opt->max_readers : 256);
 	/* LMDB takes this size even when the file says more, but never less
 	 * than the data already written. */
@@ -375,13 +386,8 @@ int store_open_file(struct store **out, const char *path, struct sc_error *err)
 		return sc_error_set(err, FN_NO_MEMORY, NULL, "cannot open the copy: out of memory");
 	s->map_size = 0;
 	s->map_max = 0; /* never grows: the copy is only read */
-	pthread_rwlock_init(&s->map, NULL);
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
-	s->queue_tail = &s->queue;
-	if ((rc = mdb_env_create(&s->env)) != 0)
+	if ((rc = store_init(s)) != 0)
 		goto fail;
-	mdb_env_set_maxdbs(s->env, STORE_MAX_DBS + 1);
 	/* No lock file: the copy is private to this process. Not read-only,
 	 * because store_db_open opens databases in a write transaction. */
 	rc = mdb_env_open(s->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS, 0600);

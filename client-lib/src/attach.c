@@ -147,7 +147,7 @@ FN_API int fn_attachment_add(fn_client *c, const char *path, const void *buf, si
 		r.sha256 = (struct sc_str){sha, 64}, r.media_type = (struct sc_str){media_type, strlen(media_type)};
 		r.caption = (struct sc_str){caption ? caption : "", caption ? strlen(caption) : 0};
 		r.length = (int64_t)n, r.created = fni_now(c);
-		r.has = ~0ull >> (64 - SC_NF_upload_record);
+		SC_SET_ALL(upload_record, &r);
 		SC_CLEAR(upload_record, &r, device_id);
 		SC_CLEAR(upload_record, &r, refused);
 		if (!caption)

@@ -74,7 +74,7 @@ FN_API int fn_referrals_list(fn_client *c, char **out)
 		return fni_read_end(&r, fni_fail_store(c, rc));
 	if (!page.items.v)
 		page.items.v = &none;
-	page.has = ~0ull >> (64 - SC_NF_referral_page);
+	SC_SET_ALL(referral_page, &page);
 	if ((rc = fni_record_json(&sc_rec_referral_page, &page, out)) != FN_OK)
 		fni_fail(c, rc, "out of memory");
 	return fni_read_end(&r, rc);

@@ -121,7 +121,7 @@ FN_API int fn_login(fn_client *c, const char *username, const char *password)
 	req.username = (struct sc_str){username, strlen(username)};
 	req.password = (struct sc_str){password, strlen(password)};
 	req.device_id = (struct sc_str){c->device_id, strlen(c->device_id)};
-	req.has = ~0ull >> (64 - SC_NF_session_request);
+	SC_SET_ALL(session_request, &req);
 	rc = sc_encode(&sc_rec_session_request, SC_MSGPACK, &req, &body);
 	if (rc == FN_OK)
 		rc = fni_rpc_call(&x, "POST", "/v1/session", body.p, body.n, 0);

@@ -20,6 +20,9 @@
  */
 #include "tls_adapter.h"
 
+#include "record.h"
+#include "status.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -80,52 +83,68 @@ static struct {
 	unsigned handshake_timeout_ms;
 } tls_reg;
 
-static char tls_errbuf[512];
-
-/* Appends to tls_errbuf. */
-static void tls_errbuf_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last set-up failure, in the project's one error carrier. civetweb
+ * calls tls_ctx_init() from mg_start() with no error channel of its own
+ * (it only learns -1), so the adapter keeps a single static record for
+ * the caller of mg_start() to read afterwards with tls_last_error(). */
+static struct sc_error tls_err;
 
 static void
-tls_errbuf_add(const char *fmt, ...)
+tls_err_clear(void)
 {
-	size_t n = strlen(tls_errbuf);
+	memset(&tls_err, 0, sizeof(tls_err));
+}
+
+/* Appends to tls_err.message (truncated at its size). */
+static void tls_err_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+tls_err_add(const char *fmt, ...)
+{
+	size_t n = strlen(tls_err.message);
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(tls_errbuf + n, sizeof(tls_errbuf) - n, fmt, ap);
+	(void)vsnprintf(tls_err.message + n, sizeof(tls_err.message) - n, fmt, ap);
 	va_end(ap);
 }
 
-/* Records "WHAT: mbedTLS text (-0xCODE): errno text" for tls_last_error(),
- * WHAT from fmt; mbed_rc and err are left out when 0. */
-static void tls_fail(int mbed_rc, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Records status, the setting at fault (field: "cert", "key", "device_ca";
+ * NULL when none is) and "WHAT: mbedTLS text (-0xCODE): errno text" for
+ * tls_last_error(), WHAT from fmt; mbed_rc and err are left out when 0. */
+static void tls_fail(int status, const char *field, int mbed_rc, int err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static void
-tls_fail(int mbed_rc, int err, const char *fmt, ...)
+tls_fail(int status, const char *field, int mbed_rc, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	tls_err_clear();
+	tls_err.status = status;
+	if (field != NULL) {
+		(void)snprintf(tls_err.field, sizeof(tls_err.field), "%s", field);
+	}
 	va_start(ap, fmt);
-	(void)vsnprintf(tls_errbuf, sizeof(tls_errbuf), fmt, ap);
+	(void)vsnprintf(tls_err.message, sizeof(tls_err.message), fmt, ap);
 	va_end(ap);
 	if (mbed_rc != 0) {
 		char text[160];
 		mbedtls_strerror(mbed_rc, text, sizeof(text));
-		tls_errbuf_add(": %s (-0x%04X)", text, (unsigned)-mbed_rc);
+		tls_err_add(": %s (-0x%04X)", text, (unsigned)-mbed_rc);
 	}
 	if (err != 0) {
-		tls_errbuf_add(": %s", strerror(err));
+		tls_err_add(": %s", strerror(err));
 	}
 }
 
 static int
-tls_copy_path(char *dst, const char *src, const char *what)
+tls_copy_path(char *dst, const char *src, const char *what, const char *field)
 {
 	size_t len = strlen(src);
 
 	if (len == 0 || len >= TLS_PATH_MAX) {
-		tls_fail(0, 0, "%s path is empty or too long", what);
+		tls_fail(FN_BAD_ARGUMENT, field, 0, 0, "%s path is empty or too long", what);
 		return -1;
 	}
 	memcpy(dst, src, len + 1);
@@ -135,29 +154,33 @@ tls_copy_path(char *dst, const char *src, const char *what)
 int
 tls_configure(const struct tls_options *opt)
 {
-	tls_errbuf[0] = '\0';
+	tls_err_clear();
 	tls_reg.configured = 0;
 	if (opt == NULL || opt->cert_file == NULL || opt->key_file == NULL) {
-		tls_fail(0, 0, "tls_configure: cert_file and key_file are required");
+		tls_fail(FN_BAD_ARGUMENT, opt != NULL && opt->cert_file != NULL ? "key" : "cert", 0, 0,
+		         "tls_configure: cert_file and key_file are required");
 		return -1;
 	}
 	if (opt->ticket_lifetime_s > TLS_TICKET_LIFETIME_MAX) {
-		tls_fail(0,
+		tls_fail(FN_BAD_ARGUMENT,
+		         NULL,
+		         0,
 		         0,
 		         "ticket lifetime %u s exceeds the TLS 1.3 maximum of %u s",
 		         opt->ticket_lifetime_s,
 		         TLS_TICKET_LIFETIME_MAX);
 		return -1;
 	}
-	if (tls_copy_path(tls_reg.cert_file, opt->cert_file, "certificate") != 0
-	    || tls_copy_path(tls_reg.key_file, opt->key_file, "key") != 0) {
+	if (tls_copy_path(tls_reg.cert_file, opt->cert_file, "certificate", "cert") != 0
+	    || tls_copy_path(tls_reg.key_file, opt->key_file, "key", "key") != 0) {
 		return -1;
 	}
 	tls_reg.device_ca_file[0] = '\0';
 	if (opt->device_ca_file != NULL
 	    && tls_copy_path(tls_reg.device_ca_file,
 	                     opt->device_ca_file,
-	                     "device CA")
+	                     "device CA",
+	                     "device_ca")
 	           != 0) {
 		return -1;
 	}
@@ -171,10 +194,10 @@ tls_configure(const struct tls_options *opt)
 	return 0;
 }
 
-const char *
-tls_last_error(void)
+void
+tls_last_error(struct sc_error *out)
 {
-	return tls_errbuf;
+	*out = tls_err;
 }
 
 
@@ -201,21 +224,21 @@ mbed_debug(void *unused, int level, const char *file, int line,
 /* Reads a PEM or DER certificate file (a chain, or a list of CAs). errno
  * only says something when the file itself could not be read. */
 static int
-tls_read_certs(mbedtls_x509_crt *crt, const char *file, const char *what)
+tls_read_certs(mbedtls_x509_crt *crt, const char *file, const char *what,
+               const char *field)
 {
 	int rc;
 
 	errno = 0;
 	rc = mbedtls_x509_crt_parse_file(crt, file);
 	if (rc < 0) {
-		tls_fail(rc,
-		         (rc == MBEDTLS_ERR_PK_FILE_IO_ERROR
-		          || rc == MBEDTLS_ERR_X509_FILE_IO_ERROR)
-		             ? errno
-		             : 0,
-		         "cannot read %s file %s", what, file);
+		int io = rc == MBEDTLS_ERR_PK_FILE_IO_ERROR
+		         || rc == MBEDTLS_ERR_X509_FILE_IO_ERROR;
+		tls_fail(io ? FN_IO_ERROR : FN_BAD_ARGUMENT, field, rc,
+		         io ? errno : 0, "cannot read %s file %s", what, file);
 	} else if (rc > 0) {
-		tls_fail(0, 0, "%s file %s: %d certificates could not be parsed",
+		tls_fail(FN_BAD_ARGUMENT, field, 0, 0,
+		         "%s file %s: %d certificates could not be parsed",
 		         what, file, rc);
 	}
 	return rc == 0 ? 0 : -1;
@@ -228,12 +251,13 @@ tls_load_files(struct tls_ctx *ctx, const char *cert_file, const char *key_file,
 {
 	int rc;
 
-	if (tls_read_certs(&ctx->cert, cert_file, "certificate") != 0) {
+	if (tls_read_certs(&ctx->cert, cert_file, "certificate", "cert") != 0) {
 		return -1;
 	}
 #if defined(MBEDTLS_HAVE_TIME_DATE)
 	if (mbedtls_x509_time_is_past(&ctx->cert.valid_to)) {
-		tls_fail(0, 0, "certificate file %s: the certificate has expired",
+		tls_fail(FN_BAD_ARGUMENT, "cert", 0, 0,
+		         "certificate file %s: the certificate has expired",
 		         cert_file);
 		return -1;
 	}
@@ -243,19 +267,22 @@ tls_load_files(struct tls_ctx *ctx, const char *cert_file, const char *key_file,
 	rc = mbedtls_pk_parse_keyfile(&ctx->pkey, key_file, NULL,
 	                              mbedtls_ctr_drbg_random, &ctx->drbg);
 	if (rc != 0) {
-		tls_fail(rc, rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? errno : 0,
-		         "cannot read key file %s", key_file);
+		int io = rc == MBEDTLS_ERR_PK_FILE_IO_ERROR;
+		tls_fail(io ? FN_IO_ERROR : FN_BAD_ARGUMENT, "key", rc,
+		         io ? errno : 0, "cannot read key file %s", key_file);
 		return -1;
 	}
 	rc = mbedtls_pk_check_pair(&ctx->cert.pk, &ctx->pkey,
 	                           mbedtls_ctr_drbg_random, &ctx->drbg);
 	if (rc != 0) {
-		tls_fail(rc, 0, "key file %s does not match certificate file %s",
+		tls_fail(FN_BAD_ARGUMENT, "key", rc, 0,
+		         "key file %s does not match certificate file %s",
 		         key_file, cert_file);
 		return -1;
 	}
 	if (ca_file != NULL
-	    && tls_read_certs(&ctx->device_ca, ca_file, "device CA") != 0) {
+	    && tls_read_certs(&ctx->device_ca, ca_file, "device CA", "device_ca")
+	           != 0) {
 		return -1;
 	}
 	return 0;
@@ -272,7 +299,7 @@ tls_setup_conf(struct tls_ctx *ctx, unsigned lifetime_s)
 	                                 MBEDTLS_SSL_TRANSPORT_STREAM,
 	                                 MBEDTLS_SSL_PRESET_DEFAULT);
 	if (rc != 0) {
-		tls_fail(rc, 0, "TLS configuration defaults");
+		tls_fail(FN_TLS_ERROR, NULL, rc, 0, "TLS configuration defaults");
 		return -1;
 	}
 #if defined(MG_CONFIG_MBEDTLS_DEBUG)
@@ -299,7 +326,7 @@ tls_setup_conf(struct tls_ctx *ctx, unsigned lifetime_s)
 
 	rc = mbedtls_ssl_conf_own_cert(conf, &ctx->cert, &ctx->pkey);
 	if (rc != 0) {
-		tls_fail(rc, 0, "cannot use the certificate and key");
+		tls_fail(FN_TLS_ERROR, NULL, rc, 0, "cannot use the certificate and key");
 		return -1;
 	}
 	if (ctx->verify_clients) {
@@ -321,14 +348,14 @@ tls_setup_conf(struct tls_ctx *ctx, unsigned lifetime_s)
 	                              &ctx->drbg, MBEDTLS_CIPHER_AES_256_GCM,
 	                              (uint32_t)lifetime_s);
 	if (rc != 0) {
-		tls_fail(rc, 0, "cannot set up session tickets");
+		tls_fail(FN_TLS_ERROR, NULL, rc, 0, "cannot set up session tickets");
 		return -1;
 	}
 	if (ctx->verify_clients) {
 		rc = mbedtls_ctr_drbg_random(&ctx->drbg, ctx->id_key,
 		                             sizeof(ctx->id_key));
 		if (rc != 0) {
-			tls_fail(rc, 0, "cannot generate the ticket identity key");
+			tls_fail(FN_TLS_ERROR, NULL, rc, 0, "cannot generate the ticket identity key");
 			return -1;
 		}
 		mbedtls_ssl_conf_session_tickets_cb(conf, tls_ticket_write,
@@ -354,7 +381,7 @@ tls_ctx_init(struct tls_ctx *ctx, const char *crt)
 	if (ctx == NULL) {
 		return -1;
 	}
-	tls_errbuf[0] = '\0';
+	tls_err_clear();
 
 	/* From here on mbed_sslctx_uninit() may free every member, which
 	 * civetweb does when this function fails. */
@@ -379,7 +406,8 @@ tls_ctx_init(struct tls_ctx *ctx, const char *crt)
 	} else if (crt != NULL && crt[0] != '\0') {
 		cert_file = key_file = crt; /* civetweb's convention */
 	} else {
-		tls_fail(0, 0, "no certificate: call tls_configure() before "
+		tls_fail(FN_BAD_ARGUMENT, "cert", 0, 0,
+		         "no certificate: call tls_configure() before "
 		         "mg_start() or set ssl_certificate");
 		return -1;
 	}
@@ -389,14 +417,15 @@ tls_ctx_init(struct tls_ctx *ctx, const char *crt)
 	 * undone in uninit because other mbedTLS users in the process share it. */
 	st = psa_crypto_init();
 	if (st != PSA_SUCCESS) {
-		tls_fail(0, 0, "psa_crypto_init failed (%d)", (int)st);
+		tls_fail(FN_TLS_ERROR, NULL, 0, 0, "psa_crypto_init failed (%d)",
+		         (int)st);
 		return -1;
 	}
 	rc = mbedtls_ctr_drbg_seed(&ctx->drbg, mbedtls_entropy_func,
 	                           &ctx->entropy, (const unsigned char *)pers,
 	                           sizeof(pers) - 1);
 	if (rc != 0) {
-		tls_fail(rc, 0, "cannot seed the random generator");
+		tls_fail(FN_TLS_ERROR, NULL, rc, 0, "cannot seed the random generator");
 		return -1;
 	}
 	if (tls_load_files(ctx, cert_file, key_file, ca_file) != 0

@@ -44,12 +44,18 @@ int tls_configure(const struct tls_options *opt);
  * most TLS_IDENTITY_MAX bytes of printable ASCII; NUL-terminated. */
 const char *tls_peer_identity(void);
 
-/* Why the last tls_configure() or TLS set-up inside mg_start() failed, e.g.
- * "cannot read key file /etc/x.key: PK - Read/write of file failed
- * (-0x3E00): No such file or directory"; "" if nothing failed. Static text
- * owned by the adapter, overwritten by the next failure. Not thread-safe:
- * read it on the thread that called mg_start(). */
-const char *tls_last_error(void);
+struct sc_error; /* schema/record.h */
+
+/* Why the last tls_configure() or TLS set-up inside mg_start() failed,
+ * copied into *out: status (FN_BAD_ARGUMENT for a wrong file or setting,
+ * FN_IO_ERROR when a file cannot be read, FN_TLS_ERROR when mbedTLS itself
+ * fails), field naming the setting at fault ("cert", "key", "device_ca";
+ * "" when none is) and message, e.g. "cannot read key file /etc/x.key:
+ * PK - Read/write of file failed (-0x3E00): No such file or directory".
+ * FN_OK with "" everywhere if nothing failed. The adapter keeps one record,
+ * overwritten by the next call of either: not thread-safe, read it on the
+ * thread that called mg_start(). */
+void tls_last_error(struct sc_error *out);
 
 /* Makes every handshake in progress, and every later one, fail within
  * about 100 ms: for a graceful stop, where connections that have not

@@ -70,7 +70,7 @@ struct tls_ctx {
 };
 
 /* Sets up ctx from the tls_configure() registration (or, without one, from
- * crt holding both certificate and key). 0, or -1 with tls_last_error().
+ * crt holding both certificate and key). 0, or -1: tls_last_error() says why.
  * On failure ctx must still be passed to tls_ctx_uninit(). */
 int tls_ctx_init(struct tls_ctx *ctx, const char *crt);
 void tls_ctx_uninit(struct tls_ctx *ctx);

@@ -12,7 +12,7 @@
 #ifdef UNIT_CLIENT
 #define SUITES(X) X(client) X(client_api) X(client_app)
 #else
-#define SUITES(X) X(schema) X(limits) X(items) X(store) X(net) X(input) X(backup) X(migrate) X(throttle) X(auth) X(tls) X(rules) X(rules_check) X(retention) X(config) X(attach) X(review) X(project)
+#define SUITES(X) X(schema) X(schema_vector) X(limits) X(items) X(items_batch) X(store) X(net) X(input) X(backup) X(migrate) X(throttle) X(auth) X(tls) X(rules) X(rules_check) X(retention) X(config) X(attach) X(review) X(project)
 #endif
 
 #define DECLARE(s) extern const struct unit_case s##_cases[];

@@ -54,7 +54,7 @@ static int test_only_same_kind_fields_are_copied(void)
 	h.team = SC_STR_LIT("north");
 	h.child_ref = SC_STR_LIT("C-1");
 	h.latest = 3;
-	h.has = ~0ull >> (64 - SC_NF_note_head);
+	SC_SET_ALL(note_head, &h);
 	sc_project(&sc_rec_note_head, &h, &sc_rec_escalation, &e);
 	CHECK(str_is(e.team, "north") && SC_HAS(escalation, &e, team));
 	CHECK(str_is(e.child_ref, "C-1") && SC_HAS(escalation, &e, child_ref));
@@ -75,9 +75,9 @@ static int test_guidance_doc_to_summary(void)
 	d.tags = (struct sc_strs){tags, 1};
 	d.updated = 1767225600;
 	d.body = SC_STR_LIT("text");
-	d.has = ~0ull >> (64 - SC_NF_guidance_doc);
+	SC_SET_ALL(guidance_doc, &d);
 	sc_project(&sc_rec_guidance_doc, &d, &sc_rec_guidance_summary, &s);
-	CHECK_EQ_INT(s.has, ~0ull >> (64 - SC_NF_guidance_summary));
+	CHECK_EQ_INT(s.has, SC_ALL(guidance_summary));
 	CHECK(str_is(s.id, "g1") && str_is(s.title, "Section 136"));
 	CHECK_EQ_INT(s.version, 4);
 	CHECK_EQ_INT(s.updated, 1767225600);

@@ -40,6 +40,12 @@ int tu_decode_raw(const struct sc_record *rec, int fmt, const void *p, size_t n,
 #define MP(rec, bytes) tu_decode_raw(&sc_rec_##rec, SC_MSGPACK, bytes, sizeof(bytes) - 1, NULL, NULL)
 #define JS(rec, text) tu_decode_raw(&sc_rec_##rec, SC_JSON, text, strlen(text), NULL, NULL)
 
+/* Records the golden vectors are built from, shared with test_schema.c's
+ * validate tests (defined in test_schema_vectors.c): the s136 guidance
+ * document, and supervisor s.okafor (teams in static storage). */
+void tu_fill_s136(struct sc_guidance_doc *d);
+struct sc_user_summary tu_user_okafor(void);
+
 /* schema/examples/note.json decoded into a (which owns it: a test may
  * change it freely); NULL after saying why. It passes every rule at any
  * time from its created_at to a week on. */

@@ -256,12 +256,11 @@ static int fake_session(fn_client *c)
 	u.username = SC_STR_LIT("officer1");
 	u.role = SC_STR_LIT("officer");
 	u.teams = (struct sc_strs){&team, 1};
-	u.has = (1ull << SC_F_user_summary_username) | (1ull << SC_F_user_summary_role) |
-	        (1ull << SC_F_user_summary_teams);
+	u.has = SC_BIT(user_summary, username) | SC_BIT(user_summary, role) | SC_BIT(user_summary, teams);
 	r.token = SC_STR_LIT("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	r.expires_at = 4000000000;
 	r.user = &u;
-	r.has = ~0ull >> (64 - SC_NF_session_reply);
+	SC_SET_ALL(session_reply, &r);
 	int rc = sc_encode(&sc_rec_session_reply, SC_MSGPACK, &r, &f.sess);
 	if (rc == FN_OK)
 		rc = sc_encode(&sc_rec_user_summary, SC_MSGPACK, &u, &f.user);
