@@ -13,6 +13,7 @@
 #include "store.h"
 #include "test_schema_util.h"
 #include "unit.h"
+#include "unit_dir.h"
 
 /* -------------------------------------------------------- value cap --- */
 
@@ -342,18 +343,12 @@ static int one_path_run(struct path_env *env, long at, int persist, int *clean)
 	return 0;
 }
 
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/fn-input-test.XXXXXX");
-	return d && mkdtemp(d) ? d : NULL;
-}
-
 /* Decode and submit with the Nth allocation failing, for every N, once
  * and from N on: no crash, no leak (ASan), never "stored" for a note a
  * rule refuses, and nothing of it in the store. */
 static int test_note_path_allocation_failures(void)
 {
-	char *dir = tmpdir(), cmd[300];
+	char *dir = unit_tmpdir("input");
 	struct store_options opt = { 0, 0, 0 };
 	struct audit *au = NULL;
 	struct path_env env = { 0 };
@@ -390,9 +385,7 @@ static int test_note_path_allocation_failures(void)
 	notes_close(env.ns);
 	audit_close(au);
 	store_close(env.s);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	unit_rmtree(dir);
 	free(dir);
 	return failed;
 }
