@@ -191,6 +191,22 @@ print(json.dumps(n))
 PY
 }
 
+# mknotes DIR WRITERS PER ID_PREFIX REF_PREFIX: writes DIR/W-I.json for
+# every writer W and note I, from schema/examples/note.json, ids
+# ID_PREFIX-W-I, child_ref REF_PREFIX-WWW-IIII, a day old; in one Python run.
+mknotes() {
+	python3 - "$1" "$2" "$3" "$4" "$5" "$(($(date +%s) - 86400))" <<'PY'
+import json, os, sys
+out, writers, per, idp, refp, t = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+os.makedirs(out, exist_ok=True)
+base = json.load(open('schema/examples/note.json'))
+for w in range(writers):
+    for i in range(per):
+        n = dict(base, id=f"{idp}-{w}-{i}", child_ref=f"{refp}-{w:03d}-{i:04d}", occurred_at=t, created_at=t + 60)
+        open(f"{out}/{w}-{i}.json", "w").write(json.dumps(n))
+PY
+}
+
 # post_note JSON [curl args]: POST /v1/notes as the signed-in $TOKEN.
 post_note() {
 	local body=$1
