@@ -137,39 +137,56 @@ expect_error() {
 	[ "$name" = "$2" ] || fail "expected error $2, got $name"
 }
 
+# result PASS|FAIL NAME [NOTE]: prints the result (NOTE right after the
+# name) and appends it to $FN_RESULTS as the suite's test NAME.
+result() {
+	echo "  $1 $2${3:-}"
+	echo "$1 ${FN_SUITE:-integration}/$2" >>"$FN_RESULTS"
+}
+
+# fn_record NAME STATUS [NOTE]: result PASS when STATUS is 0, else FAIL.
+fn_record() {
+	if [ "$2" = 0 ]; then result PASS "$1" "${3:-}"; else result FAIL "$1" "${3:-}"; fi
+}
+
+# stop_suite: fn_stop, recorded as the suite's clean_shutdown test.
+stop_suite() {
+	local rc=0
+	fn_stop || rc=$?
+	fn_record clean_shutdown $rc
+}
+
+# run_test T [inline]: runs the test function T in a subshell (in this shell
+# with "inline", for a test that restarts the server) and records it with
+# its seconds.
+run_test() {
+	local start=$SECONDS rc=0
+	if [ "${2:-}" = inline ]; then
+		$1 || rc=$?
+	else
+		( set -u; $1 ) || rc=$?
+	fi
+	fn_record "$1" $rc " ($((SECONDS - start)) s)"
+}
+
 # run_suite [serve options]: starts a server, runs the tests, then checks
 # that it shuts down cleanly on SIGTERM (sanitizer reports fail it).
 run_suite() {
-	local suite=${FN_SUITE:-integration}
 	if ! fn_start "$@"; then
-		echo "FAIL $suite/server_start" >>"$FN_RESULTS"
-		echo "  FAIL server_start"
+		fn_record server_start 1
 		return
 	fi
 	run_tests
-	if fn_stop; then
-		echo "PASS $suite/clean_shutdown" >>"$FN_RESULTS"
-		echo "  PASS clean_shutdown"
-	else
-		echo "FAIL $suite/clean_shutdown" >>"$FN_RESULTS"
-		echo "  FAIL clean_shutdown"
-	fi
+	stop_suite
 }
 
 # run_tests: runs every test_* function defined by the sourcing file (only
 # those whose name contains $FN_TEST, when it is set).
 run_tests() {
-	local t start
+	local t
 	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		[ -z "${FN_TEST:-}" ] || [[ $t == *"$FN_TEST"* ]] || continue
-		start=$SECONDS
-		if ( set -u; $t ); then
-			echo "  PASS $t ($((SECONDS - start)) s)"
-			echo "PASS ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
-		else
-			echo "  FAIL $t ($((SECONDS - start)) s)"
-			echo "FAIL ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
-		fi
+		run_test "$t"
 	done
 }
 

@@ -132,5 +132,5 @@ test_sync_feed_follows_the_audience() {
 	[ "$(wc -w <<<"$seen")" = 11 ] || fail "paged feed gave $(wc -w <<<"$seen") documents, expected 11"
 }
 
-setup || { echo "FAIL $FN_SUITE/setup" >>"$FN_RESULTS"; echo "  FAIL setup"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

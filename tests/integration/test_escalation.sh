@@ -196,5 +196,5 @@ test_5_audited() {
 	expect_error 403 FORBIDDEN
 }
 
-setup || { echo "FAIL escalation/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

@@ -197,5 +197,5 @@ test_injected_markup_is_stored_as_text() {
 	grep -qi '^Content-Type: application/json' "$HDRS" || fail "not served as JSON"
 }
 
-setup || { echo "FAIL review/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

@@ -425,7 +425,7 @@ test_audit_chain_verifies_and_detects_tampering() {
 	grep -q 'BROKEN at entry [0-9]*: entry [0-9]* was altered' "$FN_TMP/v.out" || fail "report: $(cat "$FN_TMP/v.out")"
 }
 
-setup || { echo "FAIL security/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite --access-log yes
 
 # After the stop, the whole of stderr (start, requests, shutdown): one JSON
@@ -448,6 +448,6 @@ PY
 	! grep -qF -e "$CANARY_NOTE" -e "$CANARY_PW" -e C-520-AA -e canary-1 "$FN_TMP/err" "$FN_TMP/out" ||
 		fail "canary in the log after the stop"
 }
-if canary_log_after_stop; then r=PASS; else r=FAIL; fi
-echo "$r security/canary_log_after_stop" >>"$FN_RESULTS"
-echo "  $r canary_log_after_stop"
+rc=0
+canary_log_after_stop || rc=$?
+fn_record canary_log_after_stop $rc

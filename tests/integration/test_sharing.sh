@@ -187,5 +187,5 @@ test_mash_enquiry_opens_once_and_gathers_partners() {
 		{ fail "enquiry reads not audited"; return 1; }
 }
 
-setup || { echo "FAIL sharing/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

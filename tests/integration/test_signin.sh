@@ -166,5 +166,5 @@ test_unlock_cli_and_api_on_a_running_server() {
 	[ "$(json_get "len([e for e in j['items'] if e['action']=='user.unlocked'])")" = 2 ] || fail "unlocks not audited"
 }
 
-setup || { echo "FAIL signin/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite
