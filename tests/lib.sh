@@ -57,6 +57,18 @@ fn_store() {
 	"$FN_BIN" guidance import --data "$d" server/guidance-pack/*.md >/dev/null || return 1
 }
 
+# fn_store_users "USER PASSWORD ROLE --team|--agency NAME"...: fn_store's
+# store in $FN_TMP/data (the one fn_start serves) with these users as well.
+fn_store_users() {
+	local d=$FN_TMP/data u name pw role opt val
+	fn_store "$d" || return 1
+	for u in "$@"; do
+		read -r name pw role opt val <<<"$u"
+		echo "$pw" | "$FN_BIN" user add --data "$d" --username "$name" --role "$role" "$opt" "$val" $FN_FAST >/dev/null ||
+			return 1
+	done
+}
+
 # fn_start [extra serve options]: starts a server on a free port; sets URL.
 fn_start() {
 	local d=$FN_TMP/data

@@ -211,10 +211,9 @@ test_upload_survives_sigkill() {
 }
 
 extra_users() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo other-pass-1 | "$FN_BIN" user add --data "$d" --username officer2 --role officer --team south $FN_FAST >/dev/null &&
-	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null
+	fn_store_users \
+		"officer2 other-pass-1 officer --team south" \
+		"super2 other-pass-2 supervisor --team south"
 }
 
 # The SIGKILL test restarts the server, so it runs last, in this shell.

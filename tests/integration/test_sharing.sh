@@ -10,11 +10,10 @@ source "$(dirname "$0")/test_client.inc"
 NOW=$(date +%s)
 
 setup() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo mash-pass-1 | "$FN_BIN" user add --data "$d" --username mash1 --role partner --agency mash $FN_FAST >/dev/null &&
-	echo eh-pass-1 | "$FN_BIN" user add --data "$d" --username eh1 --role partner --agency early_help $FN_FAST >/dev/null &&
-	echo camhs-pass-1 | "$FN_BIN" user add --data "$d" --username camhs1 --role partner --agency camhs $FN_FAST >/dev/null
+	fn_store_users \
+		"mash1 mash-pass-1 partner --agency mash" \
+		"eh1 eh-pass-1 partner --agency early_help" \
+		"camhs1 camhs-pass-1 partner --agency camhs"
 }
 
 # as USER: signs USER in (tokens are kept per user, so each signs in once).
