@@ -103,7 +103,7 @@ $(CLIENT_DEV): $(CLIENT_DEV_SRC) client-lib/device/device.h client-lib/include/f
 # The one unit runner (tests/unit/runner.c) lists the client suites when
 # compiled with -DUNIT_CLIENT.
 $(CLIENT_UNIT): $(CLIENT_UNIT_SRC) tests/unit/runner.c $(CLIENT_OBJ) $(CLIENT_SCHEMA_OBJ) $(MBEDLIBS) tests/unit/unit.h \
-		$(wildcard client-lib/src/*.h) client-lib/include/fieldnote.h
+		$(wildcard tests/unit/client/*.h) $(wildcard client-lib/src/*.h) client-lib/include/fieldnote.h
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -MMD -MP,$(CLIENT_CFLAGS)) -DUNIT_CLIENT -Itests/unit -o $@.tmp $(CLIENT_UNIT_SRC) tests/unit/runner.c $(CLIENT_OBJ) \
 		$(CLIENT_SCHEMA_OBJ) $(MBEDLIBS) $(CLIENT_LIBS)

@@ -57,6 +57,18 @@ fn_store() {
 	"$FN_BIN" guidance import --data "$d" server/guidance-pack/*.md >/dev/null || return 1
 }
 
+# fn_store_users "USER PASSWORD ROLE --team|--agency NAME"...: fn_store's
+# store in $FN_TMP/data (the one fn_start serves) with these users as well.
+fn_store_users() {
+	local d=$FN_TMP/data u name pw role opt val
+	fn_store "$d" || return 1
+	for u in "$@"; do
+		read -r name pw role opt val <<<"$u"
+		echo "$pw" | "$FN_BIN" user add --data "$d" --username "$name" --role "$role" "$opt" "$val" $FN_FAST >/dev/null ||
+			return 1
+	done
+}
+
 # fn_start [extra serve options]: starts a server on a free port; sets URL.
 fn_start() {
 	local d=$FN_TMP/data
@@ -137,39 +149,56 @@ expect_error() {
 	[ "$name" = "$2" ] || fail "expected error $2, got $name"
 }
 
+# result PASS|FAIL NAME [NOTE]: prints the result (NOTE right after the
+# name) and appends it to $FN_RESULTS as the suite's test NAME.
+result() {
+	echo "  $1 $2${3:-}"
+	echo "$1 ${FN_SUITE:-integration}/$2" >>"$FN_RESULTS"
+}
+
+# fn_record NAME STATUS [NOTE]: result PASS when STATUS is 0, else FAIL.
+fn_record() {
+	if [ "$2" = 0 ]; then result PASS "$1" "${3:-}"; else result FAIL "$1" "${3:-}"; fi
+}
+
+# stop_suite: fn_stop, recorded as the suite's clean_shutdown test.
+stop_suite() {
+	local rc=0
+	fn_stop || rc=$?
+	fn_record clean_shutdown $rc
+}
+
+# run_test T [inline]: runs the test function T in a subshell (in this shell
+# with "inline", for a test that restarts the server) and records it with
+# its seconds.
+run_test() {
+	local start=$SECONDS rc=0
+	if [ "${2:-}" = inline ]; then
+		$1 || rc=$?
+	else
+		( set -u; $1 ) || rc=$?
+	fi
+	fn_record "$1" $rc " ($((SECONDS - start)) s)"
+}
+
 # run_suite [serve options]: starts a server, runs the tests, then checks
 # that it shuts down cleanly on SIGTERM (sanitizer reports fail it).
 run_suite() {
-	local suite=${FN_SUITE:-integration}
 	if ! fn_start "$@"; then
-		echo "FAIL $suite/server_start" >>"$FN_RESULTS"
-		echo "  FAIL server_start"
+		fn_record server_start 1
 		return
 	fi
 	run_tests
-	if fn_stop; then
-		echo "PASS $suite/clean_shutdown" >>"$FN_RESULTS"
-		echo "  PASS clean_shutdown"
-	else
-		echo "FAIL $suite/clean_shutdown" >>"$FN_RESULTS"
-		echo "  FAIL clean_shutdown"
-	fi
+	stop_suite
 }
 
 # run_tests: runs every test_* function defined by the sourcing file (only
 # those whose name contains $FN_TEST, when it is set).
 run_tests() {
-	local t start
+	local t
 	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		[ -z "${FN_TEST:-}" ] || [[ $t == *"$FN_TEST"* ]] || continue
-		start=$SECONDS
-		if ( set -u; $t ); then
-			echo "  PASS $t ($((SECONDS - start)) s)"
-			echo "PASS ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
-		else
-			echo "  FAIL $t ($((SECONDS - start)) s)"
-			echo "FAIL ${FN_SUITE:-integration}/$t" >>"$FN_RESULTS"
-		fi
+		run_test "$t"
 	done
 }
 
@@ -188,6 +217,22 @@ n['created_at'] = int(sys.argv[3]) + 60
 if len(sys.argv) > 4:
     exec(sys.argv[4])
 print(json.dumps(n))
+PY
+}
+
+# mknotes DIR WRITERS PER ID_PREFIX REF_PREFIX: writes DIR/W-I.json for
+# every writer W and note I, from schema/examples/note.json, ids
+# ID_PREFIX-W-I, child_ref REF_PREFIX-WWW-IIII, a day old; in one Python run.
+mknotes() {
+	python3 - "$1" "$2" "$3" "$4" "$5" "$(($(date +%s) - 86400))" <<'PY'
+import json, os, sys
+out, writers, per, idp, refp, t = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+os.makedirs(out, exist_ok=True)
+base = json.load(open('schema/examples/note.json'))
+for w in range(writers):
+    for i in range(per):
+        n = dict(base, id=f"{idp}-{w}-{i}", child_ref=f"{refp}-{w:03d}-{i:04d}", occurred_at=t, created_at=t + 60)
+        open(f"{out}/{w}-{i}.json", "w").write(json.dumps(n))
 PY
 }
 

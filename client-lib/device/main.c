@@ -106,6 +106,23 @@ static const char keygen_usage[] =
 	"Writes 32 random bytes as 64 hex digits to FILE, mode 600; never overwrites.\n";
 
 
+/* Each command's --help; a command not listed answers with the whole usage. */
+static const struct {
+	const char *cmd, *text;
+} helps[] = {
+	{ "note", note_usage },     { "sync", sync_usage },   { "guidance", guidance_usage },
+	{ "keygen", keygen_usage }, { "login", login_usage }, { "logout", login_usage },
+	{ "status", login_usage },
+};
+
+static const char *usage_of(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
+		if (!strcmp(cmd, helps[i].cmd))
+			return helps[i].text;
+	return usage;
+}
+
 int usage_error(const char *msg)
 {
 	fprintf(stderr, "fieldnote-device: %s\n(see fieldnote-device --help)\n", msg);
@@ -345,6 +362,17 @@ int print_json(fn_client *c, int rc, char **json, const char *what)
 	return 0;
 }
 
+/* Prints an outbox count (notes or attachments) as {"queued":Q,"refused":R}. */
+static int print_counts(fn_client *c, int (*count)(fn_client *c, uint64_t *queued, uint64_t *refused),
+                        const char *what)
+{
+	uint64_t q, r;
+	int rc = count(c, &q, &r);
+	if (rc)
+		return report(c, rc, what);
+	printf("{\"queued\":%llu,\"refused\":%llu}\n", (unsigned long long)q, (unsigned long long)r);
+	return 0;
+}
 
 static int cmd_login(fn_client *c, const char *user)
 {
@@ -421,14 +449,8 @@ static int cmd_attach(fn_client *c, int argc, char **argv)
 	}
 	if (argc == 1 && !strcmp(argv[0], "list"))
 		return print_json(c, fn_attachment_list(c, &out), &out, "attach list");
-	if (argc == 1 && !strcmp(argv[0], "count")) {
-		uint64_t q, r;
-		int rc = fn_outbox_count_attachments(c, &q, &r);
-		if (rc)
-			return report(c, rc, "attach count");
-		printf("{\"queued\":%llu,\"refused\":%llu}\n", (unsigned long long)q, (unsigned long long)r);
-		return 0;
-	}
+	if (argc == 1 && !strcmp(argv[0], "count"))
+		return print_counts(c, fn_outbox_count_attachments, "attach count");
 	return usage_error("attach add FILE TYPE [CAPTION] | attach get ID [OUT] | attach list | attach count | attach delete ID");
 }
 
@@ -437,14 +459,8 @@ static int cmd_outbox(fn_client *c, int argc, char **argv)
 	char *out = NULL;
 	if (argc == 0)
 		return print_json(c, fn_outbox_list(c, &out), &out, "outbox");
-	if (argc == 1 && !strcmp(argv[0], "count")) {
-		uint64_t q, r;
-		int rc = fn_outbox_count(c, &q, &r);
-		if (rc)
-			return report(c, rc, "outbox count");
-		printf("{\"queued\":%llu,\"refused\":%llu}\n", (unsigned long long)q, (unsigned long long)r);
-		return 0;
-	}
+	if (argc == 1 && !strcmp(argv[0], "count"))
+		return print_counts(c, fn_outbox_count, "outbox count");
 	if (argc == 2 && !strcmp(argv[0], "export")) {
 		uint64_t n;
 		int rc = fn_outbox_export(c, argv[1], &n);
@@ -470,6 +486,43 @@ static int cmd_feedback(fn_client *c, int argc, char **argv)
 		return rc ? report(c, rc, "feedback ack") : 0;
 	}
 	return usage_error("feedback [since N|unacked | ack N]");
+}
+
+/* One command on an open client; returns the process's exit status. */
+static int run_command(fn_client *c, const char *cmd, int nargs, char **args)
+{
+	char *out = NULL;
+	int rc;
+	if (!strcmp(cmd, "login"))
+		rc = nargs == 1 ? cmd_login(c, args[0]) : usage_error("login USER");
+	else if (!strcmp(cmd, "logout"))
+		rc = (rc = fn_logout(c)) != 0 ? report(c, rc, "logout") : 0;
+	else if (!strcmp(cmd, "status"))
+		rc = print_json(c, fn_session_get(c, &out), &out, "status");
+	else if (!strcmp(cmd, "note"))
+		rc = cmd_note(c, nargs, args);
+	else if (!strcmp(cmd, "referrals") && nargs == 0)
+		rc = print_json(c, fn_referrals_list(c, &out), &out, "referrals");
+	else if (!strcmp(cmd, "outbox"))
+		rc = cmd_outbox(c, nargs, args);
+	else if (!strcmp(cmd, "attach"))
+		rc = cmd_attach(c, nargs, args);
+	else if (!strcmp(cmd, "notes") && nargs == 0)
+		rc = print_json(c, fn_note_list(c, &out), &out, "notes");
+	else if (!strcmp(cmd, "sync"))
+		rc = cmd_sync(c, nargs, args);
+	else if (!strcmp(cmd, "guidance") && nargs == 2 && !strcmp(args[0], "get"))
+		rc = print_json(c, fn_guidance_get(c, args[1], &out), &out, "guidance get");
+	else if (!strcmp(cmd, "guidance") && nargs >= 1 && !strcmp(args[0], "search")) {
+		char words[1024] = "";
+		for (int k = 1; k < nargs; k++)
+			snprintf(words + strlen(words), sizeof words - strlen(words), "%s%s", k > 1 ? " " : "", args[k]);
+		rc = print_json(c, fn_guidance_search(c, words, &out), &out, "guidance search");
+	} else if (!strcmp(cmd, "feedback"))
+		rc = cmd_feedback(c, nargs, args);
+	else
+		rc = usage_error("unknown command or arguments");
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -508,13 +561,8 @@ int main(int argc, char **argv)
 	char **args = argv + i;
 	if (!strcmp(cmd, "help"))
 		return fputs(usage, stdout), 0;
-	if (wants_help(nargs, args)) {
-		const char *u = !strcmp(cmd, "note") ? note_usage : !strcmp(cmd, "sync") ? sync_usage
-		              : !strcmp(cmd, "guidance") ? guidance_usage : !strcmp(cmd, "keygen") ? keygen_usage
-		              : !strcmp(cmd, "login") || !strcmp(cmd, "logout") || !strcmp(cmd, "status") ? login_usage
-		              : usage;
-		return fputs(u, stdout), 0;
-	}
+	if (wants_help(nargs, args))
+		return fputs(usage_of(cmd), stdout), 0;
 	if (!strcmp(cmd, "keygen"))
 		return nargs == 1 ? keygen(args[0]) : usage_error("keygen FILE");
 	if (!o.store_dir || !key_file)
@@ -532,36 +580,7 @@ int main(int argc, char **argv)
 		        fn_status_name(rc), open_error[0] ? ": " : "", open_error);
 		return 1;
 	}
-	char *out = NULL;
-	if (!strcmp(cmd, "login"))
-		rc = nargs == 1 ? cmd_login(c, args[0]) : usage_error("login USER");
-	else if (!strcmp(cmd, "logout"))
-		rc = (rc = fn_logout(c)) != 0 ? report(c, rc, "logout") : 0;
-	else if (!strcmp(cmd, "status"))
-		rc = print_json(c, fn_session_get(c, &out), &out, "status");
-	else if (!strcmp(cmd, "note"))
-		rc = cmd_note(c, nargs, args);
-	else if (!strcmp(cmd, "referrals") && nargs == 0)
-		rc = print_json(c, fn_referrals_list(c, &out), &out, "referrals");
-	else if (!strcmp(cmd, "outbox"))
-		rc = cmd_outbox(c, nargs, args);
-	else if (!strcmp(cmd, "attach"))
-		rc = cmd_attach(c, nargs, args);
-	else if (!strcmp(cmd, "notes") && nargs == 0)
-		rc = print_json(c, fn_note_list(c, &out), &out, "notes");
-	else if (!strcmp(cmd, "sync"))
-		rc = cmd_sync(c, nargs, args);
-	else if (!strcmp(cmd, "guidance") && nargs == 2 && !strcmp(args[0], "get"))
-		rc = print_json(c, fn_guidance_get(c, args[1], &out), &out, "guidance get");
-	else if (!strcmp(cmd, "guidance") && nargs >= 1 && !strcmp(args[0], "search")) {
-		char words[1024] = "";
-		for (int k = 1; k < nargs; k++)
-			snprintf(words + strlen(words), sizeof words - strlen(words), "%s%s", k > 1 ? " " : "", args[k]);
-		rc = print_json(c, fn_guidance_search(c, words, &out), &out, "guidance search");
-	} else if (!strcmp(cmd, "feedback"))
-		rc = cmd_feedback(c, nargs, args);
-	else
-		rc = usage_error("unknown command or arguments");
+	rc = run_command(c, cmd, nargs, args);
 	fn_client_close(c);
 	return rc;
 }

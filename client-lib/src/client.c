@@ -87,9 +87,7 @@ int fni_read_end(struct read_call *r, int rc)
 	if (r->cur)
 		mdb_cursor_close(r->cur);
 	fni_st_read_end(r->t);
-	if (r->b.p)
-		fni_cr_wipe(r->b.p, r->b.cap);
-	sc_buf_free(&r->b);
+	fni_cr_buf_free(&r->b);
 	sc_arena_free(r->a);
 	pthread_mutex_unlock(&r->c->mu);
 	r->c = NULL;

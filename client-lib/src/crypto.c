@@ -181,3 +181,10 @@ void fni_cr_wipe(void *p, size_t n)
 {
 	mbedtls_platform_zeroize(p, n);
 }
+
+void fni_cr_buf_free(struct sc_buf *b)
+{
+	if (b->p)
+		fni_cr_wipe(b->p, b->cap);
+	sc_buf_free(b);
+}

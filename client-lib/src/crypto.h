@@ -55,4 +55,8 @@ int fni_cr_ulid_after(struct cr *c, int64_t unix_ms, const char *last, char out[
 /* Overwrites n bytes in a way the compiler keeps. */
 void fni_cr_wipe(void *p, size_t n);
 
+/* Wipes all of b's capacity (plaintext may lie past b->n), then frees it
+ * as sc_buf_free does. b may be empty. */
+void fni_cr_buf_free(struct sc_buf *b);
+
 #endif

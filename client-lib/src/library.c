@@ -316,9 +316,7 @@ static int feed_items(fn_client *c, MDB_txn *t, struct sc_arena *a, uint64_t aft
 	mdb_cursor_close(cur);
 	if (rc == FN_OK && mrc != MDB_NOTFOUND)
 		rc = fni_st_status(&c->st, mrc, "reading feedback");
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
+	fni_cr_buf_free(&b);
 	return rc;
 }
 

@@ -190,12 +190,8 @@ static int save(struct save_job *j)
 	 * read transaction of its own. */
 	fni_user_cached(j->c, j->a, &u);
 	int rc = fni_st_write(&j->c->st, save_txn, j);
-	if (j->mp.p)
-		fni_cr_wipe(j->mp.p, j->mp.cap);
-	sc_buf_free(&j->mp);
-	if (j->seen.p)
-		fni_cr_wipe(j->seen.p, j->seen.cap);
-	sc_buf_free(&j->seen);
+	fni_cr_buf_free(&j->mp);
+	fni_cr_buf_free(&j->seen);
 	return rc == FN_OK || j->compose_failed ? rc : fni_fail_store(j->c, rc);
 }
 
@@ -289,9 +285,7 @@ static int lookup(fn_client *c, MDB_txn *t, const char *id, struct sc_arena *a, 
 			rc = FN_OK;
 		}
 	}
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
+	fni_cr_buf_free(&b);
 	if (rc == FN_OK && !k->in_outbox && !k->sent)
 		rc = FN_NOT_FOUND;
 	return rc;

@@ -51,9 +51,7 @@ static int state_at(fn_client *c, MDB_txn *t, const void *key, size_t kn, int *s
 		rc = FN_OK;
 	else if (rc == FN_OK && (rc = fni_ob_unpack(b.p, b.n, &old)) == FN_OK)
 		*state = old.state;
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
+	fni_cr_buf_free(&b);
 	return rc;
 }
 
@@ -72,9 +70,7 @@ int fni_ob_store(fn_client *c, MDB_txn *t, const void *key, size_t kn, const str
 		if (rc == FN_OK)
 			rc = count_add(c, t, e->state, +1);
 	}
-	if (val.p)
-		fni_cr_wipe(val.p, val.cap);
-	sc_buf_free(&val);
+	fni_cr_buf_free(&val);
 	return rc;
 }
 
@@ -105,9 +101,7 @@ static int counts_txn(MDB_txn *t, void *arg)
 		rc = fni_st_put_u64(&c->st, t, count_name[i], n[i]);
 	if (rc == FN_OK)
 		rc = fni_st_put_u64(&c->st, t, "count.v", 1);
-	if (b.p)
-		fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
+	fni_cr_buf_free(&b);
 	return rc;
 }
 

@@ -95,12 +95,8 @@ static int feedback_txn(MDB_txn *t, void *arg)
 		rc = fni_st_put_u64(&c->st, t, "feedback.count", count);
 	if (rc == FN_OK)
 		rc = fni_st_put_u64(&c->st, t, "cursor.feedback", (uint64_t)p->next);
-	if (old.p)
-		fni_cr_wipe(old.p, old.cap);
-	if (val.p)
-		fni_cr_wipe(val.p, val.cap);
-	sc_buf_free(&old);
-	sc_buf_free(&val);
+	fni_cr_buf_free(&old);
+	fni_cr_buf_free(&val);
 	sc_buf_free(&mp);
 	return rc;
 }

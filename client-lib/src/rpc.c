@@ -40,9 +40,7 @@ int fni_rpc_init(struct rpc *x, fn_client *c)
 void fni_rpc_end(struct rpc *x)
 {
 	/* Replies may hold a token (sign-in); requests held the password. */
-	if (x->reply.body.p)
-		fni_cr_wipe(x->reply.body.p, x->reply.body.cap);
-	sc_buf_free(&x->reply.body);
+	fni_cr_buf_free(&x->reply.body);
 	fni_cr_wipe(x->token, sizeof x->token);
 	sc_arena_free(x->arena);
 	x->arena = NULL;

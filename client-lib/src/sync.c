@@ -143,9 +143,7 @@ out:
 	if (cur)
 		mdb_cursor_close(cur);
 	fni_st_read_end(t);
-	if (pt.p)
-		fni_cr_wipe(pt.p, pt.cap);
-	sc_buf_free(&pt);
+	fni_cr_buf_free(&pt);
 	sc_arena_free(a);
 	return rc;
 }
@@ -195,12 +193,8 @@ static int record_sent(fn_client *c, MDB_txn *t, const struct item *it, struct s
 	} else if (rc == FN_NOT_FOUND) {
 		rc = FN_OK;
 	}
-	if (old.p)
-		fni_cr_wipe(old.p, old.cap);
-	if (val.p)
-		fni_cr_wipe(val.p, val.cap);
-	sc_buf_free(&old);
-	sc_buf_free(&val);
+	fni_cr_buf_free(&old);
+	fni_cr_buf_free(&val);
 	return rc;
 }
 
@@ -326,9 +320,7 @@ static int push(struct sync *s)
 		fni_rpc_progress(&s->x, FN_STEP_PUSH_SAVED, s->answered, s->total, FN_OK, 0);
 	}
 	c->net->on_sent = NULL;
-	if (b->body.p)
-		fni_cr_wipe(b->body.p, b->body.cap);
-	sc_buf_free(&b->body);
+	fni_cr_buf_free(&b->body);
 	free(b);
 	return rc;
 }

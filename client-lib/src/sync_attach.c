@@ -157,8 +157,7 @@ static int patch(struct sync *s, const struct pending *p, const char *path, uint
 	snprintf(hdr, sizeof hdr, "Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
 	         "Upload-Offset: %llu\r\nUpload-Checksum: sha256 %s\r\n", (unsigned long long)off, sum);
 	rc = fni_rpc_call_ex(&s->x, "PATCH", path, hdr, b.p + start, b.n - start, 1);
-	fni_cr_wipe(b.p, b.cap);
-	sc_buf_free(&b);
+	fni_cr_buf_free(&b);
 	return rc;
 }
 

@@ -9,13 +9,10 @@
 # version, new|reuse, clients in parallel), as the handshake rows do.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/lib.sh
 build=${1:-build}
 dur=${2:-10}
-bin=$PWD/$build/bin/fieldnote
-ca=$PWD/certs/dev/ca.crt
-tmp=$(mktemp -d /tmp/fieldnote-prof.XXXXXX)
-spid=
-trap '[ -z "$spid" ] || kill -KILL "$spid" 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_init prof "$build"
 command -v perf >/dev/null || { echo "get_profile: needs perf (apt-get install linux-perf)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "get_profile: needs wrk (apt-get install wrk)" >&2; exit 2; }
 
@@ -23,12 +20,7 @@ command -v wrk >/dev/null || { echo "get_profile: needs wrk (apt-get install wrk
 echo bench-password | "$bin" user add --data "$tmp/d" --username bench --role officer --team t \
 	--argon2-memory-kib 1024 --argon2-passes 1 >/dev/null
 "$bin" guidance import --data "$tmp/d" server/guidance-pack/*.md >/dev/null
-"$bin" serve --data "$tmp/d" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-	--access-log no --threads 64 >"$tmp/fn.out" 2>"$tmp/fn.err" &
-spid=$!
-for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
-port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
-[ -n "$port" ] || { echo "get_profile: server did not start" >&2; cat "$tmp/fn.err" >&2; exit 1; }
+bench_serve "$tmp/d" --threads 64
 token=$(curl -s --cacert "$ca" "https://localhost:$port/v1/session" -H 'Content-Type: application/json' \
 	-d '{"username":"bench","password":"bench-password","device_id":"bench"}' |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

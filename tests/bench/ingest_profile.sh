@@ -5,38 +5,18 @@
 # (self time) and the notes/s of that run. Needs perf and wrk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/lib.sh
 build=${1:-build}
 dur=${2:-10}
-bin=$PWD/$build/bin/fieldnote
-ca=$PWD/certs/dev/ca.crt
-tmp=$(mktemp -d /tmp/fieldnote-prof.XXXXXX)
-spid=
-trap '[ -z "$spid" ] || kill -KILL "$spid" 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_init prof "$build"
 
 "$bin" convert --record note --from json --to msgpack <schema/examples/note.json >/dev/null
-python3 - >"$tmp/tmpl.json" <<'PY'
-import json, time
-n = json.load(open('schema/examples/note.json'))
-d = (int(time.time()) - 3600) - n['occurred_at']
-n['id'], n['child_ref'] = 'IDQQQQQQQQQQQQQQQQQQQQ', 'CRZZZZZZZZZZZZZZZZZZZZZZ'
-n['revision'] = 1
-n.pop('replaces', None)
-for k in ('occurred_at', 'created_at'):
-    n[k] += d
-n['referral']['sent_at'] += d
-for a in n['next_steps']['actions']:
-    a['due'] += d
-print(json.dumps(n))
-PY
+bench_note_template >"$tmp/tmpl.json"
 "$bin" convert --record note --from json --to msgpack <"$tmp/tmpl.json" >"$tmp/tmpl.mp"
 "$bin" init --data "$tmp/d" >/dev/null
 echo officer-pass-1 | "$bin" user add --data "$tmp/d" --username officer1 --role officer --team north \
 	--agency police --argon2-memory-kib 1024 --argon2-passes 1 >/dev/null
-"$bin" serve --data "$tmp/d" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-	--access-log no --threads 64 --write-quota-daily 0 >"$tmp/fn.out" 2>"$tmp/fn.err" &
-spid=$!
-for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
-port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
+bench_serve "$tmp/d" --threads 64 --write-quota-daily 0
 token=$(curl -s --cacert "$ca" "https://localhost:$port/v1/session" -H 'Content-Type: application/json' \
 	-d '{"username":"officer1","password":"officer-pass-1","device_id":"dev-test-1"}' |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

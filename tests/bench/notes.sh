@@ -16,6 +16,7 @@
 # batches), couch (JSON against pouchdb-server), scale.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/lib.sh
 build=${1:-build}
 bin=$PWD/$build/bin/fieldnote
 dur=${BENCH_SECONDS:-10}
@@ -56,20 +57,7 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); pri
 # template with placeholder id and child_ref and times moved to an hour
 # ago (notes.lua gives every note its own id and child).
 "$bin" convert --record note --from json --to msgpack <schema/examples/note.json >"$tmp/note.mp"
-python3 - >"$tmp/tmpl.json" <<'PY'
-import json, time
-n = json.load(open('schema/examples/note.json'))
-d = (int(time.time()) - 3600) - n['occurred_at']
-n['id'], n['child_ref'] = 'IDQQQQQQQQQQQQQQQQQQQQ', 'CRZZZZZZZZZZZZZZZZZZZZZZ'
-n['revision'] = 1
-n.pop('replaces', None)
-n['occurred_at'] += d
-n['created_at'] += d
-n['referral']['sent_at'] += d
-for a in n['next_steps']['actions']:
-    a['due'] += d
-print(json.dumps(n))
-PY
+bench_note_template >"$tmp/tmpl.json"
 "$bin" convert --record note --from json --to msgpack <"$tmp/tmpl.json" >"$tmp/tmpl.mp"
 # The same note as a CouchDB document: _id is the note id.
 python3 -c 'import json, sys; n = json.load(open(sys.argv[1])); print(json.dumps({"_id": n["id"], **n}))' \
@@ -85,15 +73,7 @@ new_store() {
 }
 
 # start DIR: serves DIR on a free port; sets port and spid.
-start() {
-	: >"$tmp/fn.out"
-	"$bin" serve --data "$1" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-		--access-log no --threads 64 --metrics-token bench-metrics --write-quota-daily 0 >"$tmp/fn.out" 2>"$tmp/fn.err" &
-	spid=$!
-	for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
-	port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
-	[ -n "$port" ] || { echo "bench: server did not start:" >&2; cat "$tmp/fn.err" >&2; exit 1; }
-}
+start() { bench_serve "$1" --threads 64 --metrics-token bench-metrics --write-quota-daily 0; }
 
 stop() {
 	kill -TERM "$spid" 2>/dev/null || true

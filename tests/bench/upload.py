@@ -18,24 +18,20 @@ chunk in LMDB before acknowledging it, then checks the whole file's sha256
 and type and strips its metadata; nginx writes the body to a file and
 renames it, without fsync.
 """
-import base64
 import hashlib
-import http.client
 import os
-import ssl
 import struct
 import sys
 import time
 
-CA = "certs/dev/ca.crt"
+# The tus client's pieces (a connection trusting the dev CA, one request,
+# base64 metadata, a JPEG segment) are the integration tests' own.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from attach_tool import b64, call, conn, seg  # noqa: E402
 # client-lib/src/sync_attach.c ATT_CHUNK; BENCH_UPLOAD_CHUNK overrides it
 # (the server takes up to attachment_chunk_max, 4 MiB) to see what the
 # per-chunk commit costs
 CHUNK = int(os.environ.get("BENCH_UPLOAD_CHUNK", "65536"))
-
-
-def seg(marker, payload):
-    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
 
 
 def jpeg(size):
@@ -54,22 +50,6 @@ def jpeg(size):
         body += seg(0xE2, os.urandom(n))
         left -= n + 4
     return bytearray(head + body + tail)
-
-
-def conn(port):
-    ctx = ssl.create_default_context(cafile=CA)
-    return http.client.HTTPSConnection("localhost", port, context=ctx, timeout=60)
-
-
-def call(c, method, path, headers, body=None):
-    c.request(method, path, body=body, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    return r.status, r, data
-
-
-def b64(s):
-    return base64.b64encode(s.encode()).decode()
 
 
 def fieldnote_once(c, token, data, n):
@@ -120,7 +100,7 @@ def main():
     fport, token, nport = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 10.0
     SIZE = int(float(sys.argv[5]) * 1e6) if len(sys.argv) > 5 else 5_000_000
-    fc, nc = conn(fport), conn(nport)
+    fc, nc = conn("https://localhost:%d" % fport, 60), conn("https://localhost:%d" % nport, 60)
     f = measure(lambda d, n: fieldnote_once(fc, token, d, n), seconds)
     g = measure(lambda d, n: nginx_once(nc, d, n), seconds)
     print("fieldnote %.1f MB/s, nginx %.1f MB/s, ratio %.2f" % (f, g, f / g if g else 0))

@@ -6,13 +6,10 @@
 # not pass/fail; the findings are in docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/lib.sh
 build=${1:-build}
-bin=$PWD/$build/bin/fieldnote
 dur=${BENCH_SECONDS:-5}
-ca=$PWD/certs/dev/ca.crt
-tmp=$(mktemp -d /tmp/fieldnote-workers.XXXXXX)
-spid=
-trap '[ -z "$spid" ] || kill -KILL "$spid" 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_init workers "$build"
 command -v wrk >/dev/null || { echo "bench: installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 "$bin" init --data "$tmp/d" >/dev/null
@@ -20,15 +17,7 @@ echo bench-password | "$bin" user add --data "$tmp/d" --username bench --role of
 	--argon2-memory-kib 1024 --argon2-passes 1 >/dev/null
 "$bin" guidance import --data "$tmp/d" server/guidance-pack/*.md >/dev/null
 
-start() {
-	: >"$tmp/fn.out"
-	"$bin" serve --data "$tmp/d" --listen 127.0.0.1:0 --cert certs/dev/server.crt --key certs/dev/server.key \
-		--access-log no "$@" >"$tmp/fn.out" 2>"$tmp/fn.err" &
-	spid=$!
-	for _ in $(seq 200); do grep -q 'serving https://' "$tmp/fn.out" && break; sleep 0.05; done
-	port=$(sed -n 's/.*serving https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/fn.out")
-	[ -n "$port" ] || { echo "bench: server did not start:" >&2; cat "$tmp/fn.err" >&2; exit 1; }
-}
+start() { bench_serve "$tmp/d" "$@"; }
 stop() { kill -TERM "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true; spid=; }
 # switches: voluntary + involuntary context switches of every server thread
 switches() {

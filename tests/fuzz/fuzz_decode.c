@@ -192,6 +192,33 @@ static int on_item(size_t index, int status, void *item, const struct sc_error *
 	return 0;
 }
 
+/* sc_decode_items answered rc after calls items: a documented status, at
+ * most max_items items, none when the envelope failed. Out of memory is a
+ * bug on inputs of at most 64 KiB. */
+static void items_status(int rc, size_t calls, size_t max_items, int fmt, const struct sc_error *err,
+                         const char *undocumented)
+{
+	switch (rc) {
+	case FN_OK:
+		if (calls > max_items)
+			die("sc_decode_items: more items than max_items", &sc_rec_note, fmt, err);
+		break;
+	case FN_NO_MEMORY:
+		die("sc_decode_items: out of memory on an input of at most 64 KiB", &sc_rec_note, fmt, err);
+		break;
+	case FN_PAYLOAD_TOO_LARGE:
+	case FN_MALFORMED_BODY:
+	case FN_LIMIT_EXCEEDED:
+	case FN_VALIDATION_FAILED:
+	case FN_NOT_FOUND:
+		if (calls)
+			die("sc_decode_items: fn called although the envelope failed", &sc_rec_note, fmt, err);
+		break;
+	default:
+		die(undocumented, &sc_rec_note, fmt, err);
+	}
+}
+
 static void fuzz_items(int fmt, const uint8_t *body, size_t n)
 {
 	struct sc_arena *a = sc_arena_new(0);
@@ -204,25 +231,7 @@ static void fuzz_items(int fmt, const uint8_t *body, size_t n)
 	if (fmt == SC_MSGPACK && rc == FN_MALFORMED_BODY && strncmp(err.message, "msgpack-c:", 10) == 0)
 		die("sc_decode_items: the pre-scan passed a body msgpack-c then refused", &sc_rec_note,
 		    fmt, &err);
-	switch (rc) {
-	case FN_OK:
-		break;
-	case FN_NO_MEMORY:
-		die("sc_decode_items: out of memory on an input of at most 64 KiB", &sc_rec_note, fmt,
-		    &err);
-		break;
-	case FN_PAYLOAD_TOO_LARGE:
-	case FN_MALFORMED_BODY:
-	case FN_LIMIT_EXCEEDED:
-	case FN_VALIDATION_FAILED:
-	case FN_NOT_FOUND:
-		if (k.calls)
-			die("sc_decode_items: fn called although the envelope failed", &sc_rec_note, fmt,
-			    &err);
-		break;
-	default:
-		die("sc_decode_items: undocumented status", &sc_rec_note, fmt, &err);
-	}
+	items_status(rc, k.calls, SIZE_MAX, fmt, &err, "sc_decode_items: undocumented status");
 	sc_arena_free(a);
 }
 
@@ -282,23 +291,7 @@ static void tight(const struct sc_record *rec, int fmt, const uint8_t *body, siz
 	rc = sc_decode_items(&sc_rec_note, "notes", fmt, body, n, &tight_limits, 2, a, item_count,
 	                     &calls, &err);
 	check_err(&err, rc, &sc_rec_note, fmt);
-	switch (rc) {
-	case FN_OK:
-		if (calls > 2)
-			die("sc_decode_items: more items than max_items", &sc_rec_note, fmt, &err);
-		break;
-	case FN_PAYLOAD_TOO_LARGE:
-	case FN_MALFORMED_BODY:
-	case FN_LIMIT_EXCEEDED:
-	case FN_VALIDATION_FAILED:
-	case FN_NOT_FOUND:
-		if (calls)
-			die("sc_decode_items: fn called although the envelope failed", &sc_rec_note, fmt,
-			    &err);
-		break;
-	default:
-		die("sc_decode_items (tight limits): undocumented status", &sc_rec_note, fmt, &err);
-	}
+	items_status(rc, calls, 2, fmt, &err, "sc_decode_items (tight limits): undocumented status");
 	sc_arena_free(a);
 }
 

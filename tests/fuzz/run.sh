@@ -12,12 +12,8 @@
 #
 # Reproduce a crash: build/fuzz/fuzz_decode build/fuzz/artifacts/crash-...
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 2
-
-secs=${1:-300}
-case $secs in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
-out=$top/build/fuzz
+source "$(dirname "$0")/lib.sh"
+fuzz_init 300 "$@"
 corpus=${FUZZ_CORPUS:-$out/corpus}
 CC=clang-14
 
@@ -110,11 +106,9 @@ fi
 flock -s 9
 
 # --- run
-log=$out/logs/fuzz_decode-$(date +%Y%m%d-%H%M%S)-$$.log
+fuzz_log fuzz_decode
 ln -sfn "logs/$(basename "$log")" "$out/fuzz_decode.log"
 ls -t "$out/logs"/fuzz_decode-*.log 2>/dev/null | tail -n +21 | xargs -r rm -f
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 say "running fuzz_decode for ${secs}s (log: $log)"
 # shellcheck disable=SC2086
 "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \

@@ -6,11 +6,8 @@
 # are those tests/fuzz/run.sh installs (run it once first on a new machine).
 # Reproduce: build/fuzz/fuzz_attach build/fuzz/artifacts/attach-crash-...
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 2
-secs=${1:-60}
-case $secs in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
-out=$top/build/fuzz
+source "$(dirname "$0")/lib.sh"
+fuzz_init 60 "$@"
 corpus=${FUZZ_ATTACH_CORPUS:-$out/corpus-attach}
 command -v clang-14 >/dev/null || { echo "fuzz: error: clang-14 missing (tests/fuzz/run.sh installs it)" >&2; exit 2; }
 mkdir -p "$out/artifacts" "$out/logs" "$corpus"
@@ -29,9 +26,7 @@ printf '\00112345' >"$seeds/num"
 python3 tests/integration/attach_tool.py mkjpeg "$work/j.jpg" && { printf '\003'; cat "$work/j.jpg"; } >"$seeds/jpeg"
 python3 tests/integration/attach_tool.py mkpng "$work/p.png" && { printf '\003'; cat "$work/p.png"; } >"$seeds/png"
 printf '\003%%PDF-1.4\n1 0 obj <<>> endobj\n%%%%EOF\n' >"$seeds/pdf"
-log=$out/logs/fuzz_attach-$(date +%Y%m%d-%H%M%S)-$$.log
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fuzz_log fuzz_attach
 "$out/fuzz_attach" -max_total_time="$secs" -max_len=16384 -rss_limit_mb=1024 -timeout=10 \
 	-artifact_prefix="$out/artifacts/attach-" -print_final_stats=1 "$corpus" "$seeds" >"$log" 2>&1
 rc=$?

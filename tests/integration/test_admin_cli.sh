@@ -81,6 +81,11 @@ test_admin_api_lists_users_and_devices() {
 	expect_status 403
 }
 
+# set_password TOKEN USER JSON: POST /v1/admin/users/USER/password as TOKEN.
+set_password() {
+	req POST "/v1/admin/users/$2/password" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3"
+}
+
 # POST /v1/admin/users/{u}/password: the CLI's length rule, the user's old
 # sessions end, the new password signs in; audited as user.updated.
 test_admin_api_sets_a_password() {
@@ -88,17 +93,13 @@ test_admin_api_sets_a_password() {
 	local old=$TOKEN admin
 	login admin1 "$PW_ADMIN" || return 1
 	admin=$TOKEN
-	req POST /v1/admin/users/officer1/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-		-d '{"password":"short"}'
+	set_password "$admin" officer1 '{"password":"short"}'
 	expect_error 422 VALIDATION_FAILED || return 1
-	req POST /v1/admin/users/nobody/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-		-d '{"password":"api-officer-pass-2"}'
+	set_password "$admin" nobody '{"password":"api-officer-pass-2"}'
 	expect_status 404 || return 1
-	req POST /v1/admin/users/officer1/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-		-d '{"nope":1}'
+	set_password "$admin" officer1 '{"nope":1}'
 	expect_error 422 VALIDATION_FAILED || return 1
-	req POST /v1/admin/users/officer1/password -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-		-d '{"password":"api-officer-pass-2"}'
+	set_password "$admin" officer1 '{"password":"api-officer-pass-2"}'
 	expect_status 200 || return 1
 	req GET /v1/sync/feedback -H "Authorization: Bearer $old"
 	expect_status 401 || { fail "the old session still works"; return 1; }

@@ -211,37 +211,26 @@ test_upload_survives_sigkill() {
 }
 
 extra_users() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo other-pass-1 | "$FN_BIN" user add --data "$d" --username officer2 --role officer --team south $FN_FAST >/dev/null &&
-	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null
+	fn_store_users \
+		"officer2 other-pass-1 officer --team south" \
+		"super2 other-pass-2 supervisor --team south"
 }
 
 # The SIGKILL test restarts the server, so it runs last, in this shell.
 main() {
-	extra_users || { echo "FAIL $FN_SUITE/setup" >>"$FN_RESULTS"; return 1; }
+	extra_users || { fn_record setup 1; return 1; }
 	if ! fn_start --attachment-max-bytes $MAXB || ! sign_in_all; then
-		echo "FAIL $FN_SUITE/server_start" >>"$FN_RESULTS"
+		fn_record server_start 1
 		return 1
 	fi
 	local t
 	for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v sigkill) test_upload_survives_sigkill; do
-		local t0=$(date +%s.%N)
 		if [ "$t" = test_upload_survives_sigkill ]; then
-			$t; local rc=$?
+			run_test "$t" inline
 		else
-			( set -u; $t ); local rc=$?
-		fi
-		if [ $rc = 0 ]; then
-			echo "  PASS $t ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s)"; echo "PASS $FN_SUITE/$t" >>"$FN_RESULTS"
-		else
-			echo "  FAIL $t"; echo "FAIL $FN_SUITE/$t" >>"$FN_RESULTS"
+			run_test "$t"
 		fi
 	done
-	if fn_stop; then
-		echo "  PASS clean_shutdown"; echo "PASS $FN_SUITE/clean_shutdown" >>"$FN_RESULTS"
-	else
-		echo "  FAIL clean_shutdown"; echo "FAIL $FN_SUITE/clean_shutdown" >>"$FN_RESULTS"
-	fi
+	stop_suite
 }
 main

@@ -151,26 +151,17 @@ main() {
 	local d=$FN_TMP/data
 	fn_store "$d" &&
 		echo other-pass-1 | "$FN_BIN" user add --data "$d" --username officer2 --role officer --team south $FN_FAST >/dev/null ||
-		{ echo "FAIL $FN_SUITE/setup" >>"$FN_RESULTS"; return 1; }
+		{ fn_record setup 1; return 1; }
 	if ! fn_start --attachment-user-quota $QUOTA --upload-expiry-hours 1 || ! sign_in_all; then
-		echo "FAIL $FN_SUITE/server_start" >>"$FN_RESULTS"
+		fn_record server_start 1
 		return 1
 	fi
 	local t
 	# the expiry test moves the clock: it runs last
 	for t in test_termination_by_its_own_device_only test_partial_bytes_count_against_quota_until_deleted \
 		test_abandoned_upload_expires_and_frees_quota; do
-		local t0=$(date +%s.%N)
-		if ( set -u; $t ); then
-			echo "  PASS $t ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s)"; echo "PASS $FN_SUITE/$t" >>"$FN_RESULTS"
-		else
-			echo "  FAIL $t"; echo "FAIL $FN_SUITE/$t" >>"$FN_RESULTS"
-		fi
+		run_test "$t"
 	done
-	if fn_stop; then
-		echo "  PASS clean_shutdown"; echo "PASS $FN_SUITE/clean_shutdown" >>"$FN_RESULTS"
-	else
-		echo "  FAIL clean_shutdown"; echo "FAIL $FN_SUITE/clean_shutdown" >>"$FN_RESULTS"
-	fi
+	stop_suite
 }
 main

@@ -9,9 +9,7 @@ CHECKLIST=supervisor-review-checklist # audience: supervisor
 ADMIN_DOC=record-keeping              # audience: officer, worker, supervisor, admin
 
 setup() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo worker-pass-1 | "$FN_BIN" user add --data "$d" --username worker1 --role worker --team north $FN_FAST >/dev/null
+	fn_store_users "worker1 worker-pass-1 worker --team north"
 }
 
 # as USER: TOKEN is USER's (officer1 worker1 super1 admin1), signed in once.
@@ -132,5 +130,5 @@ test_sync_feed_follows_the_audience() {
 	[ "$(wc -w <<<"$seen")" = 11 ] || fail "paged feed gave $(wc -w <<<"$seen") documents, expected 11"
 }
 
-setup || { echo "FAIL $FN_SUITE/setup" >>"$FN_RESULTS"; echo "  FAIL setup"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

@@ -12,19 +12,6 @@ WRITERS=8
 PER=${BACKUP_PER:-20}
 KEY=$FN_TMP/backup.key
 
-make_notes() {
-	python3 - "$FN_TMP/notes" "$WRITERS" "$PER" "$(($(date +%s) - 86400))" <<'PY'
-import json, os, sys
-out, writers, per, t = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-os.makedirs(out, exist_ok=True)
-base = json.load(open('schema/examples/note.json'))
-for w in range(writers):
-    for i in range(per):
-        n = dict(base, id=f"bk-{w}-{i}", child_ref=f"B-{w:03d}-{i:04d}", occurred_at=t, created_at=t + 60)
-        open(f"{out}/{w}-{i}.json", "w").write(json.dumps(n))
-PY
-}
-
 # uploader W: its notes in order; an id is appended to acked.W only once
 # the server has answered that it is stored.
 uploader() {
@@ -53,7 +40,7 @@ wait_acked() {
 }
 
 test_1_backup_under_write_load_restores_every_acknowledged_note() {
-	make_notes || return 1
+	mknotes "$FN_TMP/notes" "$WRITERS" "$PER" bk B || return 1
 	login officer1 "$PW_OFFICER" || return 1
 	"$FN_BIN" backup keygen --out "$KEY" >/dev/null || return 1
 	local w pids=() total=$((WRITERS * PER))

@@ -253,39 +253,27 @@ run_browser() {
 		case $st in
 		PASS | FAIL)
 			seen=$((seen + 1))
-			echo "  $st $name"
-			echo "$st browser/$name" >>"$FN_RESULTS"
+			result "$st" "$name"
 			;;
 		esac
 	done <"$out"
 	grep -q . "$FN_TMP/browser.err" && sed 's/^/    /' "$FN_TMP/browser.err" | head -40
 	if [ "$rc" -ne 0 ] || [ "$seen" -eq 0 ] || ! grep -q '^DONE$' "$out"; then
-		echo "  FAIL browser_run (node exited $rc after $seen checks)"
-		echo "FAIL browser/browser_run" >>"$FN_RESULTS"
+		result FAIL browser_run " (node exited $rc after $seen checks)"
 	fi
 }
 
 if ! fn_start --review-hours-risk 0 --review-hours 72; then
-	echo "FAIL browser/server_start" >>"$FN_RESULTS"
-	echo "  FAIL server_start"
+	fn_record server_start 1
 	exit 0
 fi
 run_tests
 if ! tools_locked ensure_tools; then
-	echo "  FAIL browser_tools: $MISSING_WHY (the review page was NOT tested in a browser)"
-	echo "FAIL browser/browser_tools" >>"$FN_RESULTS"
+	fn_record browser_tools 1 ": $MISSING_WHY (the review page was NOT tested in a browser)"
 elif setup_data; then
-	echo "  PASS setup"
-	echo "PASS browser/setup" >>"$FN_RESULTS"
+	fn_record setup 0
 	run_browser
 else
-	echo "  FAIL setup"
-	echo "FAIL browser/setup" >>"$FN_RESULTS"
+	fn_record setup 1
 fi
-if fn_stop; then
-	echo "PASS browser/clean_shutdown" >>"$FN_RESULTS"
-	echo "  PASS clean_shutdown"
-else
-	echo "FAIL browser/clean_shutdown" >>"$FN_RESULTS"
-	echo "  FAIL clean_shutdown"
-fi
+stop_suite

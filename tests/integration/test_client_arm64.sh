@@ -16,11 +16,6 @@ fi
 CROSS=aarch64-linux-gnu-
 ARM=build/arm64
 
-result() { # PASS|FAIL name
-	echo "  $1 $2"
-	echo "$1 $FN_SUITE/$2" >>"$FN_RESULTS"
-}
-
 # make test starts the toolchain install and the arm64 build at its outset
 # (tests/prepare-arm64.sh); wait for them, then the steps below are quick.
 tests/prepare-arm64.sh wait

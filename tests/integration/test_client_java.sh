@@ -14,11 +14,6 @@ if [ -n "${FN_FIRST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_FIRST_BUILD" ]; then
 	exit 0
 fi
 
-result() { # PASS|FAIL name
-	echo "  $1 $2"
-	echo "$1 $FN_SUITE/$2" >>"$FN_RESULTS"
-}
-
 # The binding, built into this build's tree (make java), and the test compiled against its jar.
 build_java() {
 	.ci/java.sh >"$FN_TMP/java.log" 2>&1 || { cat "$FN_TMP/java.log" >&2; return 1; }

@@ -74,21 +74,15 @@ test_second_run_on_another_port_refuses_the_open_store() {
 }
 
 if start_demo; then
-	echo "PASS demo/start" >>"$FN_RESULTS"
-	echo "  PASS start"
+	fn_record start 0
 	run_tests
 else
-	echo "FAIL demo/start" >>"$FN_RESULTS"
-	echo "  FAIL start"
+	fn_record start 1
 fi
 if [ -n "$DEMO_PID" ]; then
 	# demo.sh execs the server: SIGTERM reaches it directly.
 	kill -TERM "$DEMO_PID" 2>/dev/null
-	if wait "$DEMO_PID"; then
-		echo "PASS demo/clean_shutdown" >>"$FN_RESULTS"
-		echo "  PASS clean_shutdown"
-	else
-		echo "FAIL demo/clean_shutdown" >>"$FN_RESULTS"
-		echo "  FAIL clean_shutdown"
-	fi
+	rc=0
+	wait "$DEMO_PID" || rc=$?
+	fn_record clean_shutdown $rc
 fi

@@ -80,5 +80,5 @@ test_stop_closes_idle_and_finishes_requests() {
 	return $rc
 }
 
-fn_store "$FN_TMP/data" >/dev/null || { echo "FAIL $FN_SUITE/store" >>"$FN_RESULTS"; exit 0; }
+fn_store "$FN_TMP/data" >/dev/null || { fn_record store 1; exit 0; }
 run_tests

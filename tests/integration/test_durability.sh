@@ -7,20 +7,6 @@ source "$(dirname "$0")/../lib.sh"
 
 if [ -n "${SOAK:-}" ]; then WRITERS=16 PER=150 ROUNDS=10; else WRITERS=4 PER=25 ROUNDS=1; fi
 
-# Writes every note of writer W as one JSON file, in one Python run.
-make_notes() {
-	python3 - "$FN_TMP/notes" "$WRITERS" "$PER" "$(($(date +%s) - 86400))" <<'PY'
-import json, os, sys
-out, writers, per, t = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-os.makedirs(out, exist_ok=True)
-base = json.load(open('schema/examples/note.json'))
-for w in range(writers):
-    for i in range(per):
-        n = dict(base, id=f"dur-{w}-{i}", child_ref=f"C-{w:03d}-{i:04d}", occurred_at=t, created_at=t + 60)
-        open(f"{out}/{w}-{i}.json", "w").write(json.dumps(n))
-PY
-}
-
 # uploader W: sends its notes in order, retrying each until it is answered
 # stored or duplicate; records the acknowledged ids.
 uploader() {
@@ -49,7 +35,7 @@ test_sigkill_during_concurrent_uploads_loses_nothing() {
 }
 
 sigkill_rounds() {
-	make_notes || return 1
+	mknotes "$FN_TMP/notes" "$WRITERS" "$PER" dur C || return 1
 	login officer1 "$PW_OFFICER" || return 1
 	echo "$URL" >"$FN_TMP/url"
 	local w pids=() round

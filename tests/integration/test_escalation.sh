@@ -11,13 +11,12 @@ DAY=86400
 HOUR=3600
 
 setup() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
 	# super2 supervises another team; hos1 (head of service) and chair1 (the
 	# partnership's chair) are supervisors outside north who hold stages 2, 3.
-	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null &&
-	echo hos-pass-1 | "$FN_BIN" user add --data "$d" --username hos1 --role supervisor --team hos $FN_FAST >/dev/null &&
-	echo chair-pass-1 | "$FN_BIN" user add --data "$d" --username chair1 --role supervisor --team lscp $FN_FAST >/dev/null
+	fn_store_users \
+		"super2 other-pass-2 supervisor --team south" \
+		"hos1 hos-pass-1 supervisor --team hos" \
+		"chair1 chair-pass-1 supervisor --team lscp"
 }
 
 # Tokens are kept per user (sign-ins are throttled per account) until the
@@ -196,5 +195,5 @@ test_5_audited() {
 	expect_error 403 FORBIDDEN
 }
 
-setup || { echo "FAIL escalation/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

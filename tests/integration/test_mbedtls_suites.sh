@@ -23,11 +23,6 @@ SUITES="gcm.aes128_de gcm.aes128_en gcm.aes192_de gcm.aes192_en gcm.aes256_de gc
 	gcm.camellia gcm.misc cipher.gcm"
 [ -n "${SOAK:-}" ] && SUITES="$SUITES psa_crypto ssl"
 
-result() { # PASS|FAIL name
-	echo "  $1 $2"
-	echo "$1 $FN_SUITE/$2" >>"$FN_RESULTS"
-}
-
 build_suites() {
 	local targets=() s
 	for s in $SUITES; do targets+=("test_suite_$s"); done

@@ -10,11 +10,10 @@ DAY=86400
 
 # A second officer and a supervisor of another team, for visibility tests.
 extra_users() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo other-pass-1 | "$FN_BIN" user add --data "$d" --username officer2 --role officer --team south $FN_FAST >/dev/null &&
-	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null &&
-	echo other-pass-3 | "$FN_BIN" user add --data "$d" --username officer3 --role officer --team north $FN_FAST >/dev/null
+	fn_store_users \
+		"officer2 other-pass-1 officer --team south" \
+		"super2 other-pass-2 supervisor --team south" \
+		"officer3 other-pass-3 officer --team north"
 }
 
 field_of() { json_get "[e['field'] for e in j['errors']]"; }
@@ -210,5 +209,5 @@ mash_long_rule() {
 	[ "$(mash_flag m4c C-203-AA $((T0 + 365 * DAY + 1)))" = false ] || fail "3 just outside 12 months flagged"
 }
 
-extra_users || { echo "FAIL notes/setup" >>"$FN_RESULTS"; exit 0; }
+extra_users || { fn_record setup 1; exit 0; }
 run_suite

@@ -65,12 +65,11 @@ test_document_connection_close_50_times() {
 	fetch "/v1/guidance/big01" 50 close
 }
 
-make_data || { echo "FAIL $FN_SUITE/data" >>"$FN_RESULTS"; exit 0; }
+make_data || { fn_record data 1; exit 0; }
 fn_start_port() { fn_start "$@" && PORT=${URL##*:}; }
 if fn_start_port; then
 	run_tests
-	if fn_stop; then echo "PASS $FN_SUITE/clean_shutdown" >>"$FN_RESULTS"; echo "  PASS clean_shutdown"
-	else echo "FAIL $FN_SUITE/clean_shutdown" >>"$FN_RESULTS"; echo "  FAIL clean_shutdown"; fi
+	stop_suite
 else
-	echo "FAIL $FN_SUITE/server_start" >>"$FN_RESULTS"
+	fn_record server_start 1
 fi

@@ -9,10 +9,9 @@ NOW=$(date +%s)
 DAY=86400
 
 setup() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null &&
-	echo other-pass-4 | "$FN_BIN" user add --data "$d" --username worker4 --role worker --team south $FN_FAST >/dev/null
+	fn_store_users \
+		"super2 other-pass-2 supervisor --team south" \
+		"worker4 other-pass-4 worker --team south"
 }
 
 as() { # as USER PASSWORD: signs in; TOKEN is theirs
@@ -197,5 +196,5 @@ test_injected_markup_is_stored_as_text() {
 	grep -qi '^Content-Type: application/json' "$HDRS" || fail "not served as JSON"
 }
 
-setup || { echo "FAIL review/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

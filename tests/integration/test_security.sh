@@ -10,14 +10,13 @@ CANARY_NOTE="CANARY-NOTE-$RANDOM$RANDOM"
 CANARY_PW="canary-pw-$RANDOM$RANDOM"
 
 setup() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo other-pass-1 | "$FN_BIN" user add --data "$d" --username officer2 --role officer --team south $FN_FAST >/dev/null &&
-	echo other-pass-2 | "$FN_BIN" user add --data "$d" --username super2 --role supervisor --team south $FN_FAST >/dev/null &&
-	echo other-pass-3 | "$FN_BIN" user add --data "$d" --username officer3 --role officer --team north $FN_FAST >/dev/null &&
-	echo other-pass-4 | "$FN_BIN" user add --data "$d" --username worker4 --role worker --team north $FN_FAST >/dev/null &&
-	echo "$CANARY_PW" | "$FN_BIN" user add --data "$d" --username canary1 --role officer --team north $FN_FAST >/dev/null &&
-	echo partner-pass-5 | "$FN_BIN" user add --data "$d" --username mash1 --role partner --agency mash $FN_FAST >/dev/null
+	fn_store_users \
+		"officer2 other-pass-1 officer --team south" \
+		"super2 other-pass-2 supervisor --team south" \
+		"officer3 other-pass-3 officer --team north" \
+		"worker4 other-pass-4 worker --team north" \
+		"canary1 $CANARY_PW officer --team north" \
+		"mash1 partner-pass-5 partner --agency mash"
 }
 
 pw_of() {
@@ -425,7 +424,7 @@ test_audit_chain_verifies_and_detects_tampering() {
 	grep -q 'BROKEN at entry [0-9]*: entry [0-9]* was altered' "$FN_TMP/v.out" || fail "report: $(cat "$FN_TMP/v.out")"
 }
 
-setup || { echo "FAIL security/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite --access-log yes
 
 # After the stop, the whole of stderr (start, requests, shutdown): one JSON
@@ -448,6 +447,6 @@ PY
 	! grep -qF -e "$CANARY_NOTE" -e "$CANARY_PW" -e C-520-AA -e canary-1 "$FN_TMP/err" "$FN_TMP/out" ||
 		fail "canary in the log after the stop"
 }
-if canary_log_after_stop; then r=PASS; else r=FAIL; fi
-echo "$r security/canary_log_after_stop" >>"$FN_RESULTS"
-echo "  $r canary_log_after_stop"
+rc=0
+canary_log_after_stop || rc=$?
+fn_record canary_log_after_stop $rc

@@ -90,5 +90,5 @@ test_key_readable_by_others_is_refused() {
 	return 0
 }
 
-fn_store "$FN_TMP/data" >/dev/null || { echo "FAIL $FN_SUITE/store" >>"$FN_RESULTS"; exit 0; }
+fn_store "$FN_TMP/data" >/dev/null || { fn_record store 1; exit 0; }
 run_tests

@@ -10,11 +10,10 @@ source "$(dirname "$0")/test_client.inc"
 NOW=$(date +%s)
 
 setup() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo mash-pass-1 | "$FN_BIN" user add --data "$d" --username mash1 --role partner --agency mash $FN_FAST >/dev/null &&
-	echo eh-pass-1 | "$FN_BIN" user add --data "$d" --username eh1 --role partner --agency early_help $FN_FAST >/dev/null &&
-	echo camhs-pass-1 | "$FN_BIN" user add --data "$d" --username camhs1 --role partner --agency camhs $FN_FAST >/dev/null
+	fn_store_users \
+		"mash1 mash-pass-1 partner --agency mash" \
+		"eh1 eh-pass-1 partner --agency early_help" \
+		"camhs1 camhs-pass-1 partner --agency camhs"
 }
 
 # as USER: signs USER in (tokens are kept per user, so each signs in once).
@@ -187,5 +186,5 @@ test_mash_enquiry_opens_once_and_gathers_partners() {
 		{ fail "enquiry reads not audited"; return 1; }
 }
 
-setup || { echo "FAIL sharing/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

@@ -9,9 +9,7 @@ FN_SUITE=signin
 source "$(dirname "$0")/../lib.sh"
 
 setup() {
-	local d=$FN_TMP/data
-	fn_store "$d" || return 1
-	echo other-pass-1 | "$FN_BIN" user add --data "$d" --username officer2 --role officer --team south $FN_FAST >/dev/null
+	fn_store_users "officer2 other-pass-1 officer --team south"
 }
 
 # signin FROM USER PASSWORD [DEVICE]: POST /v1/session from 127.0.0.FROM.
@@ -166,5 +164,5 @@ test_unlock_cli_and_api_on_a_running_server() {
 	[ "$(json_get "len([e for e in j['items'] if e['action']=='user.unlocked'])")" = 2 ] || fail "unlocks not audited"
 }
 
-setup || { echo "FAIL signin/setup" >>"$FN_RESULTS"; exit 0; }
+setup || { fn_record setup 1; exit 0; }
 run_suite

@@ -108,6 +108,30 @@ metric() {
 	sed -n "s/^$1 //p" "$BODY"
 }
 
+# resumes_when_space_returns PREFIX: with the filler gone, two uploaders
+# of two notes each (PREFIX) are all stored.
+resumes_when_space_returns() {
+	local out
+	rm -f "$DISK/filler"
+	out=$(load upload "$1" 2 2)
+	[ "$out" = "stored 80" ] || { fail "uploads did not resume after space returned: $out"; return 1; }
+}
+
+# restart_loses_nothing PREFIX...: after a restart every note acknowledged
+# under these prefixes is there; then the server stops and the disk goes.
+restart_loses_nothing() {
+	local p out
+	fn_stop || return 1
+	fn_start --write-quota-daily 0 || return 1
+	login officer1 "$PW_OFFICER" || return 1
+	for p in "$@"; do
+		out=$(load present "$p")
+		[ "$(cut -d' ' -f2 <<<"$out")" = 0 ] || { fail "after a restart: $out"; return 1; }
+	done
+	fn_stop || return 1
+	umount "$DISK"
+}
+
 # Under the reserve (4 MiB) uploads are refused with 507 STORE_FULL and
 # Retry-After, logged once; sign-ins and reads go on; freeing space lets
 # uploads in again; a restart finds every acknowledged note.
@@ -131,20 +155,10 @@ disk_reserve_keeps_sign_in_and_reads() {
 	expect_status 200 || return 1
 	out=$(load present r)
 	[ "${out%% *}" = missing ] && [ "$(cut -d' ' -f2 <<<"$out")" = 0 ] || { fail "$out"; return 1; }
-	rm -f "$DISK/filler"
-	out=$(load upload r3 2 2)
-	[ "$out" = "stored 80" ] || { fail "uploads did not resume after space returned: $out"; return 1; }
+	resumes_when_space_returns r3 || return 1
 	grep -q 'store: disk space back' "$FN_TMP/err" || { fail "recovery not logged"; return 1; }
 	[ "$(metric fieldnote_store_disk_full)" = 0 ] || { fail "/metrics still shows a full disk"; return 1; }
-	fn_stop || return 1
-	fn_start --write-quota-daily 0 || return 1
-	login officer1 "$PW_OFFICER" || return 1
-	for p in r r3; do
-		out=$(load present $p)
-		[ "$(cut -d' ' -f2 <<<"$out")" = 0 ] || { fail "after a restart: $out"; return 1; }
-	done
-	fn_stop || return 1
-	umount "$DISK"
+	restart_loses_nothing r r3
 }
 
 # With no reserve the disk really fills (ENOSPC): 507, not a map doubled
@@ -170,18 +184,8 @@ enospc_is_not_a_full_map() {
 	expect_status 200 || return 1
 	out=$(load present e)
 	[ "$(cut -d' ' -f2 <<<"$out")" = 0 ] || { fail "$out"; return 1; }
-	rm -f "$DISK/filler"
-	out=$(load upload e2 2 2)
-	[ "$out" = "stored 80" ] || { fail "uploads did not resume after space returned: $out"; return 1; }
-	fn_stop || return 1
-	fn_start --write-quota-daily 0 || return 1
-	login officer1 "$PW_OFFICER" || return 1
-	for p in e e2; do
-		out=$(load present $p)
-		[ "$(cut -d' ' -f2 <<<"$out")" = 0 ] || { fail "after a restart: $out"; return 1; }
-	done
-	fn_stop || return 1
-	umount "$DISK"
+	resumes_when_space_returns e2 || return 1
+	restart_loses_nothing e e2
 }
 
 # map_max stops growth: 507 STORE_FULL with Retry-After, logged once.

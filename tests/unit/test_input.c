@@ -13,6 +13,7 @@
 #include "store.h"
 #include "test_schema_util.h"
 #include "unit.h"
+#include "unit_dir.h"
 
 /* -------------------------------------------------------- value cap --- */
 
@@ -127,25 +128,20 @@ static int test_rules_time_windows(void)
 	return 0;
 }
 
-/* A stored note from before the range checks: sent_at INT64_MIN must not
- * overflow `now - since` (UBSan) nor hide the missing-outcome flag. */
-static int test_rules_flags_extreme_sent_at(void)
-{
-	struct sc_arena *a = sc_arena_new(0);
-	struct sc_note *n = tu_example_note(a);
+/* What the flag tests start from: the example note in its own arena (the
+ * caller frees it) and the default rules. Returns the note, NULL when it
+ * cannot be made. */
+struct flags_fx {
+	struct sc_arena *a;
 	struct rules_config rc;
 	struct sc_strs flags;
-	CHECK(n);
-	rules_defaults(&rc);
-	n->referral->sent_at = INT64_MIN;
-	struct rules_facts f = {n->created_at, n->created_at + 86400, 0, 1, 1, 0, NULL};
-	CHECK_EQ_INT(rules_flags(n, &f, &rc, a, &flags), FN_OK);
-	int on = 0;
-	for (size_t i = 0; i < flags.n; i++)
-		on |= sc_str_eq(flags.v[i], "referral_without_outcome");
-	sc_arena_free(a);
-	CHECK(on);
-	return 0;
+};
+
+static struct sc_note *flags_fx_open(struct flags_fx *x)
+{
+	x->a = sc_arena_new(0);
+	rules_defaults(&x->rc);
+	return tu_example_note(x->a);
 }
 
 static int has_flag(const struct sc_strs *f, const char *name)
@@ -156,29 +152,42 @@ static int has_flag(const struct sc_strs *f, const char *name)
 	return 0;
 }
 
+/* A stored note from before the range checks: sent_at INT64_MIN must not
+ * overflow `now - since` (UBSan) nor hide the missing-outcome flag. */
+static int test_rules_flags_extreme_sent_at(void)
+{
+	struct flags_fx x;
+	struct sc_note *n = flags_fx_open(&x);
+	CHECK(n);
+	n->referral->sent_at = INT64_MIN;
+	struct rules_facts f = {n->created_at, n->created_at + 86400, 0, 1, 1, 0, NULL};
+	CHECK_EQ_INT(rules_flags(n, &f, &x.rc, x.a, &x.flags), FN_OK);
+	int on = has_flag(&x.flags, "referral_without_outcome");
+	sc_arena_free(x.a);
+	CHECK(on);
+	return 0;
+}
+
 /* A tracked referral's flags follow the receiving agency: an outcome the
  * author typed no longer clears referral_without_outcome, a partner's does. */
 static int test_rules_flags_tracked_referral(void)
 {
-	struct sc_arena *a = sc_arena_new(0);
-	struct sc_note *n = tu_example_note(a);
-	struct rules_config rc;
-	struct sc_strs flags;
+	struct flags_fx x;
+	struct sc_note *n = flags_fx_open(&x);
 	CHECK(n);
-	rules_defaults(&rc);
 	n->referral->outcome = SC_STR_LIT("typed by the author");
 	SC_SET(referral, n->referral, outcome);
 	struct rules_referral late = {1, 1}, done = {0, 0};
 	int64_t now = n->created_at;
 	struct rules_facts f = {now, now + 86400, 0, 1, 1, 0, &late};
-	CHECK_EQ_INT(rules_flags(n, &f, &rc, a, &flags), FN_OK);
-	CHECK(has_flag(&flags, "referral_without_outcome"));
-	CHECK(has_flag(&flags, "referral_unacknowledged"));
+	CHECK_EQ_INT(rules_flags(n, &f, &x.rc, x.a, &x.flags), FN_OK);
+	CHECK(has_flag(&x.flags, "referral_without_outcome"));
+	CHECK(has_flag(&x.flags, "referral_unacknowledged"));
 	f.referral = &done;
-	CHECK_EQ_INT(rules_flags(n, &f, &rc, a, &flags), FN_OK);
-	CHECK(!has_flag(&flags, "referral_without_outcome"));
-	CHECK(!has_flag(&flags, "referral_unacknowledged"));
-	sc_arena_free(a);
+	CHECK_EQ_INT(rules_flags(n, &f, &x.rc, x.a, &x.flags), FN_OK);
+	CHECK(!has_flag(&x.flags, "referral_without_outcome"));
+	CHECK(!has_flag(&x.flags, "referral_unacknowledged"));
+	sc_arena_free(x.a);
 	return 0;
 }
 
@@ -342,18 +351,12 @@ static int one_path_run(struct path_env *env, long at, int persist, int *clean)
 	return 0;
 }
 
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/fn-input-test.XXXXXX");
-	return d && mkdtemp(d) ? d : NULL;
-}
-
 /* Decode and submit with the Nth allocation failing, for every N, once
  * and from N on: no crash, no leak (ASan), never "stored" for a note a
  * rule refuses, and nothing of it in the store. */
 static int test_note_path_allocation_failures(void)
 {
-	char *dir = tmpdir(), cmd[300];
+	char *dir = unit_tmpdir("input");
 	struct store_options opt = { 0, 0, 0 };
 	struct audit *au = NULL;
 	struct path_env env = { 0 };
@@ -390,9 +393,7 @@ static int test_note_path_allocation_failures(void)
 	notes_close(env.ns);
 	audit_close(au);
 	store_close(env.s);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	unit_rmtree(dir);
 	free(dir);
 	return failed;
 }

@@ -16,20 +16,7 @@
 #include "status.h"
 #include "store.h"
 #include "unit.h"
-
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/fn-migrate-test.XXXXXX");
-	return d && mkdtemp(d) ? d : NULL;
-}
-
-static void rmtree(const char *d)
-{
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", d);
-}
+#include "unit_dir.h"
 
 /* The test-only step: counts its runs in the meta database. */
 static int put_marker(struct store_txn *t)
@@ -61,7 +48,7 @@ static uint64_t marker(struct store *s)
 
 static int test_migrate_steps_are_atomic_and_idempotent(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("migrate");
 	struct sc_error err = {0};
 	struct store *s;
 	int v, done;
@@ -94,7 +81,7 @@ static int test_migrate_steps_are_atomic_and_idempotent(void)
 	store_close(s);
 	/* ... and so does this build's store_open, at version 1. */
 	CHECK_EQ_INT(store_open(&s, dir, 0, NULL, NULL), FN_BAD_ARGUMENT);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }
@@ -130,7 +117,7 @@ static int migrate_v2(int argc, char **argv)
  * store. */
 static int test_migrate_command_backs_up_first(void)
 {
-	char *dir = tmpdir(), data[256], bk[256], back[256];
+	char *dir = unit_tmpdir("migrate"), data[256], bk[256], back[256];
 	struct store *s;
 	CHECK(dir);
 	snprintf(data, sizeof data, "%s/data", dir);
@@ -152,7 +139,7 @@ static int test_migrate_command_backs_up_first(void)
 	CHECK_EQ_INT(store_open(&s, back, 0, NULL, NULL), FN_OK); /* version 1 again */
 	store_close(s);
 	CHECK_EQ_INT(quiet_run(cli_restore, 5, restore), 1); /* an existing store */
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }
@@ -183,7 +170,7 @@ static int seal_v2(const char *store_dir, const char *out, int hv)
 
 static int test_restore_refuses_a_newer_schema(void)
 {
-	char *dir = tmpdir(), src[256], bk[256], dst[256];
+	char *dir = unit_tmpdir("migrate"), src[256], bk[256], dst[256];
 	CHECK(dir);
 	snprintf(dst, sizeof dst, "%s/dst", dir);
 	for (int hv = 1; hv <= 2; hv++) {
@@ -195,7 +182,7 @@ static int test_restore_refuses_a_newer_schema(void)
 		CHECK_EQ_INT(quiet_run(cli_restore, 5, argv), 1);
 		CHECK(access(dst, F_OK) != 0);
 	}
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }
@@ -203,7 +190,7 @@ static int test_restore_refuses_a_newer_schema(void)
 /* Another process holding the store open is seen; this one's own is not. */
 static int test_store_in_use_sees_other_processes(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("migrate");
 	struct store *s;
 	int ready[2], stop[2];
 	long pid;
@@ -238,7 +225,7 @@ static int test_store_in_use_sees_other_processes(void)
 	close(ready[1]);
 	close(stop[0]);
 	close(stop[1]);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }

@@ -14,20 +14,7 @@
 #include "status.h"
 #include "store.h"
 #include "unit.h"
-
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/fn-store-test.XXXXXX");
-	return d && mkdtemp(d) ? d : NULL;
-}
-
-static void rmtree(const char *d)
-{
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", d);
-}
+#include "unit_dir.h"
 
 struct put_arg {
 	store_db db;
@@ -71,7 +58,7 @@ static void *writer_main(void *arg)
  * threads at once; every write succeeds, and commits are shared. */
 static int test_store_map_grows_and_group_commits(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("store");
 	struct store *s;
 	struct store_options opt = {256 * 1024, 0, 0, 0};
 	store_db db;
@@ -111,7 +98,7 @@ static int test_store_map_grows_and_group_commits(void)
 		}
 	store_read_end(t);
 	store_close(s);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }
@@ -125,7 +112,7 @@ static int fail_after_put(struct store_txn *t, void *arg)
 /* A write that fails leaves nothing behind, and does not undo others. */
 static int test_store_failed_write_is_undone(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("store");
 	struct store *s;
 	store_db db;
 	CHECK(dir);
@@ -145,7 +132,7 @@ static int test_store_failed_write_is_undone(void)
 	CHECK_EQ_INT(store_get(t, db, key, 8, &v), FN_OK);
 	store_read_end(t);
 	store_close(s);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }
@@ -156,7 +143,7 @@ static int test_store_failed_write_is_undone(void)
  * open, LMDB resets the whole reader table itself.) */
 static int test_store_clears_stale_readers(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("store");
 	struct store *s;
 	int holder_pipe[2];
 	CHECK(dir);
@@ -199,7 +186,7 @@ static int test_store_clears_stale_readers(void)
 	CHECK(write(holder_pipe[1], "x", 1) == 1);
 	close(holder_pipe[1]);
 	waitpid(holder, &status, 0);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	CHECK_EQ_INT(st.stale_readers_cleared, 1);
 	CHECK_EQ_INT(again.stale_readers_cleared, 0);
@@ -244,7 +231,7 @@ static int all_there(struct store *s, store_db db, unsigned first, unsigned n)
  * answer FN_STORE_FULL and reads go on. */
 static int test_store_map_max_is_a_ceiling(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("store");
 	struct store *s;
 	struct store_options opt = {256 * 1024, 640 * 1024, 0, 0};
 	struct store_stats st;
@@ -260,11 +247,11 @@ static int test_store_map_max_is_a_ceiling(void)
 	CHECK(stored > 100); /* 146 fit in 640 KiB */
 	CHECK(all_there(s, db, 0, stored) == 0);
 	store_close(s);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 
 	/* No initial size given: the 1 GiB default is capped too. */
-	dir = tmpdir();
+	dir = unit_tmpdir("store");
 	struct store_options capped = {0, 512 * 1024, 0, 0};
 	CHECK(dir);
 	CHECK_EQ_INT(store_open(&s, dir, 1, &capped, NULL), FN_OK);
@@ -274,7 +261,7 @@ static int test_store_map_max_is_a_ceiling(void)
 	CHECK_EQ_INT(st.map_size, 512 * 1024);
 	CHECK(all_there(s, db, 0, stored) == 0);
 	store_close(s);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }
@@ -329,7 +316,7 @@ static int full_disk_child(const char *dir)
  * room again. In a child process: the file-size limit is per process. */
 static int test_store_full_disk_is_not_a_full_map(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("store");
 	int status;
 	CHECK(dir);
 	fflush(stderr);
@@ -338,7 +325,7 @@ static int test_store_full_disk_is_not_a_full_map(void)
 	if (pid == 0)
 		_exit(full_disk_child(dir));
 	waitpid(pid, &status, 0);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	CHECK(WIFEXITED(status));
 	CHECK_EQ_INT(WEXITSTATUS(status), 0);
@@ -362,7 +349,7 @@ static int scan_cb(const struct sc_str *key, const struct sc_str *val, void *arg
  * hands back an error status (FN_BAD_REQUEST is 1) as that error. */
 static int test_store_scan_stop_is_not_a_status(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("store");
 	struct store *s;
 	struct store_txn *t;
 	store_db db;
@@ -382,7 +369,7 @@ static int test_store_scan_stop_is_not_a_status(void)
 	CHECK(STORE_SCAN_STOP != FN_OK && STORE_SCAN_STOP != STORE_SCAN_CONTINUE);
 	store_read_end(t);
 	store_close(s);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }
@@ -390,7 +377,7 @@ static int test_store_scan_stop_is_not_a_status(void)
 /* store_count is the database's entry count as the transaction sees it. */
 static int test_store_count_is_the_entry_count(void)
 {
-	char *dir = tmpdir();
+	char *dir = unit_tmpdir("store");
 	struct store *s;
 	struct store_txn *t;
 	store_db db, empty;
@@ -408,7 +395,7 @@ static int test_store_count_is_the_entry_count(void)
 	CHECK_EQ_INT((int)n, 0);
 	store_read_end(t);
 	store_close(s);
-	rmtree(dir);
+	unit_rmtree(dir);
 	free(dir);
 	return 0;
 }

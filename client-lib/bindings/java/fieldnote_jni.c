@@ -142,6 +142,15 @@ static jbyteArray json_result(JNIEnv *env, fn_client *c, int rc, char *out)
 #define JFN(name) JNICALL Java_org_fieldnote_Fieldnote_##name
 #define JARGS JNIEnv *env, jclass cls
 
+/* A call that answers JSON about the client alone (a list, the session). */
+static jbyteArray client_to_json(JNIEnv *env, fn_client *c, int (*call)(fn_client *c, char **out))
+{
+	char *out = NULL;
+	int rc = call(c, &out);
+
+	return json_result(env, c, rc, out);
+}
+
 /* The calls that take one string and hand back JSON (note, guidance
  * document, guidance search): the Java bytes in as a C string, the JSON out
  * as json_result makes it (NULL with an exception pending on failure). */
@@ -256,11 +265,8 @@ JNIEXPORT void JFN(nLogout)(JARGS, jlong h)
 
 JNIEXPORT jbyteArray JFN(nSession)(JARGS, jlong h)
 {
-	char *out = NULL;
-	int rc = fn_session_get(H(h), &out);
-
 	(void)cls;
-	return json_result(env, H(h), rc, out);
+	return client_to_json(env, H(h), fn_session_get);
 }
 
 /* -------------------------------------------------------------- notes --- */
@@ -306,20 +312,14 @@ JNIEXPORT jbyteArray JFN(nNoteGet)(JARGS, jlong h, jbyteArray jid)
 
 JNIEXPORT jbyteArray JFN(nNoteList)(JARGS, jlong h)
 {
-	char *out = NULL;
-	int rc = fn_note_list(H(h), &out);
-
 	(void)cls;
-	return json_result(env, H(h), rc, out);
+	return client_to_json(env, H(h), fn_note_list);
 }
 
 JNIEXPORT jbyteArray JFN(nOutboxList)(JARGS, jlong h)
 {
-	char *out = NULL;
-	int rc = fn_outbox_list(H(h), &out);
-
 	(void)cls;
-	return json_result(env, H(h), rc, out);
+	return client_to_json(env, H(h), fn_outbox_list);
 }
 
 JNIEXPORT jlongArray JFN(nOutboxCount)(JARGS, jlong h)
@@ -370,11 +370,8 @@ JNIEXPORT jbyteArray JFN(nGuidanceSearch)(JARGS, jlong h, jbyteArray jwords)
 
 JNIEXPORT jbyteArray JFN(nFeedbackList)(JARGS, jlong h)
 {
-	char *out = NULL;
-	int rc = fn_feedback_list(H(h), &out);
-
 	(void)cls;
-	return json_result(env, H(h), rc, out);
+	return client_to_json(env, H(h), fn_feedback_list);
 }
 
 JNIEXPORT jbyteArray JFN(nFeedbackSince)(JARGS, jlong h, jlong after)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "client_fx.h"
 #include "records.h"
 #include "store.h"
 #include "unit.h"
@@ -233,44 +234,6 @@ static void *sync_run(void *arg)
 	return NULL;
 }
 
-/* Writes a session into the store as a sign-in would (internals: there is
- * no server here). */
-struct fake {
-	fn_client *c;
-	struct sc_buf sess, user;
-};
-
-static int fake_txn(MDB_txn *t, void *arg)
-{
-	struct fake *f = arg;
-	int rc = fni_st_put_sealed(&f->c->st, t, DB_META, "session", 7, f->sess.p, f->sess.n);
-	return rc ? rc : fni_st_put_sealed(&f->c->st, t, DB_META, "user", 4, f->user.p, f->user.n);
-}
-
-static int fake_session(fn_client *c)
-{
-	struct sc_user_summary u = {0};
-	struct sc_session_reply r = {0};
-	struct fake f = {c, {0}, {0}};
-	struct sc_str team = SC_STR_LIT("north");
-	u.username = SC_STR_LIT("officer1");
-	u.role = SC_STR_LIT("officer");
-	u.teams = (struct sc_strs){&team, 1};
-	u.has = SC_BIT(user_summary, username) | SC_BIT(user_summary, role) | SC_BIT(user_summary, teams);
-	r.token = SC_STR_LIT("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-	r.expires_at = 4000000000;
-	r.user = &u;
-	SC_SET_ALL(session_reply, &r);
-	int rc = sc_encode(&sc_rec_session_reply, SC_MSGPACK, &r, &f.sess);
-	if (rc == FN_OK)
-		rc = sc_encode(&sc_rec_user_summary, SC_MSGPACK, &u, &f.user);
-	if (rc == FN_OK)
-		rc = fni_st_write(&c->st, fake_txn, &f);
-	sc_buf_free(&f.sess);
-	sc_buf_free(&f.user);
-	return rc;
-}
-
 /* A sync retrying an unreachable server does not hold up saves on another
  * thread: the handle's lock is let go while the sync waits. */
 static int test_saves_proceed_during_a_sync(void)
@@ -290,7 +253,7 @@ static int test_saves_proceed_during_a_sync(void)
 	o.backoff_ms = 200;
 	CHECK(fn_client_open(&c, &o) == FN_OK);
 	/* a session, so that sync gets as far as the network */
-	CHECK(fake_session(c) == FN_OK);
+	CHECK(cfx_write_session(c) == FN_OK);
 	struct syncer s = {c, -1, 0};
 	snprintf(json, sizeof json, "{%s}", note_base);
 	CHECK(pthread_create(&t, NULL, sync_run, &s) == 0);

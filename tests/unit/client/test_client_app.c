@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "client_fx.h"
 #include "crypto.h"
 #include "net.h"
 #include "records.h"
@@ -301,34 +302,6 @@ static int test_revoked_is_kept_per_identity(void)
 	return 0;
 }
 
-/* Writes a session as a sign-in would (there is no server here). */
-static int session_txn(MDB_txn *t, void *arg)
-{
-	fn_client *c = arg;
-	struct sc_user_summary u = {0};
-	struct sc_session_reply r = {0};
-	struct sc_buf sess = {0}, user = {0};
-	struct sc_str team = SC_STR_LIT("north");
-	u.username = SC_STR_LIT("officer1");
-	u.role = SC_STR_LIT("officer");
-	u.teams = (struct sc_strs){&team, 1};
-	u.has = SC_BIT(user_summary, username) | SC_BIT(user_summary, role) | SC_BIT(user_summary, teams);
-	r.token = SC_STR_LIT("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-	r.expires_at = 4000000000;
-	r.user = &u;
-	SC_SET_ALL(session_reply, &r);
-	int rc = sc_encode(&sc_rec_session_reply, SC_MSGPACK, &r, &sess);
-	if (rc == FN_OK)
-		rc = sc_encode(&sc_rec_user_summary, SC_MSGPACK, &u, &user);
-	if (rc == FN_OK)
-		rc = fni_st_put_sealed(&c->st, t, DB_META, "session", 7, sess.p, sess.n);
-	if (rc == FN_OK)
-		rc = fni_st_put_sealed(&c->st, t, DB_META, "user", 4, user.p, user.n);
-	sc_buf_free(&sess);
-	sc_buf_free(&user);
-	return rc;
-}
-
 /* Issue 14.7: "once" does not retry; a deadline ends the retries; the
  * summary says why. */
 static int test_sync_once_and_deadline(void)
@@ -337,7 +310,7 @@ static int test_sync_once_and_deadline(void)
 	char *summary;
 	fn_sync_options so;
 	CHECK(setup(&f, "https://localhost:1") == FN_OK);
-	CHECK(fni_st_write(&f.c->st, session_txn, f.c) == FN_OK); /* an empty outbox: the first request is guidance */
+	CHECK(cfx_write_session(f.c) == FN_OK); /* an empty outbox: the first request is guidance */
 	fn_sync_options_init(&so);
 	so.flags = FN_SYNC_ONCE;
 	CHECK(fn_sync_run_with(f.c, &so, NULL, NULL, NULL, &summary) == FN_NETWORK_ERROR);
