@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/run_attach.sh [SECONDS] - builds the libFuzzer target for the
 # attachment upload's headers and file walkers (tests/fuzz/fuzz_attach.c,
-# server/attach_format.c; clang-14, ASan + UBSan) and runs it for SECONDS
+# server/attach_format.c with schema/hex.c; clang-14, ASan + UBSan) and runs it for SECONDS
 # (default 60). Exits non-zero on any crash, leak or timeout. The tools
 # are those tests/fuzz/run.sh installs (run it once first on a new machine).
 # Reproduce: build/fuzz/fuzz_attach build/fuzz/artifacts/attach-crash-...
@@ -14,8 +14,8 @@ mkdir -p "$out/artifacts" "$out/logs" "$corpus"
 work=$(mktemp -d /tmp/fieldnote-fuzz-attach.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-clang-14 -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Iserver $SAN \
-	tests/fuzz/fuzz_attach.c server/attach_format.c -o "$work/fuzz_attach" || { echo "fuzz: building fuzz_attach failed" >&2; exit 2; }
+clang-14 -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Iserver -Ischema $SAN \
+	tests/fuzz/fuzz_attach.c server/attach_format.c schema/hex.c -o "$work/fuzz_attach" || { echo "fuzz: building fuzz_attach failed" >&2; exit 2; }
 cp "$work/fuzz_attach" "$out/.fuzz_attach.$$" && mv -f "$out/.fuzz_attach.$$" "$out/fuzz_attach"
 # seeds: one of each header and a JPEG and PNG with metadata (byte 0 = mode)
 seeds=$work/seeds
