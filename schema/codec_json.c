@@ -3,18 +3,9 @@
 
 #include <jansson.h>
 
-/* ---------------------------------------------------------- pre-scan --- */
+#include "hex.h"
 
-static int hexval(unsigned ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return (int)(ch - '0');
-	if (ch >= 'a' && ch <= 'f')
-		return (int)(ch - 'a' + 10);
-	if (ch >= 'A' && ch <= 'F')
-		return (int)(ch - 'A' + 10);
-	return -1;
-}
+/* ---------------------------------------------------------- pre-scan --- */
 
 /* Bytes that one \u escape (four hex digits) at p (pointing at the 'u') decodes to; a
  * surrogate counts 2, so a pair makes the 4 of its UTF-8 form. */
@@ -22,7 +13,7 @@ static size_t escape_bytes(const unsigned char *p)
 {
 	unsigned v = 0;
 	for (int k = 1; k <= 4; k++) {
-		int h = hexval(p[k]);
+		int h = sc_hex_digit(p[k]);
 		if (h < 0)
 			return 1; /* jansson will reject it */
 		v = v << 4 | (unsigned)h;

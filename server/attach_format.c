@@ -159,12 +159,12 @@ int attach_parse_checksum(const char *h, unsigned char digest[32])
 
 int attach_hex_decode(const char *p, size_t n, unsigned char out[32])
 {
-	return n == 64 ? hex_decode(p, 32, out) : -1;
+	return n == 64 ? sc_hex_decode(p, 32, out) : -1;
 }
 
 void attach_hex_encode(const unsigned char in[32], char out[65])
 {
-	hex_encode(in, 32, out);
+	sc_hex_encode(in, 32, out);
 }
 
 /* ---- JPEG: walk the marker segments up to the first scan ---- */

@@ -54,7 +54,7 @@ static int entry_hash(const struct sc_audit_entry *e, char out[65])
 	int rc = sc_encode(&sc_rec_audit_entry, SC_MSGPACK, &copy, &b);
 	if (rc == FN_OK) {
 		mbedtls_sha256((const unsigned char *)b.p, b.n, h, 0);
-		hex_encode(h, 32, out);
+		sc_hex_encode(h, 32, out);
 	}
 	sc_buf_free(&b);
 	return rc;

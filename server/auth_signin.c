@@ -56,7 +56,7 @@ static void unknown_label(const struct auth *a, struct sc_str name, char out[80]
 	mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), a->label_key, sizeof a->label_key,
 	                (const unsigned char *)name.p, name.n, mac);
 	memcpy(out, "unknown:", 8);
-	hex_encode(mac, 8, out + 8);
+	sc_hex_encode(mac, 8, out + 8);
 }
 
 int auth_device_known(struct auth *a, struct sc_str username, struct sc_str device_id)

@@ -129,7 +129,7 @@ int backup_key_generate(const char *path, struct sc_error *err)
 
 	if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k)
 		return sc_error_set(err, FN_IO_ERROR, NULL, "no randomness: %s", strerror(errno));
-	hex_encode(k, sizeof k, text);
+	sc_hex_encode(k, sizeof k, text);
 	explicit_bzero(k, sizeof k);
 	strcat(text, "\n");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -173,7 +173,7 @@ int backup_key_load(struct backup_key *key, const char *path, struct sc_error *e
 	close(fd);
 	if (n == 2 * BACKUP_KEY_SIZE + 1 && text[n - 1] == '\n')
 		n--;
-	if (n != 2 * BACKUP_KEY_SIZE || hex_decode(text, BACKUP_KEY_SIZE, key->k) != 0)
+	if (n != 2 * BACKUP_KEY_SIZE || sc_hex_decode(text, BACKUP_KEY_SIZE, key->k) != 0)
 		rc = FN_BAD_ARGUMENT;
 	explicit_bzero(text, sizeof text);
 	if (rc != FN_OK) {
@@ -313,7 +313,7 @@ int backup_header_read(int fd, const struct backup_key *key,
 		                    "given (restore it without one only if you trust where it came from)");
 	}
 	if (info->sealed)
-		hex_encode(h + 44, 8, info->key_id);
+		sc_hex_encode(h + 44, 8, info->key_id);
 	key_id(key, mine);
 	if (file_cipher(&gcm, key, h + 28) != 0) {
 		mbedtls_gcm_free(&gcm);

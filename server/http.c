@@ -311,8 +311,8 @@ const char *http_query(struct http_req *r, const char *name)
 			for (size_t i = 0; i < vn; i++) {
 				if (v[i] == '+') {
 					*o++ = ' ';
-				} else if (v[i] == '%' && i + 2 < vn && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0) {
-					int c = hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2]);
+				} else if (v[i] == '%' && i + 2 < vn && sc_hex_digit(v[i + 1]) >= 0 && sc_hex_digit(v[i + 2]) >= 0) {
+					int c = sc_hex_digit(v[i + 1]) * 16 + sc_hex_digit(v[i + 2]);
 					if (c == 0)
 						return NULL; /* a NUL in a parameter is refused */
 					*o++ = (char)c;

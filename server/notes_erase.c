@@ -166,7 +166,7 @@ int notes_erase(struct notes *ns, struct store_txn *t, const struct sc_note_head
 		rc = ns->review.erase(ns->review.arg, t, h, dry, &sha, out);
 	mbedtls_sha256_finish(&sha, digest);
 	mbedtls_sha256_free(&sha);
-	hex_encode(digest, 32, out->hash);
+	sc_hex_encode(digest, 32, out->hash);
 	if (rc == FN_OK && dry) {
 		/* what erase_all would count: receipts and the head, author,
 		 * queue and child entries */
