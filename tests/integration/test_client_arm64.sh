@@ -8,10 +8,7 @@ FN_SUITE=client_arm64
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/test_client.inc"
 
-if [ -n "${FN_FIRST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_FIRST_BUILD" ]; then
-	echo "  (the arm64 client ran with $FN_FIRST_BUILD: one arm64 build)"
-	exit 0
-fi
+first_build_only "the arm64 client ran with $FN_FIRST_BUILD: one arm64 build"
 CROSS=aarch64-linux-gnu-
 ARM=build/arm64
 
