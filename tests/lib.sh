@@ -47,12 +47,12 @@ tools_locked() {
 	return $rc
 }
 
-# first_build_only NOTE: ends a suite that runs once per tests/run.sh (with
-# its first build, FN_FIRST_BUILD) on the other builds' passes, printing
-# NOTE in brackets; nothing is recorded.
+# first_build_only WHAT WHY: ends a suite that runs once per tests/run.sh
+# (with its first build, FN_FIRST_BUILD) on the other builds' passes,
+# printing "(WHAT ran with FIRST_BUILD: WHY)"; nothing is recorded.
 first_build_only() {
 	if [ -n "${FN_FIRST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_FIRST_BUILD" ]; then
-		echo "  ($1)"
+		echo "  ($1 ran with $FN_FIRST_BUILD: $2)"
 		exit 0
 	fi
 }

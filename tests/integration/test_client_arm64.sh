@@ -8,7 +8,7 @@ FN_SUITE=client_arm64
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/test_client.inc"
 
-first_build_only "the arm64 client ran with $FN_FIRST_BUILD: one arm64 build"
+first_build_only "the arm64 client" "one arm64 build"
 CROSS=aarch64-linux-gnu-
 ARM=build/arm64
 

@@ -9,7 +9,7 @@ FN_SUITE=client_java
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/test_client.inc"
 
-first_build_only "the Java binding ran with $FN_FIRST_BUILD: see the banner"
+first_build_only "the Java binding" "see the banner"
 
 # The binding, built into this build's tree (make java), and the test compiled against its jar.
 build_java() {
