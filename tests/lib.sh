@@ -47,6 +47,19 @@ tools_locked() {
 	return $rc
 }
 
+# run_once_with first|last WHAT WHY: ends a suite that runs once per
+# tests/run.sh (with its first build, FN_FIRST_BUILD, or its last,
+# FN_LAST_BUILD) on the other builds' passes, printing "(WHAT ran with
+# BUILD: WHY)"; nothing is recorded. Run alone, the suite runs.
+run_once_with() {
+	local once
+	if [ "$1" = last ]; then once=${FN_LAST_BUILD:-}; else once=${FN_FIRST_BUILD:-}; fi
+	if [ -n "$once" ] && [ "$FN_BUILD" != "$once" ]; then
+		echo "  ($2 runs with $once: $3)"
+		exit 0
+	fi
+}
+
 # fn_store DIR: a store with three users and the guidance pack.
 fn_store() {
 	local d=$1
@@ -201,6 +214,23 @@ run_tests() {
 		run_test "$t"
 	done
 }
+
+# wait_until TRIES CMD...: runs CMD every 0.05 s until it succeeds, at most
+# TRIES times; fails when it never did (a bounded wait on a condition).
+wait_until() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# acked_count: how many ids the uploaders of a load test appended to
+# $FN_TMP/acked.* (notes the server answered stored).
+acked_count() { cat "$FN_TMP"/acked.* 2>/dev/null | wc -l; }
+acked_at_least() { [ "$(acked_count)" -ge "$1" ]; }
 
 # mknote ID CHILD_REF OCCURRED_AT [PYTHON-EXPR]: prints a note in JSON, from
 # schema/examples/note.json with id, revision 1, child_ref and times set;

@@ -1,4 +1,4 @@
-/* device.h - what fieldnote-device's files share (main.c: options and commands; sync_cmd.c: sync). */
+/* device.h - what fieldnote-device's files share (main.c: options and commands; note_cmd.c: note; sync_cmd.c: sync). */
 #ifndef FN_DEVICE_H
 #define FN_DEVICE_H
 
@@ -12,6 +12,9 @@ char *slurp(const char *path);
 int report(fn_client *c, int rc, const char *what);
 /* Prints (and frees) the JSON a call left in *json, or reports rc. */
 int print_json(fn_client *c, int rc, char **json, const char *what);
+
+/* note add [--json FILE] [field flags] | note amend ID ... | note show ID */
+int cmd_note(fn_client *c, int argc, char **argv);
 
 /* sync [--once] [--deadline-ms N] [--max-wait-ms N] */
 int cmd_sync(fn_client *c, int argc, char **argv);

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,115 +234,6 @@ char *slurp(const char *path)
 	return p;
 }
 
-/* Appends "key":"value" (a JSON string, escaped) or a raw JSON value. */
-static void add_field(char **obj, size_t *n, const char *key, const char *val, int raw)
-{
-	size_t need = *n + strlen(key) + strlen(val) * 6 + 16;
-	char *o = realloc(*obj, need);
-	if (!o)
-		return;
-	*obj = o;
-	*n += (size_t)sprintf(o + *n, "%s\"%s\":", *n > 1 ? "," : "", key);
-	if (raw) {
-		*n += (size_t)sprintf(o + *n, "%s", val);
-		return;
-	}
-	o[(*n)++] = '"';
-	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			*n += (size_t)sprintf(o + *n, "\\%c", *p);
-		else if (*p < 0x20)
-			*n += (size_t)sprintf(o + *n, "\\u%04x", *p);
-		else
-			o[(*n)++] = (char)*p;
-	}
-	o[(*n)++] = '"';
-	o[*n] = 0;
-}
-
-static const struct {
-	const char *flag, *key;
-	int kind; /* 0 string, 1 yes/no, 2 integer */
-} field_flags[] = {
-	{"--child-ref", "child_ref", 0}, {"--context", "context", 0},
-	{"--words", "child_words", 0}, {"--not-spoken", "not_spoken_reason", 0},
-	{"--seen", "seen", 1}, {"--seen-alone", "seen_alone", 1},
-	{"--not-alone-reason", "not_alone_reason", 0}, {"--occurred-at", "occurred_at", 2},
-	{"--age-band", "age_band", 0}, {"--location", "location", 0},
-	{"--wishes", "wishes_feelings", 0}, {"--demeanour", "demeanour", 0},
-};
-
-/* The note's JSON from --json and the field flags; NULL after a message. */
-static char *note_json(int argc, char **argv)
-{
-	char *file = NULL, *obj = malloc(2);
-	size_t n = 1;
-	if (!obj)
-		return NULL;
-	strcpy(obj, "{");
-	for (int i = 0; i < argc; i++) {
-		if (i + 1 >= argc) {
-			fprintf(stderr, "fieldnote-device: %s needs a value\n", argv[i]);
-			goto fail;
-		}
-		if (!strcmp(argv[i], "--json")) {
-			free(file);
-			if (!(file = slurp(argv[++i])))
-				goto fail;
-			continue;
-		}
-		size_t f = 0;
-		while (f < sizeof field_flags / sizeof field_flags[0] && strcmp(argv[i], field_flags[f].flag))
-			f++;
-		if (f == sizeof field_flags / sizeof field_flags[0]) {
-			fprintf(stderr, "fieldnote-device: unknown note option %s (see note --help)\n", argv[i]);
-			goto fail;
-		}
-		const char *v = argv[++i];
-		if (field_flags[f].kind == 1) {
-			if (strcmp(v, "yes") && strcmp(v, "no")) {
-				fprintf(stderr, "fieldnote-device: %s takes yes or no\n", argv[i - 1]);
-				goto fail;
-			}
-			add_field(&obj, &n, field_flags[f].key, !strcmp(v, "yes") ? "true" : "false", 1);
-		} else if (field_flags[f].kind == 2) {
-			if (!*v || strspn(v, "0123456789") != strlen(v)) {
-				fprintf(stderr, "fieldnote-device: %s takes Unix seconds\n", argv[i - 1]);
-				goto fail;
-			}
-			add_field(&obj, &n, field_flags[f].key, v, 1);
-		} else {
-			add_field(&obj, &n, field_flags[f].key, v, 0);
-		}
-	}
-	if (!file) {
-		char *o = realloc(obj, n + 2);
-		if (!o)
-			goto fail;
-		strcpy(o + n, "}");
-		return o;
-	}
-	/* Flags go in front of the file's own members. */
-	char *brace = file + strspn(file, " \t\r\n");
-	if (*brace != '{') {
-		fprintf(stderr, "fieldnote-device: the --json file does not hold a JSON object\n");
-		goto fail;
-	}
-	char *rest = brace + 1;
-	int empty = rest[strspn(rest, " \t\r\n")] == '}';
-	char *out = malloc(n + strlen(rest) + 3);
-	if (!out)
-		goto fail;
-	sprintf(out, "%s%s%s", obj, n > 1 && !empty ? "," : "", rest);
-	free(obj);
-	free(file);
-	return out;
-fail:
-	free(obj);
-	free(file);
-	return NULL;
-}
-
 int report(fn_client *c, int rc, const char *what)
 {
 	char detail[600];
@@ -385,40 +277,6 @@ static int cmd_login(fn_client *c, const char *user)
 	int rc = fn_login(c, user, pw);
 	memset(pw, 0, sizeof pw);
 	return rc ? report(c, rc, "login") : 0;
-}
-
-static int cmd_note(fn_client *c, int argc, char **argv)
-{
-	if (argc < 1)
-		return usage_error("note: add, amend or show?");
-	if (!strcmp(argv[0], "show")) {
-		char *out;
-		if (argc != 2)
-			return usage_error("note show ID");
-		return print_json(c, fn_note_get(c, argv[1], &out), &out, "note show");
-	}
-	int amend = !strcmp(argv[0], "amend");
-	if (!amend && strcmp(argv[0], "add"))
-		return usage_error("note: add, amend or show?");
-	if (amend && argc < 2)
-		return usage_error("note amend ID --json FILE");
-	char *json = note_json(argc - 1 - amend, argv + 1 + amend);
-	if (!json)
-		return 2;
-	int rc;
-	if (amend) {
-		int64_t rev;
-		rc = fn_note_amend(c, argv[1], json, &rev);
-		if (rc == 0)
-			printf("%lld\n", (long long)rev);
-	} else {
-		char id[FN_ID_SIZE];
-		rc = fn_note_save(c, json, id);
-		if (rc == 0)
-			puts(id);
-	}
-	free(json);
-	return rc ? report(c, rc, amend ? "note amend" : "note add") : 0;
 }
 
 static int cmd_attach(fn_client *c, int argc, char **argv)
@@ -488,6 +346,48 @@ static int cmd_feedback(fn_client *c, int argc, char **argv)
 	return usage_error("feedback [since N|unacked | ack N]");
 }
 
+/* The global options that set one fn_options field: a string, or a number
+ * (unsigned). */
+static const struct {
+	const char *flag;
+	size_t off;
+	int number;
+} options[] = {
+	{ "--store", offsetof(fn_options, store_dir), 0 },
+	{ "--server", offsetof(fn_options, server_url), 0 },
+	{ "--ca", offsetof(fn_options, ca_file), 0 },
+	{ "--cert", offsetof(fn_options, cert_file), 0 },
+	{ "--cert-key", offsetof(fn_options, cert_key_file), 0 },
+	{ "--device-id", offsetof(fn_options, device_id), 0 },
+	{ "--attempts", offsetof(fn_options, attempts), 1 },
+	{ "--backoff-ms", offsetof(fn_options, backoff_ms), 1 },
+	{ "--batch", offsetof(fn_options, batch), 1 },
+};
+
+/* Applies option a with value v; -1 for an unknown option. */
+static int set_option(fn_options *o, const char **key_file, const char *a, const char *v)
+{
+	if (!strcmp(a, "--key-file")) {
+		*key_file = v;
+		return 0;
+	}
+	if (!strcmp(a, "--timeout-ms")) {
+		o->read_timeout_ms = o->connect_timeout_ms = (unsigned)strtoul(v, NULL, 10);
+		return 0;
+	}
+	for (size_t k = 0; k < sizeof options / sizeof options[0]; k++) {
+		if (strcmp(a, options[k].flag))
+			continue;
+		char *field = (char *)o + options[k].off;
+		if (options[k].number)
+			*(unsigned *)(void *)field = (unsigned)strtoul(v, NULL, 10);
+		else
+			*(const char **)(void *)field = v;
+		return 0;
+	}
+	return -1;
+}
+
 /* One command on an open client; returns the process's exit status. */
 static int run_command(fn_client *c, const char *cmd, int nargs, char **args)
 {
@@ -540,19 +440,8 @@ int main(int argc, char **argv)
 			return fputs(usage, stdout), 0;
 		if (i + 1 >= argc)
 			return usage_error("an option needs a value");
-		const char *v = argv[++i];
-		if (!strcmp(a, "--store")) o.store_dir = v;
-		else if (!strcmp(a, "--key-file")) key_file = v;
-		else if (!strcmp(a, "--server")) o.server_url = v;
-		else if (!strcmp(a, "--ca")) o.ca_file = v;
-		else if (!strcmp(a, "--cert")) o.cert_file = v;
-		else if (!strcmp(a, "--cert-key")) o.cert_key_file = v;
-		else if (!strcmp(a, "--device-id")) o.device_id = v;
-		else if (!strcmp(a, "--attempts")) o.attempts = (unsigned)strtoul(v, NULL, 10);
-		else if (!strcmp(a, "--backoff-ms")) o.backoff_ms = (unsigned)strtoul(v, NULL, 10);
-		else if (!strcmp(a, "--timeout-ms")) o.read_timeout_ms = o.connect_timeout_ms = (unsigned)strtoul(v, NULL, 10);
-		else if (!strcmp(a, "--batch")) o.batch = (unsigned)strtoul(v, NULL, 10);
-		else return usage_error("unknown option");
+		if (set_option(&o, &key_file, a, argv[++i]) != 0)
+			return usage_error("unknown option");
 	}
 	if (i >= argc)
 		return usage_error("no command");

@@ -10,9 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/bench/lib.sh
-build=${1:-build}
+bench_init prof "${1:-}"
 dur=${2:-10}
-bench_init prof "$build"
 command -v perf >/dev/null || { echo "get_profile: needs perf (apt-get install linux-perf)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "get_profile: needs wrk (apt-get install wrk)" >&2; exit 2; }
 

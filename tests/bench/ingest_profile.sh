@@ -6,9 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/bench/lib.sh
-build=${1:-build}
+bench_init prof "${1:-}"
 dur=${2:-10}
-bench_init prof "$build"
 
 "$bin" convert --record note --from json --to msgpack <schema/examples/note.json >/dev/null
 bench_note_template >"$tmp/tmpl.json"

@@ -2,10 +2,12 @@
 # removed on exit, a server on a free port in it, the ingest note template.
 # Sourced after `set -euo pipefail` and `cd` to the top of the tree.
 
-# bench_init NAME BUILD: sets bin, ca, tmp (/tmp/fieldnote-NAME.XXXXXX) and
-# spid; on exit the server bench_serve started is killed and tmp removed.
+# bench_init NAME [BUILD]: sets build (BUILD, default build), bin, ca, tmp
+# (/tmp/fieldnote-NAME.XXXXXX) and spid; on exit the server bench_serve
+# started is killed and tmp removed.
 bench_init() {
-	bin=$PWD/$2/bin/fieldnote
+	build=${2:-build}
+	bin=$PWD/$build/bin/fieldnote
 	ca=$PWD/certs/dev/ca.crt
 	tmp=$(mktemp -d "/tmp/fieldnote-$1.XXXXXX")
 	spid=

@@ -7,9 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/bench/lib.sh
-build=${1:-build}
+bench_init workers "${1:-}"
 dur=${BENCH_SECONDS:-5}
-bench_init workers "$build"
 command -v wrk >/dev/null || { echo "bench: installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 "$bin" init --data "$tmp/d" >/dev/null

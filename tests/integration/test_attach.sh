@@ -6,12 +6,7 @@
 # Files and the tus client: tests/integration/attach_tool.py.
 FN_SUITE=attach
 source "$(dirname "$0")/../lib.sh"
-
-# Debian's python3 when there is one: a version manager's shim can cost
-# seconds a call, and this suite calls the tool often.
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-TOOL="$PY tests/integration/attach_tool.py"
+source "$(dirname "$0")/attach.inc"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 NOW=$(date +%s)
 T0=$((NOW - 3600))
@@ -49,9 +44,6 @@ sign_in_all() {
 }
 as() { TOKEN=${TOK[$1]}; }
 
-up() { $TOOL upload "$URL" "$TOKEN" "$@" >"$FN_TMP/up.out" 2>&1; }
-up_out() { sed 's/^/      /' "$FN_TMP/up.out"; }
-
 test_images_arrive_without_metadata_and_pending_clears() {
 	setup_files && as officer1 || return 1
 	note_with n-img "$(att_json a1 "$FN_TMP/gps.jpg" image/jpeg)" "$(att_json a2 "$FN_TMP/text.png" image/png)" || return 1
@@ -82,10 +74,9 @@ test_images_arrive_without_metadata_and_pending_clears() {
 
 test_resume_after_cut_wrong_offset_and_bad_checksum() {
 	setup_files && as officer1 || return 1
-	up "$FN_TMP/gps.jpg" n-res r1 image/jpeg --chunk 100 --stop-after 1
-	grep -q '^STOP offset=100' "$FN_TMP/up.out" || { up_out; fail "first chunk not acknowledged"; return 1; }
-	local loc
-	loc=$(sed -n 's/^STOP.*location=//p' "$FN_TMP/up.out")
+	up_stopped 100 "first chunk not acknowledged" "$FN_TMP/gps.jpg" n-res r1 image/jpeg --chunk 100 --stop-after 1 ||
+		return 1
+	local loc=$LOC
 	# a chunk at a stale offset is refused and says where the upload is
 	req PATCH "$loc" -H "Authorization: Bearer $TOKEN" -H 'Tus-Resumable: 1.0.0' \
 		-H 'Content-Type: application/offset+octet-stream' -H 'Upload-Offset: 0' \
@@ -189,10 +180,8 @@ test_other_users_cannot_read_or_resume() {
 # HEAD gives the last acknowledged offset and the upload completes once.
 test_upload_survives_sigkill() {
 	setup_files && as officer1 || return 1
-	up "$FN_TMP/gps.jpg" n-kill k1 image/jpeg --chunk 60 --stop-after 2
-	grep -q '^STOP offset=120' "$FN_TMP/up.out" || { up_out; fail "no partial upload"; return 1; }
-	local loc
-	loc=$(sed -n 's/^STOP.*location=//p' "$FN_TMP/up.out")
+	up_stopped 120 "no partial upload" "$FN_TMP/gps.jpg" n-kill k1 image/jpeg --chunk 60 --stop-after 2 || return 1
+	local loc=$LOC
 	kill -KILL "$FN_PID" && wait "$FN_PID" 2>/dev/null
 	fn_start --attachment-max-bytes $MAXB || return 1
 	as officer1 || return 1

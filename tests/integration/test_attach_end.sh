@@ -6,10 +6,7 @@
 # suite: moving the clock would end the other suites' sessions.
 FN_SUITE=attach_end
 source "$(dirname "$0")/../lib.sh"
-
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-TOOL="$PY tests/integration/attach_tool.py"
+source "$(dirname "$0")/attach.inc"
 QUOTA=6000 # attachment_user_quota: one 4 KB upload fits, two do not (per user)
 
 # login_dev USER PASSWORD DEVICE: a session from that device; sets TOKEN.
@@ -28,16 +25,10 @@ sign_in_all() {
 }
 as() { TOKEN=${TOK[$1]}; }
 
-up() { $TOOL upload "$URL" "$TOKEN" "$@" >"$FN_TMP/up.out" 2>&1; }
-up_out() { sed 's/^/      /' "$FN_TMP/up.out"; }
-loc_of() { grep -o '/v1/uploads/[0-9a-f]*' "$FN_TMP/up.out" | head -1; }
-
 # partial NOTE ATT PAD: a 4 KB JPEG, its first 1000 bytes sent; sets LOC.
 partial() {
 	PAD=$3 $TOOL mkjpeg "$FN_TMP/$2.jpg" || return 1
-	up "$FN_TMP/$2.jpg" "$1" "$2" image/jpeg --chunk 1000 --stop-after 1
-	grep -q '^STOP offset=1000' "$FN_TMP/up.out" || { up_out; fail "no partial upload of $2"; return 1; }
-	LOC=$(loc_of)
+	up_stopped 1000 "no partial upload of $2" "$FN_TMP/$2.jpg" "$1" "$2" image/jpeg --chunk 1000 --stop-after 1
 }
 
 # create_status NOTE ATT PAD: the status of creating an upload of a new 4 KB JPEG.

@@ -27,16 +27,9 @@ uploader() {
 	done
 }
 
-acked_count() { cat "$FN_TMP"/acked.* 2>/dev/null | wc -l; }
-
 # Waits (bounded) until at least N notes are acknowledged.
 wait_acked() {
-	local i
-	for i in $(seq 1 1200); do
-		[ "$(acked_count)" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "only $(acked_count) notes acknowledged, waited for $1"
+	wait_until 1200 acked_at_least "$1" || fail "only $(acked_count) notes acknowledged, waited for $1"
 }
 
 test_1_backup_under_write_load_restores_every_acknowledged_note() {

@@ -144,14 +144,8 @@ review() { # ID REVISION JSON-REST as the supervisor ($STOK)
 queue_get() { req GET "/v1/review/queue?limit=200" -H "Authorization: Bearer $STOK"; }
 
 # Waits (at most 5 s) until the clock has passed the second $1.
-wait_past() {
-	local i
-	for i in $(seq 1 100); do
-		[ "$(date +%s)" -gt "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+past() { [ "$(date +%s)" -gt "$1" ]; }
+wait_past() { wait_until 100 past "$1"; }
 
 # The data the page works on, made the way devices and supervisors make it.
 # Review deadlines: 0 hours when a note shows risk, so the one risky note is

@@ -9,10 +9,7 @@ FN_SUITE=client_arm64
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/test_client.inc"
 
-if [ -n "${FN_LAST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_LAST_BUILD" ]; then
-	echo "  (the arm64 client runs with $FN_LAST_BUILD: one arm64 build)"
-	exit 0
-fi
+run_once_with last "the arm64 client" "one arm64 build"
 CROSS=aarch64-linux-gnu-
 ARM=build/arm64
 

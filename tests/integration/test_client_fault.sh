@@ -33,6 +33,17 @@ fault_round() {
 	proxy_stop
 }
 
+# synced NAME: device NAME signed in and through its first sync.
+synced() { devlogin "$1" && dev "$1" sync >/dev/null; }
+
+# faketime_or_skip: true when faketime is there; else says the test is
+# skipped and fails.
+faketime_or_skip() {
+	have_faketime && return 0
+	echo "    SKIP: faketime is not installed and could not be (apt-get install faketime)" >&2
+	return 1
+}
+
 # measure NAME: bytes each way of one steady-state sync (one note pushed,
 # resumed handshake, empty pulls); sets UP and DOWN.
 measure() {
@@ -74,19 +85,19 @@ cut_sweep() {
 }
 
 test_cut_at_request_byte_offsets() {
-	devlogin cut && dev cut sync >/dev/null || return 1
+	synced cut || return 1
 	measure cut || return 1
 	cut_sweep up "$UP"
 }
 
 test_cut_at_reply_byte_offsets() {
-	devlogin cut && dev cut sync >/dev/null || return 1
+	synced cut || return 1
 	measure cut || return 1
 	cut_sweep down "$DOWN"
 }
 
 test_reset_mid_request_and_mid_reply() {
-	devlogin rst && dev rst sync >/dev/null || return 1
+	synced rst || return 1
 	measure rst || return 1
 	local f
 	for f in "up $((UP / 3))" "up $((UP - 10))" "down $((DOWN / 2))" "down $((DOWN - 5))"; do
@@ -97,7 +108,7 @@ test_reset_mid_request_and_mid_reply() {
 }
 
 test_stalled_reply_times_out_and_retries() {
-	devlogin st && dev st sync >/dev/null || return 1
+	synced st || return 1
 	measure st || return 1
 	local t0=$SECONDS
 	FAULT_ATTEMPTS=2 FAULT_TIMEOUT=1000 fault_round st --mode stall --dir down --at $((DOWN / 2)) || return 1
@@ -106,13 +117,13 @@ test_stalled_reply_times_out_and_retries() {
 }
 
 test_slow_link_1kb_per_second() {
-	devlogin slow && dev slow sync >/dev/null || return 1
+	synced slow || return 1
 	FAULT_ATTEMPTS=1 FAULT_TIMEOUT=10000 fault_round slow --mode slow --dir down --rate 1024 --conn 0 &&
 		all_stored_once slow
 }
 
 test_high_latency() {
-	devlogin lat && dev lat sync >/dev/null || return 1
+	synced lat || return 1
 	local ms=300
 	[ -n "${SOAK:-}" ] && ms=2000
 	FAULT_ATTEMPTS=1 FAULT_TIMEOUT=10000 fault_round lat --mode delay --dir down --delay-ms $ms --conn 0 &&
@@ -120,7 +131,7 @@ test_high_latency() {
 }
 
 test_cancel_stops_a_stalled_sync_quickly() {
-	devlogin cx && dev cx sync >/dev/null || return 1
+	synced cx || return 1
 	addnote cx >/dev/null || return 1
 	proxy_start --mode stall --dir down --at 0 --conn 0 || return 1
 	# The device itself in the background (not a subshell: the signal must
@@ -160,7 +171,7 @@ skewed() {
 }
 
 test_clock_a_day_behind() {
-	have_faketime || { echo "    SKIP: faketime is not installed and could not be (apt-get install faketime)" >&2; return 0; }
+	faketime_or_skip || return 0
 	echo "$PW_OFFICER" | dev_skewed behind -1d login officer1 || { fail "login a day behind"; return 1; }
 	local id
 	notejson >"$FN_TMP/n.json"
@@ -171,7 +182,7 @@ test_clock_a_day_behind() {
 }
 
 test_clock_a_day_ahead() {
-	have_faketime || { echo "    SKIP: faketime is not installed and could not be (apt-get install faketime)" >&2; return 0; }
+	faketime_or_skip || return 0
 	# Signed in with the clock already wrong, as a device whose clock drifted.
 	echo "$PW_OFFICER" | dev_skewed ahead +1d login officer1 || { fail "login a day ahead"; return 1; }
 	local id rc=0
@@ -208,7 +219,7 @@ future_cert() {
 }
 
 test_not_yet_valid_certificate_grace_is_bounded() {
-	have_faketime || { echo "    SKIP: faketime is not installed and could not be (apt-get install faketime)" >&2; return 0; }
+	faketime_or_skip || return 0
 	local d rc=0
 	# Valid from tomorrow: a device clock a day behind, forgiven.
 	d=$(future_cert +1d) || return 1

@@ -9,10 +9,7 @@ FN_SUITE=client_java
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/test_client.inc"
 
-if [ -n "${FN_FIRST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_FIRST_BUILD" ]; then
-	echo "  (the Java binding ran with $FN_FIRST_BUILD: see the banner)"
-	exit 0
-fi
+run_once_with first "the Java binding" "see the banner"
 
 # The binding, built into this build's tree (make java), and the test compiled against its jar.
 build_java() {

@@ -15,10 +15,7 @@ MBED=$FN_TOP/build/deps/mbedtls
 # Every build of fieldnote links this one mbedTLS (build/deps), so its own
 # suites say the same thing each time: they run with the first build that
 # tests/run.sh is given (the release build in make test), once.
-if [ -n "${FN_FIRST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_FIRST_BUILD" ]; then
-	echo "  (mbedTLS's suites ran with $FN_FIRST_BUILD: the same library)"
-	exit 0
-fi
+run_once_with first "mbedTLS's suites" "the same library"
 SUITES="gcm.aes128_de gcm.aes128_en gcm.aes192_de gcm.aes192_en gcm.aes256_de gcm.aes256_en
 	gcm.camellia gcm.misc cipher.gcm"
 [ -n "${SOAK:-}" ] && SUITES="$SUITES psa_crypto ssl"

@@ -137,12 +137,7 @@ statuses() {
 }
 
 wait_acked() {
-	local i
-	for i in $(seq 1 400); do
-		[ "$(cat "$FN_TMP"/acked.* 2>/dev/null | wc -l)" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "fewer than $1 uploads acknowledged"
+	wait_until 400 acked_at_least "$1" || fail "fewer than $1 uploads acknowledged"
 }
 
 test_3_run_under_write_load_deletes_what_is_due_and_audits_it() {

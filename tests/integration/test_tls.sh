@@ -8,10 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 # and a half: it runs with the first build tests/run.sh is given (release in
 # make test). The sanitizer build's TLS code meets curl, openssl s_client and
 # the client library in every other suite.
-if [ -n "${FN_FIRST_BUILD:-}" ] && [ "$FN_BUILD" != "$FN_FIRST_BUILD" ]; then
-	echo "  (testssl ran with $FN_FIRST_BUILD: the same TLS set-up)"
-	exit 0
-fi
+run_once_with first "testssl" "the same TLS set-up"
 
 test_testssl_finds_nothing_wrong() {
 	command -v testssl >/dev/null || { fail "testssl is not installed (apt-get install testssl.sh)"; return 1; }
