@@ -20,7 +20,8 @@ for f in sys.stdin.read().split("\0"):
         continue
     if b"\0" not in data and data.count(b"\n") > 600:
         bad.append(f"    {f}: {data.count(chr(10).encode())} lines")
-print("\n".join(bad), file=sys.stderr)
+if bad:
+    print("\n".join(bad), file=sys.stderr)
 sys.exit(1 if bad else 0)'
 }
 
