@@ -458,7 +458,10 @@ async function main() {
 		await page.fill('#password', env('FN_SUPER_PW'));
 		await page.click('#signin-button');
 		await queueShown();
-		await openNote('C-FIL-0001');
+		// A filler from the middle of the first page: accept_the_oldest and
+		// the refused-decision check take the queue's first two rows, which
+		// are fillers when the set-up posts everything within one second.
+		await openNote('C-FIL-0020');
 		await page.getByRole('button', { name: 'Back to the queue' }).click();
 		await queueShown();
 		await page.fill('#child-ref', MASH_REF);
