@@ -88,25 +88,27 @@ int metrics_create(struct metrics **out, size_t nroutes)
 	m->requests = calloc((nroutes + 1) * NCLASS, sizeof *m->requests);
 	m->syncs = calloc(nroutes + 1, sizeof *m->syncs);
 	if (!m->methods || !m->patterns || !m->templates || !m->requests || !m->syncs ||
-	    metrics_route(m, nroutes, "-", "unmatched") != FN_OK) {
+	    !(m->templates[nroutes] = strdup("unmatched"))) {
 		metrics_destroy(m);
 		return FN_NO_MEMORY;
 	}
+	m->methods[nroutes] = "-"; /* the last row: paths no route matched */
+	m->patterns[nroutes] = "";
 	*out = m;
 	return FN_OK;
 }
 
 int metrics_route(struct metrics *m, size_t i, const char *method, const char *pattern)
 {
-	if (i > m->nroutes)
+	if (i >= m->nroutes)
 		return FN_INTERNAL;
-	char *t = i < m->nroutes ? make_template(pattern) : strdup(pattern);
+	char *t = make_template(pattern);
 	if (!t)
 		return FN_NO_MEMORY;
 	free(m->templates[i]);
 	m->templates[i] = t;
 	m->methods[i] = method;
-	m->patterns[i] = i < m->nroutes ? pattern : "";
+	m->patterns[i] = pattern;
 	return FN_OK;
 }
 
